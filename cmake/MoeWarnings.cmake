@@ -1,0 +1,11 @@
+# Project-wide compile settings, applied per target with moe_target_defaults().
+function(moe_target_defaults target)
+  target_compile_options(${target} PRIVATE -Wall -Wextra)
+  if(MOE_NATIVE)
+    target_compile_options(${target} PRIVATE -march=native)
+  endif()
+  if(MOE_SANITIZE)
+    target_compile_options(${target} PRIVATE -fsanitize=address,undefined -fno-omit-frame-pointer)
+    target_link_options(${target} PRIVATE -fsanitize=address,undefined)
+  endif()
+endfunction()

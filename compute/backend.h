@@ -1,0 +1,185 @@
+#pragma once
+/** @file
+ * The Backend interface: every tensor operation a Mixture-of-Experts training step needs.
+ *
+ * Contract (shared by every backend, checked by tests/compute/test_backend_ops):
+ *  - All tensors are row-major 2-D; shapes are checked and a mismatch throws ShapeError.
+ *  - Ops are enqueued in order; results are visible to read() and to later ops. read()
+ *    synchronises. Ops that return a host scalar (crossEntropy, sumSquares) synchronise too.
+ *  - Ops never allocate their outputs: the caller passes tensors of the right shape, so a
+ *    training step allocates nothing after its first call.
+ *  - Results are deterministic: the same inputs give bit-identical outputs on a backend,
+ *    whatever the thread count.
+ *  - The CPU backend is the reference; others must agree with it within a per-op tolerance.
+ */
+#include <cstdint>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "compute/tensor.h"
+
+namespace moe::compute {
+
+/** Thrown when operands have incompatible shapes or types. */
+class ShapeError : public std::invalid_argument {
+ public:
+  using std::invalid_argument::invalid_argument;
+};
+
+/** Thrown when a backend cannot be created or an op fails on the device. */
+class BackendError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/** Element-wise activation functions with a paired backward. */
+enum class Activation : std::uint8_t { Identity, Relu, Gelu, Tanh, Sigmoid, Silu, Softplus };
+
+/** Name <-> enum, for configs and the CLI ("relu", "gelu", ...). parse throws on unknown. */
+const char* activationName(Activation a);
+Activation parseActivation(const std::string& name);
+
+/**
+ * Row segments for grouped (per-expert) ops: expert e owns rows [offsets[e], offsets[e+1])
+ * of the packed activations. offsets has experts + 1 entries, non-decreasing, offsets[0] == 0.
+ * Host-side, because the plan is built on the host from the small routing decision.
+ */
+using Segments = std::span<const int>;
+
+/** Optimizer hyper-parameters for a fused update of one parameter tensor. */
+struct AdamParams {
+  float lr = 1e-3f;
+  float beta1 = 0.9f;
+  float beta2 = 0.999f;
+  float eps = 1e-8f;
+  float weightDecay = 0.0f;  ///< L2 added to the gradient (Adam) or decoupled (AdamW).
+  bool decoupled = false;    ///< true: AdamW.
+  long step = 1;             ///< 1-based step count, for bias correction.
+};
+
+struct SgdParams {
+  float lr = 0.01f;
+  float momentum = 0.9f;
+  float weightDecay = 0.0f;
+  bool nesterov = false;
+};
+
+/** Abstract compute backend (ggml-style: a name, buffers, ops, synchronize). */
+class Backend {
+ public:
+  virtual ~Backend() = default;
+
+  /** Short name, e.g. "cpu" or "opencl". */
+  virtual std::string name() const = 0;
+  /** Human-readable device description, e.g. "CPU (Eigen + oneTBB, 2 threads)". */
+  virtual std::string deviceName() const = 0;
+
+  // ---- memory -------------------------------------------------------------------------
+  /** A new zero-initialised tensor. */
+  virtual Tensor alloc(int rows, int cols, DType dtype = DType::F32) = 0;
+  virtual void write(Tensor& dst, std::span<const float> src) = 0;
+  virtual void write(Tensor& dst, std::span<const std::int32_t> src) = 0;
+  virtual void read(const Tensor& src, std::span<float> dst) = 0;
+  virtual void read(const Tensor& src, std::span<std::int32_t> dst) = 0;
+  /** Writes into rows [row0, row0 + src.size()/cols) of dst (used for batched uploads). */
+  virtual void writeRows(Tensor& dst, int row0, std::span<const float> src) = 0;
+  /** Blocks until all enqueued work is done. */
+  virtual void synchronize() = 0;
+
+  // ---- element-wise -------------------------------------------------------------------
+  virtual void fill(Tensor& x, float value) = 0;
+  virtual void copy(const Tensor& src, Tensor& dst) = 0;
+  /** y = a * x + b * y. */
+  virtual void axpby(float a, const Tensor& x, float b, Tensor& y) = 0;
+  /** z = x * y (element-wise; z may alias x or y). */
+  virtual void mul(const Tensor& x, const Tensor& y, Tensor& z) = 0;
+  /** y = act(x). y may alias x. */
+  virtual void activation(Activation act, const Tensor& x, Tensor& y) = 0;
+  /** dx = dy * act'(x), given the forward input x and output y. dx may alias dy. */
+  virtual void activationBackward(Activation act, const Tensor& x, const Tensor& y,
+                                  const Tensor& dy, Tensor& dx) = 0;
+  /** x += b broadcast over rows; b is 1 x cols. */
+  virtual void addRowVector(Tensor& x, const Tensor& b) = 0;
+  /** out (1 x cols) = beta * out + column sums of x. */
+  virtual void sumRows(const Tensor& x, Tensor& out, float beta) = 0;
+  /** Sum of squares of all elements (synchronises). */
+  virtual double sumSquares(const Tensor& x) = 0;
+  /** Standard normal samples from a counter-based generator: element i of x gets
+   *  N(seed, offset + i). Identical on every backend. */
+  virtual void randomNormal(Tensor& x, std::uint64_t seed, std::uint64_t offset) = 0;
+
+  // ---- matrix products ----------------------------------------------------------------
+  /** C = alpha * op(A) * op(B) + beta * C, op = transpose when the flag is set. */
+  virtual void gemm(bool transA, bool transB, float alpha, const Tensor& a, const Tensor& b,
+                    float beta, Tensor& c) = 0;
+
+  /**
+   * Grouped GEMM over expert segments, weights stacked per expert:
+   * w is (experts * in) x out, expert e's block is rows [e*in, (e+1)*in).
+   * Forward: y[seg_e] = x[seg_e] * W_e  (x: n x in, y: n x out).
+   */
+  virtual void groupedGemm(const Tensor& x, const Tensor& w, Tensor& y, Segments offsets) = 0;
+  /** Backward to the input: dx[seg_e] = dy[seg_e] * W_e^T. */
+  virtual void groupedGemmBackwardInput(const Tensor& dy, const Tensor& w, Tensor& dx,
+                                        Segments offsets) = 0;
+  /** Backward to the weights: dW_e = beta * dW_e + x[seg_e]^T * dy[seg_e]. */
+  virtual void groupedGemmBackwardWeight(const Tensor& x, const Tensor& dy, Tensor& dw,
+                                         Segments offsets, float beta) = 0;
+  /** y[seg_e] += b_e, where b is experts x out. */
+  virtual void groupedAddBias(Tensor& y, const Tensor& b, Segments offsets) = 0;
+  /** db_e = beta * db_e + column sums of dy[seg_e]. */
+  virtual void groupedBiasGrad(const Tensor& dy, Tensor& db, Segments offsets, float beta) = 0;
+
+  // ---- routing: gather, combine, softmax, top-k ---------------------------------------
+  /** out[i] = x[index[i]] (index: n x 1 int32). */
+  virtual void gatherRows(const Tensor& x, const Tensor& index, Tensor& out) = 0;
+  /**
+   * Weighted combine in CSR form, deterministic (no atomics):
+   * out[r] = beta * out[r] + sum_{j in [rowPtr[r], rowPtr[r+1])} weight[j] * src[slot[j]].
+   * rowPtr: (rows+1) x 1, slot and weight: nnz x 1. With unit weights this is the backward of
+   * gatherRows (the scatter-add of expert inputs' gradients back to token rows).
+   */
+  virtual void combineRows(const Tensor& src, const Tensor& rowPtr, const Tensor& slot,
+                           const Tensor& weight, float beta, Tensor& out) = 0;
+  /**
+   * Backward of combineRows (beta = 0):
+   * dSrc[slot[j]] = weight[j] * dOut[r]   (every slot is referenced at most once; slots that
+   *                                        no row references are set to zero),
+   * dWeight[j] = dot(dOut[r], src[slot[j]]).
+   */
+  virtual void combineRowsBackward(const Tensor& dOut, const Tensor& src, const Tensor& rowPtr,
+                                   const Tensor& slot, const Tensor& weight, Tensor& dSrc,
+                                   Tensor& dWeight) = 0;
+  /** y = softmax over each row of x. */
+  virtual void softmaxRows(const Tensor& x, Tensor& y) = 0;
+  /** dx = y * (dy - sum(dy * y)) per row. dx may alias dy. */
+  virtual void softmaxRowsBackward(const Tensor& y, const Tensor& dy, Tensor& dx) = 0;
+  /** Per row, the k largest values (descending; ties to the lower index) and their columns. */
+  virtual void topk(const Tensor& x, int k, Tensor& values, Tensor& indices) = 0;
+
+  // ---- loss ---------------------------------------------------------------------------
+  /**
+   * Softmax cross-entropy against int32 labels (rows x 1). Writes
+   * dLogits = scale * (softmax(logits) - onehot(label)) and returns the summed (unscaled)
+   * loss over rows. Synchronises.
+   */
+  virtual double crossEntropy(const Tensor& logits, const Tensor& labels, float scale,
+                              Tensor& dLogits) = 0;
+
+  // ---- optimizers ---------------------------------------------------------------------
+  /** In-place Adam/AdamW step on param using grad and moment buffers m, v. */
+  virtual void adamUpdate(Tensor& param, const Tensor& grad, Tensor& m, Tensor& v,
+                          const AdamParams& p) = 0;
+  /** In-place SGD (with momentum buffer velocity) step. */
+  virtual void sgdUpdate(Tensor& param, const Tensor& grad, Tensor& velocity,
+                         const SgdParams& p) = 0;
+};
+
+/** Convenience: host copy of a float tensor. */
+std::vector<float> toHost(Backend& backend, const Tensor& t);
+/** Convenience: host copy of an int32 tensor. */
+std::vector<std::int32_t> toHostInt(Backend& backend, const Tensor& t);
+
+}  // namespace moe::compute

@@ -1,0 +1,82 @@
+#pragma once
+/** @file The reference backend: Eigen for the arithmetic, oneTBB for the parallelism. */
+#include <memory>
+
+#include "compute/backend.h"
+
+namespace moe::compute {
+
+/**
+ * CPU backend. Every parallel op splits its work into a fixed set of chunks that write
+ * disjoint outputs, so results are bit-identical whatever the number of threads. All work runs
+ * inside the backend's own tbb::task_arena of `threads` workers, so a GUI thread keeps its core.
+ */
+class CpuBackend final : public Backend {
+ public:
+  /** threads = 0 uses every core. */
+  explicit CpuBackend(int threads = 0);
+  ~CpuBackend() override;
+
+  int threads() const { return mThreads; }
+
+  std::string name() const override { return "cpu"; }
+  std::string deviceName() const override;
+
+  Tensor alloc(int rows, int cols, DType dtype = DType::F32) override;
+  void write(Tensor& dst, std::span<const float> src) override;
+  void write(Tensor& dst, std::span<const std::int32_t> src) override;
+  void read(const Tensor& src, std::span<float> dst) override;
+  void read(const Tensor& src, std::span<std::int32_t> dst) override;
+  void writeRows(Tensor& dst, int row0, std::span<const float> src) override;
+  void synchronize() override {}
+
+  void fill(Tensor& x, float value) override;
+  void copy(const Tensor& src, Tensor& dst) override;
+  void axpby(float a, const Tensor& x, float b, Tensor& y) override;
+  void mul(const Tensor& x, const Tensor& y, Tensor& z) override;
+  void activation(Activation act, const Tensor& x, Tensor& y) override;
+  void activationBackward(Activation act, const Tensor& x, const Tensor& y, const Tensor& dy,
+                          Tensor& dx) override;
+  void addRowVector(Tensor& x, const Tensor& b) override;
+  void sumRows(const Tensor& x, Tensor& out, float beta) override;
+  double sumSquares(const Tensor& x) override;
+  void randomNormal(Tensor& x, std::uint64_t seed, std::uint64_t offset) override;
+
+  void gemm(bool transA, bool transB, float alpha, const Tensor& a, const Tensor& b, float beta,
+            Tensor& c) override;
+  void groupedGemm(const Tensor& x, const Tensor& w, Tensor& y, Segments offsets) override;
+  void groupedGemmBackwardInput(const Tensor& dy, const Tensor& w, Tensor& dx,
+                                Segments offsets) override;
+  void groupedGemmBackwardWeight(const Tensor& x, const Tensor& dy, Tensor& dw, Segments offsets,
+                                 float beta) override;
+  void groupedAddBias(Tensor& y, const Tensor& b, Segments offsets) override;
+  void groupedBiasGrad(const Tensor& dy, Tensor& db, Segments offsets, float beta) override;
+
+  void gatherRows(const Tensor& x, const Tensor& index, Tensor& out) override;
+  void combineRows(const Tensor& src, const Tensor& rowPtr, const Tensor& slot,
+                   const Tensor& weight, float beta, Tensor& out) override;
+  void combineRowsBackward(const Tensor& dOut, const Tensor& src, const Tensor& rowPtr,
+                           const Tensor& slot, const Tensor& weight, Tensor& dSrc,
+                           Tensor& dWeight) override;
+  void softmaxRows(const Tensor& x, Tensor& y) override;
+  void softmaxRowsBackward(const Tensor& y, const Tensor& dy, Tensor& dx) override;
+  void topk(const Tensor& x, int k, Tensor& values, Tensor& indices) override;
+
+  double crossEntropy(const Tensor& logits, const Tensor& labels, float scale,
+                      Tensor& dLogits) override;
+
+  void adamUpdate(Tensor& param, const Tensor& grad, Tensor& m, Tensor& v,
+                  const AdamParams& p) override;
+  void sgdUpdate(Tensor& param, const Tensor& grad, Tensor& velocity,
+                 const SgdParams& p) override;
+
+ private:
+  template <typename F>
+  void parallel(int chunks, F&& body);
+
+  int mThreads;
+  struct Arena;  // the tbb::task_arena, kept out of this header
+  std::unique_ptr<Arena> mArena;
+};
+
+}  // namespace moe::compute
