@@ -1,0 +1,363 @@
+// CPU backend: memory, element-wise ops, activations, loss and optimizers.
+#include "compute/cpu/cpu_backend.h"
+
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <initializer_list>
+#include <thread>
+#include <vector>
+
+#include "compute/cpu/cpu_detail.h"
+#include "compute/random.h"
+
+namespace moe::compute {
+
+using namespace cpu;
+
+namespace {
+
+// 64-byte aligned, zero-initialised host memory for one tensor.
+class CpuBuffer final : public Buffer {
+ public:
+  explicit CpuBuffer(std::size_t elements) {
+    const std::size_t bytes = ((std::max<std::size_t>(elements, 1) * 4 + 63) / 64) * 64;
+    mData = std::aligned_alloc(64, bytes);
+    if (!mData) throw BackendError("out of host memory allocating " + std::to_string(bytes) + " bytes");
+    std::memset(mData, 0, bytes);
+  }
+  ~CpuBuffer() override { std::free(mData); }
+  void* hostData() override { return mData; }
+
+ private:
+  void* mData = nullptr;
+};
+
+float sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
+
+constexpr float kGeluC = 0.7978845608028654f;  // sqrt(2 / pi)
+constexpr float kGeluA = 0.044715f;
+
+}  // namespace
+
+CpuBackend::CpuBackend(int threads)
+    : mThreads(threads > 0 ? threads : int(std::max(1u, std::thread::hardware_concurrency()))),
+      mArena(std::make_unique<Arena>(mThreads)) {}
+
+CpuBackend::~CpuBackend() = default;
+
+std::string CpuBackend::deviceName() const {
+  return "CPU (Eigen + oneTBB, " + std::to_string(mThreads) +
+         (mThreads == 1 ? " thread)" : " threads)");
+}
+
+// ---- memory -----------------------------------------------------------------------------
+
+Tensor CpuBackend::alloc(int rows, int cols, DType dtype) {
+  require(rows >= 0 && cols >= 0, "alloc", "negative shape");
+  return Tensor(this, std::make_shared<CpuBuffer>(std::size_t(rows) * std::size_t(cols)), rows,
+                cols, dtype);
+}
+
+void CpuBackend::write(Tensor& dst, std::span<const float> src) {
+  requireF32(dst, "write", "dst");
+  require(src.size() == dst.size(), "write", "size mismatch");
+  std::memcpy(dst.f32(), src.data(), src.size_bytes());
+}
+
+void CpuBackend::write(Tensor& dst, std::span<const std::int32_t> src) {
+  requireI32(dst, "write", "dst");
+  require(src.size() == dst.size(), "write", "size mismatch");
+  std::memcpy(dst.i32(), src.data(), src.size_bytes());
+}
+
+void CpuBackend::read(const Tensor& src, std::span<float> dst) {
+  requireF32(src, "read", "src");
+  require(src.size() == dst.size(), "read", "size mismatch");
+  std::memcpy(dst.data(), src.f32(), dst.size_bytes());
+}
+
+void CpuBackend::read(const Tensor& src, std::span<std::int32_t> dst) {
+  requireI32(src, "read", "src");
+  require(src.size() == dst.size(), "read", "size mismatch");
+  std::memcpy(dst.data(), src.i32(), dst.size_bytes());
+}
+
+void CpuBackend::writeRows(Tensor& dst, int row0, std::span<const float> src) {
+  requireF32(dst, "writeRows", "dst");
+  require(dst.cols() > 0 && src.size() % std::size_t(dst.cols()) == 0, "writeRows",
+          "source is not a whole number of rows");
+  const std::size_t rows = src.size() / std::size_t(dst.cols());
+  require(row0 >= 0 && std::size_t(row0) + rows <= std::size_t(dst.rows()), "writeRows",
+          "rows out of range");
+  std::memcpy(dst.f32() + std::size_t(row0) * std::size_t(dst.cols()), src.data(),
+              src.size_bytes());
+}
+
+// ---- element-wise -----------------------------------------------------------------------
+
+void CpuBackend::fill(Tensor& x, float value) {
+  requireF32(x, "fill", "x");
+  const auto n = Eigen::Index(x.size());
+  parallel(chunksFor(n, kElemChunk), [&](int c) {
+    const auto b = c * kElemChunk, len = std::min(kElemChunk, n - b);
+    arr(x).segment(b, len).setConstant(value);
+  });
+}
+
+void CpuBackend::copy(const Tensor& src, Tensor& dst) {
+  require(src.size() == dst.size() && src.dtype() == dst.dtype() && src.buffer() && dst.buffer(),
+          "copy", "size or type mismatch");
+  std::memcpy(dst.buffer()->hostData(), src.buffer()->hostData(), src.size() * 4);
+}
+
+void CpuBackend::axpby(float a, const Tensor& x, float b, Tensor& y) {
+  requireF32(x, "axpby", "x");
+  requireF32(y, "axpby", "y");
+  requireSame(x, y, "axpby");
+  const auto n = Eigen::Index(x.size());
+  parallel(chunksFor(n, kElemChunk), [&](int c) {
+    const auto s = c * kElemChunk, len = std::min(kElemChunk, n - s);
+    if (b == 0.0f)
+      arr(y).segment(s, len) = a * carr(x).segment(s, len);
+    else
+      arr(y).segment(s, len) = a * carr(x).segment(s, len) + b * arr(y).segment(s, len);
+  });
+}
+
+void CpuBackend::mul(const Tensor& x, const Tensor& y, Tensor& z) {
+  requireF32(x, "mul", "x");
+  requireF32(y, "mul", "y");
+  requireF32(z, "mul", "z");
+  requireSame(x, y, "mul");
+  requireSame(x, z, "mul");
+  const auto n = Eigen::Index(x.size());
+  parallel(chunksFor(n, kElemChunk), [&](int c) {
+    const auto s = c * kElemChunk, len = std::min(kElemChunk, n - s);
+    arr(z).segment(s, len) = carr(x).segment(s, len) * carr(y).segment(s, len);
+  });
+}
+
+void CpuBackend::activation(Activation act, const Tensor& x, Tensor& y) {
+  requireF32(x, "activation", "x");
+  requireF32(y, "activation", "y");
+  requireSame(x, y, "activation");
+  const auto n = Eigen::Index(x.size());
+  parallel(chunksFor(n, kElemChunk), [&](int c) {
+    const auto s = c * kElemChunk, e = s + std::min(kElemChunk, n - s);
+    const float* in = x.f32();
+    float* out = y.f32();
+    switch (act) {
+      case Activation::Identity:
+        if (in != out) std::memcpy(out + s, in + s, std::size_t(e - s) * 4);
+        break;
+      case Activation::Relu:
+        for (auto i = s; i < e; ++i) out[i] = in[i] > 0.0f ? in[i] : 0.0f;
+        break;
+      case Activation::Gelu:
+        for (auto i = s; i < e; ++i) {
+          const float v = in[i];
+          out[i] = 0.5f * v * (1.0f + std::tanh(kGeluC * (v + kGeluA * v * v * v)));
+        }
+        break;
+      case Activation::Tanh:
+        for (auto i = s; i < e; ++i) out[i] = std::tanh(in[i]);
+        break;
+      case Activation::Sigmoid:
+        for (auto i = s; i < e; ++i) out[i] = sigmoid(in[i]);
+        break;
+      case Activation::Silu:
+        for (auto i = s; i < e; ++i) out[i] = in[i] * sigmoid(in[i]);
+        break;
+      case Activation::Softplus:
+        for (auto i = s; i < e; ++i)
+          out[i] = std::log1p(std::exp(-std::fabs(in[i]))) + std::max(in[i], 0.0f);
+        break;
+    }
+  });
+}
+
+void CpuBackend::activationBackward(Activation act, const Tensor& x, const Tensor& y,
+                                    const Tensor& dy, Tensor& dx) {
+  for (const Tensor* t : std::initializer_list<const Tensor*>{&x, &y, &dy, &dx}) requireF32(*t, "activationBackward", "operand");
+  requireSame(x, y, "activationBackward");
+  requireSame(x, dy, "activationBackward");
+  requireSame(x, dx, "activationBackward");
+  const auto n = Eigen::Index(x.size());
+  parallel(chunksFor(n, kElemChunk), [&](int c) {
+    const auto s = c * kElemChunk, e = s + std::min(kElemChunk, n - s);
+    const float *in = x.f32(), *out = y.f32(), *g = dy.f32();
+    float* d = dx.f32();
+    for (auto i = s; i < e; ++i) {
+      float deriv = 1.0f;
+      switch (act) {
+        case Activation::Identity: break;
+        case Activation::Relu: deriv = in[i] > 0.0f ? 1.0f : 0.0f; break;
+        case Activation::Gelu: {
+          const float v = in[i];
+          const float t = std::tanh(kGeluC * (v + kGeluA * v * v * v));
+          deriv = 0.5f * (1.0f + t) +
+                  0.5f * v * (1.0f - t * t) * kGeluC * (1.0f + 3.0f * kGeluA * v * v);
+          break;
+        }
+        case Activation::Tanh: deriv = 1.0f - out[i] * out[i]; break;
+        case Activation::Sigmoid: deriv = out[i] * (1.0f - out[i]); break;
+        case Activation::Silu: {
+          const float sg = sigmoid(in[i]);
+          deriv = sg * (1.0f + in[i] * (1.0f - sg));
+          break;
+        }
+        case Activation::Softplus: deriv = sigmoid(in[i]); break;
+      }
+      d[i] = g[i] * deriv;
+    }
+  });
+}
+
+void CpuBackend::addRowVector(Tensor& x, const Tensor& b) {
+  requireF32(x, "addRowVector", "x");
+  requireF32(b, "addRowVector", "b");
+  require(b.rows() == 1 && b.cols() == x.cols(), "addRowVector",
+          "bias " + shape(b) + " does not match " + shape(x));
+  const int rowsPer = std::max(1, int(kElemChunk / std::max(1, x.cols())));
+  parallel(chunksFor(x.rows(), rowsPer), [&](int c) {
+    const int r0 = c * rowsPer, len = std::min(rowsPer, x.rows() - r0);
+    mat(x).middleRows(r0, len).rowwise() += cmat(b).row(0);
+  });
+}
+
+void CpuBackend::sumRows(const Tensor& x, Tensor& out, float beta) {
+  requireF32(x, "sumRows", "x");
+  requireF32(out, "sumRows", "out");
+  require(out.rows() == 1 && out.cols() == x.cols(), "sumRows", "out must be 1 x cols");
+  // Column blocks are independent; each sums its rows in order (deterministic).
+  constexpr int kCols = 256;
+  parallel(chunksFor(x.cols(), kCols), [&](int c) {
+    const int c0 = c * kCols, len = std::min(kCols, x.cols() - c0);
+    auto o = mat(out).block(0, c0, 1, len);
+    if (beta == 0.0f)
+      o = cmat(x).middleCols(c0, len).colwise().sum();
+    else
+      o = beta * o + cmat(x).middleCols(c0, len).colwise().sum();
+  });
+}
+
+double CpuBackend::sumSquares(const Tensor& x) {
+  requireF32(x, "sumSquares", "x");
+  const auto n = Eigen::Index(x.size());
+  const int chunks = chunksFor(n, kElemChunk);
+  std::vector<double> partial(std::size_t(std::max(chunks, 0)), 0.0);
+  parallel(chunks, [&](int c) {
+    const auto s = c * kElemChunk, len = std::min(kElemChunk, n - s);
+    partial[std::size_t(c)] = carr(x).segment(s, len).cast<double>().square().sum();
+  });
+  double total = 0.0;
+  for (double p : partial) total += p;
+  return total;
+}
+
+void CpuBackend::randomNormal(Tensor& x, std::uint64_t seed, std::uint64_t offset) {
+  requireF32(x, "randomNormal", "x");
+  const auto n = Eigen::Index(x.size());
+  parallel(chunksFor(n, kElemChunk), [&](int c) {
+    const auto s = c * kElemChunk, e = s + std::min(kElemChunk, n - s);
+    for (auto i = s; i < e; ++i) x.f32()[i] = normalAt(seed, offset + std::uint64_t(i));
+  });
+}
+
+// ---- loss -------------------------------------------------------------------------------
+
+double CpuBackend::crossEntropy(const Tensor& logits, const Tensor& labels, float scale,
+                                Tensor& dLogits) {
+  requireF32(logits, "crossEntropy", "logits");
+  requireI32(labels, "crossEntropy", "labels");
+  requireF32(dLogits, "crossEntropy", "dLogits");
+  requireSame(logits, dLogits, "crossEntropy");
+  require(int(labels.size()) == logits.rows(), "crossEntropy", "one label per row expected");
+  const int rows = logits.rows(), cols = logits.cols();
+  constexpr int kRows = 64;
+  const int chunks = chunksFor(rows, kRows);
+  std::vector<double> partial(std::size_t(chunks), 0.0);
+  bool badLabel = false;
+  parallel(chunks, [&](int c) {
+    const int r0 = c * kRows, r1 = std::min(rows, r0 + kRows);
+    double sum = 0.0;
+    for (int r = r0; r < r1; ++r) {
+      const float* z = logits.f32() + std::size_t(r) * cols;
+      float* d = dLogits.f32() + std::size_t(r) * cols;
+      const int label = labels.i32()[r];
+      if (label < 0 || label >= cols) {
+        badLabel = true;
+        continue;
+      }
+      float mx = z[0];
+      for (int j = 1; j < cols; ++j) mx = std::max(mx, z[j]);
+      float denom = 0.0f;
+      for (int j = 0; j < cols; ++j) denom += std::exp(z[j] - mx);
+      const float lse = mx + std::log(denom);
+      sum += double(lse - z[label]);
+      for (int j = 0; j < cols; ++j) d[j] = scale * std::exp(z[j] - lse);
+      d[label] -= scale;
+    }
+    partial[std::size_t(c)] = sum;
+  });
+  require(!badLabel, "crossEntropy", "label out of range [0, " + std::to_string(cols) + ")");
+  double total = 0.0;
+  for (double p : partial) total += p;
+  return total;
+}
+
+// ---- optimizers -------------------------------------------------------------------------
+
+void CpuBackend::adamUpdate(Tensor& param, const Tensor& grad, Tensor& m, Tensor& v,
+                            const AdamParams& p) {
+  for (const Tensor* t : std::initializer_list<const Tensor*>{&param, &grad, &m, &v}) requireF32(*t, "adamUpdate", "operand");
+  requireSame(param, grad, "adamUpdate");
+  requireSame(param, m, "adamUpdate");
+  requireSame(param, v, "adamUpdate");
+  const float bc1 = 1.0f - std::pow(p.beta1, float(p.step));
+  const float bc2 = 1.0f - std::pow(p.beta2, float(p.step));
+  const float stepSize = p.lr / bc1, sqrtBc2 = std::sqrt(bc2);
+  const auto n = Eigen::Index(param.size());
+  parallel(chunksFor(n, kElemChunk), [&](int c) {
+    const auto s = c * kElemChunk, len = std::min(kElemChunk, n - s);
+    auto w = arr(param).segment(s, len);
+    auto mm = arr(m).segment(s, len);
+    auto vv = arr(v).segment(s, len);
+    Eigen::ArrayXf g = carr(grad).segment(s, len);
+    if (p.weightDecay != 0.0f) {
+      if (p.decoupled)
+        w *= 1.0f - p.lr * p.weightDecay;
+      else
+        g += p.weightDecay * w;
+    }
+    mm = p.beta1 * mm + (1.0f - p.beta1) * g;
+    vv = p.beta2 * vv + (1.0f - p.beta2) * g.square();
+    w -= stepSize * mm / (vv.sqrt() / sqrtBc2 + p.eps);
+  });
+}
+
+void CpuBackend::sgdUpdate(Tensor& param, const Tensor& grad, Tensor& velocity,
+                           const SgdParams& p) {
+  for (const Tensor* t : std::initializer_list<const Tensor*>{&param, &grad, &velocity}) requireF32(*t, "sgdUpdate", "operand");
+  requireSame(param, grad, "sgdUpdate");
+  requireSame(param, velocity, "sgdUpdate");
+  const auto n = Eigen::Index(param.size());
+  parallel(chunksFor(n, kElemChunk), [&](int c) {
+    const auto s = c * kElemChunk, len = std::min(kElemChunk, n - s);
+    auto w = arr(param).segment(s, len);
+    auto buf = arr(velocity).segment(s, len);
+    Eigen::ArrayXf g = carr(grad).segment(s, len);
+    if (p.weightDecay != 0.0f) g += p.weightDecay * w;
+    if (p.momentum != 0.0f) {
+      buf = p.momentum * buf + g;
+      if (p.nesterov)
+        g += p.momentum * buf;
+      else
+        g = buf;
+    }
+    w -= p.lr * g;
+  });
+}
+
+}  // namespace moe::compute

@@ -1,0 +1,80 @@
+#pragma once
+// Private helpers shared by the CPU backend's translation units.
+#include <oneapi/tbb/blocked_range.h>
+#include <oneapi/tbb/parallel_for.h>
+#include <oneapi/tbb/partitioner.h>
+#include <oneapi/tbb/task_arena.h>
+
+#include <Eigen/Core>
+#include <algorithm>
+#include <string>
+
+#include "compute/cpu/cpu_backend.h"
+
+namespace moe::compute::cpu {
+
+using RowMat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using MatMap = Eigen::Map<RowMat, Eigen::Unaligned>;
+using ConstMatMap = Eigen::Map<const RowMat, Eigen::Unaligned>;
+using ArrMap = Eigen::Map<Eigen::ArrayXf, Eigen::Unaligned>;
+using ConstArrMap = Eigen::Map<const Eigen::ArrayXf, Eigen::Unaligned>;
+
+inline MatMap mat(const Tensor& t) { return MatMap(t.f32(), t.rows(), t.cols()); }
+inline ConstMatMap cmat(const Tensor& t) { return ConstMatMap(t.f32(), t.rows(), t.cols()); }
+inline ArrMap arr(const Tensor& t) { return ArrMap(t.f32(), Eigen::Index(t.size())); }
+inline ConstArrMap carr(const Tensor& t) { return ConstArrMap(t.f32(), Eigen::Index(t.size())); }
+
+/** Throws ShapeError(what) unless ok. */
+inline void require(bool ok, const char* op, const std::string& what) {
+  if (!ok) throw ShapeError(std::string(op) + ": " + what);
+}
+inline std::string shape(const Tensor& t) {
+  return std::to_string(t.rows()) + "x" + std::to_string(t.cols());
+}
+inline void requireF32(const Tensor& t, const char* op, const char* name) {
+  require(!t.empty() && t.dtype() == DType::F32 && t.f32() != nullptr, op,
+          std::string(name) + " must be a CPU float tensor");
+}
+inline void requireI32(const Tensor& t, const char* op, const char* name) {
+  require(!t.empty() && t.dtype() == DType::I32 && t.i32() != nullptr, op,
+          std::string(name) + " must be a CPU int32 tensor");
+}
+inline void requireSame(const Tensor& a, const Tensor& b, const char* op) {
+  require(a.rows() == b.rows() && a.cols() == b.cols(), op,
+          "shape mismatch " + shape(a) + " vs " + shape(b));
+}
+
+/** Element-wise work is split into chunks of this many elements (fixed: determinism). */
+constexpr Eigen::Index kElemChunk = 1 << 15;
+
+inline int chunksFor(Eigen::Index n, Eigen::Index per) { return int((n + per - 1) / per); }
+
+}  // namespace moe::compute::cpu
+
+namespace moe::compute {
+
+struct CpuBackend::Arena {
+  explicit Arena(int threads) : arena(threads) {}
+  tbb::task_arena arena;
+};
+
+// Runs body(0..chunks-1) on the backend's arena. Chunks are fixed by the caller from the
+// problem's shape only, so results do not depend on how many threads run them.
+template <typename F>
+void CpuBackend::parallel(int chunks, F&& body) {
+  if (chunks <= 0) return;
+  if (chunks == 1 || mThreads == 1) {
+    for (int i = 0; i < chunks; ++i) body(i);
+    return;
+  }
+  mArena->arena.execute([&] {
+    tbb::parallel_for(
+        tbb::blocked_range<int>(0, chunks, 1),
+        [&](const tbb::blocked_range<int>& r) {
+          for (int i = r.begin(); i < r.end(); ++i) body(i);
+        },
+        tbb::simple_partitioner());
+  });
+}
+
+}  // namespace moe::compute
