@@ -1,0 +1,97 @@
+#pragma once
+/** @file Everything that defines a training run, with JSON round trip and validation. */
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "compute/backend.h"
+
+namespace moe::core {
+
+/** A setting is out of range or unknown. what() names the setting and the accepted values. */
+class ConfigError : public std::invalid_argument {
+ public:
+  using std::invalid_argument::invalid_argument;
+};
+
+/** How the gate turns probabilities into a dispatch plan. */
+enum class RouterKind : std::uint8_t {
+  Dense,         ///< every expert, weighted by the softmax (Jacobs & Jordan 1991)
+  TopK,          ///< softmax, top-k, gates renormalised over the k chosen
+  NoisyTopK,     ///< Shazeer et al. 2017: learned softplus noise, softmax over the top-k
+  Switch,        ///< Fedus et al.: top-1 with capacity, overflow tokens dropped
+  ExpertChoice,  ///< Zhou et al. 2022: each expert takes its top rows up to capacity
+};
+
+enum class ModelKind : std::uint8_t {
+  MoeClassifier,  ///< input -> MoE of MLP experts -> class logits (the reference task)
+  StemMoe,        ///< input -> linear stem -> MoE (residual) -> linear head
+  DenseMlp,       ///< baseline MLP with the active parameters of the MoE
+};
+
+enum class OptimizerKind : std::uint8_t { Sgd, Adam, AdamW };
+
+const char* routerName(RouterKind k);
+RouterKind parseRouter(const std::string& s);
+const char* modelName(ModelKind k);
+ModelKind parseModel(const std::string& s);
+const char* optimizerName(OptimizerKind k);
+OptimizerKind parseOptimizer(const std::string& s);
+
+struct ModelConfig {
+  ModelKind kind = ModelKind::MoeClassifier;
+  RouterKind router = RouterKind::TopK;
+  int experts = 8;
+  int topK = 2;
+  double capacityFactor = 1.25;  ///< Switch and Expert Choice; capacity = ceil(cf * k * rows / E)
+  int expertHidden = 256;        ///< hidden width of each MLP expert; 0 = linear experts
+  compute::Activation activation = compute::Activation::Relu;
+  int stemWidth = 128;           ///< StemMoe: width of the stem and of the experts' output
+  double noiseScale = 1.0;       ///< NoisyTopK: multiplier on the learned noise (0 = off)
+};
+
+struct LossConfig {
+  double auxWeight = 0.01;         ///< Switch load balancing: alpha * N * sum f_i P_i
+  double importanceWeight = 0.0;   ///< Shazeer importance CV^2
+  double loadWeight = 0.0;         ///< Shazeer load CV^2
+  double zLossWeight = 0.0;        ///< ST-MoE router z-loss
+};
+
+struct OptimConfig {
+  OptimizerKind kind = OptimizerKind::Adam;
+  double lr = 1e-3;
+  double momentum = 0.9;   ///< SGD
+  double beta1 = 0.9;      ///< Adam
+  double beta2 = 0.999;
+  double weightDecay = 0.0;
+  double clipNorm = 0.0;   ///< global gradient-norm clip; 0 = off
+};
+
+struct TrainConfig {
+  std::string dataset = "fashion-mnist";
+  std::string dataDir;          ///< empty = the dataset's default location
+  ModelConfig model;
+  LossConfig loss;
+  OptimConfig optim;
+  int epochs = 1;
+  int batchSize = 128;
+  std::uint64_t seed = 0;
+  int threads = 2;               ///< CPU worker threads (0 = all cores)
+  std::string backend = "cpu";   ///< cpu | opencl | opencl:P:D
+  int maxTrain = 0;              ///< use at most this many training samples (0 = all)
+  double validationFraction = 0.0;
+
+  /** Throws ConfigError naming the first setting that is out of range. */
+  void validate() const;
+};
+
+void to_json(nlohmann::json& j, const TrainConfig& c);
+/** Unknown keys and wrong types throw ConfigError naming the key. Missing keys keep defaults. */
+void from_json(const nlohmann::json& j, TrainConfig& c);
+
+/** Reads a JSON config file (ConfigError on unreadable or invalid files). */
+TrainConfig loadConfigFile(const std::string& path);
+
+}  // namespace moe::core

@@ -1,0 +1,97 @@
+#pragma once
+/** @file A training session: data on the device, model, optimizer; one step at a time.
+ *  Synchronous and single-threaded from the caller's view (the backend parallelises inside). */
+#include <cstdint>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "compute/backend.h"
+#include "core/data/dataset.h"
+#include "core/train/config.h"
+#include "core/train/inspection.h"
+#include "core/train/metrics.h"
+
+namespace moe::core {
+
+class Model;
+class Optimizer;
+
+/**
+ * Everything needed to train one model. Deterministic for a given seed and thread count on the
+ * CPU backend. Not thread-safe: the Trainer serialises access on its worker thread.
+ */
+class Session {
+ public:
+  /**
+   * Builds the model for `config` on `backend` and uploads the data. The data must outlive the
+   * session. Throws ConfigError for settings that do not fit the data (e.g. top-k > experts).
+   */
+  Session(const TrainConfig& config, std::shared_ptr<const DataSplits> data,
+          std::unique_ptr<compute::Backend> backend);
+  ~Session();
+
+  /** Runs one batch: forward, losses, backward, optimizer step. Returns its metric row. The
+   *  loss is checked: a NaN or infinite loss throws DivergenceError and leaves the weights as
+   *  they were before the step. */
+  StepMetrics trainStep();
+  /** Evaluates on the test split (or validation when `validation`). */
+  std::shared_ptr<const EvalReport> evaluate(bool validation = false);
+  /** Inspects one row of the test split. */
+  Inspection inspect(int testIndex);
+
+  long step() const { return mStep; }
+  int epoch() const { return mEpoch; }
+  long stepsPerEpoch() const;
+  bool epochFinished() const { return mCursor == 0 && mStep > 0; }  ///< just wrapped
+  double epochProgress() const;
+  bool finished() const { return mEpoch >= mConfig.epochs; }
+
+  const TrainConfig& config() const { return mConfig; }
+  TrainConfig& mutableConfig() { return mConfig; }  ///< live settings; apply with applyLive()
+  /** Pushes live settings (lr, loss weights, capacity factor, noise) into model and optimizer. */
+  void applyLive();
+
+  const DataSplits& data() const { return *mData; }
+  std::shared_ptr<const DataSplits> dataPtr() const { return mData; }
+  compute::Backend& backend() { return *mBackend; }
+  Model& model() { return *mModel; }
+  std::string backendDescription() const;
+  /** Train-split class x expert counts accumulated over the current epoch. */
+  const std::vector<std::int64_t>& classExpertTrain() const { return mClassExpert; }
+
+  long paramsTotal() const;
+  long paramsActivePerInput() const;
+
+  /** Writes a checkpoint (model, optimizer state, config, step) atomically. */
+  void save(const std::string& path) const;
+  /** Restores a checkpoint written by save() for the same model shape. */
+  void load(const std::string& path);
+
+ private:
+  void startEpoch();
+
+  TrainConfig mConfig;
+  std::shared_ptr<const DataSplits> mData;
+  std::unique_ptr<compute::Backend> mBackend;
+  std::unique_ptr<Model> mModel;
+  std::unique_ptr<Optimizer> mOptimizer;
+
+  long mStep = 0;
+  int mEpoch = 0;
+  long mCursor = 0;  ///< next position in the epoch's permutation
+  std::vector<std::int32_t> mOrder;
+  std::vector<std::int64_t> mClassExpert;
+  double mSamplesPerSecond = 0.0;
+  struct Device;  // device copies of the data and per-step scratch tensors
+  std::unique_ptr<Device> mDevice;
+};
+
+/** The loss became NaN or infinite; what() names the step. */
+class DivergenceError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+}  // namespace moe::core

@@ -1,0 +1,90 @@
+#pragma once
+/** @file The threaded trainer: runs a Session on its own thread, takes commands between
+ *  steps, and publishes metric rows and a Snapshot for any poller (the UI, the CLI). */
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "core/train/inspection.h"
+#include "core/train/metrics.h"
+#include "core/train/session.h"
+
+namespace moe::core {
+
+/**
+ * Owns a Session and a worker thread. Never calls Qt. All methods are thread-safe.
+ * Commands are queued and take effect between steps; Stop cancels mid-epoch.
+ * The worker starts Paused: call play() or step() to train.
+ */
+class Trainer {
+ public:
+  /** Takes ownership of a ready session (data loaded, model built). */
+  explicit Trainer(std::unique_ptr<Session> session);
+  ~Trainer();  ///< stops and joins
+
+  Trainer(const Trainer&) = delete;
+  Trainer& operator=(const Trainer&) = delete;
+
+  void play();
+  void pause();
+  void stepBatch();              ///< one batch, then pause
+  void stepEpoch();              ///< to the end of the current epoch, then pause
+  void stop();                   ///< ends the run; the worker exits after the current step
+  void setLearningRate(double lr);
+  void setAuxWeight(double w);         ///< Switch load-balancing weight
+  void setZLossWeight(double w);
+  void setImportanceWeight(double w);
+  void setLoadWeight(double w);
+  void setCapacityFactor(double cf);
+  void setNoiseScale(double s);
+  void setEvalEvery(long steps);       ///< evaluate on the test split every N steps (0 = per epoch)
+
+  /** Runs fn(session) on the worker between steps (or at once when paused) and returns its
+   *  future. Used for inspection and saving, which must not race with a step. */
+  std::future<void> post(std::function<void(Session&)> fn);
+
+  /** Inspects one test input (gate probabilities, expert predictions, saliency). */
+  std::future<Inspection> inspect(int testIndex);
+
+  /** Copies metric rows from index `from` on into out; returns the new total count. */
+  std::size_t metricsSince(std::size_t from, std::vector<StepMetrics>& out) const;
+  /** Copies every evaluation report published so far from index `from`. */
+  std::size_t evalsSince(std::size_t from, std::vector<std::shared_ptr<const EvalReport>>& out) const;
+  /** The latest snapshot. */
+  Snapshot snapshot() const;
+  TrainerState state() const;
+
+  /** Read-only access to the data (immutable after construction, safe from any thread). */
+  const DataSplits& data() const { return mData; }
+  const TrainConfig& initialConfig() const { return mInitialConfig; }
+
+ private:
+  enum class Mode { Paused, Running, Steps, ToEpochEnd };
+  void enqueue(std::function<void(Session&)> fn);
+  void run();
+  void publish(const StepMetrics* m, std::shared_ptr<const EvalReport> eval);
+
+  std::unique_ptr<Session> mSession;
+  const DataSplits& mData;
+  TrainConfig mInitialConfig;
+
+  mutable std::mutex mMutex;  // guards everything below
+  std::condition_variable mWake;
+  std::deque<std::function<void(Session&)>> mCommands;
+  Mode mMode = Mode::Paused;
+  long mStepsLeft = 0;
+  bool mStop = false;
+  long mEvalEvery = 0;
+  std::vector<StepMetrics> mHistory;
+  std::vector<std::shared_ptr<const EvalReport>> mEvals;
+  Snapshot mSnapshot;
+
+  std::thread mThread;
+};
+
+}  // namespace moe::core
