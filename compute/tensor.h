@@ -39,6 +39,10 @@ class Tensor {
   Backend* backend() const { return mBackend; }
   Buffer* buffer() const { return mBuffer.get(); }
 
+  /** The same buffer seen as rows x cols; rows * cols must not exceed what was allocated.
+   *  Lets scratch space be reused for batches of varying size without reallocating. */
+  Tensor view(int rows, int cols) const { return Tensor(mBackend, mBuffer, rows, cols, mDType); }
+
   /** Host pointers, valid only on host-visible backends (the CPU backend); else nullptr. */
   float* f32() const { return mBuffer ? static_cast<float*>(mBuffer->hostData()) : nullptr; }
   std::int32_t* i32() const {

@@ -277,7 +277,7 @@ double CpuBackend::crossEntropy(const Tensor& logits, const Tensor& labels, floa
   const int rows = logits.rows(), cols = logits.cols();
   constexpr int kRows = 64;
   const int chunks = chunksFor(rows, kRows);
-  std::vector<double> partial(std::size_t(chunks), 0.0);
+  std::vector<double> partial(static_cast<std::size_t>(chunks), 0.0);
   bool badLabel = false;
   parallel(chunks, [&](int c) {
     const int r0 = c * kRows, r1 = std::min(rows, r0 + kRows);

@@ -26,6 +26,7 @@ struct DispatchPlan {
   std::vector<std::int32_t> rowPtr;     ///< rows + 1
   std::vector<std::int32_t> rowSlots;   ///< slot ids per row, in rank order
   std::vector<float> rowGates;          ///< gate of each rowSlots entry (same order)
+  std::vector<std::int32_t> rowExperts; ///< expert of each rowSlots entry (same order)
   std::vector<std::int32_t> dropped;    ///< rows that wanted an expert but lost it to capacity
   std::vector<std::int32_t> unrouted;   ///< rows that received no expert at all
 

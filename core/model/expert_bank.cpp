@@ -1,0 +1,69 @@
+#include "core/model/expert_bank.h"
+
+#include <cmath>
+
+namespace moe::core {
+
+ExpertBank::ExpertBank(compute::Backend& backend, int experts, int in, int hidden, int out,
+                       compute::Activation act, std::mt19937_64& rng)
+    : mBackend(backend), mExperts(experts), mIn(in), mHidden(hidden), mOut(out), mAct(act) {
+  const int firstOut = hidden > 0 ? hidden : out;
+  const float b1 = 1.0f / std::sqrt(float(in));
+  mW1 = makeParameter(backend, "experts.w1", experts * in, firstOut, b1, rng);
+  mB1 = makeParameter(backend, "experts.b1", experts, firstOut, b1, rng);
+  if (hidden > 0) {
+    const float b2 = 1.0f / std::sqrt(float(hidden));
+    mW2 = makeParameter(backend, "experts.w2", experts * hidden, out, b2, rng);
+    mB2 = makeParameter(backend, "experts.b2", experts, out, b2, rng);
+  }
+}
+
+const compute::Tensor& ExpertBank::forward(const compute::Tensor& xe, std::span<const int> offsets) {
+  mOffsets.assign(offsets.begin(), offsets.end());
+  mXe = xe;
+  const int slots = xe.rows();
+  if (mHidden == 0) {
+    mYe = mYeS.get(mBackend, slots, mOut);
+    mBackend.groupedGemm(xe, mW1.value, mYe, mOffsets);
+    mBackend.groupedAddBias(mYe, mB1.value, mOffsets);
+    return mYe;
+  }
+  mPre = mPreS.get(mBackend, slots, mHidden);
+  mHid = mHidS.get(mBackend, slots, mHidden);
+  mYe = mYeS.get(mBackend, slots, mOut);
+  mBackend.groupedGemm(xe, mW1.value, mPre, mOffsets);
+  mBackend.groupedAddBias(mPre, mB1.value, mOffsets);
+  mBackend.activation(mAct, mPre, mHid);
+  mBackend.groupedGemm(mHid, mW2.value, mYe, mOffsets);
+  mBackend.groupedAddBias(mYe, mB2.value, mOffsets);
+  return mYe;
+}
+
+void ExpertBank::backward(const compute::Tensor& dye, compute::Tensor* dxe) {
+  if (mHidden == 0) {
+    mBackend.groupedGemmBackwardWeight(mXe, dye, mW1.grad, mOffsets, 0.0f);
+    mBackend.groupedBiasGrad(dye, mB1.grad, mOffsets, 0.0f);
+    if (dxe) mBackend.groupedGemmBackwardInput(dye, mW1.value, *dxe, mOffsets);
+    return;
+  }
+  mDHid = mDHidS.get(mBackend, dye.rows(), mHidden);
+  mBackend.groupedGemmBackwardWeight(mHid, dye, mW2.grad, mOffsets, 0.0f);
+  mBackend.groupedBiasGrad(dye, mB2.grad, mOffsets, 0.0f);
+  mBackend.groupedGemmBackwardInput(dye, mW2.value, mDHid, mOffsets);
+  mBackend.activationBackward(mAct, mPre, mHid, mDHid, mDHid);
+  mBackend.groupedGemmBackwardWeight(mXe, mDHid, mW1.grad, mOffsets, 0.0f);
+  mBackend.groupedBiasGrad(mDHid, mB1.grad, mOffsets, 0.0f);
+  if (dxe) mBackend.groupedGemmBackwardInput(mDHid, mW1.value, *dxe, mOffsets);
+}
+
+std::vector<Parameter*> ExpertBank::parameters() {
+  if (mHidden == 0) return {&mW1, &mB1};
+  return {&mW1, &mB1, &mW2, &mB2};
+}
+
+long ExpertBank::paramsPerExpert() const {
+  if (mHidden == 0) return long(mIn) * mOut + mOut;
+  return long(mIn) * mHidden + mHidden + long(mHidden) * mOut + mOut;
+}
+
+}  // namespace moe::core

@@ -1,0 +1,39 @@
+#pragma once
+/** @file All experts of one MoE layer, weights stacked so one grouped GEMM runs them all. */
+#include <span>
+#include <vector>
+
+#include "core/model/parameter.h"
+
+namespace moe::core {
+
+/**
+ * E experts, each an MLP in -> hidden -> out with an activation, or a single linear map when
+ * hidden == 0. Expert e processes the packed rows [offsets[e], offsets[e+1]) of its input.
+ */
+class ExpertBank {
+ public:
+  ExpertBank(compute::Backend& backend, int experts, int in, int hidden, int out,
+             compute::Activation act, std::mt19937_64& rng);
+
+  /** Runs every expert on its segment of xe (slots x in); returns ye (slots x out). Keeps
+   *  what backward needs. */
+  const compute::Tensor& forward(const compute::Tensor& xe, std::span<const int> offsets);
+  /** Overwrites the parameter gradients; writes dxe (slots x in) when asked. */
+  void backward(const compute::Tensor& dye, compute::Tensor* dxe);
+
+  std::vector<Parameter*> parameters();
+  long paramsPerExpert() const;
+  int experts() const { return mExperts; }
+
+ private:
+  compute::Backend& mBackend;
+  int mExperts, mIn, mHidden, mOut;
+  compute::Activation mAct;
+  Parameter mW1, mB1, mW2, mB2;  // mW2/mB2 unused for linear experts
+  std::vector<int> mOffsets;
+  compute::Tensor mXe, mPre, mHid, mYe, mDHid;
+  Scratch mPreS, mHidS, mYeS, mDHidS;
+};
+
+}  // namespace moe::core

@@ -1,0 +1,57 @@
+#pragma once
+/** @file Models: forward to logits, backward from their gradient, parameters, inspection. */
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/data/dataset.h"
+#include "core/model/moe_layer.h"
+#include "core/train/config.h"
+#include "core/train/inspection.h"
+
+namespace moe::core {
+
+/** One mini-batch as the model sees it. */
+struct Batch {
+  int rows = 0;
+  compute::Tensor x;                  ///< Dense data: rows x features, on the backend
+  std::vector<std::int32_t> indices;  ///< rows of `source` in this batch
+  const Dataset* source = nullptr;    ///< host data, for models that read ids or tokens
+};
+
+/** Per-step context the trainer passes down (loss weights, noise stream). */
+struct StepContext {
+  LossConfig loss;
+  std::uint64_t noiseSeed = 0;
+  std::uint64_t noiseCounter = 0;
+};
+
+class Model {
+ public:
+  virtual ~Model() = default;
+
+  /** Logits (rows x outputs) of the batch; keeps what backward needs when training. */
+  virtual const compute::Tensor& forward(const Batch& batch, bool training,
+                                         const StepContext& ctx) = 0;
+  /** Fills every parameter's gradient from dLogits (rows x outputs). */
+  virtual void backward(const compute::Tensor& dLogits) = 0;
+  virtual std::vector<Parameter*> parameters() = 0;
+  /** The MoE layer whose routing is analysed and shown; nullptr for dense models. */
+  virtual MoeLayer* moe() = 0;
+  virtual long paramsActivePerInput() const = 0;
+  virtual std::string describe() const = 0;
+  /** Inspects one input (a batch of one row): gate, expert predictions, saliency. */
+  virtual Inspection inspect(const Batch& one) = 0;
+
+  long paramsTotal();
+  /** Live settings. */
+  void setCapacityFactor(double cf);
+  void setNoiseScale(double s);
+};
+
+/** Builds the model `config` asks for, sized for `train` (features, classes). */
+std::unique_ptr<Model> createModel(const TrainConfig& config, const Dataset& train,
+                                   compute::Backend& backend);
+
+}  // namespace moe::core

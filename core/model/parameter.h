@@ -1,0 +1,35 @@
+#pragma once
+/** @file Trainable tensors and reusable scratch space. */
+#include <random>
+#include <string>
+
+#include "compute/backend.h"
+
+namespace moe::core {
+
+/** A trainable tensor and its gradient (same shape), both on the backend. */
+struct Parameter {
+  std::string name;
+  compute::Tensor value;
+  compute::Tensor grad;
+};
+
+/** Allocates value and grad; initialises value uniformly in [-bound, bound] (PyTorch's
+ *  default for nn.Linear uses bound = 1 / sqrt(fan_in) for weights and biases). */
+Parameter makeParameter(compute::Backend& backend, const std::string& name, int rows, int cols,
+                        float bound, std::mt19937_64& rng);
+
+/**
+ * Scratch space that grows to the largest shape asked for and hands out views of it, so a
+ * training step allocates nothing once batch and routing sizes have been seen.
+ */
+class Scratch {
+ public:
+  compute::Tensor get(compute::Backend& backend, int rows, int cols,
+                      compute::DType dtype = compute::DType::F32);
+
+ private:
+  compute::Tensor mStorage;
+};
+
+}  // namespace moe::core

@@ -1,0 +1,111 @@
+#include "core/train/checkpoint.h"
+
+#include <zlib.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <unistd.h>
+
+namespace moe::core {
+
+namespace {
+
+constexpr char kMagic[8] = {'M', 'O', 'E', 'X', 'C', 'K', 'P', 'T'};
+constexpr std::uint32_t kVersion = 1;
+
+template <typename T>
+void put(std::string& out, T v) {
+  out.append(reinterpret_cast<const char*>(&v), sizeof(T));
+}
+
+template <typename T>
+T take(const std::string& in, std::size_t& pos, const std::string& path) {
+  if (pos + sizeof(T) > in.size()) throw CheckpointError("'" + path + "' is truncated");
+  T v;
+  std::memcpy(&v, in.data() + pos, sizeof(T));
+  pos += sizeof(T);
+  return v;
+}
+
+std::uint32_t crcOf(const char* data, std::size_t n) {
+  return std::uint32_t(crc32(crc32(0L, Z_NULL, 0), reinterpret_cast<const Bytef*>(data), uInt(n)));
+}
+
+}  // namespace
+
+void writeCheckpoint(const std::string& path, const Checkpoint& cp) {
+  nlohmann::json meta = cp.meta;
+  meta["tensors"] = nlohmann::json::array();
+  for (const auto& t : cp.tensors) meta["tensors"].push_back({t.name, t.rows, t.cols});
+  const std::string header = meta.dump();
+  std::string blob(kMagic, sizeof(kMagic));
+  put(blob, kVersion);
+  put(blob, std::uint64_t(header.size()));
+  blob += header;
+  for (const auto& t : cp.tensors)
+    blob.append(reinterpret_cast<const char*>(t.data.data()), t.data.size() * sizeof(float));
+  put(blob, crcOf(blob.data(), blob.size()));
+
+  const std::string tmp = path + ".tmp";
+  std::FILE* f = std::fopen(tmp.c_str(), "wb");
+  if (!f) throw CheckpointError("cannot write '" + tmp + "': " + std::strerror(errno));
+  const bool ok = std::fwrite(blob.data(), 1, blob.size(), f) == blob.size() &&
+                  std::fflush(f) == 0 && ::fsync(fileno(f)) == 0;
+  const int err = errno;
+  std::fclose(f);
+  if (!ok) {
+    std::remove(tmp.c_str());
+    throw CheckpointError("cannot write '" + tmp + "': " + std::strerror(err));
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    const int e = errno;
+    std::remove(tmp.c_str());
+    throw CheckpointError("cannot move checkpoint into place at '" + path + "': " + std::strerror(e));
+  }
+}
+
+Checkpoint readCheckpoint(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw CheckpointError("cannot open '" + path + "'");
+  const std::string blob((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (blob.size() < sizeof(kMagic) || std::memcmp(blob.data(), kMagic, sizeof(kMagic)) != 0)
+    throw CheckpointError("'" + path + "' is not a MoE Explorer checkpoint (bad magic)");
+  if (blob.size() < sizeof(kMagic) + 4 + 8 + 4) throw CheckpointError("'" + path + "' is truncated");
+  std::uint32_t stored;
+  std::memcpy(&stored, blob.data() + blob.size() - 4, 4);
+  if (crcOf(blob.data(), blob.size() - 4) != stored)
+    throw CheckpointError("'" + path + "' is corrupt (checksum mismatch)");
+  std::size_t pos = sizeof(kMagic);
+  const auto version = take<std::uint32_t>(blob, pos, path);
+  if (version != kVersion)
+    throw CheckpointError("'" + path + "' has checkpoint version " + std::to_string(version) +
+                          "; this build reads version " + std::to_string(kVersion));
+  const auto headerSize = take<std::uint64_t>(blob, pos, path);
+  if (headerSize > blob.size() - pos - 4) throw CheckpointError("'" + path + "' is truncated");
+  Checkpoint cp;
+  try {
+    cp.meta = nlohmann::json::parse(blob.substr(pos, std::size_t(headerSize)));
+    pos += std::size_t(headerSize);
+    for (const auto& t : cp.meta.at("tensors")) {
+      CheckpointTensor ct{t.at(0).get<std::string>(), t.at(1).get<int>(), t.at(2).get<int>(), {}};
+      if (ct.rows < 0 || ct.cols < 0) throw CheckpointError("negative tensor shape");
+      const std::size_t n = std::size_t(ct.rows) * std::size_t(ct.cols);
+      if (pos + n * sizeof(float) > blob.size() - 4)
+        throw CheckpointError("'" + path + "' is truncated in tensor '" + ct.name + "'");
+      ct.data.resize(n);
+      std::memcpy(ct.data.data(), blob.data() + pos, n * sizeof(float));
+      pos += n * sizeof(float);
+      cp.tensors.push_back(std::move(ct));
+    }
+  } catch (const nlohmann::json::exception& e) {
+    throw CheckpointError("'" + path + "' has a malformed header: " + e.what());
+  }
+  if (pos != blob.size() - 4) throw CheckpointError("'" + path + "' has trailing data");
+  return cp;
+}
+
+}  // namespace moe::core

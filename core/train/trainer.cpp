@@ -1,0 +1,221 @@
+#include "core/train/trainer.h"
+
+#include "core/model/model.h"
+
+namespace moe::core {
+
+const char* trainerStateName(TrainerState s) {
+  switch (s) {
+    case TrainerState::Idle: return "idle";
+    case TrainerState::Running: return "running";
+    case TrainerState::Paused: return "paused";
+    case TrainerState::Finished: return "finished";
+    case TrainerState::Failed: return "failed";
+    case TrainerState::Stopped: return "stopped";
+  }
+  return "?";
+}
+
+Trainer::Trainer(std::unique_ptr<Session> session)
+    : mSession(std::move(session)),
+      mData(mSession->data()),
+      mInitialConfig(mSession->config()) {
+  mSnapshot.state = TrainerState::Paused;
+  mSnapshot.stepsPerEpoch = mSession->stepsPerEpoch();
+  mSnapshot.backendName = mSession->backendDescription();
+  mThread = std::thread([this] { run(); });
+}
+
+Trainer::~Trainer() {
+  stop();
+  if (mThread.joinable()) mThread.join();
+}
+
+void Trainer::play() {
+  std::lock_guard lock(mMutex);
+  mMode = Mode::Running;
+  mWake.notify_all();
+}
+
+void Trainer::pause() {
+  std::lock_guard lock(mMutex);
+  mMode = Mode::Paused;
+  mWake.notify_all();
+}
+
+void Trainer::stepBatch() {
+  std::lock_guard lock(mMutex);
+  mMode = Mode::Steps;
+  mStepsLeft = 1;
+  mWake.notify_all();
+}
+
+void Trainer::stepEpoch() {
+  std::lock_guard lock(mMutex);
+  mMode = Mode::ToEpochEnd;
+  mWake.notify_all();
+}
+
+void Trainer::stop() {
+  std::lock_guard lock(mMutex);
+  mStop = true;
+  mWake.notify_all();
+}
+
+void Trainer::enqueue(std::function<void(Session&)> fn) {
+  std::lock_guard lock(mMutex);
+  mCommands.push_back(std::move(fn));
+  mWake.notify_all();
+}
+
+std::future<void> Trainer::post(std::function<void(Session&)> fn) {
+  auto promise = std::make_shared<std::promise<void>>();
+  auto future = promise->get_future();
+  enqueue([fn = std::move(fn), promise](Session& s) {
+    try {
+      fn(s);
+      promise->set_value();
+    } catch (...) {
+      promise->set_exception(std::current_exception());
+    }
+  });
+  return future;
+}
+
+std::future<Inspection> Trainer::inspect(int testIndex) {
+  auto promise = std::make_shared<std::promise<Inspection>>();
+  auto future = promise->get_future();
+  enqueue([testIndex, promise](Session& s) {
+    try {
+      promise->set_value(s.inspect(testIndex));
+    } catch (...) {
+      promise->set_exception(std::current_exception());
+    }
+  });
+  return future;
+}
+
+void Trainer::setLearningRate(double lr) {
+  enqueue([lr](Session& s) { s.mutableConfig().optim.lr = lr; s.applyLive(); });
+}
+void Trainer::setAuxWeight(double w) {
+  enqueue([w](Session& s) { s.mutableConfig().loss.auxWeight = w; });
+}
+void Trainer::setZLossWeight(double w) {
+  enqueue([w](Session& s) { s.mutableConfig().loss.zLossWeight = w; });
+}
+void Trainer::setImportanceWeight(double w) {
+  enqueue([w](Session& s) { s.mutableConfig().loss.importanceWeight = w; });
+}
+void Trainer::setLoadWeight(double w) {
+  enqueue([w](Session& s) { s.mutableConfig().loss.loadWeight = w; });
+}
+void Trainer::setCapacityFactor(double cf) {
+  enqueue([cf](Session& s) { s.mutableConfig().model.capacityFactor = cf; s.applyLive(); });
+}
+void Trainer::setNoiseScale(double v) {
+  enqueue([v](Session& s) { s.mutableConfig().model.noiseScale = v; s.applyLive(); });
+}
+void Trainer::setEvalEvery(long steps) {
+  std::lock_guard lock(mMutex);
+  mEvalEvery = steps;
+}
+
+std::size_t Trainer::metricsSince(std::size_t from, std::vector<StepMetrics>& out) const {
+  std::lock_guard lock(mMutex);
+  for (std::size_t i = from; i < mHistory.size(); ++i) out.push_back(mHistory[i]);
+  return mHistory.size();
+}
+
+std::size_t Trainer::evalsSince(std::size_t from,
+                                std::vector<std::shared_ptr<const EvalReport>>& out) const {
+  std::lock_guard lock(mMutex);
+  for (std::size_t i = from; i < mEvals.size(); ++i) out.push_back(mEvals[i]);
+  return mEvals.size();
+}
+
+Snapshot Trainer::snapshot() const {
+  std::lock_guard lock(mMutex);
+  return mSnapshot;
+}
+
+TrainerState Trainer::state() const {
+  std::lock_guard lock(mMutex);
+  return mSnapshot.state;
+}
+
+void Trainer::publish(const StepMetrics* m, std::shared_ptr<const EvalReport> eval) {
+  std::lock_guard lock(mMutex);
+  if (m) {
+    mHistory.push_back(*m);
+    mSnapshot.latest = *m;
+    mSnapshot.samplesPerSecond = m->samplesPerSecond;
+  }
+  if (eval) {
+    mEvals.push_back(eval);
+    mSnapshot.lastEval = std::move(eval);
+  }
+  mSnapshot.step = mSession->step();
+  mSnapshot.epoch = mSession->epoch();
+  mSnapshot.epochProgress = mSession->epochProgress();
+  mSnapshot.classExpertTrain = mSession->classExpertTrain();
+}
+
+void Trainer::run() {
+  for (;;) {
+    std::function<void(Session&)> command;
+    bool doStep = false;
+    {
+      std::unique_lock lock(mMutex);
+      mWake.wait(lock, [&] { return mStop || !mCommands.empty() || mMode != Mode::Paused; });
+      if (mStop) {
+        if (mSnapshot.state != TrainerState::Failed && mSnapshot.state != TrainerState::Finished)
+          mSnapshot.state = TrainerState::Stopped;
+        break;
+      }
+      if (!mCommands.empty()) {
+        command = std::move(mCommands.front());
+        mCommands.pop_front();
+      } else if (mSession->finished()) {
+        mMode = Mode::Paused;
+        mSnapshot.state = TrainerState::Finished;
+        continue;
+      } else {
+        doStep = true;
+        mSnapshot.state = TrainerState::Running;
+      }
+    }
+    if (command) {
+      command(*mSession);  // commands report their own errors through futures
+      continue;
+    }
+    if (!doStep) continue;
+    try {
+      const StepMetrics m = mSession->trainStep();
+      long evalEvery;
+      {
+        std::lock_guard lock(mMutex);
+        evalEvery = mEvalEvery;
+      }
+      const bool epochEnd = mSession->epochFinished();
+      const bool evalNow = epochEnd || (evalEvery > 0 && m.step % evalEvery == 0);
+      publish(&m, evalNow ? mSession->evaluate() : nullptr);
+      std::lock_guard lock(mMutex);
+      if (mMode == Mode::Steps && --mStepsLeft <= 0) mMode = Mode::Paused;
+      if (mMode == Mode::ToEpochEnd && epochEnd) mMode = Mode::Paused;
+      if (mMode == Mode::Paused) mSnapshot.state = TrainerState::Paused;
+      if (mSession->finished()) {
+        mMode = Mode::Paused;
+        mSnapshot.state = TrainerState::Finished;
+      }
+    } catch (const std::exception& e) {
+      std::lock_guard lock(mMutex);
+      // A diverged or failed step pauses the run; the history and weights are kept.
+      mMode = Mode::Paused;
+      mSnapshot.state = TrainerState::Paused;
+      mSnapshot.message = e.what();
+    }
+  }
+}
+
+}  // namespace moe::core
