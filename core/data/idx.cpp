@@ -1,0 +1,162 @@
+#include "core/data/idx.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+
+#include "core/data/fileio.h"
+
+namespace moe::core {
+namespace {
+
+constexpr std::uint32_t kImagesMagic = 0x00000803;
+constexpr std::uint32_t kLabelsMagic = 0x00000801;
+
+std::uint32_t bigEndian32(const std::string& data, std::size_t at) {
+  const auto* p = reinterpret_cast<const unsigned char*>(data.data() + at);
+  return (std::uint32_t(p[0]) << 24) | (std::uint32_t(p[1]) << 16) | (std::uint32_t(p[2]) << 8) |
+         std::uint32_t(p[3]);
+}
+
+std::string hex32(std::uint32_t v) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "0x%08x", v);
+  return buf;
+}
+
+// Reads the header of an IDX file with `dims` dimensions and checks it against the file size.
+// Returns the file's bytes; dimsOut receives the dimension sizes.
+std::string readIdx(const std::string& path, std::uint32_t magic, const char* what, int dims,
+                    std::vector<std::uint32_t>& dimsOut) {
+  std::string data = readWholeFile(path);
+  const std::size_t header = 4 + 4 * std::size_t(dims);
+  if (data.size() < 4) throw DataError(path + ": truncated: too short for an IDX magic number");
+  const std::uint32_t m = bigEndian32(data, 0);
+  if (m != magic)
+    throw DataError(path + ": wrong magic number " + hex32(m) + " (expected " + hex32(magic) +
+                    ", IDX " + what + ")");
+  if (data.size() < header)
+    throw DataError(path + ": truncated: the IDX header needs " + std::to_string(header) +
+                    " bytes, the file has " + std::to_string(data.size()));
+  dimsOut.clear();
+  std::uint64_t payload = 1;
+  for (int d = 0; d < dims; ++d) {
+    const std::uint32_t v = bigEndian32(data, 4 + 4 * std::size_t(d));
+    if (v > 0x7fffffffu) throw DataError(path + ": header dimension " + std::to_string(v) + " too large");
+    dimsOut.push_back(v);
+    payload *= v;
+  }
+  if (dims > 1 && (dimsOut[1] == 0 || dimsOut[2] == 0))
+    throw DataError(path + ": header declares images of size " + std::to_string(dimsOut[1]) +
+                    "x" + std::to_string(dimsOut[2]));
+  const std::uint64_t have = data.size() - header;
+  if (payload > have)
+    throw DataError(path + ": truncated: header counts " + std::to_string(dimsOut[0]) + " " +
+                    what + " (" + std::to_string(payload) + " bytes) but only " +
+                    std::to_string(have) + " bytes follow the header");
+  if (payload < have)
+    throw DataError(path + ": " + std::to_string(have - payload) +
+                    " bytes past the data the header declares (" + std::to_string(dimsOut[0]) +
+                    " " + what + ")");
+  return data;
+}
+
+std::string findIdxFile(const std::string& dir, const std::string& base) {
+  for (const char* suffix : {"", ".gz"}) {
+    const std::string path = joinPath(dir, base + suffix);
+    if (isRegularFile(path)) return path;
+  }
+  throw DataError(dir + ": missing " + base + " (or " + base + ".gz)");
+}
+
+}  // namespace
+
+IdxImages readIdxImages(const std::string& path) {
+  std::vector<std::uint32_t> dims;
+  const std::string data = readIdx(path, kImagesMagic, "images", 3, dims);
+  IdxImages out;
+  out.count = int(dims[0]);
+  out.rows = int(dims[1]);
+  out.cols = int(dims[2]);
+  out.pixels.assign(data.begin() + 16, data.end());
+  return out;
+}
+
+std::vector<std::int32_t> readIdxLabels(const std::string& path) {
+  std::vector<std::uint32_t> dims;
+  const std::string data = readIdx(path, kLabelsMagic, "labels", 1, dims);
+  std::vector<std::int32_t> labels(dims[0]);
+  for (std::size_t i = 0; i < labels.size(); ++i)
+    labels[i] = static_cast<unsigned char>(data[8 + i]);
+  return labels;
+}
+
+Dataset loadIdxPair(const std::string& imagesPath, const std::string& labelsPath, int classes,
+                    const std::vector<std::string>& classNames) {
+  Dataset d;
+  const std::vector<std::int32_t> labels = readIdxLabels(labelsPath);
+  const IdxImages images = readIdxImages(imagesPath);
+  if (std::size_t(images.count) != labels.size())
+    throw DataError(imagesPath + " has " + std::to_string(images.count) + " images but " +
+                    labelsPath + " has " + std::to_string(labels.size()) + " labels");
+  if (classes <= 0 && !classNames.empty()) classes = int(classNames.size());
+  if (classes > 0) {
+    for (std::size_t i = 0; i < labels.size(); ++i)
+      if (labels[i] >= classes)
+        throw DataError(labelsPath + ": label " + std::to_string(labels[i]) + " of sample " +
+                        std::to_string(i) + " is out of range 0.." + std::to_string(classes - 1));
+  } else {
+    classes = labels.empty() ? 0 : *std::max_element(labels.begin(), labels.end()) + 1;
+  }
+  d.kind = DataKind::Dense;
+  d.features = images.rows * images.cols;
+  d.classes = classes;
+  d.classNames = classNames;
+  for (int c = int(d.classNames.size()); c < classes; ++c) d.classNames.push_back(std::to_string(c));
+  d.imageWidth = images.cols;
+  d.imageHeight = images.rows;
+  d.imageChannels = 1;
+  d.labels = labels;
+  d.x.resize(images.pixels.size());
+  constexpr float kScale = 1.0f / 255.0f;
+  const std::uint8_t* src = images.pixels.data();
+  float* dst = d.x.data();
+  for (std::size_t i = 0, n = d.x.size(); i < n; ++i) dst[i] = float(src[i]) * kScale;
+  return d;
+}
+
+DataSplits loadIdxDir(const std::string& dir, const std::vector<std::string>& classNames) {
+  const std::string trainImages = findIdxFile(dir, "train-images-idx3-ubyte");
+  const std::string trainLabels = findIdxFile(dir, "train-labels-idx1-ubyte");
+  const std::string testImages = findIdxFile(dir, "t10k-images-idx3-ubyte");
+  const std::string testLabels = findIdxFile(dir, "t10k-labels-idx1-ubyte");
+  std::vector<std::string> names = classNames;
+  std::string lower = dir;
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return char(std::tolower(c)); });
+  if (names.empty() && lower.find("fashion") != std::string::npos) names = fashionMnistClassNames();
+  DataSplits s;
+  s.train = loadIdxPair(trainImages, trainLabels, int(names.size()), names);
+  s.test = loadIdxPair(testImages, testLabels, int(names.size()), names);
+  if (names.empty()) {  // no fixed class list: both splits use the larger label range
+    const int classes = std::max(s.train.classes, s.test.classes);
+    for (Dataset* d : {&s.train, &s.test}) {
+      d->classes = classes;
+      for (int c = int(d->classNames.size()); c < classes; ++c)
+        d->classNames.push_back(std::to_string(c));
+    }
+  }
+  const std::string name = names == fashionMnistClassNames() ? "fashion-mnist" : "idx:" + dir;
+  s.train.name = name;
+  s.test.name = name;
+  return s;
+}
+
+const std::vector<std::string>& fashionMnistClassNames() {
+  static const std::vector<std::string> names = {"T-shirt/top", "Trouser", "Pullover", "Dress",
+                                                 "Coat",        "Sandal",  "Shirt",    "Sneaker",
+                                                 "Bag",         "Ankle boot"};
+  return names;
+}
+
+}  // namespace moe::core
