@@ -1,0 +1,34 @@
+// Fused optimizer updates.
+#include <cmath>
+#include <initializer_list>
+
+#include "compute/opencl/opencl_backend_impl.h"
+
+namespace moe::compute {
+
+void OpenClBackend::adamUpdate(Tensor& param, const Tensor& grad, Tensor& m, Tensor& v,
+                               const AdamParams& p) {
+  for (const Tensor* t : std::initializer_list<const Tensor*>{&param, &grad, &m, &v})
+    requireF32(*t, "adamUpdate", "operand");
+  requireSameShape(param, grad, "adamUpdate");
+  requireSameShape(param, m, "adamUpdate");
+  requireSameShape(param, v, "adamUpdate");
+  if (p.step < 1) throw std::invalid_argument("adamUpdate: step is 1-based");
+  // Bias corrections in double on the host: beta^step underflows gracefully there.
+  const float bc1 = float(1.0 - std::pow(double(p.beta1), double(p.step)));
+  const float bc2 = float(1.0 - std::pow(double(p.beta2), double(p.step)));
+  launch1d(mK.adamUpdate, param.size(), param, grad, m, v, int(param.size()), p.lr, p.beta1,
+           p.beta2, p.eps, p.weightDecay, p.decoupled, bc1, bc2);
+}
+
+void OpenClBackend::sgdUpdate(Tensor& param, const Tensor& grad, Tensor& velocity,
+                              const SgdParams& p) {
+  for (const Tensor* t : std::initializer_list<const Tensor*>{&param, &grad, &velocity})
+    requireF32(*t, "sgdUpdate", "operand");
+  requireSameShape(param, grad, "sgdUpdate");
+  requireSameShape(param, velocity, "sgdUpdate");
+  launch1d(mK.sgdUpdate, param.size(), param, grad, velocity, int(param.size()), p.lr, p.momentum,
+           p.weightDecay, p.nesterov);
+}
+
+}  // namespace moe::compute
