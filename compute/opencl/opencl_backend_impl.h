@@ -88,7 +88,7 @@ class OpenClBackend final : public Backend {
   struct Kernels {
     cl::Kernel axpby, mul, activationForward, activationBackward, addRowVector, sumRows,
         sumSquaresPartial, randomNormal;
-    cl::Kernel gemmTiled, groupedAddBias, groupedBiasGrad;
+    cl::Kernel gemmTiled, gemmVectorNn, gemmVectorNt, groupedAddBias, groupedBiasGrad;
     cl::Kernel gatherRows, combineRows, combineRowsBackwardSrc, combineRowsBackwardWeight,
         softmaxRows, softmaxRowsBackward, topkRows, crossEntropy;
     cl::Kernel adamUpdate, sgdUpdate;
@@ -148,6 +148,7 @@ class OpenClBackend final : public Backend {
   cl::Program mProgram;
   Kernels mK;
   std::string mDeviceName;
+  bool mVectorGemm = false;  ///< use gemm_vector.cl's kernels (CPU devices) over gemm_tiled
   std::vector<cl::Buffer> mScratch;
   std::vector<std::size_t> mScratchBytes;
   std::vector<float> mHostScratch;
@@ -158,7 +159,7 @@ void requireF32(const Tensor& t, const char* op, const char* name);
 void requireI32(const Tensor& t, const char* op, const char* name);
 void requireShape(const Tensor& t, int rows, int cols, const char* op, const char* name);
 void requireSameShape(const Tensor& a, const Tensor& b, const char* op);
-/** offsets: experts + 1 entries, offsets[0] == 0, non-decreasing, last <= rows. */
+/** offsets: experts + 1 >= 2 entries, offsets[0] == 0, non-decreasing, last == rows. */
 void requireSegments(Segments offsets, int experts, int rows, const char* op);
 
 }  // namespace moe::compute

@@ -1,5 +1,6 @@
 // Device discovery, program build, kernel creation, memory and transfers.
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 
 #include "compute/opencl/opencl_backend.h"
@@ -116,14 +117,13 @@ void requireSameShape(const Tensor& a, const Tensor& b, const char* op) {
 }
 
 void requireSegments(Segments offsets, int experts, int rows, const char* op) {
-  if (experts < 0 || offsets.size() != std::size_t(experts) + 1)
-    throw ShapeError(std::string(op) + ": expected " + std::to_string(experts + 1) +
-                     " segment offsets, got " + std::to_string(offsets.size()));
+  if (experts < 1 || offsets.size() != std::size_t(experts) + 1)
+    throw ShapeError(std::string(op) + ": segments need at least one expert");
   if (offsets[0] != 0) throw ShapeError(std::string(op) + ": offsets[0] must be 0");
   for (int e = 0; e < experts; ++e)
     if (offsets[e + 1] < offsets[e])
       throw ShapeError(std::string(op) + ": segment offsets must be non-decreasing");
-  if (offsets[experts] > rows)
+  if (offsets[experts] != rows)
     throw ShapeError(std::string(op) + ": segments cover " + std::to_string(offsets[experts]) +
                      " rows, the tensor has " + std::to_string(rows));
 }
@@ -141,6 +141,12 @@ OpenClBackend::OpenClBackend(const cl::Platform& platform, const cl::Device& dev
       device.getInfo<CL_DEVICE_NAME>() + " (" + platform.getInfo<CL_PLATFORM_NAME>() + ", OpenCL)";
   // A zero-terminated name may come back with the terminator included.
   mDeviceName.erase(std::remove(mDeviceName.begin(), mDeviceName.end(), '\0'), mDeviceName.end());
+  // CPU devices get the vector GEMM kernels; MOE_OPENCL_GEMM=tiled|vector overrides (tests).
+  mVectorGemm = (device.getInfo<CL_DEVICE_TYPE>() & CL_DEVICE_TYPE_CPU) != 0;
+  if (const char* choice = std::getenv("MOE_OPENCL_GEMM")) {
+    if (std::strcmp(choice, "tiled") == 0) mVectorGemm = false;
+    if (std::strcmp(choice, "vector") == 0) mVectorGemm = true;
+  }
   buildProgram();
 }
 
@@ -174,6 +180,8 @@ void OpenClBackend::buildProgram() {
   mK.sumSquaresPartial = make("sum_squares_partial");
   mK.randomNormal = make("random_normal");
   mK.gemmTiled = make("gemm_tiled");
+  mK.gemmVectorNn = make("gemm_vector_nn");
+  mK.gemmVectorNt = make("gemm_vector_nt");
   mK.groupedAddBias = make("grouped_add_bias");
   mK.groupedBiasGrad = make("grouped_bias_grad");
   mK.gatherRows = make("gather_rows");

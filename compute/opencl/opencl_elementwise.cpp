@@ -12,17 +12,14 @@ constexpr int kMaxPartials = 64;     // fixed grid, so the summation order never
 }  // namespace
 
 void OpenClBackend::fill(Tensor& x, float value) {
-  if (x.size() == 0) return;
-  const std::size_t bytes = x.size() * 4;
-  if (x.dtype() == DType::F32)
-    checkCl(mQueue.enqueueFillBuffer(mem(x), cl_float(value), 0, bytes), "fill");
-  else
-    checkCl(mQueue.enqueueFillBuffer(mem(x), cl_int(value), 0, bytes), "fill");
+  requireF32(x, "fill", "x");
+  if (x.size() > 0)
+    checkCl(mQueue.enqueueFillBuffer(mem(x), cl_float(value), 0, x.size() * 4), "fill");
 }
 
 void OpenClBackend::copy(const Tensor& src, Tensor& dst) {
-  requireSameShape(src, dst, "copy");
-  if (src.dtype() != dst.dtype()) throw ShapeError("copy: element types differ");
+  if (src.size() != dst.size() || src.dtype() != dst.dtype())
+    throw ShapeError("copy: size or type mismatch");
   if (src.size() == 0 || mem(src)() == mem(dst)()) return;
   checkCl(mQueue.enqueueCopyBuffer(mem(src), mem(dst), 0, 0, src.size() * 4), "copy");
 }

@@ -31,12 +31,22 @@ void OpenClBackend::enqueueGemm(const GemmCall& c, const Tensor& a, const Tensor
       for (int e = e0; e < e0 + count; ++e) maxM = std::max(maxM, offsets[e + 1] - offsets[e]);
     }
     if (maxM == 0) continue;
-    const std::size_t gx = std::size_t((c.n + kTile - 1) / kTile) * kWorkGroupEdge;
-    const std::size_t gy = std::size_t((maxM + kTile - 1) / kTile) * kWorkGroupEdge;
-    launch(mK.gemmTiled, cl::NDRange(gx, gy, std::size_t(count)),
-           cl::NDRange(kWorkGroupEdge, kWorkGroupEdge, 1), c.m, c.n, c.k, c.alpha, c.beta, a, c.lda,
-           c.transA, b, c.ldb, c.transB, out, c.ldc, packOffsets(offsets, e0, count), e0, c.segM,
-           c.segK, c.aSeg, c.aExpert, c.bSeg, c.bExpert, c.cSeg, c.cExpert);
+    // CPU devices: register-blocked vector kernels (NN/TN and NT); GPUs and the rare TT case:
+    // the local-memory tiled kernel.
+    cl::Kernel* kernel = &mK.gemmTiled;
+    std::size_t gx = std::size_t((c.n + kTile - 1) / kTile) * kWorkGroupEdge;
+    std::size_t gy = std::size_t((maxM + kTile - 1) / kTile) * kWorkGroupEdge;
+    cl::NDRange local(kWorkGroupEdge, kWorkGroupEdge, 1);
+    if (mVectorGemm && !c.transB) {
+      kernel = &mK.gemmVectorNn;
+      gx = std::size_t((c.n + 15) / 16), gy = std::size_t((maxM + 7) / 8), local = cl::NullRange;
+    } else if (mVectorGemm && !c.transA) {
+      kernel = &mK.gemmVectorNt;
+      gx = std::size_t((c.n + 3) / 4), gy = std::size_t((maxM + 3) / 4), local = cl::NullRange;
+    }
+    launch(*kernel, cl::NDRange(gx, gy, std::size_t(count)), local, c.m, c.n, c.k, c.alpha, c.beta,
+           a, c.lda, c.transA, b, c.ldb, c.transB, out, c.ldc, packOffsets(offsets, e0, count), e0,
+           c.segM, c.segK, c.aSeg, c.aExpert, c.bSeg, c.bExpert, c.cSeg, c.cExpert);
   }
 }
 

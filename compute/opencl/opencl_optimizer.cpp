@@ -13,12 +13,11 @@ void OpenClBackend::adamUpdate(Tensor& param, const Tensor& grad, Tensor& m, Ten
   requireSameShape(param, grad, "adamUpdate");
   requireSameShape(param, m, "adamUpdate");
   requireSameShape(param, v, "adamUpdate");
-  if (p.step < 1) throw std::invalid_argument("adamUpdate: step is 1-based");
-  // Bias corrections in double on the host: beta^step underflows gracefully there.
-  const float bc1 = float(1.0 - std::pow(double(p.beta1), double(p.step)));
-  const float bc2 = float(1.0 - std::pow(double(p.beta2), double(p.step)));
-  launch1d(mK.adamUpdate, param.size(), param, grad, m, v, int(param.size()), p.lr, p.beta1,
-           p.beta2, p.eps, p.weightDecay, p.decoupled, bc1, bc2);
+  const float bc1 = 1.0f - std::pow(p.beta1, float(p.step));
+  const float bc2 = 1.0f - std::pow(p.beta2, float(p.step));
+  launch1d(mK.adamUpdate, param.size(), param, grad, m, v, int(param.size()), p.beta1, p.beta2,
+           p.eps, p.weightDecay, p.decoupled, 1.0f - p.lr * p.weightDecay, p.lr / bc1,
+           std::sqrt(bc2));
 }
 
 void OpenClBackend::sgdUpdate(Tensor& param, const Tensor& grad, Tensor& velocity,

@@ -1,4 +1,6 @@
 // Routing ops: gather, CSR combine and its backward, softmax, top-k, cross-entropy.
+// Index tensors (gather indices, CSR rows and slots) stay on the device and are not validated
+// on the host, which would need a read-back; the kernels treat out-of-range entries as absent.
 #include "compute/opencl/opencl_backend_impl.h"
 
 namespace moe::compute {
@@ -11,9 +13,10 @@ void requireCsr(const Tensor& rowPtr, const Tensor& slot, const Tensor& weight, 
   requireI32(rowPtr, op, "rowPtr");
   requireI32(slot, op, "slot");
   requireF32(weight, op, "weight");
-  requireShape(rowPtr, rows + 1, 1, op, "rowPtr");
-  if (slot.cols() != 1 || weight.cols() != 1 || slot.rows() != weight.rows())
-    throw ShapeError(std::string(op) + ": slot and weight must be nnz x 1 each");
+  if (rowPtr.size() != std::size_t(rows) + 1)
+    throw ShapeError(std::string(op) + ": rowPtr must have rows + 1 entries");
+  if (slot.size() != weight.size())
+    throw ShapeError(std::string(op) + ": slot and weight sizes differ");
 }
 }  // namespace
 
@@ -21,9 +24,8 @@ void OpenClBackend::gatherRows(const Tensor& x, const Tensor& index, Tensor& out
   requireF32(x, "gatherRows", "x");
   requireI32(index, "gatherRows", "index");
   requireF32(out, "gatherRows", "out");
-  if (index.cols() != 1) throw ShapeError("gatherRows: index must be n x 1");
-  requireShape(out, index.rows(), x.cols(), "gatherRows", "out");
-  launch2d(mK.gatherRows, out.cols(), out.rows(), x, index, out, out.rows(), out.cols());
+  requireShape(out, int(index.size()), x.cols(), "gatherRows", "out");
+  launch2d(mK.gatherRows, out.cols(), out.rows(), x, x.rows(), index, out, out.rows(), out.cols());
 }
 
 void OpenClBackend::combineRows(const Tensor& src, const Tensor& rowPtr, const Tensor& slot,
@@ -32,8 +34,8 @@ void OpenClBackend::combineRows(const Tensor& src, const Tensor& rowPtr, const T
   requireF32(out, "combineRows", "out");
   requireCsr(rowPtr, slot, weight, out.rows(), "combineRows");
   if (src.cols() != out.cols()) throw ShapeError("combineRows: src and out widths differ");
-  launch2d(mK.combineRows, out.cols(), out.rows(), src, rowPtr, slot, weight, beta, out, out.rows(),
-           out.cols());
+  launch2d(mK.combineRows, out.cols(), out.rows(), src, src.rows(), rowPtr, slot, weight, beta, out,
+           out.rows(), out.cols());
 }
 
 void OpenClBackend::combineRowsBackward(const Tensor& dOut, const Tensor& src, const Tensor& rowPtr,
@@ -47,12 +49,13 @@ void OpenClBackend::combineRowsBackward(const Tensor& dOut, const Tensor& src, c
   requireCsr(rowPtr, slot, weight, dOut.rows(), op);
   requireSameShape(src, dSrc, op);
   if (src.cols() != dOut.cols()) throw ShapeError("combineRowsBackward: widths differ");
-  requireShape(dWeight, weight.rows(), 1, op, "dWeight");
+  if (dWeight.size() != weight.size())
+    throw ShapeError("combineRowsBackward: dWeight and weight sizes differ");
   fill(dSrc, 0.0f);  // slots no row references get zero
   launch2d(mK.combineRowsBackwardSrc, dOut.cols(), dOut.rows(), dOut, rowPtr, slot, weight, dSrc,
-           dOut.rows(), dOut.cols());
-  launch1d(mK.combineRowsBackwardWeight, weight.rows(), dOut, src, rowPtr, slot, dWeight,
-           dOut.rows(), dOut.cols(), weight.rows());
+           src.rows(), dOut.rows(), dOut.cols());
+  launch1d(mK.combineRowsBackwardWeight, weight.size(), dOut, src, src.rows(), rowPtr, slot,
+           dWeight, dOut.rows(), dOut.cols(), int(weight.size()));
 }
 
 void OpenClBackend::softmaxRows(const Tensor& x, Tensor& y) {
@@ -75,12 +78,10 @@ void OpenClBackend::topk(const Tensor& x, int k, Tensor& values, Tensor& indices
   requireF32(x, "topk", "x");
   requireF32(values, "topk", "values");
   requireI32(indices, "topk", "indices");
-  if (k < 0 || k > x.cols())
-    throw ShapeError("topk: k = " + std::to_string(k) + " outside [0, " + std::to_string(x.cols()) +
-                     "]");
+  if (k < 1 || k > x.cols()) throw ShapeError("topk: k must be in [1, cols]");
   requireShape(values, x.rows(), k, "topk", "values");
   requireShape(indices, x.rows(), k, "topk", "indices");
-  if (k > 0) launch1d(mK.topkRows, x.rows(), x, values, indices, x.rows(), x.cols(), k);
+  launch1d(mK.topkRows, x.rows(), x, values, indices, x.rows(), x.cols(), k);
 }
 
 double OpenClBackend::crossEntropy(const Tensor& logits, const Tensor& labels, float scale,
@@ -88,9 +89,10 @@ double OpenClBackend::crossEntropy(const Tensor& logits, const Tensor& labels, f
   requireF32(logits, "crossEntropy", "logits");
   requireI32(labels, "crossEntropy", "labels");
   requireF32(dLogits, "crossEntropy", "dLogits");
-  requireShape(labels, logits.rows(), 1, "crossEntropy", "labels");
   requireSameShape(logits, dLogits, "crossEntropy");
   const int rows = logits.rows();
+  if (labels.size() != std::size_t(rows))
+    throw ShapeError("crossEntropy: one label per row expected");
   if (rows == 0) return 0.0;
   if (logits.cols() == 0) throw ShapeError("crossEntropy: logits have no columns");
   const cl::Buffer& loss = scratch(kScratchLoss, std::size_t(rows) * sizeof(float));
@@ -99,7 +101,13 @@ double OpenClBackend::crossEntropy(const Tensor& logits, const Tensor& labels, f
   checkCl(mQueue.enqueueReadBuffer(loss, CL_TRUE, 0, rows * sizeof(float), mHostScratch.data()),
           "crossEntropy");
   double sum = 0.0;
-  for (float l : mHostScratch) sum += l;
+  bool badLabel = false;
+  for (float l : mHostScratch) {
+    badLabel = badLabel || l < 0.0f;  // the kernel's marker; real losses are >= 0
+    sum += l;
+  }
+  if (badLabel)
+    throw ShapeError("crossEntropy: label out of range [0, " + std::to_string(logits.cols()) + ")");
   return sum;
 }
 

@@ -3,20 +3,14 @@
 
 enum { ACT_IDENTITY, ACT_RELU, ACT_GELU, ACT_TANH, ACT_SIGMOID, ACT_SILU, ACT_SOFTPLUS };
 
-#define GELU_K0 0.7978845608f
+#define GELU_K0 0.7978845608028654f  // sqrt(2 / pi)
 #define GELU_K1 0.044715f
 
-// Numerically stable logistic function.
-inline float sigmoidf(float x) {
-  if (x >= 0.0f) return 1.0f / (1.0f + exp(-x));
-  const float e = exp(x);
-  return e / (1.0f + e);
-}
+// The CPU reference's form; exp(-x) = inf for very negative x still gives 0, not NaN.
+inline float sigmoidf(float x) { return 1.0f / (1.0f + exp(-x)); }
 
 // log(1 + exp(x)) without overflow for large x.
-inline float softplusf(float x) {
-  return x > 0.0f ? x + log1p(exp(-x)) : log1p(exp(x));
-}
+inline float softplusf(float x) { return log1p(exp(-fabs(x))) + fmax(x, 0.0f); }
 
 inline float activate(int act, float x) {
   switch (act) {

@@ -1,6 +1,6 @@
 // Tiled GEMM with optional transposes, shared by the plain and the grouped (per-expert) ops.
 //
-// One launch covers up to 15 groups (get_group_id(2) = group). Group g uses rows
+// One launch covers up to 15 groups (get_global_id(2) = group; work-groups are 1 deep). Group g uses rows
 // [seg[g], seg[g+1]) of the segmented operands; its operands start at
 //   base + seg[g] * segStride + (expert0 + g) * expertStride
 // for A, B and C. segM: the group's M is its segment length (forward, backward-input);
@@ -16,28 +16,42 @@
 #define WG 16
 #define WPT (TILE / WG)
 
-__kernel __attribute__((reqd_work_group_size(WG, WG, 1)))
-void gemm_tiled(int M, int N, int K, float alpha, float beta,
-                __global const float* A, int lda, int transA,
-                __global const float* B, int ldb, int transB,
-                __global float* C, int ldc,
-                int16 seg, int expert0, int segM, int segK,
-                int aSeg, int aExpert, int bSeg, int bExpert, int cSeg, int cExpert) {
+// Resolves group g of a launch: its M and K, and its operands' element offsets.
+inline void gemmGroup(int16 seg, int g, int expert0, int M, int K, int segM, int segK,
+                      int aSeg, int aExpert, int bSeg, int bExpert, int cSeg, int cExpert,
+                      int* Mg, int* Kg, int* aOff, int* bOff, int* cOff) {
   int offs[16];
   vstore16(seg, 0, offs);
-  const int g = get_group_id(2);
   const int lo = offs[g];
   const int len = offs[g + 1] - lo;
   const int e = expert0 + g;
-  const int Mg = segM ? len : M;
-  const int Kg = segK ? len : K;
+  *Mg = segM ? len : M;
+  *Kg = segK ? len : K;
+  *aOff = lo * aSeg + e * aExpert;
+  *bOff = lo * bSeg + e * bExpert;
+  *cOff = lo * cSeg + e * cExpert;
+}
+
+#define GEMM_ARGS                                                                    \
+  int M, int N, int K, float alpha, float beta, __global const float *A, int lda,    \
+      int transA, __global const float *B, int ldb, int transB, __global float *C,   \
+      int ldc, int16 seg, int expert0, int segM, int segK, int aSeg, int aExpert,    \
+      int bSeg, int bExpert, int cSeg, int cExpert
+
+#define GEMM_GROUP()                                                                 \
+  int Mg, Kg, aOff, bOff, cOff;                                                      \
+  gemmGroup(seg, get_global_id(2), expert0, M, K, segM, segK, aSeg, aExpert, bSeg,    \
+            bExpert, cSeg, cExpert, &Mg, &Kg, &aOff, &bOff, &cOff);                  \
+  A += aOff;                                                                         \
+  B += bOff;                                                                         \
+  C += cOff
+
+__kernel __attribute__((reqd_work_group_size(WG, WG, 1)))
+void gemm_tiled(GEMM_ARGS) {
+  GEMM_GROUP();
   const int row0 = get_group_id(1) * TILE;
   const int col0 = get_group_id(0) * TILE;
   if (row0 >= Mg) return;  // uniform across the work-group
-
-  A += lo * aSeg + e * aExpert;
-  B += lo * bSeg + e * bExpert;
-  C += lo * cSeg + e * cExpert;
 
   __local float As[TILE_K][TILE + 1];
   __local float Bs[TILE_K][TILE];
