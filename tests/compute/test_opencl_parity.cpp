@@ -456,6 +456,15 @@ class TestOpenClParity : public QObject {
     }
   }
 
+  void missingDeviceFallsBack() {
+    BackendChoice choice = createBackend("opencl:9:0", 1);
+    QVERIFY(choice.fellBack);
+    QCOMPARE(QString::fromStdString(choice.backend->name()), QString("cpu"));
+    QVERIFY2(QString::fromStdString(choice.message).contains("platform 9"),
+             choice.message.c_str());
+    QVERIFY(!listOpenClDevices().empty());
+  }
+
   void determinism() {
     Pair a = random(128, 784, 71), b = random(784, 256, 72);
     Tensor c1 = mCl->alloc(128, 256), c2 = mCl->alloc(128, 256);
