@@ -1,139 +1,23 @@
-// Every Backend op on the OpenCL backend against the CPU reference, with a tolerance per op,
-// over odd shapes (1, 7, 33, 130 rows), the expert shape (784 x 256) and empty segments.
-// Skips when the machine has no usable OpenCL device.
+// Every element-wise, activation, routing, loss and optimizer op on the OpenCL backend
+// against the CPU reference, with a tolerance per op, over odd shapes (1, 7, 33, 130 rows).
+// GEMM and the grouped (per-expert) ops: test_opencl_parity_gemm.cpp. Skips without a usable
+// OpenCL device.
 #include <QtTest>
 
-#include <algorithm>
-#include <cmath>
-#include <functional>
-#include <memory>
 #include <numeric>
-#include <random>
 
-#include "compute/backend_factory.h"
-#include "compute/cpu/cpu_backend.h"
+#include "opencl_parity_fixture.h"
 
 using namespace moe::compute;
+using namespace moe::compute::test;
 
-namespace {
-
-std::vector<float> randomVec(std::size_t n, unsigned seed, float scale = 1.0f) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> d(0.0f, scale);
-  std::vector<float> v(n);
-  for (auto& x : v) x = d(rng);
-  return v;
-}
-
-/** The same data on both backends. */
-struct Pair {
-  Tensor cpu, cl;
-};
-
-/** Row segments for `experts` experts over `rows` rows; pattern picks the distribution. */
-std::vector<int> makeSegments(int experts, int rows, const QString& pattern, unsigned seed) {
-  std::vector<int> sizes(std::size_t(experts), 0);
-  std::mt19937 rng(seed);
-  if (pattern == "one expert") {
-    sizes[std::size_t(experts / 2)] = rows;
-  } else if (pattern == "empty ends") {  // first, last and every third expert empty
-    std::vector<int> used;
-    for (int e = 1; e + 1 < experts; ++e)
-      if (e % 3 != 0) used.push_back(e);
-    for (int r = 0; r < rows; ++r) ++sizes[std::size_t(used[std::size_t(r) % used.size()])];
-  } else {  // random, some experts may be empty
-    std::uniform_int_distribution<int> pick(0, experts - 1);
-    for (int r = 0; r < rows; ++r) ++sizes[std::size_t(pick(rng))];
-  }
-  std::vector<int> offsets(1, 0);
-  for (int s : sizes) offsets.push_back(offsets.back() + s);
-  return offsets;
-}
-
-}  // namespace
-
-class TestOpenClParity : public QObject {
+class TestOpenClParity : public QObject, public OpenClParityFixture {
   Q_OBJECT
-
- public:
-  TestOpenClParity() : mCpu(2) {}
-
- private:
-  CpuBackend mCpu;
-  std::unique_ptr<Backend> mClOwner, mClTiledOwner;
-  Backend* mCl = nullptr;
-
-  Pair upload(int rows, int cols, const std::vector<float>& v) {
-    Pair p{mCpu.alloc(rows, cols), mCl->alloc(rows, cols)};
-    mCpu.write(p.cpu, std::span<const float>(v));
-    mCl->write(p.cl, std::span<const float>(v));
-    return p;
-  }
-  Pair uploadInt(int rows, int cols, const std::vector<std::int32_t>& v) {
-    Pair p{mCpu.alloc(rows, cols, DType::I32), mCl->alloc(rows, cols, DType::I32)};
-    mCpu.write(p.cpu, std::span<const std::int32_t>(v));
-    mCl->write(p.cl, std::span<const std::int32_t>(v));
-    return p;
-  }
-  Pair random(int rows, int cols, unsigned seed, float scale = 1.0f) {
-    return upload(rows, cols, randomVec(std::size_t(rows) * cols, seed, scale));
-  }
-
-  /** |cl - cpu| <= atol + rtol * |cpu| everywhere; reports the worst element. */
-  void expectClose(const Pair& p, float atol, float rtol, const char* what) {
-    const auto a = toHost(mCpu, p.cpu), b = toHost(*mCl, p.cl);
-    QCOMPARE(a.size(), b.size());
-    std::size_t worst = 0;
-    float worstExcess = -1.0f;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-      const float excess = std::fabs(a[i] - b[i]) - (atol + rtol * std::fabs(a[i]));
-      if (excess > worstExcess || std::isnan(b[i]) != std::isnan(a[i])) {
-        worstExcess = std::isnan(b[i]) != std::isnan(a[i]) ? INFINITY : excess;
-        worst = i;
-      }
-    }
-    if (!a.empty() && worstExcess > 0.0f)
-      QFAIL(qPrintable(QString("%1: element %2 cpu %3 opencl %4 (atol %5 rtol %6)")
-                           .arg(what)
-                           .arg(worst)
-                           .arg(double(a[worst]), 0, 'g', 9)
-                           .arg(double(b[worst]), 0, 'g', 9)
-                           .arg(double(atol))
-                           .arg(double(rtol))));
-  }
-  void expectEqualInt(const Pair& p, const char* what) {
-    const auto a = toHostInt(mCpu, p.cpu), b = toHostInt(*mCl, p.cl);
-    QVERIFY2(a == b, what);
-  }
-
-  static void shapeColumns() {
-    QTest::addColumn<int>("rows");
-    QTest::addColumn<int>("cols");
-    for (int rows : {1, 7, 33, 130})
-      for (int cols : {1, 10, 257}) QTest::addRow("%dx%d", rows, cols) << rows << cols;
-    QTest::addRow("128x784") << 128 << 784;
-  }
 
  private Q_SLOTS:
   void initTestCase() {
-    BackendChoice choice = createBackend("opencl", 2);
-    if (choice.fellBack)
-      QSKIP(qPrintable("no usable OpenCL device: " + QString::fromStdString(choice.message)));
-    mClOwner = std::move(choice.backend);
-    mCl = mClOwner.get();
-    qInfo("OpenCL device: %s", mCl->deviceName().c_str());
-    // A second instance forced onto the local-memory tiled GEMM (the GPU path), so both GEMM
-    // kernel families are checked whatever the device.
-    qputenv("MOE_OPENCL_GEMM", "tiled");
-    mClTiledOwner = createBackend("opencl", 2).backend;
-    qunsetenv("MOE_OPENCL_GEMM");
-  }
-
-  /** Switches mCl to the instance the row's "gemm" column names; returns the default. */
-  Backend* selectGemm(const QString& kernels) {
-    Backend* previous = mCl;
-    if (kernels == "tiled") mCl = mClTiledOwner.get();
-    return previous;
+    const QString why = openBackends();
+    if (!why.isEmpty()) QSKIP(qPrintable("no usable OpenCL device: " + why));
   }
 
   void memory() {
@@ -227,108 +111,6 @@ class TestOpenClParity : public QObject {
     mCpu.activation(a, x.cpu, x.cpu);  // y aliasing x
     mCl->activation(a, x.cl, x.cl);
     expectClose(x, 2e-6f, 2e-6f, "activation in place");
-  }
-
-  void gemm_data() {
-    QTest::addColumn<bool>("ta");
-    QTest::addColumn<bool>("tb");
-    QTest::addColumn<int>("m");
-    QTest::addColumn<int>("k");
-    QTest::addColumn<int>("n");
-    QTest::addColumn<float>("beta");
-    QTest::addColumn<QString>("kernels");
-    for (const char* kernels : {"default", "tiled"}) {
-      for (bool ta : {false, true})
-        for (bool tb : {false, true}) {
-          const char* t = ta ? (tb ? "TT" : "TN") : (tb ? "NT" : "NN");
-          QTest::addRow("%s %s 1x1x1", kernels, t) << ta << tb << 1 << 1 << 1 << 0.0f << kernels;
-          QTest::addRow("%s %s 7x33x130", kernels, t)
-              << ta << tb << 7 << 33 << 130 << 0.5f << kernels;
-          QTest::addRow("%s %s 130x7x33", kernels, t)
-              << ta << tb << 130 << 7 << 33 << 0.0f << kernels;
-          QTest::addRow("%s %s 33x130x7", kernels, t)
-              << ta << tb << 33 << 130 << 7 << 1.0f << kernels;
-          QTest::addRow("%s %s 128x784x256", kernels, t)
-              << ta << tb << 128 << 784 << 256 << 0.0f << kernels;
-        }
-      QTest::addRow("%s TN 784x128x256 (weight grad)", kernels)
-          << true << false << 784 << 128 << 256 << 1.0f << kernels;
-      QTest::addRow("%s NN k=0", kernels) << false << false << 5 << 0 << 6 << 0.5f << kernels;
-    }
-  }
-  void gemm() {
-    QFETCH(QString, kernels);
-    Backend* const restore = selectGemm(kernels);
-    auto guard = qScopeGuard([&] { mCl = restore; });
-    QFETCH(bool, ta);
-    QFETCH(bool, tb);
-    QFETCH(int, m);
-    QFETCH(int, k);
-    QFETCH(int, n);
-    QFETCH(float, beta);
-    Pair a = ta ? random(k, m, 21) : random(m, k, 21);
-    Pair b = tb ? random(n, k, 22) : random(k, n, 22);
-    Pair c = random(m, n, 23);
-    mCpu.gemm(ta, tb, 0.7f, a.cpu, b.cpu, beta, c.cpu);
-    mCl->gemm(ta, tb, 0.7f, a.cl, b.cl, beta, c.cl);
-    expectClose(c, 2e-5f * std::sqrt(float(k) + 1.0f), 1e-5f, "gemm");
-  }
-
-  void grouped_data() {
-    QTest::addColumn<int>("experts");
-    QTest::addColumn<int>("rows");
-    QTest::addColumn<int>("in");
-    QTest::addColumn<int>("out");
-    QTest::addColumn<QString>("pattern");
-    QTest::addColumn<QString>("kernels");
-    for (const char* k : {"default", "tiled"}) {
-      QTest::addRow("%s 8 experts 784x256 random", k) << 8 << 256 << 784 << 256 << "random" << k;
-      QTest::addRow("%s 8 experts 784x256 empty ends", k)
-          << 8 << 130 << 784 << 256 << "empty ends" << k;
-      QTest::addRow("%s 8 experts 256x10 random", k) << 8 << 256 << 256 << 10 << "random" << k;
-      QTest::addRow("%s 4 experts 7x33 one expert", k) << 4 << 33 << 7 << 33 << "one expert" << k;
-      QTest::addRow("%s 1 expert 33x7", k) << 1 << 7 << 33 << 7 << "random" << k;
-      QTest::addRow("%s 2 experts 1 row", k) << 2 << 1 << 5 << 3 << "random" << k;
-      QTest::addRow("%s 17 experts 130 rows (two launches)", k)
-          << 17 << 130 << 33 << 20 << "empty ends" << k;
-      QTest::addRow("%s 8 experts no rows", k) << 8 << 0 << 16 << 8 << "random" << k;
-    }
-  }
-  void grouped() {
-    QFETCH(QString, kernels);
-    Backend* const restore = selectGemm(kernels);
-    auto guard = qScopeGuard([&] { mCl = restore; });
-    QFETCH(int, experts);
-    QFETCH(int, rows);
-    QFETCH(int, in);
-    QFETCH(int, out);
-    QFETCH(QString, pattern);
-    const auto offsets = makeSegments(experts, rows, pattern, 31);
-    const Segments seg(offsets);
-    const float tol = 2e-5f * std::sqrt(float(std::max(in, out)) + 1.0f);
-    Pair x = random(rows, in, 32), w = random(experts * in, out, 33, 0.1f);
-    Pair y = random(rows, out, 34);
-    mCpu.groupedGemm(x.cpu, w.cpu, y.cpu, seg);
-    mCl->groupedGemm(x.cl, w.cl, y.cl, seg);
-    expectClose(y, tol, 1e-5f, "groupedGemm");
-    Pair b = random(experts, out, 35);
-    mCpu.groupedAddBias(y.cpu, b.cpu, seg);
-    mCl->groupedAddBias(y.cl, b.cl, seg);
-    expectClose(y, tol, 1e-5f, "groupedAddBias");
-    Pair dy = random(rows, out, 36), dx = random(rows, in, 37);
-    mCpu.groupedGemmBackwardInput(dy.cpu, w.cpu, dx.cpu, seg);
-    mCl->groupedGemmBackwardInput(dy.cl, w.cl, dx.cl, seg);
-    expectClose(dx, tol, 1e-5f, "groupedGemmBackwardInput");
-    for (float beta : {0.0f, 1.0f}) {
-      Pair dw = random(experts * in, out, 38);
-      mCpu.groupedGemmBackwardWeight(x.cpu, dy.cpu, dw.cpu, seg, beta);
-      mCl->groupedGemmBackwardWeight(x.cl, dy.cl, dw.cl, seg, beta);
-      expectClose(dw, 2e-5f * std::sqrt(float(rows) + 1.0f), 1e-5f, "groupedGemmBackwardWeight");
-      Pair db = random(experts, out, 39);
-      mCpu.groupedBiasGrad(dy.cpu, db.cpu, seg, beta);
-      mCl->groupedBiasGrad(dy.cl, db.cl, seg, beta);
-      expectClose(db, 2e-5f * std::sqrt(float(rows) + 1.0f), 1e-5f, "groupedBiasGrad");
-    }
   }
 
   void routing_data() {
@@ -460,18 +242,8 @@ class TestOpenClParity : public QObject {
     BackendChoice choice = createBackend("opencl:9:0", 1);
     QVERIFY(choice.fellBack);
     QCOMPARE(QString::fromStdString(choice.backend->name()), QString("cpu"));
-    QVERIFY2(QString::fromStdString(choice.message).contains("platform 9"),
-             choice.message.c_str());
+    QVERIFY2(QString::fromStdString(choice.message).contains("platform 9"), choice.message.c_str());
     QVERIFY(!listOpenClDevices().empty());
-  }
-
-  void determinism() {
-    Pair a = random(128, 784, 71), b = random(784, 256, 72);
-    Tensor c1 = mCl->alloc(128, 256), c2 = mCl->alloc(128, 256);
-    mCl->gemm(false, false, 1.0f, a.cl, b.cl, 0.0f, c1);
-    mCl->gemm(false, false, 1.0f, a.cl, b.cl, 0.0f, c2);
-    QCOMPARE(toHost(*mCl, c1), toHost(*mCl, c2));
-    QCOMPARE(mCl->sumSquares(a.cl), mCl->sumSquares(a.cl));
   }
 
   void shapeErrors() {
@@ -483,55 +255,6 @@ class TestOpenClParity : public QObject {
     QVERIFY_THROWS_EXCEPTION(ShapeError, mCl->groupedGemm(a, w, c, Segments(bad)));
     Tensor cpuTensor = mCpu.alloc(3, 4);
     QVERIFY_THROWS_EXCEPTION(ShapeError, mCl->copy(cpuTensor, a));
-  }
-
-  // Not a check: prints the reference expert GEMM's time on both backends for the record.
-  void timing() {
-    Pair a = random(128, 784, 81), b = random(784, 256, 82), c = random(128, 256, 83);
-    auto time = [&](Backend& be, const Tensor& ta, const Tensor& tb, Tensor& tc) {
-      be.gemm(false, false, 1.0f, ta, tb, 0.0f, tc);  // warm-up (kernel JIT, caches)
-      be.synchronize();
-      QElapsedTimer t;
-      t.start();
-      const int reps = 20;
-      for (int i = 0; i < reps; ++i) be.gemm(false, false, 1.0f, ta, tb, 0.0f, tc);
-      be.synchronize();
-      return double(t.nsecsElapsed()) / 1e6 / reps;
-    };
-    const double cpuMs = time(mCpu, a.cpu, b.cpu, c.cpu);
-    const double clMs = time(*mCl, a.cl, b.cl, c.cl);
-    const double gflop = 2.0 * 128 * 784 * 256 / 1e9;
-    qInfo("gemm 128x784 * 784x256: cpu %.3f ms (%.1f GFLOP/s), opencl %.3f ms (%.1f GFLOP/s)",
-          cpuMs, gflop / cpuMs * 1e3, clMs, gflop / clMs * 1e3);
-
-    // The reference model's first expert layer, forward and backward, for one batch of 128
-    // routed top-2 (256 rows over 8 experts of 784 -> 256).
-    const auto offsets = makeSegments(8, 256, "random", 84);
-    const Segments seg(offsets);
-    Pair x = random(256, 784, 85), w = random(8 * 784, 256, 86, 0.05f), bias = random(8, 256, 87);
-    Pair h = random(256, 256, 88), dh = random(256, 256, 89), dx = random(256, 784, 90);
-    Pair dw = random(8 * 784, 256, 91), db = random(8, 256, 92);
-    auto layer = [&](Backend& be, auto pick) {
-      auto step = [&] {
-        be.groupedGemm(pick(x), pick(w), pick(h), seg);
-        be.groupedAddBias(pick(h), pick(bias), seg);
-        be.activation(Activation::Relu, pick(h), pick(h));
-        be.groupedBiasGrad(pick(dh), pick(db), seg, 0.0f);
-        be.groupedGemmBackwardWeight(pick(x), pick(dh), pick(dw), seg, 0.0f);
-        be.groupedGemmBackwardInput(pick(dh), pick(w), pick(dx), seg);
-      };
-      step();
-      be.synchronize();
-      QElapsedTimer t;
-      t.start();
-      for (int i = 0; i < 10; ++i) step();
-      be.synchronize();
-      return double(t.nsecsElapsed()) / 1e6 / 10;
-    };
-    const double cpuLayer = layer(mCpu, [](Pair& p) -> Tensor& { return p.cpu; });
-    const double clLayer = layer(*mCl, [](Pair& p) -> Tensor& { return p.cl; });
-    qInfo("expert layer 8 x 784x256, 256 routed rows, fwd + bwd: cpu %.3f ms, opencl %.3f ms",
-          cpuLayer, clLayer);
   }
 };
 
