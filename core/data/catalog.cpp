@@ -56,9 +56,9 @@ DataSplits loadRatings(const std::string& dir, const DataOptions& opt) {
 }  // namespace
 
 const std::vector<std::string>& datasetSpecs() {
-  static const std::vector<std::string> specs = {
-      "fashion-mnist", "idx:DIR",         "cifar10:DIR", "fortunes-langid",
-      "text-csv:FILE", "movielens",       "movielens:DIR"};
+  static const std::vector<std::string> specs = {"fashion-mnist",   "idx:DIR",       "cifar10:DIR",
+                                                 "fortunes-langid", "text-csv:FILE", "movielens",
+                                                 "movielens:DIR"};
   return specs;
 }
 
@@ -78,8 +78,9 @@ DataSplits loadDataset(const std::string& spec, const DataOptions& opt) {
     return loadText(readFortunesCorpus(opt.dataDir.empty() ? kFortunesRoot : opt.dataDir), opt);
   if (kind == "text-csv") return loadText(readTextCsv(requireArg(kind, arg, opt), opt.csv), opt);
   if (kind == "movielens") {
-    const std::string dir = !arg.empty() ? arg : !opt.dataDir.empty() ? opt.dataDir
-                                                                       : defaultMovieLensDir();
+    const std::string dir = !arg.empty()           ? arg
+                            : !opt.dataDir.empty() ? opt.dataDir
+                                                   : defaultMovieLensDir();
     if (arg.empty() && opt.dataDir.empty() && !isRegularFile(joinPath(dir, "ratings.csv")))
       throw DataError(dir + ": MovieLens has not been exported yet; run " +
                       "scripts/export_movielens.sh (it installs r-cran-dslabs if needed)");

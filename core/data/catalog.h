@@ -13,14 +13,14 @@ namespace moe::core {
 
 /** Options shared by all datasets; each loader uses those that apply to it. */
 struct DataOptions {
-  std::string dataDir;                ///< overrides the spec's default folder (or file)
+  std::string dataDir;                 ///< overrides the spec's default folder (or file)
   double validationFraction = 0.0833;  ///< of train, held out (5000 of Fashion-MNIST's 60000)
-  double testFraction = 0.2;          ///< for datasets without a test split (text, ratings)
-  std::uint64_t seed = 42;            ///< every shuffle and split derives from it
-  int maxTrain = 0;                   ///< keep a random subset of this many train rows (0: all)
+  double testFraction = 0.2;           ///< for datasets without a test split (text, ratings)
+  std::uint64_t seed = 42;             ///< every shuffle and split derives from it
+  int maxTrain = 0;                    ///< keep a random subset of this many train rows (0: all)
   Normalization normalization = Normalization::Scale01;  ///< Dense data only
-  TokenizerOptions tokenizer;         ///< text: n-grams or words, hash buckets
-  TextCsvOptions csv;                 ///< text-csv: delimiter, header, columns
+  TokenizerOptions tokenizer;                            ///< text: n-grams or words, hash buckets
+  TextCsvOptions csv;                                    ///< text-csv: delimiter, header, columns
 };
 
 /**

@@ -31,8 +31,8 @@ void appendBatch(const std::string& path, Dataset& d) {
   const std::string data = readWholeFile(path);
   if (data.empty() || data.size() % kRecord != 0)
     throw DataError(path + ": size " + std::to_string(data.size()) +
-                    " bytes is not a whole number of CIFAR-10 records (" +
-                    std::to_string(kRecord) + " bytes: 1 label + 3072 pixels)");
+                    " bytes is not a whole number of CIFAR-10 records (" + std::to_string(kRecord) +
+                    " bytes: 1 label + 3072 pixels)");
   const std::size_t n = data.size() / kRecord;
   const std::size_t x0 = d.x.size();
   d.x.resize(x0 + n * kPixels);
@@ -84,8 +84,8 @@ DataSplits loadCifar10Dir(const std::string& dir) {
 }
 
 const std::vector<std::string>& cifar10ClassNames() {
-  static const std::vector<std::string> names = {"airplane", "automobile", "bird",  "cat",  "deer",
-                                                 "dog",      "frog",       "horse", "ship", "truck"};
+  static const std::vector<std::string> names = {
+      "airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"};
   return names;
 }
 

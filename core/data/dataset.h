@@ -24,7 +24,7 @@ struct LoadReport {
   int invalidUtf8 = 0;  ///< of those, records refused for invalid UTF-8
   int empty = 0;        ///< records empty after trimming (counted in skipped only for CSV)
   int duplicates = 0;   ///< exact duplicate texts dropped (not a problem: not in skipped)
-  std::vector<std::string> problems;        ///< "FILE:LINE: what is wrong", first kMaxProblems
+  std::vector<std::string> problems;  ///< "FILE:LINE: what is wrong", first kMaxProblems
 
   /** Counts one skipped record and keeps its message while fewer than kMaxProblems are kept. */
   void skip(std::string message) {
@@ -53,20 +53,20 @@ struct Dataset {
   int classes = 0;   ///< number of classes (0 for pure regression)
   std::vector<std::string> classNames;
 
-  std::vector<float> x;             ///< Dense features
+  std::vector<float> x;              ///< Dense features
   std::vector<std::int32_t> labels;  ///< class per sample (may be empty for regression)
 
   std::vector<std::int32_t> tokenOffsets;  ///< Tokens: rows() + 1 entries
   std::vector<std::int32_t> tokens;        ///< Tokens: hashed ids in [0, features)
   std::vector<std::string> texts;          ///< Tokens: the original text per sample
 
-  std::vector<std::int32_t> users;  ///< Ratings: dense user index
-  std::vector<std::int32_t> items;  ///< Ratings: dense item index
-  std::vector<float> targets;       ///< Ratings: the rating
-  int userCount = 0;                ///< Ratings: users known to the id maps (dense 0..userCount)
-  int itemCount = 0;                ///< Ratings: items known to the id maps
-  std::vector<std::int64_t> userIds;      ///< Ratings: original id of each dense user
-  std::vector<std::int64_t> itemIds;      ///< Ratings: original id of each dense item
+  std::vector<std::int32_t> users;    ///< Ratings: dense user index
+  std::vector<std::int32_t> items;    ///< Ratings: dense item index
+  std::vector<float> targets;         ///< Ratings: the rating
+  int userCount = 0;                  ///< Ratings: users known to the id maps (dense 0..userCount)
+  int itemCount = 0;                  ///< Ratings: items known to the id maps
+  std::vector<std::int64_t> userIds;  ///< Ratings: original id of each dense user
+  std::vector<std::int64_t> itemIds;  ///< Ratings: original id of each dense item
   std::vector<std::string> itemTitles;    ///< Ratings: title per dense item ("" when unknown)
   std::vector<std::string> genreNames;    ///< Ratings: genre vocabulary (at most 32)
   std::vector<std::uint32_t> itemGenres;  ///< Ratings: per item, bit g set for genreNames[g]

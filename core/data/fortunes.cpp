@@ -9,7 +9,8 @@ namespace moe::core {
 namespace {
 
 bool endsWith(const std::string& s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 // The data files of one language: the listed ones, or the regular files of its folder
@@ -40,14 +41,17 @@ std::vector<std::string> languageFiles(const std::string& root, const FortuneLan
 
 const std::vector<FortuneLanguage>& fortuneLanguages() {
   static const std::vector<FortuneLanguage> langs = {
-      {"en", "English", "fortunes", "",
-       {"art",        "computers",  "cookie",   "debian",        "definitions", "disclaimer",
-        "drugs",      "education",  "ethnic",   "food",          "fortunes",    "goedel",
-        "humorists",  "kids",       "knghtbrd", "law",           "linux",       "linuxcookie",
-        "literature", "love",       "magic",    "medicine",      "men-women",   "miscellaneous",
-        "news",       "paradoxum",  "people",   "perl",          "pets",        "platitudes",
-        "politics",   "pratchett",  "riddles",  "science",       "songs-poems", "sports",
-        "startrek",   "tao",        "translate-me", "wisdom",    "work",        "zippy"},
+      {"en",
+       "English",
+       "fortunes",
+       "",
+       {"art",        "computers", "cookie",       "debian",   "definitions", "disclaimer",
+        "drugs",      "education", "ethnic",       "food",     "fortunes",    "goedel",
+        "humorists",  "kids",      "knghtbrd",     "law",      "linux",       "linuxcookie",
+        "literature", "love",      "magic",        "medicine", "men-women",   "miscellaneous",
+        "news",       "paradoxum", "people",       "perl",     "pets",        "platitudes",
+        "politics",   "pratchett", "riddles",      "science",  "songs-poems", "sports",
+        "startrek",   "tao",       "translate-me", "wisdom",   "work",        "zippy"},
        {}},
       {"de", "German", "fortunes-de", "de", {}, {"asciiart"}},
       {"es", "Spanish", "fortunes-es", "es", {}, {}},

@@ -92,9 +92,9 @@ std::vector<RawRating> readRatings(const std::string& path, std::string_view sep
 
 const std::vector<std::string>& ml100kGenres() {
   static const std::vector<std::string> g = {
-      "unknown", "Action",    "Adventure", "Animation", "Children's", "Comedy",   "Crime",
-      "Documentary", "Drama", "Fantasy",   "Film-Noir", "Horror",     "Musical",  "Mystery",
-      "Romance", "Sci-Fi",    "Thriller",  "War",       "Western"};
+      "unknown",     "Action", "Adventure", "Animation", "Children's", "Comedy",  "Crime",
+      "Documentary", "Drama",  "Fantasy",   "Film-Noir", "Horror",     "Musical", "Mystery",
+      "Romance",     "Sci-Fi", "Thriller",  "War",       "Western"};
   return g;
 }
 

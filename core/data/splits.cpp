@@ -121,8 +121,8 @@ Dataset takeRows(const Dataset& d, const std::vector<int>& rows) {
   return out;
 }
 
-std::pair<Dataset, Dataset> splitDataset(const Dataset& d, double heldFraction,
-                                         std::uint64_t seed, bool stratified) {
+std::pair<Dataset, Dataset> splitDataset(const Dataset& d, double heldFraction, std::uint64_t seed,
+                                         bool stratified) {
   const SplitIndices s = stratified && !d.labels.empty()
                              ? stratifiedSplit(d.labels, heldFraction, seed)
                              : randomSplit(d.rows(), heldFraction, seed);

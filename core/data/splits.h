@@ -41,8 +41,8 @@ Dataset takeRows(const Dataset& d, const std::vector<int>& rows);
  * Splits d into (kept, held) with heldFraction of the rows held out; stratified by label when
  * asked and d has labels.
  */
-std::pair<Dataset, Dataset> splitDataset(const Dataset& d, double heldFraction,
-                                         std::uint64_t seed, bool stratified = false);
+std::pair<Dataset, Dataset> splitDataset(const Dataset& d, double heldFraction, std::uint64_t seed,
+                                         bool stratified = false);
 
 /** n rows of d drawn without replacement (all of d, shuffled, when n >= rows). */
 Dataset subset(const Dataset& d, int n, std::uint64_t seed);

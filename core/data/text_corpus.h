@@ -34,10 +34,10 @@ struct TextCorpus {
 
 /** How a corpus becomes splits. */
 struct TextSplitOptions {
-  double testFraction = 0.2;         ///< of each class, held out as test
-  double validationFraction = 0.0;   ///< of each class of the rest, held out as validation
+  double testFraction = 0.2;        ///< of each class, held out as test
+  double validationFraction = 0.0;  ///< of each class of the rest, held out as validation
   std::uint64_t seed = 1;
-  int maxTrain = 0;                  ///< keep at most this many train rows (0: all)
+  int maxTrain = 0;  ///< keep at most this many train rows (0: all)
 };
 
 /**

@@ -28,15 +28,16 @@ std::optional<long> parseInt(std::string_view s) {
 bool isHeaderWord(std::string_view s) {
   std::string lower(trimAscii(s));
   for (auto& c : lower) c = char(std::tolower(static_cast<unsigned char>(c)));
-  static const char* const words[] = {"label",     "class",  "category", "lang", "language",
-                                      "sentiment", "target", "y",        "text", "title",
-                                      "description", "class index", "class_index"};
+  static const char* const words[] = {
+      "label", "class", "category", "lang",        "language",    "sentiment",  "target",
+      "y",     "text",  "title",    "description", "class index", "class_index"};
   return std::any_of(std::begin(words), std::end(words), [&](const char* w) { return lower == w; });
 }
 
 char detectDelimiter(const std::string& path, std::string_view text) {
   const auto ends = [&](std::string_view suffix) {
-    return path.size() >= suffix.size() && path.compare(path.size() - suffix.size(), suffix.size(), suffix) == 0;
+    return path.size() >= suffix.size() &&
+           path.compare(path.size() - suffix.size(), suffix.size(), suffix) == 0;
   };
   if (ends(".tsv") || ends(".tab")) return '\t';
   const std::string_view first = text.substr(0, nextLine(text, 0));
@@ -83,8 +84,10 @@ std::vector<CsvRecord> parseCsv(std::string_view text, char delimiter, LoadRepor
         }
         if (error.empty()) {
           if (pos < text.size() && text[pos] == '\r') ++pos;
+          // A quote that "closes" lines later, before stray text, was really never closed.
           if (pos < text.size() && text[pos] != delimiter && text[pos] != '\n')
-            error = "unexpected character after a closing quote";
+            error = line != recordLine ? "quoted field never closed"
+                                       : "unexpected character after a closing quote";
         }
       } else {
         std::size_t end = pos;
@@ -183,9 +186,9 @@ TextCorpus readTextCsv(const std::string& path, const TextCsvOptions& options) {
     }
     std::string joined;
     for (std::size_t c = 0; c < rec.fields.size(); ++c) {
-      const bool use = textCols.empty() ? c != labelCol
-                                        : std::find(textCols.begin(), textCols.end(), c) !=
-                                              textCols.end();
+      const bool use = textCols.empty()
+                           ? c != labelCol
+                           : std::find(textCols.begin(), textCols.end(), c) != textCols.end();
       const std::string_view part = trimAscii(rec.fields[c]);
       if (!use || part.empty()) continue;
       if (!joined.empty()) joined.push_back(' ');
@@ -206,7 +209,8 @@ TextCorpus readTextCsv(const std::string& path, const TextCsvOptions& options) {
       throw DataError(path + ": label " + std::to_string(maxLabel) + " is implausibly large");
     for (long v = base; v <= maxLabel; ++v) corpus.classNames.push_back(std::to_string(v));
     for (const auto& r : rows)
-      corpus.add(r.text, std::int32_t(*parseInt(r.label) - base), path + ":" + std::to_string(r.line));
+      corpus.add(r.text, std::int32_t(*parseInt(r.label) - base),
+                 path + ":" + std::to_string(r.line));
   } else {
     for (const auto& r : rows) classOf.emplace(r.label, 0);
     int next = 0;
@@ -218,8 +222,8 @@ TextCorpus readTextCsv(const std::string& path, const TextCsvOptions& options) {
       corpus.add(r.text, std::int32_t(classOf[r.label]), path + ":" + std::to_string(r.line));
   }
   if (corpus.texts.empty()) {
-    std::string msg = path + ": no valid labelled text (" +
-                      std::to_string(corpus.report.skipped) + " lines skipped";
+    std::string msg = path + ": no valid labelled text (" + std::to_string(corpus.report.skipped) +
+                      " lines skipped";
     if (!corpus.report.problems.empty()) msg += "; first: " + corpus.report.problems.front();
     throw DataError(msg + ")");
   }

@@ -27,11 +27,11 @@ std::vector<CsvRecord> parseCsv(std::string_view text, char delimiter, LoadRepor
 /** How a labelled text file is laid out. */
 struct TextCsvOptions {
   enum class Header { Auto, Present, Absent };
-  char delimiter = 0;             ///< 0: tab for .tsv/.tab files or tab-separated first lines
-  Header header = Header::Auto;   ///< Auto: a first row whose label is a column name
-  int labelColumn = 0;            ///< column holding the class
-  std::vector<int> textColumns;   ///< columns joined with a space into the text; empty: all but
-                                  ///< the label column (AG News: title and description)
+  char delimiter = 0;            ///< 0: tab for .tsv/.tab files or tab-separated first lines
+  Header header = Header::Auto;  ///< Auto: a first row whose label is a column name
+  int labelColumn = 0;           ///< column holding the class
+  std::vector<int> textColumns;  ///< columns joined with a space into the text; empty: all but
+                                 ///< the label column (AG News: title and description)
 };
 
 /**

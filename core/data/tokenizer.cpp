@@ -14,8 +14,9 @@ struct Unit {
 };
 
 bool isWordChar(char32_t cp) {
-  if (cp < 0x80) return (cp >= 'a' && cp <= 'z') || (cp >= '0' && cp <= '9') || cp == '\'' ||
-                        cp == '-' || cp == '_';
+  if (cp < 0x80)
+    return (cp >= 'a' && cp <= 'z') || (cp >= '0' && cp <= '9') || cp == '\'' || cp == '-' ||
+           cp == '_';
   // Non-ASCII: letters of every script count, except general punctuation and symbols.
   return !(cp >= 0x2000 && cp <= 0x206F) && cp != 0xAB && cp != 0xBB && cp != 0xA0 &&
          !(cp >= 0xA1 && cp <= 0xBF && cp != 0xAA && cp != 0xB5 && cp != 0xBA);
@@ -61,8 +62,8 @@ void forEachToken(std::string_view text, const TokenizerOptions& o, Emit&& emit)
 }
 
 // Hashes units[first, first+count) as UTF-8 and returns the token id and its byte range.
-TokenSpan spanOf(const std::vector<Unit>& units, std::size_t first, std::size_t count,
-                 int buckets, std::string& scratch) {
+TokenSpan spanOf(const std::vector<Unit>& units, std::size_t first, std::size_t count, int buckets,
+                 std::string& scratch) {
   scratch.clear();
   for (std::size_t k = first; k < first + count; ++k) appendUtf8(scratch, units[k].cp);
   TokenSpan s;

@@ -16,10 +16,10 @@ struct TokenizerOptions {
     Words        ///< lower-cased words (letters, digits, apostrophes and hyphens)
   };
   Mode mode = Mode::CharNgrams;
-  int minN = 1;             ///< shortest n-gram, in code points (CharNgrams)
-  int maxN = 3;             ///< longest n-gram (CharNgrams)
-  int buckets = 1 << 18;    ///< ids are FNV-1a hashes modulo buckets
-  int maxTokens = 4096;     ///< stop after this many tokens per text (0: no limit)
+  int minN = 1;           ///< shortest n-gram, in code points (CharNgrams)
+  int maxN = 3;           ///< longest n-gram (CharNgrams)
+  int buckets = 1 << 18;  ///< ids are FNV-1a hashes modulo buckets
+  int maxTokens = 4096;   ///< stop after this many tokens per text (0: no limit)
 };
 
 /** One token and the bytes of the original text it covers, for colouring tokens in the UI. */

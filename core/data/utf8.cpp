@@ -77,7 +77,7 @@ void appendUtf8(std::string& out, char32_t cp) {
 char32_t toLowerCodepoint(char32_t cp) {
   if (cp < 0x80) return (cp >= 'A' && cp <= 'Z') ? cp + 32 : cp;
   if (cp >= 0xC0 && cp <= 0xDE && cp != 0xD7) return cp + 0x20;  // Latin-1 capitals
-  if (cp >= 0x100 && cp <= 0x17F) {                             // Latin Extended-A
+  if (cp >= 0x100 && cp <= 0x17F) {                              // Latin Extended-A
     if (cp == 0x130) return 'i';                                 // I with dot above
     if (cp == 0x178) return 0xFF;                                // Y with diaeresis
     const bool oddUpper = (cp >= 0x139 && cp <= 0x148) || (cp >= 0x179 && cp <= 0x17E);
