@@ -127,6 +127,17 @@ class Backend {
   /** Backward to the weights: dW_e = beta * dW_e + x[seg_e]^T * dy[seg_e]. */
   virtual void groupedGemmBackwardWeight(const Tensor& x, const Tensor& dy, Tensor& dw,
                                          Segments offsets, float beta) = 0;
+  /**
+   * Fused backward-to-weights and Adam step: the same gradient as groupedGemmBackwardWeight
+   * (beta = 0), applied to w with moments m, v as adamUpdate would, but without a round trip
+   * of the gradient through memory. dwScratch (shape of w) may be used by backends that do not
+   * fuse; the default implementation composes the two ops through it.
+   * Returns false when some gradient value was not finite; the weights of those blocks are
+   * then left as they were (synchronises on backends that need to).
+   */
+  virtual bool groupedGemmBackwardWeightAdam(const Tensor& x, const Tensor& dy, Tensor& w,
+                                             Tensor& m, Tensor& v, Segments offsets,
+                                             const AdamParams& p, Tensor& dwScratch);
   /** y[seg_e] += b_e, where b is experts x out. */
   virtual void groupedAddBias(Tensor& y, const Tensor& b, Segments offsets) = 0;
   /** db_e = beta * db_e + column sums of dy[seg_e]. */

@@ -13,6 +13,21 @@
 
 namespace moe::compute {
 
+void cpu::adamSpan(float* wp, const float* gp, float* mp, float* vp, Eigen::Index n,
+                   const AdamParams& p) {
+  const float bc1 = 1.0f - std::pow(p.beta1, float(p.step));
+  const float bc2 = 1.0f - std::pow(p.beta2, float(p.step));
+  const float stepSize = p.lr / bc1, invSqrtBc2 = 1.0f / std::sqrt(bc2);
+  const float b1 = p.beta1, b2 = p.beta2, eps = p.eps;
+  const float l2 = p.decoupled ? 0.0f : p.weightDecay;
+  const float decay = p.decoupled ? 1.0f - p.lr * p.weightDecay : 1.0f;
+  ArrMap w(wp, n), m(mp, n), v(vp, n);
+  ConstArrMap g(gp, n);
+  m = b1 * m + (1.0f - b1) * (g + l2 * w);
+  v = b2 * v + (1.0f - b2) * (g + l2 * w).square();
+  w = decay * w - stepSize * m / (v.sqrt() * invSqrtBc2 + eps);
+}
+
 using namespace cpu;
 
 namespace {
@@ -317,24 +332,11 @@ void CpuBackend::adamUpdate(Tensor& param, const Tensor& grad, Tensor& m, Tensor
   requireSame(param, grad, "adamUpdate");
   requireSame(param, m, "adamUpdate");
   requireSame(param, v, "adamUpdate");
-  const float bc1 = 1.0f - std::pow(p.beta1, float(p.step));
-  const float bc2 = 1.0f - std::pow(p.beta2, float(p.step));
-  const float stepSize = p.lr / bc1, invSqrtBc2 = 1.0f / std::sqrt(bc2);
-  const float b1 = p.beta1, b2 = p.beta2, eps = p.eps;
-  const float l2 = p.decoupled ? 0.0f : p.weightDecay;
-  const float decay = p.decoupled ? 1.0f - p.lr * p.weightDecay : 1.0f;
   const auto n = Eigen::Index(param.size());
-  // Memory-bound (7 floats moved per weight): chunks small enough that the three Eigen
-  // passes over a chunk stay in cache, and Eigen's vectorised sqrt and division.
+  // Chunks small enough that adamSpan's passes over a chunk stay in cache.
   parallel(chunksFor(n, kElemChunk), [&](int c) {
     const auto s = c * kElemChunk, len = std::min(kElemChunk, n - s);
-    auto w = arr(param).segment(s, len);
-    auto g = carr(grad).segment(s, len);
-    auto mm = arr(m).segment(s, len);
-    auto vv = arr(v).segment(s, len);
-    mm = b1 * mm + (1.0f - b1) * (g + l2 * w);
-    vv = b2 * vv + (1.0f - b2) * (g + l2 * w).square();
-    w = decay * w - stepSize * mm / (vv.sqrt() * invSqrtBc2 + eps);
+    adamSpan(param.f32() + s, grad.f32() + s, m.f32() + s, v.f32() + s, len, p);
   });
 }
 

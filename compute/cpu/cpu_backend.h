@@ -49,6 +49,9 @@ class CpuBackend final : public Backend {
                                 Segments offsets) override;
   void groupedGemmBackwardWeight(const Tensor& x, const Tensor& dy, Tensor& dw, Segments offsets,
                                  float beta) override;
+  bool groupedGemmBackwardWeightAdam(const Tensor& x, const Tensor& dy, Tensor& w, Tensor& m,
+                                     Tensor& v, Segments offsets, const AdamParams& p,
+                                     Tensor& dwScratch) override;
   void groupedAddBias(Tensor& y, const Tensor& b, Segments offsets) override;
   void groupedBiasGrad(const Tensor& dy, Tensor& db, Segments offsets, float beta) override;
 
