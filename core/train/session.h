@@ -33,8 +33,8 @@ class Session {
   ~Session();
 
   /** Runs one batch: forward, losses, backward, optimizer step. Returns its metric row. The
-   *  loss is checked: a NaN or infinite loss throws DivergenceError and leaves the weights as
-   *  they were before the step. */
+   *  loss and the gradient norm are checked: a NaN or infinite value throws DivergenceError
+   *  and leaves the weights and optimizer state as they were before the step. */
   StepMetrics trainStep();
   /** Evaluates on the test split (or validation when `validation`). */
   std::shared_ptr<const EvalReport> evaluate(bool validation = false);
