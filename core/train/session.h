@@ -66,7 +66,10 @@ class Session {
 
   /** Writes a checkpoint (model, optimizer state, config, step) atomically. */
   void save(const std::string& path) const;
-  /** Restores a checkpoint written by save() for the same model shape. */
+  /** Restores a checkpoint written by save() for the same model shape, with the saved run's
+   *  seed and live settings (lr, loss weights, capacity factor, noise scale), so training
+   *  continues exactly as the saved run would have. Throws CheckpointError, changing nothing,
+   *  for a file that is unreadable, corrupt or for another model. */
   void load(const std::string& path);
 
  private:
