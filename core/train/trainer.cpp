@@ -167,6 +167,10 @@ void Trainer::run() {
     bool doStep = false;
     {
       std::unique_lock lock(mMutex);
+      // pause() may land between a step's bookkeeping and this point: about to wait paused,
+      // the snapshot must not keep saying Running.
+      if (mMode == Mode::Paused && mSnapshot.state == TrainerState::Running)
+        mSnapshot.state = TrainerState::Paused;
       mWake.wait(lock, [&] { return mStop || !mCommands.empty() || mMode != Mode::Paused; });
       if (mStop) {
         if (mSnapshot.state != TrainerState::Failed && mSnapshot.state != TrainerState::Finished)
