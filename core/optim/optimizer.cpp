@@ -18,7 +18,10 @@ double Optimizer::step() {
   double sq = 0.0;
   for (Parameter* p : mParams) sq += mBackend.sumSquares(p->grad);
   const double norm = std::sqrt(sq);
-  if (mConfig.clipNorm > 0.0 && norm > mConfig.clipNorm && std::isfinite(norm)) {
+  // A NaN or infinite gradient would poison the weights and the moments: refuse the update and
+  // let the caller report divergence with the model as it was.
+  if (!std::isfinite(norm)) return norm;
+  if (mConfig.clipNorm > 0.0 && norm > mConfig.clipNorm) {
     const float scale = float(mConfig.clipNorm / norm);
     for (Parameter* p : mParams) mBackend.axpby(0.0f, p->grad, scale, p->grad);
   }

@@ -14,7 +14,8 @@ class Optimizer {
  public:
   Optimizer(compute::Backend& backend, std::vector<Parameter*> params, const OptimConfig& config);
 
-  /** Clips (if configured) and applies one update. Returns the gradient norm before clipping. */
+  /** Clips (if configured) and applies one update. Returns the gradient norm before clipping.
+   *  A non-finite norm is returned without touching parameters, moments or the step count. */
   double step();
 
   void setLearningRate(double lr) { mConfig.lr = lr; }
