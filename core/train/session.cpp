@@ -42,6 +42,7 @@ Session::Session(const TrainConfig& config, std::shared_ptr<const DataSplits> da
   if (mData->test.rows() == 0) throw ConfigError("the test split is empty");
   mModel = createModel(mConfig, mData->train, *mBackend);
   mOptimizer = std::make_unique<Optimizer>(*mBackend, mModel->parameters(), mConfig.optim);
+  if (MoeLayer* moe = mModel->moe()) moe->experts().setFusedOptimizer(mOptimizer.get());
   mDevice = std::make_unique<Device>();
   mDevice->trainX = upload(*mBackend, mData->train);
   mDevice->testX = upload(*mBackend, mData->test);
