@@ -68,7 +68,7 @@ void GateBarChart::setGate(const std::vector<float>& probs,
   xAxis->setRange(-0.6, n - 0.4);
   const double top = probs.empty() ? 1.0 : *std::max_element(probs.begin(), probs.end());
   yAxis->setRange(0, std::min(1.3, top * 1.25 + 0.1));
-  replot(QCustomPlot::rpQueuedReplot);
+  refresh();
 }
 
 void GateBarChart::clearGate() { setGate({}, {}, {}, false); }

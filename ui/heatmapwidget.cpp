@@ -85,7 +85,7 @@ void HeatmapWidget::setCounts(const QStringList& classNames, int experts,
   if (mutualInformation >= 0)
     title += tr("   I(class; expert) = %1 bits").arg(mutualInformation, 0, 'f', 3);
   titleElement()->setText(title);
-  replot(QCustomPlot::rpQueuedReplot);
+  refresh();
 }
 
 double HeatmapWidget::share(int cls, int expert) const {

@@ -44,7 +44,7 @@ void LoadPlot::setExperts(int experts) {
     ideal->setPen(dashed);
   }
   yAxis->setRange(0, 1);
-  replot(QCustomPlot::rpQueuedReplot);
+  refresh();
 }
 
 void LoadPlot::append(double step, const std::vector<float>& load) {

@@ -35,7 +35,7 @@ const QString kConfigKey = QStringLiteral("session/config");
 
 MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   setWindowTitle(tr("MoE Explorer"));
-  setWindowIcon(QIcon(QStringLiteral(":/moe-explorer.svg")));
+  setWindowIcon(QIcon(QStringLiteral(":/icons/moe-explorer.png")));
   mController = new SessionController(this);
   mControls = new ControlBar(mController, this);
   addToolBar(Qt::TopToolBarArea, mControls);

@@ -20,6 +20,8 @@ PlotView::PlotView(const QString& title, QWidget* parent) : QCustomPlot(parent),
   setBaseFontSize(11);
   setContextMenuPolicy(Qt::CustomContextMenu);
   connect(this, &QWidget::customContextMenuRequested, this, &PlotView::showMenu);
+  mDeferred.setSingleShot(true);
+  connect(&mDeferred, &QTimer::timeout, this, &PlotView::replotNow);
 }
 
 QString PlotView::slug() const {
@@ -60,7 +62,17 @@ void PlotView::refresh() {
     mDirty = true;  // replot when shown; hidden plots cost nothing while training
     return;
   }
+  if (mDeferred.isActive()) return;  // a replot is already on its way
+  const qint64 since = mSinceReplot.isValid() ? mSinceReplot.elapsed() : mMinInterval;
+  if (since >= mMinInterval)
+    replotNow();
+  else
+    mDeferred.start(int(mMinInterval - since));
+}
+
+void PlotView::replotNow() {
   mDirty = false;
+  mSinceReplot.restart();
   if (mFollowing) rescale();
   replot(QCustomPlot::rpQueuedReplot);
 }

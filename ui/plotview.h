@@ -1,5 +1,7 @@
 #pragma once
+#include <QElapsedTimer>
 #include <QString>
+#include <QTimer>
 
 #include "ui/qcp.h"
 
@@ -22,8 +24,11 @@ class PlotView : public QCustomPlot {
   /** True while the axes follow the data (until the user pans or zooms). */
   bool following() const { return mFollowing; }
   void setFollowing(bool follow);
-  /** Rescales (when following) and queues a replot; skipped while hidden. */
+  /** Rescales (when following) and queues a replot; skipped while hidden, and coalesced to
+   *  at most one replot per minimum interval so live data never swamps the event loop. */
   void refresh();
+  /** The shortest time between two live replots (default 100 ms). */
+  void setMinReplotInterval(int ms) { mMinInterval = ms; }
   /** A short file name derived from the title, e.g. "expert-load". */
   QString slug() const;
   /** Sets the font point size of every text on the plot. */
@@ -48,7 +53,12 @@ class PlotView : public QCustomPlot {
   QString mTitle;
   QCPTextElement* mTitleElement = nullptr;
   bool mFollowing = true;
+  void replotNow();
+
   bool mDirty = false;
+  int mMinInterval = 100;
+  QElapsedTimer mSinceReplot;
+  QTimer mDeferred;
 };
 
 }  // namespace moe::ui

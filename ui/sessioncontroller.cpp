@@ -6,19 +6,7 @@
 #include <QFileInfo>
 
 #include "compute/backend_factory.h"
-#if __has_include("core/data/catalog.h")  // TODO(gui): drop once catalog.h is on main
 #include "core/data/catalog.h"
-#else
-namespace moe::core {
-struct DataOptions {
-  std::string dataDir;
-  double validationFraction = 0;
-  std::uint64_t seed = 0;
-  int maxTrain = 0;
-};
-DataSplits loadDataset(const std::string& spec, const DataOptions& opt);
-}  // namespace moe::core
-#endif
 #include "core/train/session.h"
 #include "core/train/trainer.h"
 #include "ui/sessionio.h"
@@ -268,10 +256,8 @@ void SessionController::pollTrainer() {
   if (mHistory.steps.size() > before) Q_EMIT metricsAppended(before);
   if (!mEvalBuffer.empty() && mLatestEval) Q_EMIT evalAppended(mLatestEval);
   if (mSnapshot.message != oldMessage && !mSnapshot.message.empty()) {
-    const bool error = mSnapshot.state == core::TrainerState::Failed ||
-                       mSnapshot.message.find("NaN") != std::string::npos ||
-                       mSnapshot.message.find("diverge") != std::string::npos;
-    Q_EMIT notice(QString::fromStdString(mSnapshot.message), error);
+    // The trainer only sets a message when a step failed (divergence, a device error).
+    Q_EMIT notice(tr("Training paused: %1").arg(QString::fromStdString(mSnapshot.message)), true);
   }
   if (mSnapshot.state != oldState) Q_EMIT stateChanged(mSnapshot.state);
   Q_EMIT snapshotUpdated();

@@ -134,7 +134,10 @@ void TrainingPanel::appendSteps(std::size_t from) {
     mAux->append(kZ, x, m.zLoss);
     mAux->append(kAuxTotal, x, m.auxTotal);
   }
-  refreshAll();
+  for (PlotView* p : {static_cast<PlotView*>(mLoss), static_cast<PlotView*>(mAccuracy),
+                      static_cast<PlotView*>(mLoad), static_cast<PlotView*>(mImbalance),
+                      static_cast<PlotView*>(mAux)})
+    p->refresh();
 }
 
 void TrainingPanel::appendEval(const core::EvalReport& report) {
