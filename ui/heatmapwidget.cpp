@@ -30,10 +30,10 @@ HeatmapWidget::HeatmapWidget(QWidget* parent) : PlotView(tr("Specialisation: cla
   axisRect()->setMarginGroup(QCP::msBottom | QCP::msTop, group);
   mScale->setMarginGroup(QCP::msBottom | QCP::msTop, group);
   setToolTip(tr("Click a cell to list those inputs in the inspector"));
-  resize(10, 8);
+  setGrid(10, 8);
 }
 
-void HeatmapWidget::resize(int classes, int experts) {
+void HeatmapWidget::setGrid(int classes, int experts) {
   if (classes == mClasses && experts == mExperts) return;
   mClasses = classes;
   mExperts = experts;
@@ -64,7 +64,7 @@ void HeatmapWidget::setCounts(const QStringList& classNames, int experts,
   const int classes = classNames.size();
   if (classes <= 0 || experts <= 0 || counts.size() != std::size_t(classes) * std::size_t(experts))
     return;
-  resize(classes, experts);
+  setGrid(classes, experts);
   QSharedPointer<QCPAxisTickerText> yt(new QCPAxisTickerText);
   for (int c = 0; c < classes; ++c) yt->addTick(c, classNames[c]);
   yAxis->setTicker(yt);

@@ -39,7 +39,7 @@ class HeatmapWidget : public PlotView {
 
  private:
   bool cellAt(const QPointF& pos, int* cls, int* expert) const;
-  void resize(int classes, int experts);
+  void setGrid(int classes, int experts);
 
   QCPColorMap* mMap = nullptr;
   QCPColorScale* mScale = nullptr;
