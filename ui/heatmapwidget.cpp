@@ -4,21 +4,25 @@
 
 namespace moe::ui {
 
-HeatmapWidget::HeatmapWidget(QWidget* parent) : PlotView(tr("Specialisation: class × expert"), parent) {
+HeatmapWidget::HeatmapWidget(QWidget* parent) : PlotView(tr("Class × expert"), parent) {
   setInteractions({});  // clicks select cells; the map always shows all of itself
   xAxis->setLabel(tr("expert"));
   yAxis->setLabel(QString());
   yAxis->setRangeReversed(true);
+  for (QCPAxis* axis : {xAxis, yAxis}) {
+    axis->setTickLength(0, 0);  // ticks would read as minus signs next to the cell values
+    axis->setSubTicks(false);
+    axis->grid()->setVisible(false);
+  }
   mMap = new QCPColorMap(xAxis, yAxis);
   mMap->setInterpolate(false);
   mMap->setTightBoundary(false);
-  QCPColorGradient gradient(QCPColorGradient::gpHot);
+  QCPColorGradient gradient;
+  gradient.clearColorStops();
   gradient.setColorStopAt(0.0, QColor(250, 250, 250));
   gradient.setColorStopAt(0.35, QColor(253, 204, 138));
   gradient.setColorStopAt(0.7, QColor(227, 74, 51));
   gradient.setColorStopAt(1.0, QColor(127, 0, 0));
-  mMap->setGradient(gradient);
-  mMap->setDataRange(QCPRange(0, 1));
   mScale = new QCPColorScale(this);
   plotLayout()->addElement(1, 1, mScale);
   mScale->setType(QCPAxis::atRight);
@@ -26,6 +30,8 @@ HeatmapWidget::HeatmapWidget(QWidget* parent) : PlotView(tr("Specialisation: cla
   mScale->axis()->setTickLabelFont(xAxis->tickLabelFont());
   mScale->axis()->setLabelFont(xAxis->labelFont());
   mMap->setColorScale(mScale);
+  mScale->setGradient(gradient);
+  mScale->setDataRange(QCPRange(0, 1));
   auto* group = new QCPMarginGroup(this);
   axisRect()->setMarginGroup(QCP::msBottom | QCP::msTop, group);
   mScale->setMarginGroup(QCP::msBottom | QCP::msTop, group);
@@ -81,9 +87,9 @@ void HeatmapWidget::setCounts(const QStringList& classNames, int experts,
       t->setColor(s > 0.55 ? Qt::white : Qt::black);
     }
   }
-  QString title = tr("Specialisation: class × expert (%1)").arg(source);
+  QString title = tr("Class × expert · %1").arg(source);
   if (mutualInformation >= 0)
-    title += tr("   I(class; expert) = %1 bits").arg(mutualInformation, 0, 'f', 3);
+    title += tr("\nI(class; expert) = %1 bits").arg(mutualInformation, 0, 'f', 2);
   titleElement()->setText(title);
   refresh();
 }

@@ -7,10 +7,14 @@ namespace moe::ui {
 LoadPlot::LoadPlot(QWidget* parent) : PlotView(tr("Expert load"), parent) {
   xAxis->setLabel(tr("step"));
   yAxis->setLabel(tr("share of routed inputs (stacked)"));
+  // The legend goes under the plot: inside, it would hide the top bands.
   legend->setVisible(true);
-  axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignLeft);
+  axisRect()->insetLayout()->take(legend);
+  plotLayout()->addElement(2, 0, legend);
+  plotLayout()->setRowStretchFactor(2, 0.001);
   legend->setFillOrder(QCPLegend::foColumnsFirst);
-  legend->setWrap(4);
+  legend->setWrap(5);
+  legend->setMargins(QMargins(4, 1, 4, 1));
   setExperts(8);
 }
 

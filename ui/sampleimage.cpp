@@ -51,9 +51,9 @@ QImage saliencyOverlay(const std::vector<float>& saliency, int width, int height
     auto* line = reinterpret_cast<QRgb*>(img.scanLine(y));
     for (int x = 0; x < width; ++x) {
       const float v = top > 0 ? mag[std::size_t(y * width + x)] / top : 0.0f;
-      // Red for weak, yellow for strong; alpha follows strength so the image shows through.
-      const int g = toByte(std::clamp((v - 0.3f) / 0.7f, 0.0f, 1.0f));
-      line[x] = qRgba(255, g, 0, toByte(std::sqrt(v) * 0.85f));
+      // Only the strongest pixels show (red to yellow); the rest leaves the image visible.
+      const float t = std::clamp((v - 0.35f) / 0.65f, 0.0f, 1.0f);
+      line[x] = qRgba(255, toByte(t), 0, toByte(std::sqrt(t) * 0.8f));
     }
   }
   return img;

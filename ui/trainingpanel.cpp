@@ -16,7 +16,7 @@ namespace moe::ui {
 namespace {
 enum LossSeries { kTrainLoss, kTestLoss };
 enum ImbalanceSeries { kCv, kMaxVio, kDropped, kEntropy, kDead };
-enum AuxSeries { kSwitch, kImportance, kLoadLoss, kZ, kAuxTotal };
+enum AuxSeries { kSwitch, kImportance, kLoadLoss, kAuxTotal, kZ };
 constexpr double kEma = 0.05;  // train curves are per batch: smooth them to read the trend
 
 QStringList classNames(const core::Dataset& d) {
@@ -31,28 +31,32 @@ QStringList classNames(const core::Dataset& d) {
 
 TrainingPanel::TrainingPanel(SessionController* controller, QWidget* parent)
     : QWidget(parent), mController(controller) {
+  const SeriesStyle train{false, Qt::SolidLine, kEma, false};
+  const SeriesStyle test{true, Qt::SolidLine, 1.0, false};
   mLoss = new SeriesPlot(tr("Loss"), tr("step"), tr("cross-entropy"), this);
-  mLoss->addSeries(tr("train (smoothed)"), categoryColor(0));
-  mLoss->addSeries(tr("test"), categoryColor(1), true);
+  mLoss->addSeries(tr("train (smoothed)"), categoryColor(0), train);
+  mLoss->addSeries(tr("test"), categoryColor(1), test);
   mAccuracy = new SeriesPlot(tr("Accuracy"), tr("step"), tr("accuracy"), this);
-  mAccuracy->addSeries(tr("train (smoothed)"), categoryColor(0));
-  mAccuracy->addSeries(tr("test"), categoryColor(1), true);
+  mAccuracy->addSeries(tr("train (smoothed)"), categoryColor(0), train);
+  mAccuracy->addSeries(tr("test"), categoryColor(1), test);
   mAccuracy->setYFloor(0.0, 1.0);
   mAccuracy->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignBottom | Qt::AlignRight);
   mLoad = new LoadPlot(this);
-  mImbalance = new SeriesPlot(tr("Imbalance"), tr("step"), tr("value"), this);
-  mImbalance->addSeries(tr("load CV"), categoryColor(0));
-  mImbalance->addSeries(tr("MaxVio"), categoryColor(1));
-  mImbalance->addSeries(tr("dropped fraction"), categoryColor(2));
-  mImbalance->addSeries(tr("routing entropy (nats)"), categoryColor(4));
-  mImbalance->addSeries(tr("dead experts"), QColor(40, 40, 40), false, Qt::DashLine);
+  mImbalance = new SeriesPlot(tr("Imbalance (smoothed)"), tr("step"), tr("value"), this);
+  mImbalance->addSeries(tr("load CV"), categoryColor(0), train);
+  mImbalance->addSeries(tr("MaxVio"), categoryColor(1), train);
+  mImbalance->addSeries(tr("dropped fraction"), categoryColor(2), train);
+  mImbalance->addSeries(tr("routing entropy (nats)"), categoryColor(4), train);
+  mImbalance->addSeries(tr("dead experts"), QColor(40, 40, 40), {false, Qt::DashLine, kEma, true});
+  mImbalance->setRightLabel(tr("experts"));
   mImbalance->setYFloor(0.0, 1.0);
-  mAux = new SeriesPlot(tr("Auxiliary losses"), tr("step"), tr("unweighted value"), this);
-  mAux->addSeries(tr("Switch balance"), categoryColor(0));
-  mAux->addSeries(tr("importance CV²"), categoryColor(1));
-  mAux->addSeries(tr("load CV²"), categoryColor(2));
-  mAux->addSeries(tr("router z-loss"), categoryColor(3));
-  mAux->addSeries(tr("weighted total"), QColor(40, 40, 40), false, Qt::DashLine);
+  mAux = new SeriesPlot(tr("Auxiliary losses (smoothed)"), tr("step"), tr("unweighted value"), this);
+  mAux->addSeries(tr("Switch balance"), categoryColor(0), train);
+  mAux->addSeries(tr("importance CV²"), categoryColor(1), train);
+  mAux->addSeries(tr("load CV²"), categoryColor(2), train);
+  mAux->addSeries(tr("weighted total"), QColor(40, 40, 40), {false, Qt::DashLine, kEma, false});
+  mAux->addSeries(tr("router z-loss"), categoryColor(3), {false, Qt::SolidLine, kEma, true});
+  mAux->setRightLabel(tr("z-loss"));
   mHeatmap = new HeatmapWidget(this);
 
   auto* grid = new QGridLayout(this);
@@ -113,15 +117,8 @@ void TrainingPanel::appendSteps(std::size_t from) {
   for (std::size_t i = from; i < steps.size(); ++i) {
     const core::StepMetrics& m = steps[i];
     const double x = double(m.step);
-    if (i == 0) {
-      mLossEma = m.loss;
-      mAccEma = m.accuracy;
-    } else {
-      if (std::isfinite(m.loss)) mLossEma += kEma * (m.loss - mLossEma);
-      mAccEma += kEma * (m.accuracy - mAccEma);
-    }
-    mLoss->append(kTrainLoss, x, mLossEma);
-    mAccuracy->append(kTrainLoss, x, mAccEma);
+    mLoss->append(kTrainLoss, x, m.loss);
+    mAccuracy->append(kTrainLoss, x, m.accuracy);
     if (!m.routing.load.empty()) mLoad->append(x, m.routing.load);
     mImbalance->append(kCv, x, m.routing.loadCv);
     mImbalance->append(kMaxVio, x, m.routing.maxVio);
@@ -147,7 +144,7 @@ void TrainingPanel::appendEval(const core::EvalReport& report) {
   if (data && report.classes > 0 && report.experts > 0) {
     mHasEval = true;
     mHeatmap->setCounts(classNames(data->test), report.experts, report.classExpert,
-                        report.mutualInformation, tr("test, step %1").arg(report.step));
+                        report.mutualInformation, tr("test @ %1").arg(report.step));
   }
   refreshAll();
 }

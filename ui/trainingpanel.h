@@ -51,8 +51,6 @@ class TrainingPanel : public QWidget {
   SeriesPlot* mAux;
   HeatmapWidget* mHeatmap;
   std::size_t mEvalsShown = 0;
-  double mLossEma = 0.0;
-  double mAccEma = 0.0;
   bool mHasEval = false;
   QElapsedTimer mHeatmapClock;
 };
