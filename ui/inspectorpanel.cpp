@@ -113,6 +113,10 @@ InspectorPanel::InspectorPanel(SessionController* controller, QWidget* parent)
   });
   connect(controller, &SessionController::evalAppended, this, [this] {
     mReport = mController->latestEval();
+    if (!isVisible()) {
+      mListStale = true;  // thumbnails cost tens of ms: build them when the panel is shown
+      return;
+    }
     refreshList();
     if (mCurrent >= 0) mController->requestInspection(mCurrent);  // predictions moved on
   });
@@ -125,6 +129,14 @@ QString InspectorPanel::className(int cls) const {
   if (data && cls >= 0 && cls < int(data->test.classNames.size()))
     return QString::fromStdString(data->test.classNames[std::size_t(cls)]);
   return cls >= 0 ? QString::number(cls) : tr("?");
+}
+
+void InspectorPanel::showEvent(QShowEvent* event) {
+  QWidget::showEvent(event);
+  if (!mListStale) return;
+  mListStale = false;
+  refreshList();
+  if (mCurrent >= 0) mController->requestInspection(mCurrent);
 }
 
 void InspectorPanel::rebuildFilters() {
@@ -153,6 +165,7 @@ void InspectorPanel::setFilter(int cls, int expert, bool misclassifiedOnly) {
 }
 
 void InspectorPanel::refreshList() {
+  mListStale = false;
   const auto data = mController->data();
   mMatches.clear();
   mList->clear();

@@ -42,6 +42,9 @@ class InspectorPanel : public QWidget {
   GateBarChart* gateChart() const { return mGate; }
   QListWidget* list() const { return mList; }
 
+ protected:
+  void showEvent(QShowEvent* event) override;
+
  private:
   void rebuildFilters();
   void refreshList();
