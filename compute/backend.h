@@ -87,6 +87,9 @@ class Backend {
   virtual void writeRows(Tensor& dst, int row0, std::span<const float> src) = 0;
   /** Blocks until all enqueued work is done. */
   virtual void synchronize() = 0;
+  /** Runs this backend's worker threads at a lower OS priority, so that an interactive thread
+   *  (a GUI's event loop) is scheduled first when both want a core. Irreversible. */
+  virtual void setBackgroundPriority() {}
 
   // ---- element-wise -------------------------------------------------------------------
   virtual void fill(Tensor& x, float value) = 0;

@@ -23,6 +23,8 @@ Trainer::Trainer(std::unique_ptr<Session> session)
   mSnapshot.state = TrainerState::Paused;
   mSnapshot.stepsPerEpoch = mSession->stepsPerEpoch();
   mSnapshot.backendName = mSession->backendDescription();
+  // Training yields to interactive threads: a GUI's event loop stays responsive on a busy CPU.
+  mSession->backend().setBackgroundPriority();
   mThread = std::thread([this] { run(); });
 }
 
