@@ -44,6 +44,9 @@ class Optimizer {
   void setSteps(long steps) { mSteps = steps; }
 
  private:
+  /** Lazy update of a row-sparse parameter: only the rows in p.rows (and their state). */
+  void sparseStep(Parameter& p, std::size_t index);
+
   compute::Backend& mBackend;
   std::vector<Parameter*> mParams;
   OptimConfig mConfig;
@@ -51,6 +54,7 @@ class Optimizer {
   std::vector<compute::Tensor> mM, mV;  // Adam moments, or SGD velocity in mM
   std::vector<bool> mFusedThisStep;
   bool mFusedFailed = false;
+  Scratch mRowValue, mRowM, mRowV;       // touched rows of a sparse parameter and its state
 };
 
 }  // namespace moe::core
