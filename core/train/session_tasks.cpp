@@ -115,7 +115,8 @@ StepMetrics Session::trainStepTask() {
   mModel->backward(dOut);
   const double gradNorm = mOptimizer->step();
   if (!std::isfinite(gradNorm))
-    throw DivergenceError("the gradient became non-finite at step " + std::to_string(mStep + 1));
+    throw DivergenceError("the gradient became non-finite at step " + std::to_string(mStep + 1) +
+                          "; training paused before applying it (try a lower learning rate)");
 
   StepMetrics m;
   ++mStep;

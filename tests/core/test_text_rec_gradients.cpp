@@ -11,7 +11,7 @@
 #include "core/model/text_model.h"
 #include "core/optim/optimizer.h"
 
-// Qt last: its `slots` macro would break DispatchPlan::slots().
+// Qt after the engine headers (tests build with QT_NO_KEYWORDS).
 #include <QElapsedTimer>
 #include <QtTest>
 
@@ -101,7 +101,7 @@ StepContext noAux() {
 class TestTextRecGradients : public QObject {
   Q_OBJECT
 
- private slots:
+ private Q_SLOTS:
   void embeddingBags() {
     auto be = cpu();
     std::mt19937_64 rng(1);

@@ -13,7 +13,7 @@
 #include "core/train/presets.h"
 #include "core/train/session.h"
 
-// Qt last: its `slots` macro would break DispatchPlan::slots().
+// Qt after the engine headers (tests build with QT_NO_KEYWORDS).
 #include <QElapsedTimer>
 #include <QtTest>
 
@@ -75,7 +75,7 @@ bool haveFortunes() { return std::filesystem::exists(std::string(kFortunesRoot) 
 class TestTextRecSession : public QObject {
   Q_OBJECT
 
- private slots:
+ private Q_SLOTS:
   void presets() {
     QCOMPARE(presetFor("fashion-mnist").model.expertHidden, TrainConfig{}.model.expertHidden);
     QCOMPARE(presetFor("fortunes-langid").dataset, std::string("fortunes-langid"));
