@@ -136,6 +136,12 @@ class Backend {
   /** out[i] = x[index[i]] (index: n x 1 int32). */
   virtual void gatherRows(const Tensor& x, const Tensor& index, Tensor& out) = 0;
   /**
+   * out[index[i]] = src[i] (index: n x 1 int32, distinct entries); other rows of out are left
+   * as they are. The inverse of gatherRows, used for sparse (row-wise) optimizer updates of
+   * embedding tables: gather the touched rows, update them, scatter them back.
+   */
+  virtual void scatterRows(const Tensor& src, const Tensor& index, Tensor& out) = 0;
+  /**
    * Weighted combine in CSR form, deterministic (no atomics):
    * out[r] = beta * out[r] + sum_{j in [rowPtr[r], rowPtr[r+1])} weight[j] * src[slot[j]].
    * rowPtr: (rows+1) x 1, slot and weight: nnz x 1. With unit weights this is the backward of

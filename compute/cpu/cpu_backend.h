@@ -53,6 +53,7 @@ class CpuBackend final : public Backend {
   void groupedBiasGrad(const Tensor& dy, Tensor& db, Segments offsets, float beta) override;
 
   void gatherRows(const Tensor& x, const Tensor& index, Tensor& out) override;
+  void scatterRows(const Tensor& src, const Tensor& index, Tensor& out) override;
   void combineRows(const Tensor& src, const Tensor& rowPtr, const Tensor& slot,
                    const Tensor& weight, float beta, Tensor& out) override;
   void combineRowsBackward(const Tensor& dOut, const Tensor& src, const Tensor& rowPtr,

@@ -48,6 +48,25 @@ void CpuBackend::gatherRows(const Tensor& x, const Tensor& index, Tensor& out) {
   });
 }
 
+void CpuBackend::scatterRows(const Tensor& src, const Tensor& index, Tensor& out) {
+  requireF32(src, "scatterRows", "src");
+  requireI32(index, "scatterRows", "index");
+  requireF32(out, "scatterRows", "out");
+  require(src.rows() == int(index.size()) && out.cols() == src.cols(), "scatterRows",
+          "src " + shape(src) + " for " + std::to_string(index.size()) + " indices into out " +
+              shape(out));
+  for (std::size_t i = 0; i < index.size(); ++i)
+    require(index.i32()[i] >= 0 && index.i32()[i] < out.rows(), "scatterRows",
+            "index " + std::to_string(index.i32()[i]) + " out of range");
+  const std::size_t rowBytes = std::size_t(src.cols()) * 4;
+  parallel(chunksFor(src.rows(), kRowBlock), [&](int c) {
+    const int r1 = std::min(src.rows(), (c + 1) * kRowBlock);
+    for (int r = c * kRowBlock; r < r1; ++r)
+      std::memcpy(out.f32() + std::size_t(index.i32()[r]) * src.cols(),
+                  src.f32() + std::size_t(r) * src.cols(), rowBytes);
+  });
+}
+
 void CpuBackend::combineRows(const Tensor& src, const Tensor& rowPtr, const Tensor& slot,
                              const Tensor& weight, float beta, Tensor& out) {
   requireF32(src, "combineRows", "src");

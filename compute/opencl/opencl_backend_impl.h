@@ -67,6 +67,7 @@ class OpenClBackend final : public Backend {
   void groupedBiasGrad(const Tensor& dy, Tensor& db, Segments offsets, float beta) override;
 
   void gatherRows(const Tensor& x, const Tensor& index, Tensor& out) override;
+  void scatterRows(const Tensor& src, const Tensor& index, Tensor& out) override;
   void combineRows(const Tensor& src, const Tensor& rowPtr, const Tensor& slot,
                    const Tensor& weight, float beta, Tensor& out) override;
   void combineRowsBackward(const Tensor& dOut, const Tensor& src, const Tensor& rowPtr,
@@ -89,7 +90,7 @@ class OpenClBackend final : public Backend {
     cl::Kernel axpby, mul, activationForward, activationBackward, addRowVector, sumRows,
         sumSquaresPartial, randomNormal;
     cl::Kernel gemmTiled, gemmVectorNn, gemmVectorNt, groupedAddBias, groupedBiasGrad;
-    cl::Kernel gatherRows, combineRows, combineRowsBackwardSrc, combineRowsBackwardWeight,
+    cl::Kernel gatherRows, scatterRows, combineRows, combineRowsBackwardSrc, combineRowsBackwardWeight,
         softmaxRows, softmaxRowsBackward, topkRows, crossEntropy;
     cl::Kernel adamUpdate, sgdUpdate;
   };

@@ -185,6 +185,7 @@ void OpenClBackend::buildProgram() {
   mK.groupedAddBias = make("grouped_add_bias");
   mK.groupedBiasGrad = make("grouped_bias_grad");
   mK.gatherRows = make("gather_rows");
+  mK.scatterRows = make("scatter_rows");
   mK.combineRows = make("combine_rows");
   mK.combineRowsBackwardSrc = make("combine_rows_backward_src");
   mK.combineRowsBackwardWeight = make("combine_rows_backward_weight");

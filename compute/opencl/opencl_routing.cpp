@@ -28,6 +28,15 @@ void OpenClBackend::gatherRows(const Tensor& x, const Tensor& index, Tensor& out
   launch2d(mK.gatherRows, out.cols(), out.rows(), x, x.rows(), index, out, out.rows(), out.cols());
 }
 
+void OpenClBackend::scatterRows(const Tensor& src, const Tensor& index, Tensor& out) {
+  requireF32(src, "scatterRows", "src");
+  requireI32(index, "scatterRows", "index");
+  requireF32(out, "scatterRows", "out");
+  requireShape(src, int(index.size()), out.cols(), "scatterRows", "src");
+  launch2d(mK.scatterRows, src.cols(), src.rows(), src, index, out, out.rows(), src.rows(),
+           src.cols());
+}
+
 void OpenClBackend::combineRows(const Tensor& src, const Tensor& rowPtr, const Tensor& slot,
                                 const Tensor& weight, float beta, Tensor& out) {
   requireF32(src, "combineRows", "src");

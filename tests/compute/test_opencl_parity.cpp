@@ -152,6 +152,16 @@ class TestOpenClParity : public QObject, public OpenClParityFixture {
     mCpu.gatherRows(src.cpu, sl.cpu, gathered.cpu);
     mCl->gatherRows(src.cl, sl.cl, gathered.cl);
     expectClose(gathered, 0.0f, 0.0f, "gatherRows");
+    // Scatter rows into distinct rows of a table (the rest must stay as they were).
+    {
+      const int m = std::min(nnz, srcRows);
+      std::vector<std::int32_t> distinct(perm.begin(), perm.begin() + m);
+      Pair di = uploadInt(m, 1, distinct), part = random(m, cols, 53);
+      Pair table = random(srcRows, cols, 54);
+      mCpu.scatterRows(part.cpu, di.cpu, table.cpu);
+      mCl->scatterRows(part.cl, di.cl, table.cl);
+      expectClose(table, 0.0f, 0.0f, "scatterRows");
+    }
     for (float beta : {0.0f, 0.5f}) {
       mCpu.combineRows(src.cpu, rp.cpu, sl.cpu, wt.cpu, beta, out.cpu);
       mCl->combineRows(src.cl, rp.cl, sl.cl, wt.cl, beta, out.cl);

@@ -14,6 +14,15 @@ __kernel void gather_rows(__global const float* x, int xRows, __global const int
   out[r * cols + c] = i >= 0 && i < xRows ? x[i * cols + c] : 0.0f;
 }
 
+// out[index[i]] = src[i] (distinct indices); 2-D range (cols, rows of src).
+__kernel void scatter_rows(__global const float* src, __global const int* index,
+                           __global float* out, int outRows, int rows, int cols) {
+  const int c = get_global_id(0), r = get_global_id(1);
+  if (c >= cols || r >= rows) return;
+  const int i = index[r];
+  if (i >= 0 && i < outRows) out[i * cols + c] = src[r * cols + c];
+}
+
 // out[r] = beta * out[r] + sum_j weight[j] * src[slot[j]]; 2-D range (cols, rows).
 __kernel void combine_rows(__global const float* src, int srcRows, __global const int* rowPtr,
                            __global const int* slot, __global const float* weight, float beta,
