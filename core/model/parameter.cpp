@@ -6,7 +6,10 @@ namespace moe::core {
 
 Parameter makeParameter(compute::Backend& backend, const std::string& name, int rows, int cols,
                         float bound, std::mt19937_64& rng) {
-  Parameter p{name, backend.alloc(rows, cols), backend.alloc(rows, cols)};
+  Parameter p;
+  p.name = name;
+  p.value = backend.alloc(rows, cols);
+  p.grad = backend.alloc(rows, cols);
   std::uniform_real_distribution<float> dist(-bound, bound);
   std::vector<float> init(p.value.size());
   for (auto& v : init) v = dist(rng);

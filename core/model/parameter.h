@@ -12,6 +12,13 @@ struct Parameter {
   std::string name;
   compute::Tensor value;
   compute::Tensor grad;
+  /**
+   * Row-sparse gradient (embedding tables): when set, grad holds one row per entry of `rows`
+   * (an n x 1 int32 tensor of distinct rows of value) and the optimizer updates only those
+   * rows (lazy Adam: untouched rows and their moments stay as they are).
+   */
+  bool sparse = false;
+  compute::Tensor rows;
 };
 
 /** Allocates value and grad; initialises value uniformly in [-bound, bound] (PyTorch's

@@ -27,11 +27,15 @@ class Optimizer {
   void setSteps(long steps) { mSteps = steps; }
 
  private:
+  /** Lazy update of a row-sparse parameter: only the rows in p.rows (and their state). */
+  void sparseStep(Parameter& p, std::size_t index);
+
   compute::Backend& mBackend;
   std::vector<Parameter*> mParams;
   OptimConfig mConfig;
   long mSteps = 0;
   std::vector<compute::Tensor> mM, mV;  // Adam moments, or SGD velocity in mM
+  Scratch mRowValue, mRowM, mRowV;       // touched rows of a sparse parameter and its state
 };
 
 }  // namespace moe::core
