@@ -1,6 +1,8 @@
 #include "core/model/model.h"
 
 #include "core/model/classifiers.h"
+#include "core/model/rating_model.h"
+#include "core/model/text_model.h"
 
 namespace moe::core {
 
@@ -21,6 +23,8 @@ void Model::setNoiseScale(double s) {
 std::unique_ptr<Model> createModel(const TrainConfig& config, const Dataset& train,
                                    compute::Backend& backend) {
   config.validate();
+  if (train.kind == DataKind::Tokens) return createTextModel(config, train, backend);
+  if (train.kind == DataKind::Ratings) return createRatingModel(config, train, backend);
   if (train.kind != DataKind::Dense)
     throw ConfigError("model '" + std::string(modelName(config.model.kind)) +
                       "' needs dense features; dataset '" + train.name + "' is not");

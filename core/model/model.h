@@ -43,6 +43,11 @@ class Model {
   virtual std::string describe() const = 0;
   /** Inspects one input (a batch of one row): gate, expert predictions, saliency. */
   virtual Inspection inspect(const Batch& one) = 0;
+  /**
+   * For models whose MoE rows are not the batch rows (the text model routes tokens): the batch
+   * row each row of the last forward's dispatch plan belongs to. nullptr: rows are batch rows.
+   */
+  virtual const std::vector<std::int32_t>* routedRowOwners() const { return nullptr; }
 
   long paramsTotal();
   /** Live settings. */

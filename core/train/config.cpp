@@ -82,6 +82,9 @@ void TrainConfig::validate() const {
   check(epochs >= 1 && epochs <= 100000, "epochs must be between 1 and 100000");
   check(batchSize >= 1 && batchSize <= 65536, "batch size must be between 1 and 65536");
   check(threads >= 0 && threads <= 1024, "threads must be between 0 and 1024");
+  check(text.ngramMin >= 1 && text.ngramMin <= text.ngramMax && text.ngramMax <= 8,
+        "n-gram range must satisfy 1 <= ngram-min <= ngram-max <= 8");
+  check(text.buckets >= 2 && text.buckets <= (1 << 24), "hash buckets must be in [2, 2^24]");
   check(maxTrain >= 0, "max-train must be >= 0");
   check(validationFraction >= 0.0 && validationFraction < 1.0,
         "validation fraction must be in [0, 1)");
@@ -118,6 +121,9 @@ void to_json(nlohmann::json& j, const TrainConfig& c) {
       {"backend", c.backend},
       {"max_train", c.maxTrain},
       {"validation_fraction", c.validationFraction},
+      {"ngram_min", c.text.ngramMin},
+      {"ngram_max", c.text.ngramMax},
+      {"hash_buckets", c.text.buckets},
   };
 }
 
@@ -161,6 +167,9 @@ void from_json(const nlohmann::json& j, TrainConfig& c) {
       else if (key == "backend") c.backend = v.get<std::string>();
       else if (key == "max_train") c.maxTrain = v.get<int>();
       else if (key == "validation_fraction") c.validationFraction = v.get<double>();
+      else if (key == "ngram_min") c.text.ngramMin = v.get<int>();
+      else if (key == "ngram_max") c.text.ngramMax = v.get<int>();
+      else if (key == "hash_buckets") c.text.buckets = v.get<int>();
       else throw ConfigError("unknown config key '" + key + "'");
     } catch (const nlohmann::json::exception&) {
       throw ConfigError("config key '" + key + "' has the wrong type (" +

@@ -69,12 +69,21 @@ struct OptimConfig {
   double clipNorm = 0.0;   ///< global gradient-norm clip; 0 = off
 };
 
+/** Text datasets (fortunes-langid, text-csv): how texts become hashed token ids. The text
+ *  model's embedding width is ModelConfig::stemWidth. */
+struct TextConfig {
+  int ngramMin = 1;          ///< shortest character n-gram
+  int ngramMax = 3;          ///< longest character n-gram
+  int buckets = 1 << 18;     ///< hash buckets = rows of the embedding table
+};
+
 struct TrainConfig {
   std::string dataset = "fashion-mnist";
   std::string dataDir;          ///< empty = the dataset's default location
   ModelConfig model;
   LossConfig loss;
   OptimConfig optim;
+  TextConfig text;
   int epochs = 1;
   int batchSize = 128;
   std::uint64_t seed = 0;

@@ -54,6 +54,16 @@ struct EvalReport {
   std::vector<float> gateProbs;              ///< rows x experts router probabilities
   std::vector<std::int32_t> topExperts;      ///< rows x k experts that processed the row (-1: none)
   std::vector<float> predictionConfidence;   ///< per row, probability of the predicted class
+  /**
+   * Regression (ratings): predicted (clipped to [0.5, 5]) and true rating per test row; then
+   * predictions/labels/predictionConfidence are empty, `classes` is the number of genres and
+   * classExpert counts, for each test rating and each genre of its item, the experts that
+   * processed the rating (a rating of a Comedy|Drama film counts once for each genre).
+   * Text: rows are texts; classExpert and routing count tokens (language x expert), gateProbs
+   * is a text's mean over its tokens, topExperts its experts by tokens taken (most first).
+   */
+  std::vector<float> predictedValues;
+  std::vector<float> targets;
 };
 
 /** Where the trainer is. */
