@@ -11,6 +11,7 @@
 
 #include "compute/backend_factory.h"
 #include "core/data/catalog.h"
+#include "core/train/presets.h"
 #include "core/train/session.h"
 
 using namespace moe;
@@ -32,7 +33,7 @@ json routingJson(const core::RoutingStats& r) {
 
 void progressBar(long step, long total, const core::StepMetrics& m) {
   const int width = 30, filled = int(width * double(step) / double(std::max(1L, total)));
-  std::fprintf(stderr, "\r  [%-*s] %ld/%ld  loss %.4f  acc %.3f  %.0f samples/s ", width,
+  std::fprintf(stderr, "\r  [%-*s] %ld/%ld  loss %.4f  metric %.3f  %.0f samples/s ", width,
                std::string(std::size_t(filled), '#').c_str(), step, total, m.loss, m.accuracy,
                m.samplesPerSecond);
   std::fflush(stderr);
@@ -48,7 +49,9 @@ int main(int argc, char** argv) {
   bool asJson = false;
   app.add_option("--config", configFile, "JSON config file; flags given as well override it")
       ->check(CLI::ExistingFile);
-  app.add_option("--dataset", cfg.dataset, "fashion-mnist | idx:DIR | cifar10:DIR | ...");
+  app.add_option("--dataset", cfg.dataset,
+                 "fashion-mnist | idx:DIR | cifar10:DIR | fortunes-langid | text-csv:FILE | "
+                 "movielens[:DIR]; settings not given default to the dataset's preset");
   app.add_option("--data-dir", cfg.dataDir, "folder of the dataset (overrides its default)");
   app.add_option("--model", model, "moe | stem-moe | dense-mlp");
   app.add_option("--router", router, "dense | topk | noisy-topk | switch | expert-choice");
@@ -74,15 +77,19 @@ int main(int argc, char** argv) {
   app.add_option("--backend", cfg.backend, "cpu | opencl | opencl:PLATFORM:DEVICE");
   app.add_option("--max-train", cfg.maxTrain, "use at most this many training samples");
   app.add_option("--validation-fraction", cfg.validationFraction, "share of train held out");
+  app.add_option("--ngram-min", cfg.text.ngramMin, "text: shortest character n-gram");
+  app.add_option("--ngram-max", cfg.text.ngramMax, "text: longest character n-gram");
+  app.add_option("--hash-buckets", cfg.text.buckets, "text: hash buckets (embedding rows)");
   app.add_option("--save", save, "write a checkpoint here at the end");
   app.add_option("--load", load, "start from this checkpoint")->check(CLI::ExistingFile);
   app.add_flag("--json", asJson, "one JSON object per line per epoch, and a summary line");
   CLI11_PARSE(app, argc, argv);
 
   try {
-    if (!configFile.empty()) {
-      // The file is the base; flags the user gave explicitly override it.
-      core::TrainConfig fromFile = core::loadConfigFile(configFile);
+    {
+      // The base is the config file, else the dataset's preset; flags given override it.
+      core::TrainConfig fromFile =
+          configFile.empty() ? core::presetFor(cfg.dataset) : core::loadConfigFile(configFile);
       json given;
       core::to_json(given, cfg);
       json base;
@@ -96,7 +103,8 @@ int main(int argc, char** argv) {
           {"--aux-loss", "aux_loss"}, {"--importance-loss", "importance_loss"},
           {"--load-loss", "load_loss"}, {"--z-loss", "z_loss"}, {"--seed", "seed"},
           {"--threads", "threads"}, {"--backend", "backend"}, {"--max-train", "max_train"},
-          {"--validation-fraction", "validation_fraction"}};
+          {"--validation-fraction", "validation_fraction"}, {"--ngram-min", "ngram_min"},
+          {"--ngram-max", "ngram_max"}, {"--hash-buckets", "hash_buckets"}};
       for (const auto& [flag, key] : flags)
         if (app.count(flag)) base[key] = given[key];
       core::from_json(base, cfg);
@@ -121,14 +129,21 @@ int main(int argc, char** argv) {
 
   try {
     const auto tLoad = std::chrono::steady_clock::now();
-    core::DataOptions opt;
-    opt.dataDir = cfg.dataDir;
-    opt.validationFraction = cfg.validationFraction;
-    opt.seed = cfg.seed;
-    opt.maxTrain = cfg.maxTrain;
+    const core::DataOptions opt = core::dataOptionsFor(cfg);
     auto data = std::make_shared<const core::DataSplits>(core::loadDataset(cfg.dataset, opt));
     const double loadSeconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - tLoad).count();
+
+    // What the loader skipped (malformed lines, invalid UTF-8), with file:line, on stderr.
+    const core::LoadReport& report = data->report;
+    if (report.skipped > 0) {
+      std::cerr << "moe-train: skipped " << report.skipped << " malformed record(s)";
+      if (report.invalidUtf8 > 0) std::cerr << " (" << report.invalidUtf8 << " invalid UTF-8)";
+      std::cerr << ":\n";
+      for (const std::string& p : report.problems) std::cerr << "  " << p << "\n";
+      if (report.skipped > int(report.problems.size()))
+        std::cerr << "  ... and " << report.skipped - int(report.problems.size()) << " more\n";
+    }
 
     auto choice = compute::createBackend(cfg.backend, cfg.threads);
     if (choice.fellBack) std::cerr << "moe-train: " << choice.message << "\n";
@@ -162,14 +177,16 @@ int main(int argc, char** argv) {
       if (asJson) {
         json line = {{"epoch", session.epoch()}, {"step", session.step()},
                      {"train_loss", last.loss}, {"test_loss", eval->loss},
-                     {"test_accuracy", eval->accuracy}, {"train_samples_per_s", rate},
+                     {eval->regression ? "test_rmse" : "test_accuracy", eval->accuracy},
+                     {"train_samples_per_s", rate},
                      {"mutual_information_bits", eval->mutualInformation}};
         line.update(routingJson(eval->routing));
         std::cout << line.dump() << std::endl;
       } else {
-        std::printf("epoch %d: test accuracy %.4f, test loss %.4f, %.0f samples/s, load CV %.3f, "
-                    "dropped %.3f\n", session.epoch(), eval->accuracy, eval->loss, rate,
-                    eval->routing.loadCv, eval->routing.droppedFraction);
+        std::printf("epoch %d: test %s %.4f, test loss %.4f, %.0f samples/s, load CV %.3f, "
+                    "dropped %.3f\n", session.epoch(), eval->regression ? "RMSE" : "accuracy",
+                    eval->accuracy, eval->loss, rate, eval->routing.loadCv,
+                    eval->routing.droppedFraction);
       }
     }
     if (!save.empty()) session.save(save);
@@ -182,16 +199,19 @@ int main(int argc, char** argv) {
                     {"epochs", cfg.epochs},
                     {"train_samples_per_s", rate},
                     {"train_seconds", trainSeconds},
-                    {"test_accuracy", eval ? eval->accuracy : 0.0},
+                    {eval && eval->regression ? "test_rmse" : "test_accuracy",
+                     eval ? eval->accuracy : 0.0},
                     {"test_loss", eval ? eval->loss : 0.0},
+                    {"skipped_records", data->report.skipped},
                     {"params_total", session.paramsTotal()},
                     {"params_active_per_input", session.paramsActivePerInput()},
                     {"peak_rss_mb", peakRssMb()},
                     {"data_load_seconds", loadSeconds}};
     if (eval) summary.update(routingJson(eval->routing));
     if (asJson) std::cout << summary.dump() << std::endl;
-    else std::printf("done: %.0f samples/s, test accuracy %.4f, peak memory %.0f MB\n", rate,
-                     eval ? eval->accuracy : 0.0, peakRssMb());
+    else std::printf("done: %.0f samples/s, test %s %.4f, peak memory %.0f MB\n", rate,
+                     eval && eval->regression ? "RMSE" : "accuracy", eval ? eval->accuracy : 0.0,
+                     peakRssMb());
   } catch (const std::exception& e) {
     std::cerr << "moe-train: " << e.what() << "\n";
     return 1;

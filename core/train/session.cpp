@@ -83,6 +83,7 @@ void Session::startEpoch() {
 }
 
 StepMetrics Session::trainStep() {
+  if (mData->train.kind != DataKind::Dense) return trainStepTask();
   const auto t0 = std::chrono::steady_clock::now();
   if (mCursor == 0) startEpoch();
   const Dataset& train = mData->train;
@@ -159,6 +160,8 @@ StepMetrics Session::trainStep() {
 
 std::shared_ptr<const EvalReport> Session::evaluate(bool validation) {
   const Dataset& d = validation ? mData->validation : mData->test;
+  if (d.kind == DataKind::Tokens) return evaluateTokens(d);
+  if (d.kind == DataKind::Ratings) return evaluateRatings(d);
   const Tensor& all = validation ? mDevice->validationX : mDevice->testX;
   auto report = std::make_shared<EvalReport>();
   report->step = mStep;
@@ -241,13 +244,16 @@ Inspection Session::inspect(int testIndex) {
   one.rows = 1;
   one.source = &d;
   one.indices = {testIndex};
-  Tensor idx = mBackend->alloc(1, 1, DType::I32);
-  mBackend->write(idx, std::span<const std::int32_t>(one.indices));
-  one.x = mBackend->alloc(1, d.features);
-  mBackend->gatherRows(mDevice->testX, idx, one.x);
+  if (d.kind == DataKind::Dense) {
+    Tensor idx = mBackend->alloc(1, 1, DType::I32);
+    mBackend->write(idx, std::span<const std::int32_t>(one.indices));
+    one.x = mBackend->alloc(1, d.features);
+    mBackend->gatherRows(mDevice->testX, idx, one.x);
+  }
   Inspection out = mModel->inspect(one);
   out.index = testIndex;
-  out.label = d.labels[std::size_t(testIndex)];
+  if (std::size_t(testIndex) < d.labels.size()) out.label = d.labels[std::size_t(testIndex)];
+  if (d.kind == DataKind::Tokens) attachText(out, d.texts[std::size_t(testIndex)]);
   return out;
 }
 

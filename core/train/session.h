@@ -9,6 +9,8 @@
 
 #include "compute/backend.h"
 #include "core/data/dataset.h"
+#include "core/data/tokenizer.h"
+#include "core/model/parameter.h"
 #include "core/train/config.h"
 #include "core/train/inspection.h"
 #include "core/train/metrics.h"
@@ -40,6 +42,25 @@ class Session {
   std::shared_ptr<const EvalReport> evaluate(bool validation = false);
   /** Inspects one row of the test split. */
   Inspection inspect(int testIndex);
+  /**
+   * Text datasets: inspects any typed text, tokenised like the dataset (tokenizerOptions()).
+   * Inspection::tokens gives each token's byte span in Inspection::text and its routing.
+   * Invalid UTF-8 bytes are replaced by U+FFFD first (Inspection::text is the cleaned text);
+   * an empty text gives a prediction from the head's bias and no tokens.
+   * @throws std::logic_error when the session does not train a text model.
+   */
+  Inspection inspectText(const std::string& text);
+  /**
+   * Ratings datasets: which experts the user's training ratings go to, and the n items with
+   * the highest predicted rating among those the model knows and the user has not rated in
+   * training, each with its per-expert gates. Unknown users (no training ratings, or an index
+   * outside the data) get the fallback ranking (mean + item bias + genres), never an error.
+   * @throws std::logic_error when the session does not train a rating model.
+   */
+  UserRecommendations recommend(int user, int n = 10);
+  /** How this session's text data is tokenised (n-grams from the config, buckets = the
+   *  embedding table's rows). */
+  TokenizerOptions tokenizerOptions() const;
 
   long step() const { return mStep; }
   int epoch() const { return mEpoch; }
@@ -71,6 +92,12 @@ class Session {
 
  private:
   void startEpoch();
+  // Text and ratings (session_tasks.cpp).
+  StepMetrics trainStepTask();
+  std::shared_ptr<const EvalReport> evaluateTokens(const Dataset& d);
+  std::shared_ptr<const EvalReport> evaluateRatings(const Dataset& d);
+  void attachText(Inspection& out, const std::string& text) const;
+  Scratch mTaskLabels, mTaskGrad;
 
   TrainConfig mConfig;
   std::shared_ptr<const DataSplits> mData;

@@ -1,0 +1,50 @@
+#include "core/train/presets.h"
+
+namespace moe::core {
+
+namespace {
+std::string kindOf(const std::string& spec) { return spec.substr(0, spec.find(':')); }
+}  // namespace
+
+TrainConfig presetFor(const std::string& dataset) {
+  TrainConfig c;
+  c.dataset = dataset;
+  const std::string kind = kindOf(dataset);
+  if (kind == "fortunes-langid" || kind == "text-csv") {
+    // Hashed char n-grams -> 32-wide embeddings -> per-token MoE -> mean pool -> softmax.
+    c.model.stemWidth = 32;
+    c.model.experts = 4;
+    c.model.topK = 2;
+    c.model.expertHidden = 32;
+    c.text.ngramMin = 1;
+    c.text.ngramMax = 3;
+    c.optim.lr = 0.01;
+    c.batchSize = 32;
+    c.epochs = 5;
+  } else if (kind == "movielens") {
+    // mean + biases + MoE over user x item embeddings; regularised by weight decay.
+    c.model.stemWidth = 32;
+    c.model.experts = 4;
+    c.model.topK = 2;
+    c.model.expertHidden = 0;
+    c.optim.lr = 0.002;
+    c.optim.weightDecay = 0.0;
+    c.batchSize = 256;
+    c.epochs = 10;
+  }
+  return c;
+}
+
+DataOptions dataOptionsFor(const TrainConfig& config) {
+  DataOptions opt;
+  opt.dataDir = config.dataDir;
+  opt.validationFraction = config.validationFraction;
+  opt.seed = config.seed;
+  opt.maxTrain = config.maxTrain;
+  opt.tokenizer.minN = config.text.ngramMin;
+  opt.tokenizer.maxN = config.text.ngramMax;
+  opt.tokenizer.buckets = config.text.buckets;
+  return opt;
+}
+
+}  // namespace moe::core
