@@ -62,6 +62,8 @@ int main(int argc, char** argv) {
   app.add_option("--activation", activation, "relu | gelu | tanh | silu | ...");
   app.add_option("--stem-width", cfg.model.stemWidth, "stem-moe: stem width");
   app.add_option("--noise", cfg.model.noiseScale, "noisy-topk: noise scale");
+  app.add_option("--embedding-l2", cfg.model.embeddingL2,
+                 "text/ratings: L2 penalty on the embedding rows a sample uses");
   app.add_option("--epochs", cfg.epochs, "training epochs");
   app.add_option("--batch-size", cfg.batchSize, "batch size");
   app.add_option("--lr", cfg.optim.lr, "learning rate");
@@ -98,7 +100,7 @@ int main(int argc, char** argv) {
           {"--dataset", "dataset"}, {"--data-dir", "data_dir"}, {"--experts", "experts"},
           {"--top-k", "top_k"}, {"--capacity-factor", "capacity_factor"},
           {"--expert-hidden", "expert_hidden"}, {"--stem-width", "stem_width"},
-          {"--noise", "noise_scale"}, {"--epochs", "epochs"}, {"--batch-size", "batch_size"},
+          {"--noise", "noise_scale"}, {"--embedding-l2", "embedding_l2"}, {"--epochs", "epochs"}, {"--batch-size", "batch_size"},
           {"--lr", "lr"}, {"--weight-decay", "weight_decay"}, {"--clip-norm", "clip_norm"},
           {"--aux-loss", "aux_loss"}, {"--importance-loss", "importance_loss"},
           {"--load-loss", "load_loss"}, {"--z-loss", "z_loss"}, {"--seed", "seed"},

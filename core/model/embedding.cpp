@@ -82,6 +82,23 @@ void Embedding::backward(const compute::Tensor& dOut) {
   mBackend.write(bag, std::span<const std::int32_t>(mUniqBag));
   mBackend.write(w, std::span<const float>(mUniqWeight));
   mBackend.combineRows(dOut, ptr, bag, w, 0.0f, mTable.grad);
+  if (mL2 > 0.0f) {
+    // grad[k] += 2 lambda count_k / bags * table[uniq[k]]: a combine of the table's rows.
+    mIdentity.resize(std::size_t(u) + 1);
+    std::iota(mIdentity.begin(), mIdentity.end(), 0);
+    mL2Weight.resize(std::size_t(u));
+    for (int k = 0; k < u; ++k) {
+      const std::size_t row = std::size_t(mUniq[std::size_t(k)]);
+      const float n = row < mRowCounts.size() ? std::max(1.0f, mRowCounts[row]) : 1.0f;
+      const float occurrences = float(mUniqPtr[std::size_t(k) + 1] - mUniqPtr[std::size_t(k)]);
+      mL2Weight[std::size_t(k)] = 2.0f * mL2 * occurrences / (float(std::max(1, bags)) * n);
+    }
+    compute::Tensor idPtr = mIdPtrS.get(mBackend, u + 1, 1, DType::I32);
+    compute::Tensor l2w = mL2WS.get(mBackend, u, 1);
+    mBackend.write(idPtr, std::span<const std::int32_t>(mIdentity));
+    mBackend.write(l2w, std::span<const float>(mL2Weight));
+    mBackend.combineRows(mTable.value, idPtr, mTable.rows, l2w, 1.0f, mTable.grad);
+  }
 }
 
 void SegmentMeanPool::forward(const compute::Tensor& x, std::span<const std::int32_t> segPtr,

@@ -35,6 +35,18 @@ class Embedding {
   /** Row-sparse gradient of the table from dOut (bags x dim) of the last forward. */
   void backward(const compute::Tensor& dOut);
 
+  /**
+   * Adds the gradient of an L2 penalty to backward: each occurrence of a row in a batch adds
+   * lambda * |row|^2 / (bags * n_row), n_row = rowCounts[row] (1 when rowCounts is empty or
+   * the count is 0). With n_row = the row's frequency in the training data, the penalty over an
+   * epoch is lambda * |row|^2 once per row whatever its frequency, a prior worth lambda samples:
+   * rare rows shrink more (as in regularised least squares with a fixed ridge). 0: none.
+   */
+  void setL2(float lambda, std::vector<float> rowCounts = {}) {
+    mL2 = lambda;
+    mRowCounts = std::move(rowCounts);
+  }
+
   Parameter& table() { return mTable; }
   int rows() const { return mRows; }
   int dim() const { return mDim; }
@@ -42,13 +54,16 @@ class Embedding {
  private:
   compute::Backend& mBackend;
   int mRows, mDim;
+  float mL2 = 0.0f;
+  std::vector<float> mRowCounts;
   Parameter mTable;
   std::vector<std::int32_t> mBagPtr, mIds, mBagOf, mOrder;
   std::vector<float> mWeights;
   // Host CSR over distinct ids for backward, and its device copies.
   std::vector<std::int32_t> mUniq, mUniqPtr, mUniqBag;
-  std::vector<float> mUniqWeight;
-  Scratch mPtrS, mIdsS, mWS, mUPtrS, mUBagS, mUWS, mURowsS, mGradS;
+  std::vector<float> mUniqWeight, mL2Weight;
+  std::vector<std::int32_t> mIdentity;
+  Scratch mIdPtrS, mL2WS, mPtrS, mIdsS, mWS, mUPtrS, mUBagS, mUWS, mURowsS, mGradS;
 };
 
 /**

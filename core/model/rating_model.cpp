@@ -22,6 +22,21 @@ RatingMoeRegressor::RatingMoeRegressor(compute::Backend& backend, const Dataset&
       mUserBias(backend, "user.bias", mUsers, 1, 0.0f, rng),
       mItemBias(backend, "item.bias", mItems, 1, 0.0f, rng),
       mMoe(backend, mDim, 1, config, rng) {
+  // A fixed prior per row (see Embedding::setL2), from the training counts.
+  std::vector<float> userCounts(std::size_t(mUsers), 0.0f), itemCounts(std::size_t(mItems + mGenres), 0.0f);
+  for (std::size_t u = 0; u < train.userRatings.size() && u < userCounts.size(); ++u)
+    userCounts[u] = float(train.userRatings[u]);
+  for (std::size_t i = 0; i < train.itemRatings.size() && i < std::size_t(mItems); ++i) {
+    itemCounts[i] = float(train.itemRatings[i]);
+    const std::uint32_t g = i < train.itemGenres.size() ? train.itemGenres[i] : 0u;
+    for (int k = 0; k < mGenres; ++k)
+      if (g & (1u << k)) itemCounts[std::size_t(mItems + k)] += float(train.itemRatings[i]);
+  }
+  const float lambda = float(config.embeddingL2);
+  mUserEmb.setL2(lambda, userCounts);
+  mItemEmb.setL2(lambda, itemCounts);
+  mUserBias.setL2(lambda, userCounts);
+  mItemBias.setL2(lambda, std::vector<float>(itemCounts.begin(), itemCounts.begin() + mItems));
   double sum = 0.0;
   for (const float t : train.targets) sum += t;
   mMean = train.targets.empty() ? 3.5f : float(sum / double(train.targets.size()));

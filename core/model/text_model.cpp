@@ -27,7 +27,9 @@ TextMoeClassifier::TextMoeClassifier(compute::Backend& backend, int buckets, int
       mEmbed(backend, "embedding", buckets, config.stemWidth, 0.1f, rng),
       mMoe(backend, config.stemWidth, config.stemWidth, config, rng),
       mPool(backend),
-      mHead(backend, "head", config.stemWidth, classes, rng) {}
+      mHead(backend, "head", config.stemWidth, classes, rng) {
+  mEmbed.setL2(float(config.embeddingL2));
+}
 
 const compute::Tensor& TextMoeClassifier::forward(const Batch& batch, bool training,
                                                   const StepContext& ctx) {

@@ -70,6 +70,7 @@ void TrainConfig::validate() const {
   check(m.expertHidden >= 0 && m.expertHidden <= 16384, "expert hidden width must be in [0, 16384]");
   check(m.stemWidth >= 1 && m.stemWidth <= 16384, "stem width must be in [1, 16384]");
   check(m.noiseScale >= 0.0 && m.noiseScale <= 100.0, "noise scale must be in [0, 100]");
+  check(m.embeddingL2 >= 0.0 && m.embeddingL2 <= 100.0, "embedding L2 must be in [0, 100]");
   for (auto [v, n] : {std::pair{loss.auxWeight, "aux-loss"}, {loss.importanceWeight, "importance-loss"},
                       {loss.loadWeight, "load-loss"}, {loss.zLossWeight, "z-loss"}})
     check(v >= 0.0 && v <= 1000.0, std::string(n) + " weight must be in [0, 1000]");
@@ -103,6 +104,7 @@ void to_json(nlohmann::json& j, const TrainConfig& c) {
       {"activation", compute::activationName(c.model.activation)},
       {"stem_width", c.model.stemWidth},
       {"noise_scale", c.model.noiseScale},
+      {"embedding_l2", c.model.embeddingL2},
       {"aux_loss", c.loss.auxWeight},
       {"importance_loss", c.loss.importanceWeight},
       {"load_loss", c.loss.loadWeight},
@@ -149,6 +151,7 @@ void from_json(const nlohmann::json& j, TrainConfig& c) {
         }
       } else if (key == "stem_width") c.model.stemWidth = v.get<int>();
       else if (key == "noise_scale") c.model.noiseScale = v.get<double>();
+      else if (key == "embedding_l2") c.model.embeddingL2 = v.get<double>();
       else if (key == "aux_loss") c.loss.auxWeight = v.get<double>();
       else if (key == "importance_loss") c.loss.importanceWeight = v.get<double>();
       else if (key == "load_loss") c.loss.loadWeight = v.get<double>();

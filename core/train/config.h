@@ -50,6 +50,9 @@ struct ModelConfig {
   compute::Activation activation = compute::Activation::Relu;
   int stemWidth = 128;           ///< StemMoe: width of the stem and of the experts' output
   double noiseScale = 1.0;       ///< NoisyTopK: multiplier on the learned noise (0 = off)
+  /** Text and rating models: L2 penalty lambda * |row|^2 on each embedding row a sample
+   *  uses, averaged over the batch like the loss (Funk-SVD's per-rating regularisation). */
+  double embeddingL2 = 0.0;
 };
 
 struct LossConfig {

@@ -22,13 +22,14 @@ TrainConfig presetFor(const std::string& dataset) {
     c.batchSize = 32;
     c.epochs = 5;
   } else if (kind == "movielens") {
-    // mean + biases + MoE over user x item embeddings; regularised by weight decay.
+    // mean + biases + MoE over user x item embeddings, each row with a ridge prior worth
+    // 15 ratings; top-1 routing (top-2 and more experts overfit sooner, see the benchmarks).
     c.model.stemWidth = 32;
     c.model.experts = 4;
-    c.model.topK = 2;
+    c.model.topK = 1;
     c.model.expertHidden = 0;
+    c.model.embeddingL2 = 15.0;
     c.optim.lr = 0.002;
-    c.optim.weightDecay = 0.0;
     c.batchSize = 256;
     c.epochs = 10;
   }
