@@ -11,16 +11,17 @@ TrainConfig presetFor(const std::string& dataset) {
   c.dataset = dataset;
   const std::string kind = kindOf(dataset);
   if (kind == "fortunes-langid" || kind == "text-csv") {
-    // Hashed char n-grams -> 32-wide embeddings -> per-token MoE -> mean pool -> softmax.
+    // Hashed char 2..4-grams -> 32-wide embeddings -> per-token MoE (top-2 of 4 MLP experts,
+    // residual) -> mean pool -> softmax. Two epochs: a third starts to overfit.
     c.model.stemWidth = 32;
     c.model.experts = 4;
     c.model.topK = 2;
     c.model.expertHidden = 32;
-    c.text.ngramMin = 1;
-    c.text.ngramMax = 3;
+    c.text.ngramMin = 2;
+    c.text.ngramMax = 4;
     c.optim.lr = 0.01;
-    c.batchSize = 32;
-    c.epochs = 5;
+    c.batchSize = 64;
+    c.epochs = 2;
   } else if (kind == "movielens") {
     // mean + biases + MoE over user x item embeddings, each row with a ridge prior worth
     // 15 ratings; top-1 routing (top-2 and more experts overfit sooner, see the benchmarks).
