@@ -1,6 +1,7 @@
 #include "compute/backend.h"
 
 #include <array>
+#include <cmath>
 #include <utility>
 
 namespace moe::compute {
@@ -28,6 +29,15 @@ Activation parseActivation(const std::string& name) {
     if (name == n) return act;
   throw std::invalid_argument("unknown activation '" + name +
                               "' (expected identity, relu, gelu, tanh, sigmoid, silu or softplus)");
+}
+
+bool Backend::groupedGemmBackwardWeightAdam(const Tensor& x, const Tensor& dy, Tensor& w,
+                                            Tensor& m, Tensor& v, Segments offsets,
+                                            const AdamParams& p, Tensor& dwScratch) {
+  groupedGemmBackwardWeight(x, dy, dwScratch, offsets, 0.0f);
+  if (!std::isfinite(sumSquares(dwScratch))) return false;
+  adamUpdate(w, dwScratch, m, v, p);
+  return true;
 }
 
 std::vector<float> toHost(Backend& backend, const Tensor& t) {

@@ -87,6 +87,9 @@ class Backend {
   virtual void writeRows(Tensor& dst, int row0, std::span<const float> src) = 0;
   /** Blocks until all enqueued work is done. */
   virtual void synchronize() = 0;
+  /** Runs this backend's worker threads at a lower OS priority, so that an interactive thread
+   *  (a GUI's event loop) is scheduled first when both want a core. Irreversible. */
+  virtual void setBackgroundPriority() {}
 
   // ---- element-wise -------------------------------------------------------------------
   virtual void fill(Tensor& x, float value) = 0;
@@ -127,6 +130,17 @@ class Backend {
   /** Backward to the weights: dW_e = beta * dW_e + x[seg_e]^T * dy[seg_e]. */
   virtual void groupedGemmBackwardWeight(const Tensor& x, const Tensor& dy, Tensor& dw,
                                          Segments offsets, float beta) = 0;
+  /**
+   * Fused backward-to-weights and Adam step: the same gradient as groupedGemmBackwardWeight
+   * (beta = 0), applied to w with moments m, v as adamUpdate would, but without a round trip
+   * of the gradient through memory. dwScratch (shape of w) may be used by backends that do not
+   * fuse; the default implementation composes the two ops through it.
+   * Returns false when some gradient value was not finite; the weights of those blocks are
+   * then left as they were (synchronises on backends that need to).
+   */
+  virtual bool groupedGemmBackwardWeightAdam(const Tensor& x, const Tensor& dy, Tensor& w,
+                                             Tensor& m, Tensor& v, Segments offsets,
+                                             const AdamParams& p, Tensor& dwScratch);
   /** y[seg_e] += b_e, where b is experts x out. */
   virtual void groupedAddBias(Tensor& y, const Tensor& b, Segments offsets) = 0;
   /** db_e = beta * db_e + column sums of dy[seg_e]. */

@@ -1,20 +1,38 @@
 #!/usr/bin/env bash
-# Side-by-side benchmark of moe-train against the PyTorch peer on the reference task.
-# Usage: scripts/bench.sh [OUT.jsonl]   (run on an otherwise idle machine)
+# Side-by-side benchmark of moe-train against the PyTorch peer on the reference task
+# (Fashion-MNIST, 8 experts 784-256-10, softmax top-2, Switch loss 0.01, Adam 1e-3, batch 128,
+# 1 epoch, 2 threads). Run it on an otherwise idle machine.
+# Usage: scripts/bench.sh [OUT.jsonl] [SEEDS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out="${1:-build/bench.jsonl}"
+seeds="${2:-3}"
 peers="$(cd .. && pwd)/shared/bench"
 scripts/deps.sh python3-torch python3-numpy
 scripts/build.sh release >/dev/null
 bin=build/release/app/moe-train
 : > "$out"
 run() { echo "+ $*" >&2; "$@" | tail -n 1 | tee -a "$out"; }
-run /usr/bin/python3 "$peers/peer_torch_moe.py" 1 2
-run "$bin" --json --threads 2 --router topk --top-k 2
+# The peer with another seed: its script fixes torch.manual_seed(0); this wraps that call.
+peer() {
+  /usr/bin/python3 - "$peers/peer_torch_moe.py" "$1" <<'PY'
+import runpy, sys, torch
+path, seed = sys.argv[1], int(sys.argv[2])
+manual_seed = torch.manual_seed
+torch.manual_seed = lambda _: manual_seed(seed)
+sys.argv = [path, "1", "2"]
+runpy.run_path(path, run_name="__main__")
+PY
+}
+for s in $(seq 0 $((seeds - 1))); do
+  echo "+ peer seed $s" >&2; peer "$s" | sed "s/}$/, \"seed\": $s}/" | tee -a "$out"
+  run "$bin" --json --threads 2 --seed "$s"
+done
 run "$bin" --json --threads 2 --router dense
 run "$bin" --json --threads 2 --router switch --capacity-factor 1.25
 run "$bin" --json --threads 2 --router expert-choice --top-k 2 --capacity-factor 1.0
 run "$bin" --json --threads 2 --router noisy-topk --top-k 2
+run "$bin" --json --threads 2 --model stem-moe
 run "$bin" --json --threads 2 --model dense-mlp
+run "$bin" --json --threads 2 --backend opencl
 echo "results in $out" >&2

@@ -11,7 +11,27 @@
 #include "compute/cpu/cpu_detail.h"
 #include "compute/random.h"
 
+#include <oneapi/tbb/task_scheduler_observer.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 namespace moe::compute {
+
+void cpu::adamSpan(float* wp, const float* gp, float* mp, float* vp, Eigen::Index n,
+                   const AdamParams& p) {
+  const float bc1 = 1.0f - std::pow(p.beta1, float(p.step));
+  const float bc2 = 1.0f - std::pow(p.beta2, float(p.step));
+  const float stepSize = p.lr / bc1, invSqrtBc2 = 1.0f / std::sqrt(bc2);
+  const float b1 = p.beta1, b2 = p.beta2, eps = p.eps;
+  const float l2 = p.decoupled ? 0.0f : p.weightDecay;
+  const float decay = p.decoupled ? 1.0f - p.lr * p.weightDecay : 1.0f;
+  ArrMap w(wp, n), m(mp, n), v(vp, n);
+  ConstArrMap g(gp, n);
+  m = b1 * m + (1.0f - b1) * (g + l2 * w);
+  v = b2 * v + (1.0f - b2) * (g + l2 * w).square();
+  w = decay * w - stepSize * m / (v.sqrt() * invSqrtBc2 + eps);
+}
 
 using namespace cpu;
 
@@ -44,7 +64,24 @@ CpuBackend::CpuBackend(int threads)
     : mThreads(threads > 0 ? threads : int(std::max(1u, std::thread::hardware_concurrency()))),
       mArena(std::make_unique<Arena>(mThreads)) {}
 
+void cpu::lowerThreadPriority() {
+  // Linux: nice applies per thread (tid). Raising niceness needs no privilege.
+  ::setpriority(PRIO_PROCESS, id_t(::syscall(SYS_gettid)), 10);
+}
+
+struct CpuBackend::NiceObserver : tbb::task_scheduler_observer {
+  explicit NiceObserver(tbb::task_arena& arena) : tbb::task_scheduler_observer(arena) {
+    observe(true);
+  }
+  ~NiceObserver() override { observe(false); }
+  void on_scheduler_entry(bool) override { lowerThreadPriority(); }
+};
+
 CpuBackend::~CpuBackend() = default;
+
+void CpuBackend::setBackgroundPriority() {
+  if (!mNice) mNice = std::make_unique<NiceObserver>(mArena->arena);
+}
 
 std::string CpuBackend::deviceName() const {
   return "CPU (Eigen + oneTBB, " + std::to_string(mThreads) +
@@ -248,8 +285,9 @@ double CpuBackend::sumSquares(const Tensor& x) {
   const int chunks = chunksFor(n, kElemChunk);
   std::vector<double> partial(std::size_t(std::max(chunks, 0)), 0.0);
   parallel(chunks, [&](int c) {
+    // Float sums over a chunk vectorise; chunks are then added in double.
     const auto s = c * kElemChunk, len = std::min(kElemChunk, n - s);
-    partial[std::size_t(c)] = carr(x).segment(s, len).cast<double>().square().sum();
+    partial[std::size_t(c)] = double(carr(x).segment(s, len).square().sum());
   });
   double total = 0.0;
   for (double p : partial) total += p;
@@ -311,29 +349,16 @@ double CpuBackend::crossEntropy(const Tensor& logits, const Tensor& labels, floa
 
 void CpuBackend::adamUpdate(Tensor& param, const Tensor& grad, Tensor& m, Tensor& v,
                             const AdamParams& p) {
-  for (const Tensor* t : std::initializer_list<const Tensor*>{&param, &grad, &m, &v}) requireF32(*t, "adamUpdate", "operand");
+  for (const Tensor* t : std::initializer_list<const Tensor*>{&param, &grad, &m, &v})
+    requireF32(*t, "adamUpdate", "operand");
   requireSame(param, grad, "adamUpdate");
   requireSame(param, m, "adamUpdate");
   requireSame(param, v, "adamUpdate");
-  const float bc1 = 1.0f - std::pow(p.beta1, float(p.step));
-  const float bc2 = 1.0f - std::pow(p.beta2, float(p.step));
-  const float stepSize = p.lr / bc1, sqrtBc2 = std::sqrt(bc2);
   const auto n = Eigen::Index(param.size());
+  // Chunks small enough that adamSpan's passes over a chunk stay in cache.
   parallel(chunksFor(n, kElemChunk), [&](int c) {
     const auto s = c * kElemChunk, len = std::min(kElemChunk, n - s);
-    auto w = arr(param).segment(s, len);
-    auto mm = arr(m).segment(s, len);
-    auto vv = arr(v).segment(s, len);
-    Eigen::ArrayXf g = carr(grad).segment(s, len);
-    if (p.weightDecay != 0.0f) {
-      if (p.decoupled)
-        w *= 1.0f - p.lr * p.weightDecay;
-      else
-        g += p.weightDecay * w;
-    }
-    mm = p.beta1 * mm + (1.0f - p.beta1) * g;
-    vv = p.beta2 * vv + (1.0f - p.beta2) * g.square();
-    w -= stepSize * mm / (vv.sqrt() / sqrtBc2 + p.eps);
+    adamSpan(param.f32() + s, grad.f32() + s, m.f32() + s, v.f32() + s, len, p);
   });
 }
 

@@ -29,6 +29,7 @@ class CpuBackend final : public Backend {
   void read(const Tensor& src, std::span<std::int32_t> dst) override;
   void writeRows(Tensor& dst, int row0, std::span<const float> src) override;
   void synchronize() override {}
+  void setBackgroundPriority() override;
 
   void fill(Tensor& x, float value) override;
   void copy(const Tensor& src, Tensor& dst) override;
@@ -49,6 +50,9 @@ class CpuBackend final : public Backend {
                                 Segments offsets) override;
   void groupedGemmBackwardWeight(const Tensor& x, const Tensor& dy, Tensor& dw, Segments offsets,
                                  float beta) override;
+  bool groupedGemmBackwardWeightAdam(const Tensor& x, const Tensor& dy, Tensor& w, Tensor& m,
+                                     Tensor& v, Segments offsets, const AdamParams& p,
+                                     Tensor& dwScratch) override;
   void groupedAddBias(Tensor& y, const Tensor& b, Segments offsets) override;
   void groupedBiasGrad(const Tensor& dy, Tensor& db, Segments offsets, float beta) override;
 
@@ -78,6 +82,8 @@ class CpuBackend final : public Backend {
   int mThreads;
   struct Arena;  // the tbb::task_arena, kept out of this header
   std::unique_ptr<Arena> mArena;
+  struct NiceObserver;  // renices threads as they join the arena
+  std::unique_ptr<NiceObserver> mNice;
 };
 
 }  // namespace moe::compute

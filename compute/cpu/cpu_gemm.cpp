@@ -1,4 +1,5 @@
 // CPU backend: dense and grouped (per-expert) matrix products.
+#include <atomic>
 #include <vector>
 
 #include "compute/cpu/cpu_backend.h"
@@ -136,6 +137,41 @@ void CpuBackend::groupedGemmBackwardWeight(const Tensor& x, const Tensor& dy, Te
     gemmInto(block, 1.0f, cmat(x).block(s, r0, n, len).transpose(), cmat(dy).middleRows(s, n),
              beta);
   });
+}
+
+bool CpuBackend::groupedGemmBackwardWeightAdam(const Tensor& x, const Tensor& dy, Tensor& w,
+                                               Tensor& m, Tensor& v, Segments offsets,
+                                               const AdamParams& p, Tensor& /*dwScratch*/) {
+  requireF32(x, "groupedGemmBackwardWeightAdam", "x");
+  requireF32(dy, "groupedGemmBackwardWeightAdam", "dy");
+  for (const Tensor* t : {&w, &m, &v}) requireF32(*t, "groupedGemmBackwardWeightAdam", "state");
+  checkSegments(offsets, x.rows(), "groupedGemmBackwardWeightAdam");
+  const int experts = int(offsets.size()) - 1, in = x.cols(), out = dy.cols();
+  require(dy.rows() == x.rows() && w.rows() == experts * in && w.cols() == out &&
+              m.rows() == w.rows() && m.cols() == out && v.rows() == w.rows() && v.cols() == out,
+          "groupedGemmBackwardWeightAdam", "x " + shape(x) + ", dy " + shape(dy) + ", w " + shape(w));
+  // Same tasks as groupedGemmBackwardWeight; each block's gradient stays in cache and is
+  // consumed by the Adam step at once instead of being written out and read back.
+  constexpr int kBlock = 64;
+  const int blocks = chunksFor(in, kBlock);
+  std::atomic<bool> finite{true};
+  parallel(experts * blocks, [&](int i) {
+    const int e = i / blocks, r0 = (i % blocks) * kBlock, len = std::min(kBlock, in - r0);
+    const int s = offsets[std::size_t(e)], n = offsets[std::size_t(e) + 1] - s;
+    thread_local RowMat grad;
+    grad.resize(len, out);
+    if (n == 0)
+      grad.setZero();
+    else
+      grad.noalias() = cmat(x).block(s, r0, n, len).transpose() * cmat(dy).middleRows(s, n);
+    if (!grad.allFinite()) {  // leave this block as it was; the caller reports divergence
+      finite = false;
+      return;
+    }
+    const std::size_t at = (std::size_t(e) * in + r0) * std::size_t(out);
+    adamSpan(w.f32() + at, grad.data(), m.f32() + at, v.f32() + at, Eigen::Index(len) * out, p);
+  });
+  return finite;
 }
 
 void CpuBackend::groupedAddBias(Tensor& y, const Tensor& b, Segments offsets) {

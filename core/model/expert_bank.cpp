@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "core/optim/optimizer.h"
+
 namespace moe::core {
 
 ExpertBank::ExpertBank(compute::Backend& backend, int experts, int in, int hidden, int out,
@@ -39,21 +41,34 @@ const compute::Tensor& ExpertBank::forward(const compute::Tensor& xe, std::span<
   return mYe;
 }
 
+void ExpertBank::weightGradient(const compute::Tensor& x, const compute::Tensor& dy, Parameter& w) {
+  if (mFused)
+    if (auto f = mFused->fused(&w)) {
+      const bool ok = mBackend.groupedGemmBackwardWeightAdam(x, dy, w.value, *f->m, *f->v, mOffsets,
+                                                             f->params, w.grad);
+      mFused->markFused(&w, ok);
+      return;
+    }
+  mBackend.groupedGemmBackwardWeight(x, dy, w.grad, mOffsets, 0.0f);
+}
+
+// Input gradients are computed before each weight gradient: a fused optimizer step changes
+// the weights, and the input gradient needs them as they were in the forward pass.
 void ExpertBank::backward(const compute::Tensor& dye, compute::Tensor* dxe) {
   if (mHidden == 0) {
-    mBackend.groupedGemmBackwardWeight(mXe, dye, mW1.grad, mOffsets, 0.0f);
-    mBackend.groupedBiasGrad(dye, mB1.grad, mOffsets, 0.0f);
     if (dxe) mBackend.groupedGemmBackwardInput(dye, mW1.value, *dxe, mOffsets);
+    mBackend.groupedBiasGrad(dye, mB1.grad, mOffsets, 0.0f);
+    weightGradient(mXe, dye, mW1);
     return;
   }
   mDHid = mDHidS.get(mBackend, dye.rows(), mHidden);
-  mBackend.groupedGemmBackwardWeight(mHid, dye, mW2.grad, mOffsets, 0.0f);
-  mBackend.groupedBiasGrad(dye, mB2.grad, mOffsets, 0.0f);
   mBackend.groupedGemmBackwardInput(dye, mW2.value, mDHid, mOffsets);
+  mBackend.groupedBiasGrad(dye, mB2.grad, mOffsets, 0.0f);
+  weightGradient(mHid, dye, mW2);
   mBackend.activationBackward(mAct, mPre, mHid, mDHid, mDHid);
-  mBackend.groupedGemmBackwardWeight(mXe, mDHid, mW1.grad, mOffsets, 0.0f);
-  mBackend.groupedBiasGrad(mDHid, mB1.grad, mOffsets, 0.0f);
   if (dxe) mBackend.groupedGemmBackwardInput(mDHid, mW1.value, *dxe, mOffsets);
+  mBackend.groupedBiasGrad(mDHid, mB1.grad, mOffsets, 0.0f);
+  weightGradient(mXe, mDHid, mW1);
 }
 
 std::vector<Parameter*> ExpertBank::parameters() {

@@ -7,6 +7,8 @@
 
 namespace moe::core {
 
+class Optimizer;
+
 /**
  * E experts, each an MLP in -> hidden -> out with an activation, or a single linear map when
  * hidden == 0. Expert e processes the packed rows [offsets[e], offsets[e+1]) of its input.
@@ -22,6 +24,10 @@ class ExpertBank {
   /** Overwrites the parameter gradients; writes dxe (slots x in) when asked. */
   void backward(const compute::Tensor& dye, compute::Tensor* dxe);
 
+  /** When set (and the optimizer can fuse), backward applies the optimizer step to the weight
+   *  matrices as it computes their gradients, saving a round trip through memory. */
+  void setFusedOptimizer(Optimizer* optimizer) { mFused = optimizer; }
+
   std::vector<Parameter*> parameters();
   long paramsPerExpert() const;
   int experts() const { return mExperts; }
@@ -31,6 +37,9 @@ class ExpertBank {
   int mExperts, mIn, mHidden, mOut;
   compute::Activation mAct;
   Parameter mW1, mB1, mW2, mB2;  // mW2/mB2 unused for linear experts
+  void weightGradient(const compute::Tensor& x, const compute::Tensor& dy, Parameter& w);
+
+  Optimizer* mFused = nullptr;
   std::vector<int> mOffsets;
   compute::Tensor mXe, mPre, mHid, mYe, mDHid;
   Scratch mPreS, mHidS, mYeS, mDHidS;

@@ -1,6 +1,7 @@
 #include "core/optim/optimizer.h"
 
 #include <cmath>
+#include <utility>
 
 namespace moe::core {
 
@@ -14,16 +15,53 @@ Optimizer::Optimizer(compute::Backend& backend, std::vector<Parameter*> params,
   }
 }
 
+namespace {
+compute::AdamParams adamParams(const OptimConfig& c, long step) {
+  compute::AdamParams ap;
+  ap.lr = float(c.lr);
+  ap.beta1 = float(c.beta1);
+  ap.beta2 = float(c.beta2);
+  ap.weightDecay = float(c.weightDecay);
+  ap.decoupled = c.kind == OptimizerKind::AdamW;
+  ap.step = step;
+  return ap;
+}
+}  // namespace
+
+std::optional<Optimizer::FusedAdam> Optimizer::fused(const Parameter* p) {
+  if (mConfig.kind == OptimizerKind::Sgd || mConfig.clipNorm > 0.0) return std::nullopt;
+  for (std::size_t i = 0; i < mParams.size(); ++i)
+    if (mParams[i] == p) return FusedAdam{&mM[i], &mV[i], adamParams(mConfig, mSteps + 1)};
+  return std::nullopt;
+}
+
+void Optimizer::markFused(const Parameter* p, bool ok) {
+  if (mFusedThisStep.size() != mParams.size()) mFusedThisStep.assign(mParams.size(), false);
+  for (std::size_t i = 0; i < mParams.size(); ++i)
+    if (mParams[i] == p) mFusedThisStep[i] = true;
+  if (!ok) mFusedFailed = true;
+}
+
 double Optimizer::step() {
+  if (mFusedThisStep.size() != mParams.size()) mFusedThisStep.assign(mParams.size(), false);
+  // Parameters updated during backward are done; their gradients were never written out.
+  const std::vector<bool> fusedNow = std::exchange(mFusedThisStep, std::vector<bool>(mParams.size(), false));
+  const bool fusedFailed = std::exchange(mFusedFailed, false);
   double sq = 0.0;
-  for (Parameter* p : mParams) sq += mBackend.sumSquares(p->grad);
-  const double norm = std::sqrt(sq);
-  if (mConfig.clipNorm > 0.0 && norm > mConfig.clipNorm && std::isfinite(norm)) {
+  for (std::size_t i = 0; i < mParams.size(); ++i)
+    if (!fusedNow[i]) sq += mBackend.sumSquares(mParams[i]->grad);
+  const double norm = fusedFailed ? std::nan("") : std::sqrt(sq);
+  // A NaN or infinite gradient would poison the weights and the moments: refuse the update and
+  // let the caller report divergence. (A fused layer has already skipped its non-finite
+  // blocks, but may have updated its finite ones.)
+  if (!std::isfinite(norm)) return norm;
+  if (mConfig.clipNorm > 0.0 && norm > mConfig.clipNorm) {
     const float scale = float(mConfig.clipNorm / norm);
     for (Parameter* p : mParams) mBackend.axpby(0.0f, p->grad, scale, p->grad);
   }
   ++mSteps;
   for (std::size_t i = 0; i < mParams.size(); ++i) {
+    if (fusedNow[i]) continue;
     Parameter& p = *mParams[i];
     if (p.sparse) {
       sparseStep(p, i);
@@ -36,14 +74,7 @@ double Optimizer::step() {
       sp.weightDecay = float(mConfig.weightDecay);
       mBackend.sgdUpdate(p.value, p.grad, mM[i], sp);
     } else {
-      compute::AdamParams ap;
-      ap.lr = float(mConfig.lr);
-      ap.beta1 = float(mConfig.beta1);
-      ap.beta2 = float(mConfig.beta2);
-      ap.weightDecay = float(mConfig.weightDecay);
-      ap.decoupled = mConfig.kind == OptimizerKind::AdamW;
-      ap.step = mSteps;
-      mBackend.adamUpdate(p.value, p.grad, mM[i], mV[i], ap);
+      mBackend.adamUpdate(p.value, p.grad, mM[i], mV[i], adamParams(mConfig, mSteps));
     }
   }
   return norm;

@@ -2,6 +2,7 @@
 /** @file SGD with momentum, Adam and AdamW over a model's parameters, with global-norm
  *  gradient clipping and a learning rate that may change between steps. */
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,13 +15,29 @@ class Optimizer {
  public:
   Optimizer(compute::Backend& backend, std::vector<Parameter*> params, const OptimConfig& config);
 
-  /** Clips (if configured) and applies one update. Returns the gradient norm before clipping. */
+  /** Clips (if configured) and applies one update. Returns the gradient norm before clipping.
+   *  A non-finite norm is returned without touching parameters, moments or the step count. */
   double step();
 
   void setLearningRate(double lr) { mConfig.lr = lr; }
   double learningRate() const { return mConfig.lr; }
   long steps() const { return mSteps; }
   const OptimConfig& config() const { return mConfig; }
+
+  /**
+   * Fusing the update into the backward pass (Adam and AdamW without gradient clipping, which
+   * needs the global norm first): a layer that computes the gradient of `p` asks for its Adam
+   * state and the coming step's hyper-parameters, applies the step itself (see
+   * Backend::groupedGemmBackwardWeightAdam), and calls markFused(p) so step() skips it.
+   */
+  struct FusedAdam {
+    compute::Tensor* m = nullptr;
+    compute::Tensor* v = nullptr;
+    compute::AdamParams params;
+  };
+  std::optional<FusedAdam> fused(const Parameter* p);
+  /** p was updated during this step's backward; ok = false when its gradient was not finite. */
+  void markFused(const Parameter* p, bool ok);
 
   /** Optimizer state tensors (moments / velocity), named, for checkpoints. */
   std::vector<std::pair<std::string, compute::Tensor*>> state();
@@ -36,6 +53,8 @@ class Optimizer {
   long mSteps = 0;
   std::vector<compute::Tensor> mM, mV;  // Adam moments, or SGD velocity in mM
   Scratch mRowValue, mRowM, mRowV;       // touched rows of a sparse parameter and its state
+  std::vector<bool> mFusedThisStep;
+  bool mFusedFailed = false;
 };
 
 }  // namespace moe::core

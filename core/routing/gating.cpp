@@ -205,32 +205,49 @@ AuxLosses Gating::aux(const LossConfig& w) {
   std::vector<double> load(static_cast<std::size_t>(E), 0.0);
   if (mNoisy) {
     const int k = std::min(mSettings.k, E);
-    std::vector<double> dLoadDz(n, 0.0), dLoadDsigma(n, 0.0);
+    // prob(r, e) = Phi((z_e - threshold) / sigma_e), where the threshold is the noisy score
+    // H_t = z_t + eps_t sigma_t of another expert t: the gradient reaches z_t and sigma_t too.
+    std::vector<double> dProbDz(n, 0.0), dProbDsigma(n, 0.0), dProbDthreshold(n, 0.0);
+    std::vector<int> thresholdExpert(n, -1);
     for (int r = 0; r < rows; ++r) {
       const float* h = &mH[std::size_t(r) * E];
       const auto top = topIndices(h, E, std::min(k + 1, E));
-      const float kth = h[top[std::size_t(k) - 1]];
-      const float kPlus1 = k < E ? h[top[std::size_t(k)]] : -INFINITY;
+      const int kth = top[std::size_t(k) - 1];
+      const int kPlus1 = k < E ? top[std::size_t(k)] : -1;
       for (int e = 0; e < E; ++e) {
         const std::size_t i = std::size_t(r) * E + e;
         const bool inTop = std::find(top.begin(), top.begin() + k, e) != top.begin() + k;
-        const double threshold = inTop ? kPlus1 : kth;  // k-th largest of the others
+        const int t = inTop ? kPlus1 : kth;  // the k-th largest of the others
+        const double threshold = t >= 0 ? double(h[t]) : -INFINITY;
         const double sigma = std::max(1e-6, double(mSigma[i]));
         const double u = (double(mZ[i]) - threshold) / sigma;
         const double prob = std::isfinite(u) ? 0.5 * std::erfc(-u / std::sqrt(2.0)) : (u > 0);
         load[std::size_t(e)] += prob;
         const double pdf = std::isfinite(u) ? kInvSqrt2Pi * std::exp(-0.5 * u * u) : 0.0;
-        dLoadDz[i] = pdf / sigma;
-        dLoadDsigma[i] = -pdf * u / sigma;
+        dProbDz[i] = pdf / sigma;
+        dProbDsigma[i] = -pdf * u / sigma;
+        dProbDthreshold[i] = -pdf / sigma;
+        thresholdExpert[i] = t;
       }
     }
     out.loadLoss = cvSquared(load, grad);
-    if (w.loadWeight > 0.0)
+    if (w.loadWeight > 0.0) {
+      std::vector<double> dz(n, 0.0), dsigma(n, 0.0);
       for (std::size_t i = 0; i < n; ++i) {
         const double g = w.loadWeight * grad[i % std::size_t(E)];
-        mAuxDz[i] += float(g * dLoadDz[i]);
-        mAuxDzNoise[i] += float(g * dLoadDsigma[i] * mSettings.noiseScale * sigmoid(mZNoise[i]));
+        dz[i] += g * dProbDz[i];
+        dsigma[i] += g * dProbDsigma[i];
+        if (thresholdExpert[i] >= 0) {  // d H_t / d z_t = 1, d H_t / d sigma_t = eps_t
+          const std::size_t ti = i - i % std::size_t(E) + std::size_t(thresholdExpert[i]);
+          dz[ti] += g * dProbDthreshold[i];
+          dsigma[ti] += g * dProbDthreshold[i] * mEps[ti];
+        }
       }
+      for (std::size_t i = 0; i < n; ++i) {
+        mAuxDz[i] += float(dz[i]);
+        mAuxDzNoise[i] += float(dsigma[i] * mSettings.noiseScale * sigmoid(mZNoise[i]));
+      }
+    }
   } else {
     for (std::size_t i = 0; i < n; ++i) load[i % std::size_t(E)] += mP[i];
     out.loadLoss = cvSquared(load, grad);

@@ -2,10 +2,12 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <unistd.h>
@@ -33,6 +35,29 @@ T take(const std::string& in, std::size_t& pos, const std::string& path) {
 
 std::uint32_t crcOf(const char* data, std::size_t n) {
   return std::uint32_t(crc32(crc32(0L, Z_NULL, 0), reinterpret_cast<const Bytef*>(data), uInt(n)));
+}
+
+constexpr std::size_t kPrefix = sizeof(kMagic) + 4 + 8;  // magic, version, header size
+
+// The file size the header declares (at least prefix + header + checksum when the header itself
+// is cut short); 0 when the header cannot tell.
+std::size_t declaredSize(const std::string& blob) {
+  std::uint64_t headerSize;
+  std::memcpy(&headerSize, blob.data() + sizeof(kMagic) + 4, 8);
+  if (headerSize > (std::uint64_t(1) << 32)) return 0;
+  std::size_t total = kPrefix + std::size_t(headerSize) + 4;
+  if (total > blob.size()) return total;
+  try {
+    const auto meta = nlohmann::json::parse(blob.substr(kPrefix, std::size_t(headerSize)));
+    for (const auto& t : meta.at("tensors")) {
+      const auto rows = t.at(1).get<std::int64_t>(), cols = t.at(2).get<std::int64_t>();
+      if (rows < 0 || cols < 0 || rows > (1 << 30) || cols > (1 << 30)) return 0;
+      total += std::size_t(rows) * std::size_t(cols) * sizeof(float);
+    }
+  } catch (const nlohmann::json::exception&) {
+    return 0;
+  }
+  return total;
 }
 
 }  // namespace
@@ -69,16 +94,32 @@ void writeCheckpoint(const std::string& path, const Checkpoint& cp) {
 }
 
 Checkpoint readCheckpoint(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw CheckpointError("'" + path + "' is a folder, not a checkpoint file");
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw CheckpointError("cannot open '" + path + "'");
-  const std::string blob((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (blob.size() < sizeof(kMagic) || std::memcmp(blob.data(), kMagic, sizeof(kMagic)) != 0)
+  if (!in) throw CheckpointError("cannot open '" + path + "': " + std::strerror(errno));
+  std::string blob;
+  try {  // libstdc++ reports read errors (EIO, ...) by throwing from the stream buffer
+    blob.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  } catch (const std::exception& e) {
+    throw CheckpointError("cannot read '" + path + "': " + e.what());
+  }
+  if (blob.empty()) throw CheckpointError("'" + path + "' is empty");
+  if (std::memcmp(blob.data(), kMagic, std::min(blob.size(), sizeof(kMagic))) != 0)
     throw CheckpointError("'" + path + "' is not a MoE Explorer checkpoint (bad magic)");
-  if (blob.size() < sizeof(kMagic) + 4 + 8 + 4) throw CheckpointError("'" + path + "' is truncated");
+  if (blob.size() < kPrefix + 4)
+    throw CheckpointError("'" + path + "' is truncated (" + std::to_string(blob.size()) + " bytes)");
   std::uint32_t stored;
   std::memcpy(&stored, blob.data() + blob.size() - 4, 4);
-  if (crcOf(blob.data(), blob.size() - 4) != stored)
+  if (crcOf(blob.data(), blob.size() - 4) != stored) {
+    // Tell a file cut short (an interrupted copy or download) from one with changed bytes.
+    const std::size_t declared = declaredSize(blob);
+    if (declared > blob.size())
+      throw CheckpointError("'" + path + "' is truncated (" + std::to_string(blob.size()) +
+                            " of " + std::to_string(declared) + " bytes)");
     throw CheckpointError("'" + path + "' is corrupt (checksum mismatch)");
+  }
   std::size_t pos = sizeof(kMagic);
   const auto version = take<std::uint32_t>(blob, pos, path);
   if (version != kVersion)
@@ -92,7 +133,7 @@ Checkpoint readCheckpoint(const std::string& path) {
     pos += std::size_t(headerSize);
     for (const auto& t : cp.meta.at("tensors")) {
       CheckpointTensor ct{t.at(0).get<std::string>(), t.at(1).get<int>(), t.at(2).get<int>(), {}};
-      if (ct.rows < 0 || ct.cols < 0) throw CheckpointError("negative tensor shape");
+      if (ct.rows < 0 || ct.cols < 0) throw CheckpointError("'" + path + "' has a negative tensor shape");
       const std::size_t n = std::size_t(ct.rows) * std::size_t(ct.cols);
       if (pos + n * sizeof(float) > blob.size() - 4)
         throw CheckpointError("'" + path + "' is truncated in tensor '" + ct.name + "'");

@@ -42,6 +42,7 @@ Session::Session(const TrainConfig& config, std::shared_ptr<const DataSplits> da
   if (mData->test.rows() == 0) throw ConfigError("the test split is empty");
   mModel = createModel(mConfig, mData->train, *mBackend);
   mOptimizer = std::make_unique<Optimizer>(*mBackend, mModel->parameters(), mConfig.optim);
+  if (MoeLayer* moe = mModel->moe()) moe->experts().setFusedOptimizer(mOptimizer.get());
   mDevice = std::make_unique<Device>();
   mDevice->trainX = upload(*mBackend, mData->train);
   mDevice->testX = upload(*mBackend, mData->test);
@@ -125,7 +126,8 @@ StepMetrics Session::trainStep() {
   mModel->backward(dLogits);
   const double gradNorm = mOptimizer->step();
   if (!std::isfinite(gradNorm))
-    throw DivergenceError("the gradient became non-finite at step " + std::to_string(mStep + 1));
+    throw DivergenceError("the gradient became non-finite at step " + std::to_string(mStep + 1) +
+                          "; training paused before applying it (try a lower learning rate)");
 
   StepMetrics m;
   ++mStep;

@@ -35,8 +35,8 @@ class Session {
   ~Session();
 
   /** Runs one batch: forward, losses, backward, optimizer step. Returns its metric row. The
-   *  loss is checked: a NaN or infinite loss throws DivergenceError and leaves the weights as
-   *  they were before the step. */
+   *  loss and the gradient norm are checked: a NaN or infinite value throws DivergenceError
+   *  and leaves the weights and optimizer state as they were before the step. */
   StepMetrics trainStep();
   /** Evaluates on the test split (or validation when `validation`). */
   std::shared_ptr<const EvalReport> evaluate(bool validation = false);
@@ -87,7 +87,10 @@ class Session {
 
   /** Writes a checkpoint (model, optimizer state, config, step) atomically. */
   void save(const std::string& path) const;
-  /** Restores a checkpoint written by save() for the same model shape. */
+  /** Restores a checkpoint written by save() for the same model shape, with the saved run's
+   *  seed and live settings (lr, loss weights, capacity factor, noise scale), so training
+   *  continues exactly as the saved run would have. Throws CheckpointError, changing nothing,
+   *  for a file that is unreadable, corrupt or for another model. */
   void load(const std::string& path);
 
  private:

@@ -65,6 +65,9 @@ void Session::load(const std::string& path) {
   mConfig.loss = saved.loss;
   mConfig.model.capacityFactor = saved.model.capacityFactor;
   mConfig.model.noiseScale = saved.model.noiseScale;
+  // The seed drives the epoch permutations and the router noise: without the saved run's,
+  // a resumed epoch would repeat some rows and skip others.
+  mConfig.seed = saved.seed;
   applyLive();
   mStep = cp.meta.value("step", 0L);
   mEpoch = cp.meta.value("epoch", 0);

@@ -23,12 +23,19 @@ Trainer::Trainer(std::unique_ptr<Session> session)
   mSnapshot.state = TrainerState::Paused;
   mSnapshot.stepsPerEpoch = mSession->stepsPerEpoch();
   mSnapshot.backendName = mSession->backendDescription();
+  // Training yields to interactive threads: a GUI's event loop stays responsive on a busy CPU.
+  mSession->backend().setBackgroundPriority();
   mThread = std::thread([this] { run(); });
 }
 
 Trainer::~Trainer() {
-  stop();
+  {
+    std::lock_guard lock(mMutex);
+    mStop = mQuit = true;
+    mWake.notify_all();
+  }
   if (mThread.joinable()) mThread.join();
+  mCommands.clear();  // commands never run: their futures report a broken promise
 }
 
 void Trainer::play() {
@@ -167,15 +174,26 @@ void Trainer::run() {
     bool doStep = false;
     {
       std::unique_lock lock(mMutex);
-      mWake.wait(lock, [&] { return mStop || !mCommands.empty() || mMode != Mode::Paused; });
-      if (mStop) {
+      const bool stopped = mStop;
+      if (stopped) {
         if (mSnapshot.state != TrainerState::Failed && mSnapshot.state != TrainerState::Finished)
           mSnapshot.state = TrainerState::Stopped;
-        break;
+      } else if (mMode == Mode::Paused && mSnapshot.state == TrainerState::Running) {
+        // pause() may land between a step's bookkeeping and this point: about to wait
+        // paused, the snapshot must not keep saying Running.
+        mSnapshot.state = TrainerState::Paused;
       }
+      // A stopped run trains no more but still serves commands (save, inspect) until the
+      // Trainer is destroyed, so their futures complete.
+      mWake.wait(lock, [&] {
+        return mQuit || !mCommands.empty() || mStop != stopped || (!mStop && mMode != Mode::Paused);
+      });
+      if (mQuit) break;
       if (!mCommands.empty()) {
         command = std::move(mCommands.front());
         mCommands.pop_front();
+      } else if (mStop) {
+        continue;
       } else if (mSession->finished()) {
         mMode = Mode::Paused;
         mSnapshot.state = TrainerState::Finished;

@@ -34,7 +34,9 @@ class Trainer {
   void pause();
   void stepBatch();              ///< one batch, then pause
   void stepEpoch();              ///< to the end of the current epoch, then pause
-  void stop();                   ///< ends the run; the worker exits after the current step
+  /** Ends the run after the current step; it cannot be resumed. Commands (post, inspect,
+   *  e.g. saving a checkpoint) are still served until the Trainer is destroyed. */
+  void stop();
   void setLearningRate(double lr);
   void setAuxWeight(double w);         ///< Switch load-balancing weight
   void setZLossWeight(double w);
@@ -79,6 +81,7 @@ class Trainer {
   Mode mMode = Mode::Paused;
   long mStepsLeft = 0;
   bool mStop = false;
+  bool mQuit = false;  ///< set by the destructor: the worker exits
   long mEvalEvery = 0;
   std::vector<StepMetrics> mHistory;
   std::vector<std::shared_ptr<const EvalReport>> mEvals;

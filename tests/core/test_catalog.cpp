@@ -10,7 +10,7 @@ using namespace moe::core;
 class TestCatalog : public QObject {
   Q_OBJECT
 
- private slots:
+ private Q_SLOTS:
   void unknownSpec_data() {
     QTest::addColumn<QString>("spec");
     QTest::addColumn<QString>("expected");

@@ -43,7 +43,7 @@ QString errorOf(const std::string& dir) {
 class TestCifar10 : public QObject {
   Q_OBJECT
 
- private slots:
+ private Q_SLOTS:
   void loadsBatches() {
     QTemporaryDir dir;
     writeAll(dir);

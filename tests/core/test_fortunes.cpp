@@ -36,7 +36,7 @@ void writeTree(const QTemporaryDir& dir) {
 class TestFortunes : public QObject {
   Q_OBJECT
 
- private slots:
+ private Q_SLOTS:
   void splitRecords_data() {
     QTest::addColumn<QByteArray>("content");
     QTest::addColumn<Strings>("records");

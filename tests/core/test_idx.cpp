@@ -48,7 +48,7 @@ void writeFile(const QString& path, const std::string& bytes, bool gzip = false)
 class TestIdx : public QObject {
   Q_OBJECT
 
- private slots:
+ private Q_SLOTS:
   void fashionMnist() {
     if (!QFile::exists(QString(kFashionMnistDir) + "/train-images-idx3-ubyte.gz"))
       QSKIP("dataset-fashion-mnist is not installed");

@@ -50,7 +50,7 @@ void writeFormat(const QTemporaryDir& dir, const QString& format) {
 class TestMovieLens : public QObject {
   Q_OBJECT
 
- private slots:
+ private Q_SLOTS:
   void formats_data() {
     QTest::addColumn<QString>("format");
     QTest::addColumn<int>("expectedFormat");

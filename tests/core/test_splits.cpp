@@ -27,7 +27,7 @@ Dataset dense(int rows, int features, int classes) {
 class TestSplits : public QObject {
   Q_OBJECT
 
- private slots:
+ private Q_SLOTS:
   void randomSplitIsSeededPartition_data() {
     QTest::addColumn<int>("rows");
     QTest::addColumn<double>("fraction");

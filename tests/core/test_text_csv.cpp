@@ -30,7 +30,7 @@ QString problems(const LoadReport& r) {
 class TestTextCsv : public QObject {
   Q_OBJECT
 
- private slots:
+ private Q_SLOTS:
   void parseFields_data() {
     QTest::addColumn<QByteArray>("csv");
     QTest::addColumn<Strings>("fields");

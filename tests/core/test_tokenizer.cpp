@@ -14,7 +14,7 @@ Q_DECLARE_METATYPE(Strings)
 class TestTokenizer : public QObject {
   Q_OBJECT
 
- private slots:
+ private Q_SLOTS:
   void fnv1aKnownValues() {
     QCOMPARE(fnv1a64(""), 0xcbf29ce484222325ull);
     QCOMPARE(fnv1a64("a"), 0xaf63dc4c8601ec8cull);

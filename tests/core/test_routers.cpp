@@ -1,0 +1,478 @@
+// Routing invariants: every router kind's DispatchPlan, capacities and drops, the plan's CSR
+// views, routing statistics on handmade plans and the class/expert mutual information.
+#include <QtTest>
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <random>
+#include <set>
+#include <vector>
+
+#include "core/routing/gating.h"
+#include "core/routing/routing_stats.h"
+
+using namespace moe::core;
+
+Q_DECLARE_METATYPE(moe::core::RouterKind)
+
+namespace {
+
+std::vector<float> randomLogits(int rows, int experts, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<float> d(0.0f, 1.5f);
+  std::vector<float> z(std::size_t(rows) * experts);
+  for (auto& v : z) v = d(rng);
+  return z;
+}
+
+/** Checks that every view of the plan tells the same story; returns "" or what is wrong. */
+QString planProblem(const DispatchPlan& p) {
+  const int E = p.experts, R = p.rows, S = p.slots();
+  if (int(p.offsets.size()) != E + 1 || p.offsets[0] != 0 || p.offsets[std::size_t(E)] != S)
+    return "offsets do not span the slots";
+  for (int e = 0; e < E; ++e)
+    if (p.offsets[std::size_t(e) + 1] < p.offsets[std::size_t(e)]) return "offsets decrease";
+  if (p.slotGate.size() != std::size_t(S) || p.slotRank.size() != std::size_t(S) ||
+      p.rowSlots.size() != std::size_t(S) || p.rowGates.size() != std::size_t(S) ||
+      p.rowExperts.size() != std::size_t(S))
+    return "slot arrays differ in size";
+  if (int(p.rowPtr.size()) != R + 1 || p.rowPtr[0] != 0 || p.rowPtr[std::size_t(R)] != S)
+    return "rowPtr does not span the slots";
+  std::vector<int> expertOfSlot(std::size_t(S), -1);
+  for (int e = 0; e < E; ++e)
+    for (int s = p.offsets[std::size_t(e)]; s < p.offsets[std::size_t(e) + 1]; ++s) {
+      expertOfSlot[std::size_t(s)] = e;
+      if (s > p.offsets[std::size_t(e)] && p.slotRow[std::size_t(s)] <= p.slotRow[std::size_t(s) - 1])
+        return QString("expert %1's rows are not ascending").arg(e);
+    }
+  std::vector<int> seen(std::size_t(S), 0);
+  std::vector<std::int32_t> unrouted;
+  for (int r = 0; r < R; ++r) {
+    if (p.rowPtr[std::size_t(r) + 1] < p.rowPtr[std::size_t(r)]) return "rowPtr decreases";
+    if (p.rowPtr[std::size_t(r) + 1] == p.rowPtr[std::size_t(r)]) unrouted.push_back(r);
+    std::set<int> experts;
+    for (int j = p.rowPtr[std::size_t(r)]; j < p.rowPtr[std::size_t(r) + 1]; ++j) {
+      const int s = p.rowSlots[std::size_t(j)];
+      if (s < 0 || s >= S) return "rowSlots out of range";
+      ++seen[std::size_t(s)];
+      if (p.slotRow[std::size_t(s)] != r) return QString("slot %1 is not row %2's").arg(s).arg(r);
+      if (p.slotGate[std::size_t(s)] != p.rowGates[std::size_t(j)]) return "gates disagree";
+      if (expertOfSlot[std::size_t(s)] != p.rowExperts[std::size_t(j)]) return "experts disagree";
+      if (p.slotRank[std::size_t(s)] != j - p.rowPtr[std::size_t(r)]) return "ranks disagree";
+      if (!experts.insert(p.rowExperts[std::size_t(j)]).second) return "an expert twice in a row";
+    }
+  }
+  for (int s = 0; s < S; ++s)
+    if (seen[std::size_t(s)] != 1) return QString("slot %1 referenced %2 times").arg(s).arg(seen[std::size_t(s)]);
+  if (unrouted != p.unrouted) return "unrouted list is wrong";
+  return {};
+}
+
+/** A handmade plan from per-row (expert, gate) choices, built independently of Gating. */
+DispatchPlan makePlan(int experts, const std::vector<std::vector<std::pair<int, float>>>& rows,
+                      std::vector<std::int32_t> dropped = {}) {
+  DispatchPlan p;
+  p.rows = int(rows.size());
+  p.experts = experts;
+  p.offsets.assign(std::size_t(experts) + 1, 0);
+  for (const auto& c : rows)
+    for (const auto& [e, g] : c) ++p.offsets[std::size_t(e) + 1];
+  std::partial_sum(p.offsets.begin(), p.offsets.end(), p.offsets.begin());
+  const int S = p.offsets.back();
+  p.slotRow.assign(std::size_t(S), 0);
+  p.slotGate.assign(std::size_t(S), 0.0f);
+  p.slotRank.assign(std::size_t(S), 0);
+  std::vector<int> fill(p.offsets.begin(), p.offsets.end() - 1);
+  p.rowPtr.push_back(0);
+  for (int r = 0; r < p.rows; ++r) {
+    int rank = 0;
+    for (const auto& [e, g] : rows[std::size_t(r)]) {
+      const int s = fill[std::size_t(e)]++;
+      p.slotRow[std::size_t(s)] = r;
+      p.slotGate[std::size_t(s)] = g;
+      p.slotRank[std::size_t(s)] = rank++;
+      p.rowSlots.push_back(s);
+      p.rowGates.push_back(g);
+      p.rowExperts.push_back(e);
+    }
+    if (rows[std::size_t(r)].empty()) p.unrouted.push_back(r);
+    p.rowPtr.push_back(std::int32_t(p.rowSlots.size()));
+  }
+  p.dropped = std::move(dropped);
+  return p;
+}
+
+Gating route(RouterKind kind, int k, double cf, int rows, int experts, const std::vector<float>& z) {
+  Gating g;
+  g.forward(Gating::Settings{kind, k, cf, 1.0f}, rows, experts, z.data(), nullptr, nullptr);
+  return g;
+}
+
+}  // namespace
+
+class TestRouters : public QObject {
+  Q_OBJECT
+ private Q_SLOTS:
+  void planConsistency_data();
+  void planConsistency();
+  void topK_data();
+  void topK();
+  void dense();
+  void noisyWithoutNoiseIsTopK();
+  void noisyUsesNoise();
+  void switchCapacity_data();
+  void switchCapacity();
+  void switchAllPreferOne_data();
+  void switchAllPreferOne();
+  void expertChoice_data();
+  void expertChoice();
+  void auxLossValues();
+  void accumulatorStats();
+  void accumulatorSumsPlans();
+  void mutualInformation_data();
+  void mutualInformation();
+};
+
+void TestRouters::planConsistency_data() {
+  QTest::addColumn<RouterKind>("kind");
+  QTest::addColumn<int>("k");
+  QTest::addColumn<double>("cf");
+  QTest::addColumn<int>("rows");
+  QTest::addColumn<int>("experts");
+  QTest::newRow("dense") << RouterKind::Dense << 8 << 1.0 << 37 << 8;
+  QTest::newRow("topk 1") << RouterKind::TopK << 1 << 1.0 << 37 << 8;
+  QTest::newRow("topk 2") << RouterKind::TopK << 2 << 1.0 << 64 << 8;
+  QTest::newRow("noisy-topk (clean)") << RouterKind::NoisyTopK << 2 << 1.0 << 64 << 8;
+  QTest::newRow("switch 1.0") << RouterKind::Switch << 1 << 1.0 << 64 << 8;
+  QTest::newRow("switch 0.5") << RouterKind::Switch << 1 << 0.5 << 64 << 8;
+  QTest::newRow("expert-choice 2") << RouterKind::ExpertChoice << 2 << 1.0 << 64 << 8;
+  QTest::newRow("expert-choice 0.3") << RouterKind::ExpertChoice << 1 << 0.3 << 50 << 4;
+  QTest::newRow("one row") << RouterKind::TopK << 2 << 1.0 << 1 << 4;
+  QTest::newRow("one expert") << RouterKind::TopK << 1 << 1.0 << 10 << 1;
+}
+
+void TestRouters::planConsistency() {
+  QFETCH(RouterKind, kind);
+  QFETCH(int, k);
+  QFETCH(double, cf);
+  QFETCH(int, rows);
+  QFETCH(int, experts);
+  for (std::uint64_t seed = 1; seed <= 5; ++seed) {
+    const Gating g = route(kind, k, cf, rows, experts, randomLogits(rows, experts, seed));
+    QCOMPARE(g.plan().rows, rows);
+    QCOMPARE(g.plan().experts, experts);
+    const QString problem = planProblem(g.plan());
+    QVERIFY2(problem.isEmpty(), qPrintable(problem));
+    QCOMPARE(g.probs().size(), std::size_t(rows) * experts);
+  }
+}
+
+void TestRouters::topK_data() {
+  QTest::addColumn<int>("k");
+  QTest::addColumn<int>("experts");
+  for (int e : {4, 8})
+    for (int k = 1; k <= e; k += (e == 8 ? 3 : 1))
+      QTest::newRow(qPrintable(QString("k=%1 of %2").arg(k).arg(e))) << k << e;
+}
+
+void TestRouters::topK() {
+  QFETCH(int, k);
+  QFETCH(int, experts);
+  const int rows = 40;
+  const auto z = randomLogits(rows, experts, 7);
+  const Gating g = route(RouterKind::TopK, k, 1.0, rows, experts, z);
+  const DispatchPlan& p = g.plan();
+  QCOMPARE(p.slots(), rows * k);
+  QVERIFY(p.dropped.empty());
+  QVERIFY(p.unrouted.empty());
+  for (int r = 0; r < rows; ++r) {
+    QCOMPARE(p.rowPtr[std::size_t(r) + 1] - p.rowPtr[std::size_t(r)], k);
+    double sum = 0.0;
+    float smallestChosen = 2.0f;
+    std::set<int> chosen;
+    for (int j = p.rowPtr[std::size_t(r)]; j < p.rowPtr[std::size_t(r) + 1]; ++j) {
+      sum += p.rowGates[std::size_t(j)];
+      if (j > p.rowPtr[std::size_t(r)]) QVERIFY(p.rowGates[std::size_t(j)] <= p.rowGates[std::size_t(j) - 1]);
+      const int e = p.rowExperts[std::size_t(j)];
+      chosen.insert(e);
+      smallestChosen = std::min(smallestChosen, g.probs()[std::size_t(r) * experts + e]);
+    }
+    QVERIFY(std::fabs(sum - 1.0) < 1e-5);
+    for (int e = 0; e < experts; ++e)  // the chosen are the most probable
+      if (!chosen.count(e)) QVERIFY(g.probs()[std::size_t(r) * experts + e] <= smallestChosen);
+  }
+}
+
+void TestRouters::dense() {
+  const int rows = 20, experts = 6;
+  const Gating g = route(RouterKind::Dense, 2, 1.0, rows, experts, randomLogits(rows, experts, 8));
+  const DispatchPlan& p = g.plan();
+  QCOMPARE(p.slots(), rows * experts);
+  for (int e = 0; e < experts; ++e) QCOMPARE(p.load(e), rows);
+  for (int r = 0; r < rows; ++r) {
+    double sum = 0.0;
+    for (int j = p.rowPtr[std::size_t(r)]; j < p.rowPtr[std::size_t(r) + 1]; ++j) {
+      const int e = p.rowExperts[std::size_t(j)];
+      QCOMPARE(p.rowGates[std::size_t(j)], g.probs()[std::size_t(r) * experts + e]);
+      sum += p.rowGates[std::size_t(j)];
+    }
+    QVERIFY(std::fabs(sum - 1.0) < 1e-5);
+  }
+}
+
+void TestRouters::noisyWithoutNoiseIsTopK() {
+  const int rows = 30, experts = 8;
+  const auto z = randomLogits(rows, experts, 9);
+  const Gating a = route(RouterKind::NoisyTopK, 2, 1.0, rows, experts, z);
+  const Gating b = route(RouterKind::TopK, 2, 1.0, rows, experts, z);
+  QVERIFY(!a.noisy());
+  QCOMPARE(a.plan().rowExperts, b.plan().rowExperts);
+  QCOMPARE(a.plan().rowGates, b.plan().rowGates);
+}
+
+void TestRouters::noisyUsesNoise() {
+  const int rows = 30, experts = 8;
+  const auto z = randomLogits(rows, experts, 10);
+  std::vector<float> zNoise(z.size(), 2.0f), eps = randomLogits(rows, experts, 11);
+  Gating g;
+  g.forward(Gating::Settings{RouterKind::NoisyTopK, 2, 1.0, 1.0f}, rows, experts, z.data(),
+            zNoise.data(), eps.data());
+  QVERIFY(g.noisy());
+  const Gating clean = route(RouterKind::TopK, 2, 1.0, rows, experts, z);
+  QVERIFY(g.plan().rowExperts != clean.plan().rowExperts);  // noise of sigma ~2 moves choices
+  QVERIFY(planProblem(g.plan()).isEmpty());
+  // Zero noise scale: the clean decision again.
+  g.forward(Gating::Settings{RouterKind::NoisyTopK, 2, 1.0, 0.0f}, rows, experts, z.data(),
+            zNoise.data(), eps.data());
+  QCOMPARE(g.plan().rowExperts, clean.plan().rowExperts);
+}
+
+void TestRouters::switchCapacity_data() {
+  QTest::addColumn<double>("cf");
+  QTest::addColumn<int>("rows");
+  QTest::addColumn<int>("experts");
+  QTest::newRow("cf 0.5") << 0.5 << 64 << 8;
+  QTest::newRow("cf 1.0") << 1.0 << 64 << 8;
+  QTest::newRow("cf 1.25 uneven") << 1.25 << 37 << 6;
+  QTest::newRow("cf 2.0") << 2.0 << 50 << 4;
+  QTest::newRow("cf 8 (no drops)") << 8.0 << 50 << 4;
+}
+
+void TestRouters::switchCapacity() {
+  QFETCH(double, cf);
+  QFETCH(int, rows);
+  QFETCH(int, experts);
+  const int capacity = int(std::ceil(cf * rows / experts));
+  for (std::uint64_t seed = 1; seed <= 5; ++seed) {
+    // Skewed logits: expert 0 is popular, so capacity matters.
+    auto z = randomLogits(rows, experts, seed);
+    for (int r = 0; r < rows; ++r) z[std::size_t(r) * experts] += 1.0f;
+    const Gating g = route(RouterKind::Switch, 1, cf, rows, experts, z);
+    const DispatchPlan& p = g.plan();
+    int argmaxCount0 = 0;
+    for (int r = 0; r < rows; ++r) {
+      const float* pr = &g.probs()[std::size_t(r) * experts];
+      argmaxCount0 += std::max_element(pr, pr + experts) == pr;
+    }
+    for (int e = 0; e < experts; ++e) QVERIFY(p.load(e) <= capacity);
+    QCOMPARE(p.slots() + int(p.dropped.size()), rows);
+    QCOMPARE(p.dropped, p.unrouted);  // Switch rows want one expert: dropped = unrouted
+    QCOMPARE(p.load(0), std::min(capacity, argmaxCount0));
+    for (int r = 0; r < rows; ++r) {
+      const int n = p.rowPtr[std::size_t(r) + 1] - p.rowPtr[std::size_t(r)];
+      QVERIFY(n <= 1);
+      if (n == 1) {  // the row's first choice, ungated by renormalisation
+        const int j = p.rowPtr[std::size_t(r)];
+        const float* pr = &g.probs()[std::size_t(r) * experts];
+        QCOMPARE(p.rowExperts[std::size_t(j)], int(std::max_element(pr, pr + experts) - pr));
+        QCOMPARE(p.rowGates[std::size_t(j)], pr[p.rowExperts[std::size_t(j)]]);
+      }
+    }
+    if (capacity >= rows) QVERIFY(p.dropped.empty());
+  }
+}
+
+void TestRouters::switchAllPreferOne_data() {
+  QTest::addColumn<double>("cf");
+  QTest::newRow("cf 1") << 1.0;
+  QTest::newRow("cf 1.25") << 1.25;
+  QTest::newRow("cf 2") << 2.0;
+  QTest::newRow("cf 4 (= experts)") << 4.0;
+}
+
+void TestRouters::switchAllPreferOne() {
+  QFETCH(double, cf);
+  const int rows = 10, experts = 4;
+  std::vector<float> z(std::size_t(rows) * experts, 0.0f);
+  for (int r = 0; r < rows; ++r) z[std::size_t(r) * experts] = 3.0f;  // everyone wants expert 0
+  const Gating g = route(RouterKind::Switch, 1, cf, rows, experts, z);
+  const DispatchPlan& p = g.plan();
+  const int capacity = int(std::ceil(cf * rows / experts));
+  QCOMPARE(p.load(0), std::min(rows, capacity));
+  for (int e = 1; e < experts; ++e) QCOMPARE(p.load(e), 0);
+  // The first `capacity` rows get in; the rest are dropped, in row order.
+  std::vector<std::int32_t> expectDropped;
+  for (int r = capacity; r < rows; ++r) expectDropped.push_back(r);
+  QCOMPARE(p.dropped, expectDropped);
+  QCOMPARE(p.unrouted, expectDropped);
+  const RoutingStats s = routingStats(p, g.probs());
+  QCOMPARE(s.droppedFraction, double(expectDropped.size()) / rows);
+  QCOMPARE(s.deadExperts, experts - 1);
+}
+
+void TestRouters::expertChoice_data() {
+  QTest::addColumn<int>("k");
+  QTest::addColumn<double>("cf");
+  QTest::addColumn<int>("rows");
+  QTest::addColumn<int>("experts");
+  QTest::newRow("k2 cf1") << 2 << 1.0 << 64 << 8;
+  QTest::newRow("k1 cf1") << 1 << 1.0 << 64 << 8;
+  QTest::newRow("k2 cf1.25 uneven") << 2 << 1.25 << 37 << 6;
+  QTest::newRow("k1 cf0.2 (unrouted rows)") << 1 << 0.2 << 40 << 4;
+  QTest::newRow("capped at rows") << 4 << 4.0 << 10 << 4;
+}
+
+void TestRouters::expertChoice() {
+  QFETCH(int, k);
+  QFETCH(double, cf);
+  QFETCH(int, rows);
+  QFETCH(int, experts);
+  const int capacity = std::min(rows, int(std::ceil(cf * k * rows / experts)));
+  const auto z = randomLogits(rows, experts, 12);
+  const Gating g = route(RouterKind::ExpertChoice, k, cf, rows, experts, z);
+  const DispatchPlan& p = g.plan();
+  QVERIFY(p.dropped.empty());
+  for (int e = 0; e < experts; ++e) {
+    QCOMPARE(p.load(e), capacity);
+    // Expert e took its `capacity` most probable rows.
+    float smallestTaken = 2.0f;
+    std::set<int> taken;
+    for (int s = p.offsets[std::size_t(e)]; s < p.offsets[std::size_t(e) + 1]; ++s) {
+      const int r = p.slotRow[std::size_t(s)];
+      taken.insert(r);
+      smallestTaken = std::min(smallestTaken, g.probs()[std::size_t(r) * experts + e]);
+      QCOMPARE(p.slotGate[std::size_t(s)], g.probs()[std::size_t(r) * experts + e]);
+    }
+    for (int r = 0; r < rows; ++r)
+      if (!taken.count(r)) QVERIFY(g.probs()[std::size_t(r) * experts + e] <= smallestTaken);
+  }
+  for (int r = 0; r < rows; ++r)  // first choice first
+    for (int j = p.rowPtr[std::size_t(r)] + 1; j < p.rowPtr[std::size_t(r) + 1]; ++j)
+      QVERIFY(p.rowGates[std::size_t(j)] <= p.rowGates[std::size_t(j) - 1]);
+  if (capacity * experts < rows) QVERIFY(!p.unrouted.empty());
+}
+
+void TestRouters::auxLossValues() {
+  // Perfectly balanced top-1 routing with uniform probabilities: Switch loss 1, CV^2 0.
+  const int rows = 8, experts = 4;
+  std::vector<float> z(std::size_t(rows) * experts, 0.0f);
+  for (int r = 0; r < rows; ++r) z[std::size_t(r) * experts + std::size_t(r % experts)] = 1e-4f;
+  Gating g = route(RouterKind::Switch, 1, 4.0, rows, experts, z);
+  const AuxLosses a = g.aux(LossConfig{1.0, 1.0, 1.0, 1.0});
+  QVERIFY(std::fabs(a.switchLoss - 1.0) < 1e-3);
+  QVERIFY(a.importanceLoss < 1e-6);
+  QVERIFY(a.loadLoss < 1e-6);
+  QVERIFY(std::fabs(a.zLoss - std::pow(std::log(4.0), 2)) < 1e-3);
+  QVERIFY(std::fabs(a.weighted - (a.switchLoss + a.importanceLoss + a.loadLoss + a.zLoss)) < 1e-9);
+  // Everything on expert 0: Switch loss -> N * 1 * P_0 -> close to N.
+  std::vector<float> skew(std::size_t(rows) * experts, -10.0f);
+  for (int r = 0; r < rows; ++r) skew[std::size_t(r) * experts] = 10.0f;
+  Gating h = route(RouterKind::TopK, 1, 1.0, rows, experts, skew);
+  const AuxLosses b = h.aux(LossConfig{});
+  QVERIFY(std::fabs(b.switchLoss - experts) < 1e-3);
+  QVERIFY(std::fabs(b.importanceLoss - (experts - 1)) < 1e-3);  // CV^2 of (n,0,0,0) = E - 1
+}
+
+void TestRouters::accumulatorStats() {
+  // 4 rows, 4 experts; loads 2, 1, 1, 0 of 4 slots; row 3 was dropped by expert 0.
+  const DispatchPlan p = makePlan(4, {{{0, 1.0f}}, {{0, 0.6f}, {1, 0.4f}}, {{2, 1.0f}}, {}}, {3});
+  QVERIFY(planProblem(p).isEmpty());
+  std::vector<float> probs{1.0f, 0.0f, 0.0f, 0.0f,  //
+                           0.5f, 0.5f, 0.0f, 0.0f,  //
+                           0.25f, 0.25f, 0.25f, 0.25f,  //
+                           1.0f, 0.0f, 0.0f, 0.0f};
+  const std::int32_t labels[] = {0, 1, 1, 0};
+  RoutingAccumulator acc(4);
+  acc.add(p, probs, labels, 2);
+  const RoutingStats s = acc.result();
+  QCOMPARE(s.load.size(), std::size_t(4));
+  QCOMPARE(s.load[0], 0.5f);
+  QCOMPARE(s.load[1], 0.25f);
+  QCOMPARE(s.load[2], 0.25f);
+  QCOMPARE(s.load[3], 0.0f);
+  QVERIFY(std::fabs(std::accumulate(s.load.begin(), s.load.end(), 0.0) - 1.0) < 1e-6);
+  QVERIFY(std::fabs(std::accumulate(s.importance.begin(), s.importance.end(), 0.0) - 1.0) < 1e-6);
+  QCOMPARE(s.importance[0], float((1.0 + 0.5 + 0.25 + 1.0) / 4));
+  // CV = std / mean of (0.5, 0.25, 0.25, 0): std = sqrt(0.125 / 4), mean 0.25.
+  QVERIFY(std::fabs(s.loadCv - std::sqrt(0.125 / 4) / 0.25) < 1e-6);
+  QVERIFY(std::fabs(s.maxVio - 1.0) < 1e-6);  // (0.5 - 0.25) / 0.25
+  QCOMPARE(s.deadExperts, 1);
+  QCOMPARE(s.droppedFraction, 0.25);
+  QCOMPARE(s.unroutedFraction, 0.25);
+  // Mean entropy: rows of entropy 0, ln 2, ln 4, 0.
+  QVERIFY(std::fabs(s.entropy - (std::log(2.0) + std::log(4.0)) / 4) < 1e-6);
+  const std::vector<std::int64_t> classExpert{1, 0, 0, 0,  // class 0: row 0 -> e0 (row 3 none)
+                                              1, 1, 1, 0};  // class 1: row 1 -> e0,e1; row 2 -> e2
+  QCOMPARE(acc.classExpert(), classExpert);
+  // routingStats is the one-plan shortcut.
+  const RoutingStats t = routingStats(p, probs);
+  QCOMPARE(t.load, s.load);
+  QCOMPARE(t.loadCv, s.loadCv);
+
+  // Perfect balance: CV 0, MaxVio 0, no dead experts.
+  const DispatchPlan b = makePlan(2, {{{0, 1.0f}}, {{1, 1.0f}}});
+  const RoutingStats u = routingStats(b, {0.5f, 0.5f, 0.5f, 0.5f});
+  QCOMPARE(u.loadCv, 0.0);
+  QCOMPARE(u.maxVio, 0.0);
+  QCOMPARE(u.deadExperts, 0);
+  // Empty accumulator: empty stats, no division by zero.
+  const RoutingStats empty = RoutingAccumulator(3).result();
+  QVERIFY(empty.load.empty());
+}
+
+void TestRouters::accumulatorSumsPlans() {
+  const DispatchPlan a = makePlan(2, {{{0, 1.0f}}, {{0, 1.0f}}});
+  const DispatchPlan b = makePlan(2, {{{1, 1.0f}}, {}}, {1});
+  RoutingAccumulator acc(2);
+  acc.add(a, {1.0f, 0.0f, 1.0f, 0.0f});
+  acc.add(b, {0.0f, 1.0f, 0.0f, 1.0f});
+  const RoutingStats s = acc.result();
+  QVERIFY(std::fabs(s.load[0] - 2.0f / 3.0f) < 1e-6f);
+  QVERIFY(std::fabs(s.load[1] - 1.0f / 3.0f) < 1e-6f);
+  QCOMPARE(s.importance[0], 0.5f);
+  QCOMPARE(s.droppedFraction, 0.25);
+  QCOMPARE(s.unroutedFraction, 0.25);
+  acc.reset(2);
+  QVERIFY(acc.result().load.empty());
+}
+
+void TestRouters::mutualInformation_data() {
+  QTest::addColumn<QVector<qint64>>("joint");
+  QTest::addColumn<int>("rows");
+  QTest::addColumn<int>("cols");
+  QTest::addColumn<double>("bits");
+  QTest::newRow("independent 2x2") << QVector<qint64>{2, 4, 3, 6} << 2 << 2 << 0.0;
+  QTest::newRow("independent 3x4")
+      << QVector<qint64>{1, 2, 3, 4, 2, 4, 6, 8, 5, 10, 15, 20} << 3 << 4 << 0.0;
+  QTest::newRow("identity 2") << QVector<qint64>{7, 0, 0, 7} << 2 << 2 << 1.0;
+  QTest::newRow("identity 4") << QVector<qint64>{5, 0, 0, 0, 0, 5, 0, 0, 0, 0, 5, 0, 0, 0, 0, 5}
+                              << 4 << 4 << 2.0;
+  QTest::newRow("permutation 3") << QVector<qint64>{0, 9, 0, 0, 0, 9, 9, 0, 0} << 3 << 3
+                                 << std::log2(3.0);
+  QTest::newRow("all in one cell") << QVector<qint64>{0, 0, 0, 12} << 2 << 2 << 0.0;
+  QTest::newRow("empty") << QVector<qint64>{0, 0, 0, 0} << 2 << 2 << 0.0;
+}
+
+void TestRouters::mutualInformation() {
+  QFETCH(QVector<qint64>, joint);
+  QFETCH(int, rows);
+  QFETCH(int, cols);
+  QFETCH(double, bits);
+  const std::vector<std::int64_t> j(joint.begin(), joint.end());
+  const double mi = moe::core::mutualInformation(j, rows, cols);
+  QVERIFY2(std::fabs(mi - bits) < 1e-9, qPrintable(QString("MI %1, expected %2").arg(mi).arg(bits)));
+}
+
+QTEST_GUILESS_MAIN(TestRouters)
+#include "test_routers.moc"

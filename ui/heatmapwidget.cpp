@@ -1,0 +1,124 @@
+#include "ui/heatmapwidget.h"
+
+#include <cmath>
+
+namespace moe::ui {
+
+HeatmapWidget::HeatmapWidget(QWidget* parent) : PlotView(tr("Class × expert"), parent) {
+  setInteractions({});  // clicks select cells; the map always shows all of itself
+  xAxis->setLabel(tr("expert"));
+  yAxis->setLabel(QString());
+  yAxis->setRangeReversed(true);
+  for (QCPAxis* axis : {xAxis, yAxis}) {
+    axis->setTickLength(0, 0);  // ticks would read as minus signs next to the cell values
+    axis->setSubTicks(false);
+    axis->grid()->setVisible(false);
+  }
+  mMap = new QCPColorMap(xAxis, yAxis);
+  mMap->setInterpolate(false);
+  mMap->setTightBoundary(false);
+  QCPColorGradient gradient;
+  gradient.clearColorStops();
+  gradient.setColorStopAt(0.0, QColor(250, 250, 250));
+  gradient.setColorStopAt(0.35, QColor(253, 204, 138));
+  gradient.setColorStopAt(0.7, QColor(227, 74, 51));
+  gradient.setColorStopAt(1.0, QColor(127, 0, 0));
+  mScale = new QCPColorScale(this);
+  plotLayout()->addElement(1, 1, mScale);
+  mScale->setType(QCPAxis::atRight);
+  mScale->axis()->setLabel(tr("share of class"));
+  mScale->axis()->setTickLabelFont(xAxis->tickLabelFont());
+  mScale->axis()->setLabelFont(xAxis->labelFont());
+  mMap->setColorScale(mScale);
+  mScale->setGradient(gradient);
+  mScale->setDataRange(QCPRange(0, 1));
+  auto* group = new QCPMarginGroup(this);
+  axisRect()->setMarginGroup(QCP::msBottom | QCP::msTop, group);
+  mScale->setMarginGroup(QCP::msBottom | QCP::msTop, group);
+  setToolTip(tr("Click a cell to list those inputs in the inspector"));
+  setGrid(10, 8);
+}
+
+void HeatmapWidget::setGrid(int classes, int experts) {
+  if (classes == mClasses && experts == mExperts) return;
+  mClasses = classes;
+  mExperts = experts;
+  mMap->data()->setSize(experts, classes);
+  mMap->data()->setRange(QCPRange(0, experts - 1), QCPRange(0, classes - 1));
+  for (QCPItemText* t : mLabels) removeItem(t);
+  mLabels.clear();
+  mShares.assign(std::size_t(classes) * std::size_t(experts), 0.0);
+  for (int c = 0; c < classes; ++c) {
+    for (int e = 0; e < experts; ++e) {
+      auto* t = new QCPItemText(this);
+      t->position->setCoords(e, c);
+      t->setFont(xAxis->tickLabelFont());
+      t->setText(QString());
+      mLabels.push_back(t);
+    }
+  }
+  xAxis->setRange(-0.5, experts - 0.5);
+  yAxis->setRange(-0.5, classes - 0.5);
+  QSharedPointer<QCPAxisTickerText> xt(new QCPAxisTickerText);
+  for (int e = 0; e < experts; ++e) xt->addTick(e, QStringLiteral("E%1").arg(e));
+  xAxis->setTicker(xt);
+}
+
+void HeatmapWidget::setCounts(const QStringList& classNames, int experts,
+                              const std::vector<std::int64_t>& counts, double mutualInformation,
+                              const QString& source) {
+  const int classes = classNames.size();
+  if (classes <= 0 || experts <= 0 || counts.size() != std::size_t(classes) * std::size_t(experts))
+    return;
+  setGrid(classes, experts);
+  QSharedPointer<QCPAxisTickerText> yt(new QCPAxisTickerText);
+  for (int c = 0; c < classes; ++c) yt->addTick(c, classNames[c]);
+  yAxis->setTicker(yt);
+  const bool labels = classes * experts <= 160;
+  for (int c = 0; c < classes; ++c) {
+    double total = 0.0;
+    for (int e = 0; e < experts; ++e) total += double(counts[std::size_t(c * experts + e)]);
+    for (int e = 0; e < experts; ++e) {
+      const double s = total > 0 ? double(counts[std::size_t(c * experts + e)]) / total : 0.0;
+      mShares[std::size_t(c * experts + e)] = s;
+      mMap->data()->setCell(e, c, s);
+      QCPItemText* t = mLabels[std::size_t(c * experts + e)];
+      t->setText(labels && s >= 0.005 ? QString::number(int(std::lround(s * 100))) : QString());
+      t->setColor(s > 0.55 ? Qt::white : Qt::black);
+    }
+  }
+  QString title = tr("Class × expert · %1").arg(source);
+  if (mutualInformation >= 0)
+    title += tr("\nI(class; expert) = %1 bits").arg(mutualInformation, 0, 'f', 2);
+  titleElement()->setText(title);
+  refresh();
+}
+
+double HeatmapWidget::share(int cls, int expert) const {
+  if (cls < 0 || cls >= mClasses || expert < 0 || expert >= mExperts) return 0.0;
+  return mShares[std::size_t(cls * mExperts + expert)];
+}
+
+QPoint HeatmapWidget::cellCenter(int cls, int expert) const {
+  return QPoint(int(xAxis->coordToPixel(expert)), int(yAxis->coordToPixel(cls)));
+}
+
+bool HeatmapWidget::cellAt(const QPointF& pos, int* cls, int* expert) const {
+  if (!axisRect()->rect().contains(pos.toPoint())) return false;
+  const int e = int(std::lround(xAxis->pixelToCoord(pos.x())));
+  const int c = int(std::lround(yAxis->pixelToCoord(pos.y())));
+  if (c < 0 || c >= mClasses || e < 0 || e >= mExperts) return false;
+  *cls = c;
+  *expert = e;
+  return true;
+}
+
+void HeatmapWidget::mouseReleaseEvent(QMouseEvent* event) {
+  PlotView::mouseReleaseEvent(event);
+  int c = 0;
+  int e = 0;
+  if (event->button() == Qt::LeftButton && cellAt(event->position(), &c, &e))
+    Q_EMIT cellClicked(c, e);
+}
+
+}  // namespace moe::ui

@@ -1,0 +1,53 @@
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include <QStringList>
+
+#include "ui/plotview.h"
+
+namespace moe::ui {
+
+/**
+ * Class x expert specialisation: each cell is the share of a class's inputs the gate sent to
+ * an expert (rows sum to 1), with the value written in the cell and the mutual information
+ * I(class; expert) in the title. Clicking a cell emits cellClicked(class, expert).
+ */
+class HeatmapWidget : public PlotView {
+  Q_OBJECT
+
+ public:
+  explicit HeatmapWidget(QWidget* parent = nullptr);
+
+  /** counts: classes x experts, row-major. mutualInformation < 0 hides the number. */
+  void setCounts(const QStringList& classNames, int experts,
+                 const std::vector<std::int64_t>& counts, double mutualInformation,
+                 const QString& source);
+  int classes() const { return mClasses; }
+  int experts() const { return mExperts; }
+  /** Row-normalised share in a cell (0 when the class has no inputs). */
+  double share(int cls, int expert) const;
+  /** The widget pixel at the centre of a cell (for tests and tooltips). */
+  QPoint cellCenter(int cls, int expert) const;
+
+ Q_SIGNALS:
+  void cellClicked(int cls, int expert);
+
+ protected:
+  void mouseReleaseEvent(QMouseEvent* event) override;
+  void rescale() override {}
+
+ private:
+  bool cellAt(const QPointF& pos, int* cls, int* expert) const;
+  void setGrid(int classes, int experts);
+
+  QCPColorMap* mMap = nullptr;
+  QCPColorScale* mScale = nullptr;
+  std::vector<QCPItemText*> mLabels;
+  std::vector<double> mShares;
+  int mClasses = 0;
+  int mExperts = 0;
+  QPointF mPressPos;
+};
+
+}  // namespace moe::ui

@@ -1,0 +1,275 @@
+#include "ui/inspectorpanel.h"
+
+#include <algorithm>
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QGridLayout>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QListWidget>
+#include <QSplitter>
+#include <QTableWidget>
+#include <QVBoxLayout>
+
+#include "core/data/dataset.h"
+#include "ui/gatebarchart.h"
+#include "ui/imageview.h"
+#include "ui/sampleimage.h"
+#include "ui/sessioncontroller.h"
+
+namespace moe::ui {
+
+namespace {
+constexpr int kMaxThumbnails = 400;  // enough to browse; building more would stall the UI
+constexpr int kThumb = 56;
+
+int argmax(const std::vector<float>& v) {
+  return v.empty() ? -1 : int(std::max_element(v.begin(), v.end()) - v.begin());
+}
+}  // namespace
+
+InspectorPanel::InspectorPanel(SessionController* controller, QWidget* parent)
+    : QWidget(parent), mController(controller) {
+  mClassFilter = new QComboBox(this);
+  mClassFilter->setObjectName(QStringLiteral("classFilter"));
+  mExpertFilter = new QComboBox(this);
+  mExpertFilter->setObjectName(QStringLiteral("expertFilter"));
+  mMisclassified = new QCheckBox(tr("Misclassified only"), this);
+  mCount = new QLabel(this);
+  auto* filters = new QHBoxLayout;
+  filters->addWidget(new QLabel(tr("Class:"), this));
+  filters->addWidget(mClassFilter);
+  filters->addWidget(new QLabel(tr("Expert:"), this));
+  filters->addWidget(mExpertFilter);
+  filters->addWidget(mMisclassified);
+  filters->addStretch(1);
+  filters->addWidget(mCount);
+
+  mList = new QListWidget(this);
+  mList->setViewMode(QListView::IconMode);
+  mList->setIconSize(QSize(kThumb, kThumb));
+  mList->setResizeMode(QListView::Adjust);
+  mList->setMovement(QListView::Static);
+  mList->setUniformItemSizes(true);
+  mList->setSpacing(2);
+  mList->setMinimumWidth(kThumb * 4);
+
+  mImage = new ImageView(this);
+  mSaliency = new QCheckBox(tr("Gate saliency overlay"), this);
+  mSaliency->setChecked(true);
+  mSaliency->setToolTip(tr("|d p(first expert) / d pixel|: the pixels that drove the gate"));
+  mSummary = new QLabel(tr("Pick an input on the left (train first for predictions)."), this);
+  mSummary->setWordWrap(true);
+  QFont big = mSummary->font();
+  big.setPointSize(big.pointSize() + 3);
+  mSummary->setFont(big);
+  mGate = new GateBarChart(this);
+  mExperts = new QTableWidget(0, 5, this);
+  mExperts->setHorizontalHeaderLabels(
+      {tr("Expert"), tr("Combine weight"), tr("Predicts"), tr("Confidence"), tr("p(true class)")});
+  mExperts->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
+  mExperts->verticalHeader()->setVisible(false);
+  mExperts->setEditTriggers(QAbstractItemView::NoEditTriggers);
+
+  auto* imageBox = new QVBoxLayout;
+  imageBox->addWidget(mImage, 1);
+  imageBox->addWidget(mSaliency);
+  auto* detail = new QWidget(this);
+  auto* grid = new QGridLayout(detail);
+  grid->addLayout(imageBox, 0, 0);
+  grid->addWidget(mGate, 0, 1);
+  grid->addWidget(mSummary, 1, 0, 1, 2);
+  grid->addWidget(mExperts, 2, 0, 1, 2);
+  grid->setColumnStretch(0, 2);
+  grid->setColumnStretch(1, 3);
+  grid->setRowStretch(0, 3);
+  grid->setRowStretch(2, 1);
+
+  auto* split = new QSplitter(Qt::Horizontal, this);
+  split->addWidget(mList);
+  split->addWidget(detail);
+  split->setStretchFactor(0, 1);
+  split->setStretchFactor(1, 3);
+  auto* layout = new QVBoxLayout(this);
+  layout->addLayout(filters);
+  layout->addWidget(split, 1);
+
+  auto refilter = [this] { refreshList(); };
+  connect(mClassFilter, &QComboBox::currentIndexChanged, this, refilter);
+  connect(mExpertFilter, &QComboBox::currentIndexChanged, this, refilter);
+  connect(mMisclassified, &QCheckBox::toggled, this, refilter);
+  connect(mList, &QListWidget::currentItemChanged, this, [this](QListWidgetItem* item) {
+    if (item) showInput(item->data(Qt::UserRole).toInt());
+  });
+  connect(mSaliency, &QCheckBox::toggled, mImage, &ImageView::setOverlayVisible);
+  connect(controller, &SessionController::sessionReady, this, [this] {
+    mReport.reset();
+    mInspection.reset();
+    mCurrent = -1;
+    rebuildFilters();
+    refreshList();
+  });
+  connect(controller, &SessionController::evalAppended, this, [this] {
+    mReport = mController->latestEval();
+    if (!isVisible()) {
+      mListStale = true;  // thumbnails cost tens of ms: build them when the panel is shown
+      return;
+    }
+    refreshList();
+    if (mCurrent >= 0) mController->requestInspection(mCurrent);  // predictions moved on
+  });
+  connect(controller, &SessionController::inspectionReady, this, &InspectorPanel::onInspection);
+  rebuildFilters();
+}
+
+QString InspectorPanel::className(int cls) const {
+  const auto data = mController->data();
+  if (data && cls >= 0 && cls < int(data->test.classNames.size()))
+    return QString::fromStdString(data->test.classNames[std::size_t(cls)]);
+  return cls >= 0 ? QString::number(cls) : tr("?");
+}
+
+void InspectorPanel::showEvent(QShowEvent* event) {
+  QWidget::showEvent(event);
+  if (!mListStale) return;
+  mListStale = false;
+  refreshList();
+  if (mCurrent >= 0) mController->requestInspection(mCurrent);
+}
+
+void InspectorPanel::rebuildFilters() {
+  const QSignalBlocker b1(mClassFilter);
+  const QSignalBlocker b2(mExpertFilter);
+  mClassFilter->clear();
+  mExpertFilter->clear();
+  mClassFilter->addItem(tr("All classes"), -1);
+  mExpertFilter->addItem(tr("All experts"), -1);
+  const auto data = mController->data();
+  if (data) {
+    for (int c = 0; c < data->test.classes; ++c) mClassFilter->addItem(className(c), c);
+  }
+  for (int e = 0; e < mController->config().model.experts; ++e)
+    mExpertFilter->addItem(tr("Expert %1").arg(e), e);
+}
+
+void InspectorPanel::setFilter(int cls, int expert, bool misclassifiedOnly) {
+  const QSignalBlocker b1(mClassFilter);
+  const QSignalBlocker b2(mExpertFilter);
+  const QSignalBlocker b3(mMisclassified);
+  mClassFilter->setCurrentIndex(std::max(0, mClassFilter->findData(cls)));
+  mExpertFilter->setCurrentIndex(std::max(0, mExpertFilter->findData(expert)));
+  mMisclassified->setChecked(misclassifiedOnly);
+  refreshList();
+}
+
+void InspectorPanel::refreshList() {
+  mListStale = false;
+  const auto data = mController->data();
+  mMatches.clear();
+  mList->clear();
+  if (!data) {
+    mCount->setText(tr("No data loaded"));
+    return;
+  }
+  const core::Dataset& test = data->test;
+  const int cls = mClassFilter->currentData().toInt();
+  const int expert = mExpertFilter->currentData().toInt();
+  const bool wrongOnly = mMisclassified->isChecked();
+  const core::EvalReport* r = mReport.get();
+  const bool haveRouting = r && int(r->topExperts.size()) >= test.rows() * std::max(1, r->k);
+  const bool havePredictions = r && int(r->predictions.size()) >= test.rows();
+  for (int i = 0; i < test.rows(); ++i) {
+    const int label = i < int(test.labels.size()) ? test.labels[std::size_t(i)] : -1;
+    if (cls >= 0 && label != cls) continue;
+    if (expert >= 0) {
+      if (!haveRouting) continue;
+      const auto* top = r->topExperts.data() + std::size_t(i) * std::size_t(r->k);
+      if (std::find(top, top + r->k, expert) == top + r->k) continue;
+    }
+    if (wrongOnly && (!havePredictions || r->predictions[std::size_t(i)] == label)) continue;
+    mMatches.push_back(i);
+  }
+  QString text = tr("%n input(s)", nullptr, int(mMatches.size()));
+  if (int(mMatches.size()) > kMaxThumbnails) text += tr(", first %1 shown").arg(kMaxThumbnails);
+  if ((expert >= 0 || wrongOnly) && !r) text = tr("Needs an evaluation: train first");
+  else if (r) text += tr(" · evaluation at step %1").arg(r->step);
+  mCount->setText(text);
+  const QSignalBlocker block(mList);
+  for (int n = 0; n < std::min<int>(kMaxThumbnails, int(mMatches.size())); ++n) {
+    const int i = mMatches[std::size_t(n)];
+    QImage img = sampleImage(test, i);
+    auto* item = new QListWidgetItem(mList);
+    if (!img.isNull()) item->setIcon(QIcon(QPixmap::fromImage(img.scaled(kThumb, kThumb))));
+    item->setData(Qt::UserRole, i);
+    const int label = i < int(test.labels.size()) ? test.labels[std::size_t(i)] : -1;
+    QString tip = tr("#%1: %2").arg(i).arg(className(label));
+    if (havePredictions) tip += tr(", predicted %1").arg(className(r->predictions[std::size_t(i)]));
+    item->setToolTip(tip);
+    if (img.isNull()) item->setText(QString::number(i));
+    if (i == mCurrent) mList->setCurrentItem(item);
+  }
+}
+
+void InspectorPanel::showInput(int testIndex) {
+  const auto data = mController->data();
+  if (!data || testIndex < 0 || testIndex >= data->test.rows()) return;
+  mCurrent = testIndex;
+  mImage->setImage(sampleImage(data->test, testIndex));
+  const int label = testIndex < int(data->test.labels.size()) ? data->test.labels[std::size_t(testIndex)] : -1;
+  mSummary->setText(tr("Input #%1 · true class: %2 · inspecting…").arg(testIndex).arg(className(label)));
+  mController->requestInspection(testIndex);
+}
+
+void InspectorPanel::onInspection(const core::Inspection& in) {
+  if (in.index != mCurrent) return;  // an older request
+  mInspection = in;
+  const auto data = mController->data();
+  if (data && !in.saliency.empty()) {
+    const core::Dataset& t = data->test;
+    mImage->setOverlay(saliencyOverlay(in.saliency, t.imageWidth, t.imageHeight, t.imageChannels));
+  }
+  mGate->setGate(in.gateProbs, in.chosen, in.chosenGates, in.dropped);
+  const bool right = in.predicted == in.label;
+  const int predicted = in.predicted >= 0 ? in.predicted : argmax(in.prediction);
+  const double conf = predicted >= 0 && predicted < int(in.prediction.size())
+                          ? double(in.prediction[std::size_t(predicted)]) : 0.0;
+  QString text = tr("Input #%1 · true: <b>%2</b> · predicted: <b>%3</b> (%4%) %5")
+                     .arg(in.index)
+                     .arg(className(in.label), className(predicted))
+                     .arg(conf * 100, 0, 'f', 1)
+                     .arg(right ? tr("<span style='color:#2a8a2a'>✔ correct</span>")
+                                : tr("<span style='color:#c02020'>✘ wrong</span>"));
+  if (in.dropped) text += tr(" · <span style='color:#c02020'>dropped by capacity</span>");
+  if (!in.note.empty()) text += QStringLiteral(" · ") + QString::fromStdString(in.note).toHtmlEscaped();
+  mSummary->setText(text);
+
+  mExperts->setRowCount(0);
+  auto addRow = [this](const QString& name, const QString& weight, const std::vector<float>& p,
+                       int label) {
+    const int row = mExperts->rowCount();
+    mExperts->insertRow(row);
+    const int pred = argmax(p);
+    mExperts->setItem(row, 0, new QTableWidgetItem(name));
+    mExperts->setItem(row, 1, new QTableWidgetItem(weight));
+    mExperts->setItem(row, 2, new QTableWidgetItem(className(pred)));
+    mExperts->setItem(row, 3, new QTableWidgetItem(
+        pred >= 0 ? QString::number(double(p[std::size_t(pred)]) * 100, 'f', 1) + QLatin1Char('%') : QString()));
+    mExperts->setItem(row, 4, new QTableWidgetItem(
+        label >= 0 && label < int(p.size()) ? QString::number(double(p[std::size_t(label)]) * 100, 'f', 1) + QLatin1Char('%')
+                                            : QString()));
+    if (pred >= 0) mExperts->item(row, 2)->setForeground(pred == label ? QColor(42, 138, 42) : QColor(192, 32, 32));
+  };
+  for (std::size_t r = 0; r < in.chosen.size() && r < in.expertPredictions.size(); ++r) {
+    const QString w = r < in.chosenGates.size() ? QString::number(double(in.chosenGates[r]), 'f', 3) : QString();
+    addRow(tr("E%1 (choice %2)").arg(in.chosen[r]).arg(r + 1), w, in.expertPredictions[r], in.label);
+  }
+  addRow(tr("Combined"), QStringLiteral("1.000"), in.prediction, in.label);
+  QFont bold = mExperts->font();
+  bold.setBold(true);
+  for (int c = 0; c < mExperts->columnCount(); ++c)
+    if (auto* item = mExperts->item(mExperts->rowCount() - 1, c)) item->setFont(bold);
+}
+
+}  // namespace moe::ui

@@ -1,0 +1,73 @@
+#pragma once
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include <QWidget>
+
+#include "core/train/inspection.h"
+#include "core/train/metrics.h"
+
+class QCheckBox;
+class QComboBox;
+class QLabel;
+class QListWidget;
+class QTableWidget;
+
+namespace moe::ui {
+
+class GateBarChart;
+class ImageView;
+class SessionController;
+
+/**
+ * Browse the test set (filtered by class, by expert, or misclassified only, from the latest
+ * evaluation) and inspect one input: the image with the gate's saliency, the gate's
+ * probabilities, each chosen expert's prediction and the combined one against the label.
+ */
+class InspectorPanel : public QWidget {
+  Q_OBJECT
+
+ public:
+  explicit InspectorPanel(SessionController* controller, QWidget* parent = nullptr);
+
+  /** cls or expert -1 = any. */
+  void setFilter(int cls, int expert, bool misclassifiedOnly);
+  /** Shows one test row and asks the trainer to inspect it. */
+  void showInput(int testIndex);
+  /** Test rows matching the filter (all of them, not only the thumbnails shown). */
+  const std::vector<int>& matches() const { return mMatches; }
+  int currentInput() const { return mCurrent; }
+  const std::optional<core::Inspection>& inspection() const { return mInspection; }
+  GateBarChart* gateChart() const { return mGate; }
+  QListWidget* list() const { return mList; }
+
+ protected:
+  void showEvent(QShowEvent* event) override;
+
+ private:
+  void rebuildFilters();
+  void refreshList();
+  void onInspection(const core::Inspection& inspection);
+  QString className(int cls) const;
+
+  SessionController* mController;
+  QComboBox* mClassFilter;
+  QComboBox* mExpertFilter;
+  QCheckBox* mMisclassified;
+  QLabel* mCount;
+  QListWidget* mList;
+  ImageView* mImage;
+  QCheckBox* mSaliency;
+  QLabel* mSummary;
+  GateBarChart* mGate;
+  QTableWidget* mExperts;
+
+  std::shared_ptr<const core::EvalReport> mReport;  // what the list was built from
+  std::vector<int> mMatches;
+  int mCurrent = -1;
+  std::optional<core::Inspection> mInspection;
+  bool mListStale = false;
+};
+
+}  // namespace moe::ui

@@ -1,0 +1,79 @@
+#include "ui/loadplot.h"
+
+#include "ui/palette.h"
+
+namespace moe::ui {
+
+LoadPlot::LoadPlot(QWidget* parent) : PlotView(tr("Expert load"), parent) {
+  xAxis->setLabel(tr("step"));
+  yAxis->setLabel(tr("share of routed inputs (stacked)"));
+  // The legend goes under the plot: inside, it would hide the top bands.
+  legend->setVisible(true);
+  axisRect()->insetLayout()->take(legend);
+  plotLayout()->addElement(2, 0, legend);
+  plotLayout()->setRowStretchFactor(2, 0.001);
+  legend->setFillOrder(QCPLegend::foColumnsFirst);
+  legend->setWrap(5);
+  legend->setMargins(QMargins(4, 1, 4, 1));
+  setExperts(8);
+}
+
+void LoadPlot::setExperts(int experts) {
+  clearGraphs();
+  for (QCPItemStraightLine* line : mIdeal) removeItem(line);
+  mIdeal.clear();
+  mExperts = experts;
+  mSmoothed.assign(std::size_t(experts), 0.0);
+  for (int e = 0; e < experts; ++e) {
+    QCPGraph* g = addGraph();
+    g->setName(tr("E%1").arg(e));
+    QColor c = categoryColor(e);
+    g->setPen(QPen(c.darker(130), 1.0));
+    c.setAlpha(200);
+    g->setBrush(c);
+    if (e > 0) g->setChannelFillGraph(graph(e - 1));
+  }
+  QPen dashed(QColor(30, 30, 30, 170), 1.5, Qt::DashLine);
+  for (int i = 1; i < experts; ++i) {
+    auto* line = new QCPItemStraightLine(this);
+    line->point1->setCoords(0, double(i) / experts);
+    line->point2->setCoords(1, double(i) / experts);
+    line->setPen(dashed);
+    mIdeal.push_back(line);
+  }
+  // A legend entry for the dashed 1/N boundaries.
+  if (experts > 1) {
+    QCPGraph* ideal = addGraph();
+    ideal->setName(tr("ideal 1/N"));
+    ideal->setPen(dashed);
+  }
+  yAxis->setRange(0, 1);
+  refresh();
+}
+
+void LoadPlot::append(double step, const std::vector<float>& load) {
+  if (int(load.size()) != mExperts) setExperts(int(load.size()));
+  const bool first = graph(0)->dataCount() == 0;
+  double cum = 0.0;
+  for (int e = 0; e < mExperts; ++e) {
+    double& s = mSmoothed[std::size_t(e)];
+    s = first ? load[std::size_t(e)] : s + mAlpha * (load[std::size_t(e)] - s);
+    cum += s;
+    graph(e)->addData(step, cum);
+  }
+}
+
+void LoadPlot::clearData() { setExperts(mExperts); }
+
+int LoadPlot::pointCount() const { return graphCount() > 0 ? graph(0)->dataCount() : 0; }
+
+void LoadPlot::rescale() {
+  if (graphCount() > 0 && graph(0)->dataCount() > 0) {
+    bool found = false;
+    QCPRange keys = graph(0)->getKeyRange(found);
+    if (found) xAxis->setRange(keys.lower, std::max(keys.upper, keys.lower + 1));
+  }
+  yAxis->setRange(0, 1.0);
+}
+
+}  // namespace moe::ui

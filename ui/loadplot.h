@@ -1,0 +1,38 @@
+#pragma once
+#include <vector>
+
+#include "ui/plotview.h"
+
+namespace moe::ui {
+
+/**
+ * Each expert's share of the routed slots over time, stacked to 1, with the ideal balanced
+ * boundaries (multiples of 1/N) dashed. Shares are smoothed with an exponential moving average
+ * so the picture reads at a glance.
+ */
+class LoadPlot : public PlotView {
+  Q_OBJECT
+
+ public:
+  explicit LoadPlot(QWidget* parent = nullptr);
+
+  /** Clears the data and sets up one band per expert. */
+  void setExperts(int experts);
+  int experts() const { return mExperts; }
+  void append(double step, const std::vector<float>& load);
+  void clearData();
+  int pointCount() const;
+  /** Smoothing of the moving average in (0, 1]; 1 = raw per-batch shares. */
+  void setSmoothing(double alpha) { mAlpha = alpha; }
+
+ protected:
+  void rescale() override;
+
+ private:
+  int mExperts = 0;
+  double mAlpha = 0.2;
+  std::vector<double> mSmoothed;
+  std::vector<QCPItemStraightLine*> mIdeal;
+};
+
+}  // namespace moe::ui

@@ -1,0 +1,310 @@
+#include "ui/mainwindow.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QDir>
+#include <QDockWidget>
+#include <QFileDialog>
+#include <QLabel>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QProgressBar>
+#include <QScrollArea>
+#include <QSettings>
+#include <QStatusBar>
+#include <QTabWidget>
+#include <QVBoxLayout>
+#include <nlohmann/json.hpp>
+
+#include "ui/controlbar.h"
+#include "ui/gallerypanel.h"
+#include "ui/inspectorpanel.h"
+#include "ui/messagebanner.h"
+#include "ui/plotview.h"
+#include "ui/sessioncontroller.h"
+#include "ui/sessionio.h"
+#include "ui/setuppanel.h"
+#include "ui/trainingpanel.h"
+
+namespace moe::ui {
+
+namespace {
+const QString kConfigKey = QStringLiteral("session/config");
+}
+
+MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
+  setWindowTitle(tr("MoE Explorer"));
+  setWindowIcon(QIcon(QStringLiteral(":/icons/moe-explorer.png")));
+  mController = new SessionController(this);
+  mControls = new ControlBar(mController, this);
+  addToolBar(Qt::TopToolBarArea, mControls);
+
+  mSetup = new SetupPanel(this);
+  auto* scroll = new QScrollArea(this);
+  scroll->setWidget(mSetup);
+  scroll->setWidgetResizable(true);
+  scroll->setMinimumWidth(mSetup->sizeHint().width() + 24);
+  auto* dock = new QDockWidget(tr("Setup"), this);
+  dock->setObjectName(QStringLiteral("setupDock"));
+  dock->setWidget(scroll);
+  dock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable |
+                    QDockWidget::DockWidgetClosable);
+  addDockWidget(Qt::LeftDockWidgetArea, dock);
+
+  mTraining = new TrainingPanel(mController, this);
+  mInspector = new InspectorPanel(mController, this);
+  mGallery = new GalleryPanel(mController, this);
+  mTabs = new QTabWidget(this);
+  mTabs->addTab(mTraining, tr("Training"));
+  mTabs->addTab(mInspector, tr("Inspector"));
+  mTabs->addTab(mGallery, tr("Expert gallery"));
+  QFont tabFont = mTabs->tabBar()->font();
+  tabFont.setPointSize(tabFont.pointSize() + 2);
+  mTabs->tabBar()->setFont(tabFont);
+  mBanner = new MessageBanner(this);
+  auto* central = new QWidget(this);
+  auto* layout = new QVBoxLayout(central);
+  layout->setContentsMargins(2, 2, 2, 2);
+  layout->addWidget(mBanner);
+  layout->addWidget(mTabs, 1);
+  setCentralWidget(central);
+
+  mStateLabel = new QLabel(this);
+  mStepLabel = new QLabel(this);
+  mSpeedLabel = new QLabel(this);
+  mBackendLabel = new QLabel(this);
+  mEpochBar = new QProgressBar(this);
+  mEpochBar->setRange(0, 1000);
+  mEpochBar->setMaximumWidth(160);
+  mEpochBar->setTextVisible(false);
+  statusBar()->addWidget(mStateLabel);
+  statusBar()->addWidget(mStepLabel);
+  statusBar()->addWidget(mEpochBar);
+  statusBar()->addWidget(mSpeedLabel);
+  statusBar()->addPermanentWidget(mBackendLabel);
+  QFont sf = statusBar()->font();
+  sf.setPointSize(sf.pointSize() + 1);
+  statusBar()->setFont(sf);
+
+  buildMenus();
+
+  connect(mSetup, &SetupPanel::applyRequested, this, [this] { mController->apply(mSetup->config()); });
+  connect(mSetup, &SetupPanel::resetRequested, mController, &SessionController::reset);
+  connect(mControls, &ControlBar::resetRequested, mController, &SessionController::reset);
+  connect(mSetup, &SetupPanel::liveChanged, mController, &SessionController::setLive);
+  connect(mTraining, &TrainingPanel::heatmapCellClicked, this, [this](int cls, int expert) {
+    mInspector->setFilter(cls, expert, false);
+    showInspector();
+  });
+  connect(mGallery, &GalleryPanel::inputActivated, this, [this](int row) {
+    mInspector->showInput(row);
+    showInspector();
+  });
+  connect(mController, &SessionController::notice, mBanner, &MessageBanner::showMessage);
+  connect(mController, &SessionController::buildStarted, this, [this](const QString& what) {
+    mStateLabel->setText(what);
+  });
+  connect(mController, &SessionController::sessionReady, this, [this] {
+    mSetup->setConfig(mController->config());
+    if (!mBanner->isError()) mBanner->hide();
+    updateStatus();
+  });
+  connect(mController, &SessionController::snapshotUpdated, this, &MainWindow::updateStatus);
+  connect(mController, &SessionController::sessionSaved, this,
+          [this](const QString& dir, bool ok, const QString& error) {
+            if (ok)
+              statusBar()->showMessage(tr("Session saved to %1").arg(dir), 5000);
+            else
+              mBanner->showMessage(tr("Saving the session failed: %1").arg(error), true);
+          });
+  connect(mController, &SessionController::sessionLoaded, this,
+          [this](const QString& dir, bool ok, const QString& error) {
+            if (ok)
+              statusBar()->showMessage(tr("Session loaded from %1 %2").arg(dir, error), 5000);
+            else
+              mBanner->showMessage(tr("Loading the session failed: %1").arg(error), true);
+          });
+  for (PlotView* plot : mTraining->plots()) {
+    connect(plot, &PlotView::exportFinished, this, [this](const QString& path, bool ok, const QString& error) {
+      if (ok)
+        statusBar()->showMessage(tr("Exported %1").arg(path), 5000);
+      else
+        mBanner->showMessage(tr("Export failed: %1").arg(error), true);
+    });
+  }
+
+  QSettings settings;
+  if (!restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray()))
+    resize(1600, 1000);
+  restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
+  updateStatus();
+}
+
+MainWindow::~MainWindow() = default;
+
+core::TrainConfig MainWindow::rememberedConfig() {
+  core::TrainConfig config;
+  config.epochs = 20;  // an exploration runs until paused, not one epoch
+  const QString text = QSettings().value(kConfigKey).toString();
+  if (text.isEmpty()) return config;
+  try {
+    nlohmann::json::parse(text.toStdString()).get_to(config);
+  } catch (const std::exception&) {
+    config = core::TrainConfig{};  // settings from an older version: start from the defaults
+    config.epochs = 20;
+  }
+  return config;
+}
+
+void MainWindow::start(const core::TrainConfig& config) {
+  mSetup->setConfig(config);
+  mController->apply(config);
+}
+
+void MainWindow::buildMenus() {
+  QMenu* file = menuBar()->addMenu(tr("&File"));
+  file->addAction(tr("Open dataset folder…"), mSetup, &SetupPanel::openDatasetFolder);
+  file->addSeparator();
+  file->addAction(tr("&Save session…"), QKeySequence::Save, this, &MainWindow::saveSessionDialog);
+  file->addAction(tr("&Load session…"), QKeySequence::Open, this, &MainWindow::loadSessionDialog);
+  file->addSeparator();
+  file->addAction(tr("Export metrics as &CSV…"), QKeySequence(Qt::CTRL | Qt::Key_E), this,
+                  &MainWindow::exportMetricsDialog);
+  file->addAction(tr("Export all &plots (PNG + PDF)…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E),
+                  this, &MainWindow::exportPlotsDialog);
+  file->addSeparator();
+  file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
+
+  QMenu* train = menuBar()->addMenu(tr("&Train"));
+  for (QAction* a : {mControls->playAction(), mControls->stepBatchAction(),
+                     mControls->stepEpochAction(), mControls->resetAction(), mControls->stopAction()})
+    train->addAction(a);
+  train->addSeparator();
+  train->addAction(tr("Apply settings"), mSetup, &SetupPanel::applyRequested);
+
+  QMenu* view = menuBar()->addMenu(tr("&View"));
+  const QStringList names = {tr("Training"), tr("Inspector"), tr("Expert gallery")};
+  for (int i = 0; i < names.size(); ++i) {
+    view->addAction(names[i], QKeySequence(Qt::CTRL | Qt::Key(Qt::Key_1 + i)), this,
+                    [this, i] { mTabs->setCurrentIndex(i); });
+  }
+  view->addSeparator();
+  view->addAction(tr("Follow data on all plots"), QKeySequence(Qt::CTRL | Qt::Key_0), this, [this] {
+    for (PlotView* p : mTraining->plots()) p->setFollowing(true);
+  });
+
+  QMenu* help = menuBar()->addMenu(tr("&Help"));
+  help->addAction(tr("&About MoE Explorer"), this, [this] {
+    QMessageBox::about(this, tr("About MoE Explorer"),
+                       tr("<h3>MoE Explorer</h3><p>Train Mixture-of-Experts models live and watch "
+                          "the gate decide.</p><p>Space: play/pause · . step batch · Ctrl+. step "
+                          "epoch · Ctrl+R reset · drag/wheel on a plot to pan/zoom, double-click "
+                          "to follow the data, right-click to export.</p>"));
+  });
+}
+
+void MainWindow::updateStatus() {
+  const core::Snapshot& s = mController->snapshot();
+  if (!mController->hasSession()) {
+    if (!mController->isBuilding()) mStateLabel->setText(tr("No session"));
+    return;
+  }
+  mStateLabel->setText(QStringLiteral("<b>%1</b>").arg(QString::fromLatin1(core::trainerStateName(s.state))));
+  mStepLabel->setText(tr("epoch %1 · step %2").arg(s.epoch + 1).arg(s.step));
+  mEpochBar->setValue(int((s.epochProgress - std::floor(s.epochProgress)) * 1000));
+  mSpeedLabel->setText(tr("%1 samples/s").arg(s.samplesPerSecond, 0, 'f', 0));
+  mBackendLabel->setText(QString::fromStdString(s.backendName));
+}
+
+bool MainWindow::exportMetrics(const QString& path) {
+  QString error;
+  if (exportMetricsCsv(path, mController->history(), &error)) {
+    statusBar()->showMessage(tr("Metrics written to %1").arg(path), 5000);
+    return true;
+  }
+  mBanner->showMessage(tr("Export failed: %1").arg(error), true);
+  return false;
+}
+
+QStringList MainWindow::exportPlots(const QString& dir) {
+  QStringList written;
+  QStringList failed;
+  QDir().mkpath(dir);
+  for (PlotView* p : mTraining->plots()) {
+    for (const char* suffix : {"png", "pdf"}) {
+      const QString path = QDir(dir).filePath(p->slug() + QLatin1Char('.') + QLatin1String(suffix));
+      QString error;
+      if (p->exportTo(path, &error))
+        written << path;
+      else
+        failed << error;
+    }
+  }
+  if (!failed.isEmpty()) mBanner->showMessage(tr("Export failed: %1").arg(failed.join(QStringLiteral("; "))), true);
+  return written;
+}
+
+void MainWindow::saveSession(const QString& dir) { mController->saveSession(dir); }
+void MainWindow::loadSession(const QString& dir) { mController->loadSession(dir); }
+
+void MainWindow::showInspector() { mTabs->setCurrentWidget(mInspector); }
+
+void MainWindow::saveSessionDialog() {
+  QSettings settings;
+  const QString dir = QFileDialog::getSaveFileName(
+      this, tr("Save session (a folder)"), settings.value(QStringLiteral("paths/session")).toString());
+  if (dir.isEmpty()) return;
+  settings.setValue(QStringLiteral("paths/session"), dir);
+  saveSession(dir);
+}
+
+void MainWindow::loadSessionDialog() {
+  QSettings settings;
+  const QString dir = QFileDialog::getExistingDirectory(
+      this, tr("Load session folder"), settings.value(QStringLiteral("paths/session")).toString());
+  if (dir.isEmpty()) return;
+  settings.setValue(QStringLiteral("paths/session"), dir);
+  loadSession(dir);
+}
+
+void MainWindow::exportMetricsDialog() {
+  QSettings settings;
+  QString path = QFileDialog::getSaveFileName(
+      this, tr("Export metrics"), settings.value(QStringLiteral("paths/export")).toString() +
+                                      QStringLiteral("/metrics.csv"),
+      tr("CSV (*.csv)"));
+  if (path.isEmpty()) return;
+  if (!path.endsWith(QLatin1String(".csv"))) path += QStringLiteral(".csv");
+  settings.setValue(QStringLiteral("paths/export"), QFileInfo(path).absolutePath());
+  exportMetrics(path);
+}
+
+void MainWindow::exportPlotsDialog() {
+  QSettings settings;
+  const QString dir = QFileDialog::getExistingDirectory(
+      this, tr("Export all plots to"), settings.value(QStringLiteral("paths/export")).toString());
+  if (dir.isEmpty()) return;
+  settings.setValue(QStringLiteral("paths/export"), dir);
+  const QStringList written = exportPlots(dir);
+  statusBar()->showMessage(tr("%n file(s) written to %1", nullptr, int(written.size())).arg(dir), 5000);
+}
+
+void MainWindow::rememberSettings() {
+  QSettings settings;
+  settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
+  settings.setValue(QStringLiteral("window/state"), saveState());
+  try {
+    const nlohmann::json j = mSetup->config();
+    settings.setValue(kConfigKey, QString::fromStdString(j.dump()));
+  } catch (const std::exception&) {
+  }
+}
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+  rememberSettings();
+  mController->stop();
+  event->accept();
+}
+
+}  // namespace moe::ui

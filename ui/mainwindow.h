@@ -1,0 +1,77 @@
+#pragma once
+#include <QMainWindow>
+#include <QStringList>
+
+#include "core/train/config.h"
+
+class QLabel;
+class QProgressBar;
+class QTabWidget;
+
+namespace moe::ui {
+
+class ControlBar;
+class GalleryPanel;
+class InspectorPanel;
+class MessageBanner;
+class SessionController;
+class SetupPanel;
+class TrainingPanel;
+
+/** The explorer's window: assembles the panels around one SessionController. */
+class MainWindow : public QMainWindow {
+  Q_OBJECT
+
+ public:
+  explicit MainWindow(QWidget* parent = nullptr);
+  ~MainWindow() override;
+
+  /** Applies the given settings (or the remembered ones) and builds the first session. */
+  void start(const core::TrainConfig& config);
+  /** The settings remembered from the last launch, or the defaults. */
+  static core::TrainConfig rememberedConfig();
+
+  SessionController* controller() const { return mController; }
+  SetupPanel* setupPanel() const { return mSetup; }
+  ControlBar* controlBar() const { return mControls; }
+  TrainingPanel* trainingPanel() const { return mTraining; }
+  InspectorPanel* inspectorPanel() const { return mInspector; }
+  GalleryPanel* galleryPanel() const { return mGallery; }
+  MessageBanner* banner() const { return mBanner; }
+  QTabWidget* tabs() const { return mTabs; }
+
+  bool exportMetrics(const QString& path);
+  /** Writes every plot as dir/<plot>.png and .pdf; returns the files written. */
+  QStringList exportPlots(const QString& dir);
+  void saveSession(const QString& dir);
+  void loadSession(const QString& dir);
+  void showInspector();
+
+ protected:
+  void closeEvent(QCloseEvent* event) override;
+
+ private:
+  void buildMenus();
+  void updateStatus();
+  void rememberSettings();
+  void saveSessionDialog();
+  void loadSessionDialog();
+  void exportMetricsDialog();
+  void exportPlotsDialog();
+
+  SessionController* mController;
+  SetupPanel* mSetup;
+  ControlBar* mControls;
+  TrainingPanel* mTraining;
+  InspectorPanel* mInspector;
+  GalleryPanel* mGallery;
+  MessageBanner* mBanner;
+  QTabWidget* mTabs;
+  QLabel* mStateLabel;
+  QLabel* mStepLabel;
+  QLabel* mSpeedLabel;
+  QLabel* mBackendLabel;
+  QProgressBar* mEpochBar;
+};
+
+}  // namespace moe::ui

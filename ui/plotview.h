@@ -1,0 +1,64 @@
+#pragma once
+#include <QElapsedTimer>
+#include <QString>
+#include <QTimer>
+
+#include "ui/qcp.h"
+
+namespace moe::ui {
+
+/**
+ * A QCustomPlot with the explorer's look: large fonts readable on a projector, drag to pan,
+ * wheel to zoom, double-click to follow the data again, and a right-click menu that exports
+ * the plot as PNG or PDF.
+ */
+class PlotView : public QCustomPlot {
+  Q_OBJECT
+
+ public:
+  explicit PlotView(const QString& title, QWidget* parent = nullptr);
+
+  QString title() const { return mTitle; }
+  /** Writes the plot to path; the suffix (.png or .pdf) picks the format. */
+  bool exportTo(const QString& path, QString* error = nullptr);
+  /** True while the axes follow the data (until the user pans or zooms). */
+  bool following() const { return mFollowing; }
+  void setFollowing(bool follow);
+  /** Rescales (when following) and queues a replot; skipped while hidden, and coalesced to
+   *  at most one replot per minimum interval so live data never swamps the event loop. */
+  void refresh();
+  /** The shortest time between two live replots (default 100 ms). */
+  void setMinReplotInterval(int ms) { mMinInterval = ms; }
+  /** A short file name derived from the title, e.g. "expert-load". */
+  QString slug() const;
+  /** Sets the font point size of every text on the plot. */
+  void setBaseFontSize(int points);
+
+ Q_SIGNALS:
+  void exportFinished(const QString& path, bool ok, const QString& error);
+
+ protected:
+  /** Called by refresh() while following; the default rescales all axes. */
+  virtual void rescale();
+  void showEvent(QShowEvent* event) override;
+  void mousePressEvent(QMouseEvent* event) override;
+  void wheelEvent(QWheelEvent* event) override;
+  void mouseDoubleClickEvent(QMouseEvent* event) override;
+  QCPTextElement* titleElement() const { return mTitleElement; }
+
+ private:
+  void showMenu(const QPoint& pos);
+  void exportWithDialog(const QString& suffix);
+
+  QString mTitle;
+  QCPTextElement* mTitleElement = nullptr;
+  bool mFollowing = true;
+  void replotNow();
+
+  bool mDirty = false;
+  int mMinInterval = 100;
+  QElapsedTimer mSinceReplot;
+  QTimer mDeferred;
+};
+
+}  // namespace moe::ui

@@ -1,0 +1,58 @@
+#include "ui/screenshotrunner.h"
+
+#include <QListWidget>
+#include <QTabWidget>
+#include <QTimer>
+
+#include "ui/gallerypanel.h"
+#include "ui/inspectorpanel.h"
+#include "ui/mainwindow.h"
+#include "ui/sessioncontroller.h"
+
+namespace moe::ui {
+
+ScreenshotRunner::ScreenshotRunner(MainWindow* window, const QString& path, View view,
+                                   double trainSeconds, QObject* parent)
+    : QObject(parent), mWindow(window), mPath(path), mView(view), mTrainSeconds(trainSeconds) {}
+
+void ScreenshotRunner::start() {
+  SessionController* c = mWindow->controller();
+  c->setEvalEvery(100);  // evaluations every 100 steps fill the test curves and the heatmap
+  connect(c, &SessionController::sessionReady, this, [this, c] {
+    if (mStarted) return;
+    mStarted = true;
+    c->setEvalEvery(100);
+    c->play();
+    QTimer::singleShot(int(mTrainSeconds * 1000), this, &ScreenshotRunner::afterTraining);
+  });
+}
+
+void ScreenshotRunner::afterTraining() {
+  SessionController* c = mWindow->controller();
+  if (mView == View::Training) {
+    QTimer::singleShot(100, this, &ScreenshotRunner::grab);  // mid-training: keep it running
+    return;
+  }
+  c->pause();
+  if (mView == View::Gallery) {
+    mWindow->tabs()->setCurrentWidget(mWindow->galleryPanel());
+    QTimer::singleShot(800, this, &ScreenshotRunner::grab);
+    return;
+  }
+  InspectorPanel* inspector = mWindow->inspectorPanel();
+  mWindow->showInspector();
+  inspector->setFilter(-1, -1, true);  // a misclassified input tells the better story
+  if (inspector->list()->count() == 0) inspector->setFilter(-1, -1, false);
+  if (inspector->list()->count() > 0) inspector->list()->setCurrentRow(std::min(3, inspector->list()->count() - 1));
+  connect(c, &SessionController::inspectionReady, this, [this] {
+    QTimer::singleShot(600, this, &ScreenshotRunner::grab);
+  });
+}
+
+void ScreenshotRunner::grab() {
+  disconnect(mWindow->controller(), nullptr, this, nullptr);
+  const bool ok = mWindow->grab().save(mPath, "PNG");
+  Q_EMIT finished(ok);
+}
+
+}  // namespace moe::ui

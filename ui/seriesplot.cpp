@@ -1,0 +1,66 @@
+#include "ui/seriesplot.h"
+
+#include <cmath>
+
+namespace moe::ui {
+
+SeriesPlot::SeriesPlot(const QString& title, const QString& xLabel, const QString& yLabel,
+                       QWidget* parent)
+    : PlotView(title, parent) {
+  xAxis->setLabel(xLabel);
+  yAxis->setLabel(yLabel);
+  legend->setVisible(true);
+  axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
+}
+
+int SeriesPlot::addSeries(const QString& name, const QColor& color, const SeriesStyle& style) {
+  if (style.rightAxis) yAxis2->setVisible(true);
+  QCPGraph* g = addGraph(xAxis, style.rightAxis ? yAxis2 : yAxis);
+  g->setName(style.rightAxis ? name + tr(" (right)") : name);
+  g->setPen(QPen(color, style.markers ? 2.5 : 1.8, style.pen));
+  g->setAdaptiveSampling(true);
+  if (style.markers) g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, color, color, 7));
+  mSeries.push_back({style.smoothing, 0.0, false});
+  return graphCount() - 1;
+}
+
+void SeriesPlot::setRightLabel(const QString& label) { yAxis2->setLabel(label); }
+
+void SeriesPlot::append(int series, double x, double y) {
+  if (!std::isfinite(y)) return;  // a diverged loss must not wreck the axes
+  Series& s = mSeries[std::size_t(series)];
+  s.ema = s.started ? s.ema + s.smoothing * (y - s.ema) : y;
+  s.started = true;
+  graph(series)->addData(x, s.ema);
+}
+
+void SeriesPlot::clearData() {
+  for (int i = 0; i < graphCount(); ++i) graph(i)->data()->clear();
+  for (Series& s : mSeries) s.started = false;
+  refresh();
+}
+
+int SeriesPlot::pointCount(int series) const {
+  return series < graphCount() ? graph(series)->dataCount() : 0;
+}
+
+void SeriesPlot::setYFloor(double lo, double hi) {
+  mHasFloor = true;
+  mFloorLo = lo;
+  mFloorHi = hi;
+}
+
+void SeriesPlot::rescale() {
+  rescaleAxes(true);
+  for (QCPAxis* axis : {yAxis, yAxis2}) {
+    const QCPRange r = axis->range();
+    const double pad = std::max(1e-9, (r.upper - r.lower) * 0.05);
+    axis->setRange(r.lower - pad, r.upper + pad);
+  }
+  if (mHasFloor) {
+    const QCPRange r = yAxis->range();
+    yAxis->setRange(std::min(r.lower, mFloorLo), std::max(r.upper, mFloorHi));
+  }
+}
+
+}  // namespace moe::ui

@@ -1,0 +1,298 @@
+#include "ui/sessioncontroller.h"
+
+#include <exception>
+
+#include <QDir>
+#include <QFileInfo>
+
+#include "compute/backend_factory.h"
+#include "core/data/catalog.h"
+#include "core/train/session.h"
+#include "core/train/trainer.h"
+#include "ui/sessionio.h"
+
+namespace moe::ui {
+
+namespace {
+
+std::string dataKey(const core::TrainConfig& c) {
+  return c.dataset + '\n' + c.dataDir + '\n' + std::to_string(c.maxTrain) + '\n' +
+         std::to_string(c.validationFraction) + '\n' + std::to_string(c.seed);
+}
+
+bool ready(const auto& future) {
+  return future.valid() && future.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
+}
+
+}  // namespace
+
+struct SessionController::BuildResult {
+  std::shared_ptr<const core::DataSplits> data;
+  std::unique_ptr<core::Trainer> trainer;
+  std::string error;
+  std::string notice;
+};
+
+SessionController::SessionController(QObject* parent) : QObject(parent) {
+  mTimer.setInterval(40);  // 25 Hz: smooth to the eye, cheap for the trainer
+  connect(&mTimer, &QTimer::timeout, this, &SessionController::poll);
+  mTimer.start();
+}
+
+SessionController::~SessionController() {
+  if (mTrainer) mTrainer->stop();
+  if (mBuild.valid()) mBuild.wait();
+}
+
+void SessionController::apply(const core::TrainConfig& config) {
+  if (mBuild.valid()) {
+    Q_EMIT notice(tr("Still building the previous session; try again in a moment."), false);
+    return;
+  }
+  mBuildConfig = config;
+  mBuildStart = std::chrono::steady_clock::now();
+  const std::string key = dataKey(config);
+  std::shared_ptr<const core::DataSplits> cached = key == mDataKey ? mData : nullptr;
+  Q_EMIT buildStarted(cached ? tr("Building the model…")
+                             : tr("Loading %1…").arg(QString::fromStdString(config.dataset)));
+  mBuild = std::async(std::launch::async, [config, cached]() {
+    auto result = std::make_shared<BuildResult>();
+    try {
+      config.validate();
+      result->data = cached;
+      if (!result->data) {
+        core::DataOptions opt;
+        opt.dataDir = config.dataDir;
+        opt.validationFraction = config.validationFraction;
+        opt.seed = config.seed;
+        opt.maxTrain = config.maxTrain;
+        result->data = std::make_shared<core::DataSplits>(core::loadDataset(config.dataset, opt));
+      }
+      compute::BackendChoice backend = compute::createBackend(config.backend, config.threads);
+      if (backend.fellBack) result->notice = backend.message;
+      auto session =
+          std::make_unique<core::Session>(config, result->data, std::move(backend.backend));
+      result->trainer = std::make_unique<core::Trainer>(std::move(session));
+    } catch (const std::exception& e) {
+      result->error = e.what();
+      result->trainer.reset();
+    }
+    return result;
+  });
+}
+
+void SessionController::reset() { apply(mConfig); }
+
+bool SessionController::isRunning() const {
+  return mTrainer && mSnapshot.state == core::TrainerState::Running;
+}
+
+void SessionController::play() {
+  if (!mTrainer) return;
+  const auto s = mSnapshot.state;
+  if (s == core::TrainerState::Stopped || s == core::TrainerState::Finished) {
+    Q_EMIT notice(tr("This run has ended; press Reset (or Apply) to start a new one."), false);
+    return;
+  }
+  mTrainer->play();
+}
+
+void SessionController::pause() {
+  if (mTrainer) mTrainer->pause();
+}
+
+void SessionController::togglePlay() {
+  if (isRunning())
+    pause();
+  else
+    play();
+}
+
+void SessionController::stepBatch() {
+  if (mTrainer) mTrainer->stepBatch();
+}
+
+void SessionController::stepEpoch() {
+  if (mTrainer) mTrainer->stepEpoch();
+}
+
+void SessionController::stop() {
+  if (mTrainer) mTrainer->stop();
+}
+
+void SessionController::setEvalEvery(long steps) {
+  if (mTrainer) mTrainer->setEvalEvery(steps);
+}
+
+void SessionController::setLive(Live which, double value) {
+  switch (which) {
+    case Live::LearningRate: mConfig.optim.lr = value; break;
+    case Live::AuxWeight: mConfig.loss.auxWeight = value; break;
+    case Live::ZLossWeight: mConfig.loss.zLossWeight = value; break;
+    case Live::CapacityFactor: mConfig.model.capacityFactor = value; break;
+    case Live::NoiseScale: mConfig.model.noiseScale = value; break;
+  }
+  if (!mTrainer) return;
+  switch (which) {
+    case Live::LearningRate: mTrainer->setLearningRate(value); break;
+    case Live::AuxWeight: mTrainer->setAuxWeight(value); break;
+    case Live::ZLossWeight: mTrainer->setZLossWeight(value); break;
+    case Live::CapacityFactor: mTrainer->setCapacityFactor(value); break;
+    case Live::NoiseScale: mTrainer->setNoiseScale(value); break;
+  }
+}
+
+void SessionController::requestInspection(int testIndex) {
+  if (!mTrainer) return;
+  if (mInspection.valid()) {
+    mNextInspection = testIndex;  // only the latest request matters
+    return;
+  }
+  startInspection(testIndex);
+}
+
+void SessionController::startInspection(int testIndex) {
+  mInspectionIndex = testIndex;
+  mInspection = mTrainer->inspect(testIndex);
+}
+
+void SessionController::saveSession(const QString& dir) {
+  QString error;
+  if (!QDir().mkpath(dir)) {
+    Q_EMIT sessionSaved(dir, false, tr("Cannot create the folder %1").arg(dir));
+    return;
+  }
+  if (!writeSessionFile(dir + QStringLiteral("/session.json"), mConfig, mHistory, &error)) {
+    Q_EMIT sessionSaved(dir, false, error);
+    return;
+  }
+  if (!mTrainer) {
+    Q_EMIT sessionSaved(dir, true, QString());
+    return;
+  }
+  const std::string path = (dir + QStringLiteral("/checkpoint.bin")).toStdString();
+  mTasks.push_back({mTrainer->post([path](core::Session& s) { s.save(path); }), dir, true});
+}
+
+void SessionController::loadSession(const QString& dir) {
+  core::TrainConfig config;
+  MetricHistory history;
+  QString error;
+  if (!readSessionFile(dir + QStringLiteral("/session.json"), &config, &history, &error)) {
+    Q_EMIT sessionLoaded(dir, false, error);
+    return;
+  }
+  if (mBuild.valid()) {
+    Q_EMIT sessionLoaded(dir, false, tr("A session is still being built; try again in a moment."));
+    return;
+  }
+  mRestoreHistory = std::move(history);
+  mRestoreDir = dir;
+  apply(config);
+}
+
+void SessionController::poll() {
+  if (ready(mBuild)) finishBuild();
+  if (mTrainer) pollTrainer();
+  pollTasks();
+}
+
+void SessionController::finishBuild() {
+  std::shared_ptr<BuildResult> result = mBuild.get();
+  mLastBuildSeconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - mBuildStart).count();
+  const QString restoreDir = std::exchange(mRestoreDir, QString());
+  std::optional<MetricHistory> restore = std::exchange(mRestoreHistory, std::nullopt);
+  if (!result->trainer) {
+    const QString error = QString::fromStdString(result->error);
+    Q_EMIT notice(tr("Could not build the session: %1").arg(error), true);
+    if (!restoreDir.isEmpty()) Q_EMIT sessionLoaded(restoreDir, false, error);
+    return;
+  }
+  if (mTrainer) mTrainer->stop();
+  mTrainer = std::move(result->trainer);  // the old trainer joins its worker here
+  mData = result->data;
+  mDataKey = dataKey(mBuildConfig);
+  mConfig = mBuildConfig;
+  mHistory.clear();
+  mMetricCursor = 0;
+  mEvalCursor = 0;
+  mLatestEval.reset();
+  mSnapshot = mTrainer->snapshot();
+  mInspection = {};
+  mNextInspection = -1;
+  if (!result->notice.empty()) Q_EMIT notice(QString::fromStdString(result->notice), false);
+  if (restore) {
+    mHistory = std::move(*restore);
+    const std::string path = (restoreDir + QStringLiteral("/checkpoint.bin")).toStdString();
+    if (QFileInfo::exists(QString::fromStdString(path)))
+      mTasks.push_back({mTrainer->post([path](core::Session& s) { s.load(path); }), restoreDir, false});
+    else
+      Q_EMIT sessionLoaded(restoreDir, true, tr("no checkpoint: settings and history only"));
+  }
+  Q_EMIT sessionReady();
+  Q_EMIT stateChanged(mSnapshot.state);
+  Q_EMIT snapshotUpdated();
+}
+
+void SessionController::pollTrainer() {
+  const std::size_t before = mHistory.steps.size();
+  mStepBuffer.clear();
+  mMetricCursor = mTrainer->metricsSince(mMetricCursor, mStepBuffer);
+  mHistory.steps.insert(mHistory.steps.end(), mStepBuffer.begin(), mStepBuffer.end());
+
+  mEvalBuffer.clear();
+  mEvalCursor = mTrainer->evalsSince(mEvalCursor, mEvalBuffer);
+  for (const auto& report : mEvalBuffer) {
+    if (!report) continue;
+    mHistory.evals.push_back(evalPoint(*report));
+    mLatestEval = report;
+  }
+
+  const core::TrainerState oldState = mSnapshot.state;
+  const std::string oldMessage = mSnapshot.message;
+  mSnapshot = mTrainer->snapshot();
+
+  if (mHistory.steps.size() > before) Q_EMIT metricsAppended(before);
+  if (!mEvalBuffer.empty() && mLatestEval) Q_EMIT evalAppended(mLatestEval);
+  if (mSnapshot.message != oldMessage && !mSnapshot.message.empty()) {
+    // The trainer only sets a message when a step failed (divergence, a device error).
+    Q_EMIT notice(tr("Training paused: %1").arg(QString::fromStdString(mSnapshot.message)), true);
+  }
+  if (mSnapshot.state != oldState) Q_EMIT stateChanged(mSnapshot.state);
+  Q_EMIT snapshotUpdated();
+
+  if (ready(mInspection)) {
+    try {
+      const core::Inspection result = mInspection.get();
+      Q_EMIT inspectionReady(result);
+    } catch (const std::exception& e) {
+      Q_EMIT notice(tr("Inspection of input %1 failed: %2").arg(mInspectionIndex).arg(e.what()), true);
+    }
+    if (mNextInspection >= 0) startInspection(std::exchange(mNextInspection, -1));
+  }
+}
+
+void SessionController::pollTasks() {
+  for (auto it = mTasks.begin(); it != mTasks.end();) {
+    if (!ready(it->future)) {
+      ++it;
+      continue;
+    }
+    QString error;
+    try {
+      it->future.get();
+    } catch (const std::exception& e) {
+      error = QString::fromUtf8(e.what());
+    }
+    const bool ok = error.isEmpty();
+    if (it->saving) {
+      Q_EMIT sessionSaved(it->dir, ok, error);
+    } else {
+      Q_EMIT sessionLoaded(it->dir, ok, error);
+    }
+    it = mTasks.erase(it);
+  }
+}
+
+}  // namespace moe::ui

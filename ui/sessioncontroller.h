@@ -1,0 +1,129 @@
+#pragma once
+#include <chrono>
+#include <future>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <QObject>
+#include <QString>
+#include <QTimer>
+
+#include "core/train/config.h"
+#include "core/train/inspection.h"
+#include "core/train/metrics.h"
+#include "ui/metrichistory.h"
+
+namespace moe::core {
+class Trainer;
+struct DataSplits;
+}  // namespace moe::core
+
+namespace moe::ui {
+
+/**
+ * Owns the Trainer (and the data it trains on), polls it with one QTimer and turns what is new
+ * into Qt signals for the panels. Never blocks on training: building a session (data decoding
+ * included), inspecting, saving and loading run off the UI thread and are collected by the
+ * same timer.
+ */
+class SessionController : public QObject {
+  Q_OBJECT
+
+ public:
+  enum class Live { LearningRate, AuxWeight, ZLossWeight, CapacityFactor, NoiseScale };
+
+  explicit SessionController(QObject* parent = nullptr);
+  ~SessionController() override;
+
+  /** Builds a new session for config in the background; the current one keeps running until
+   *  the new one is ready, and stays when the build fails. */
+  void apply(const core::TrainConfig& config);
+  /** Rebuilds from the current settings: same seed, same initial weights. */
+  void reset();
+  void play();
+  void pause();
+  void togglePlay();
+  void stepBatch();
+  void stepEpoch();
+  void stop();
+  void setLive(Live which, double value);
+  void setEvalEvery(long steps);
+
+  /** Asks for one test input's inspection; inspectionReady follows. */
+  void requestInspection(int testIndex);
+  /** Writes dir/session.json (settings, history) and dir/checkpoint.bin (weights). */
+  void saveSession(const QString& dir);
+  /** Rebuilds from dir/session.json, then restores the weights and the history. */
+  void loadSession(const QString& dir);
+
+  bool hasSession() const { return mTrainer != nullptr; }
+  bool isBuilding() const { return mBuild.valid(); }
+  bool isRunning() const;
+  core::TrainerState state() const { return mSnapshot.state; }
+  const core::TrainConfig& config() const { return mConfig; }
+  const core::Snapshot& snapshot() const { return mSnapshot; }
+  const MetricHistory& history() const { return mHistory; }
+  std::shared_ptr<const core::DataSplits> data() const { return mData; }
+  std::shared_ptr<const core::EvalReport> latestEval() const { return mLatestEval; }
+  core::Trainer* trainer() const { return mTrainer.get(); }
+  /** Seconds the last build took (data decoding included when it was not cached). */
+  double lastBuildSeconds() const { return mLastBuildSeconds; }
+  void setPollInterval(int ms) { mTimer.setInterval(ms); }
+
+ Q_SIGNALS:
+  void buildStarted(const QString& what);
+  void sessionReady();
+  void metricsAppended(std::size_t from);
+  void evalAppended(std::shared_ptr<const moe::core::EvalReport> report);
+  void snapshotUpdated();
+  void stateChanged(moe::core::TrainerState state);
+  void notice(const QString& text, bool error);
+  void inspectionReady(const moe::core::Inspection& inspection);
+  void sessionSaved(const QString& dir, bool ok, const QString& error);
+  void sessionLoaded(const QString& dir, bool ok, const QString& error);
+
+ private:
+  struct BuildResult;
+  struct Task {
+    std::future<void> future;
+    QString dir;
+    bool saving = true;
+  };
+  void poll();
+  void finishBuild();
+  void pollTrainer();
+  void pollTasks();
+  void startInspection(int testIndex);
+
+  core::TrainConfig mConfig;
+  std::shared_ptr<const core::DataSplits> mData;
+  std::string mDataKey;
+  std::unique_ptr<core::Trainer> mTrainer;
+  std::future<std::shared_ptr<BuildResult>> mBuild;
+  core::TrainConfig mBuildConfig;
+  std::chrono::steady_clock::time_point mBuildStart;
+  double mLastBuildSeconds = 0.0;
+
+  // What to do once the pending build is ready (loading a session).
+  std::optional<MetricHistory> mRestoreHistory;
+  QString mRestoreDir;
+
+  MetricHistory mHistory;
+  std::size_t mMetricCursor = 0;  // rows taken from the current trainer
+  std::size_t mEvalCursor = 0;
+  std::vector<core::StepMetrics> mStepBuffer;
+  std::vector<std::shared_ptr<const core::EvalReport>> mEvalBuffer;
+  std::shared_ptr<const core::EvalReport> mLatestEval;
+  core::Snapshot mSnapshot;
+
+  std::future<core::Inspection> mInspection;
+  int mInspectionIndex = -1;
+  int mNextInspection = -1;
+  std::vector<Task> mTasks;
+
+  QTimer mTimer;
+};
+
+}  // namespace moe::ui

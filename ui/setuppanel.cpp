@@ -1,0 +1,272 @@
+#include "ui/setuppanel.h"
+
+#include <QComboBox>
+#include <QDir>
+#include <QDoubleSpinBox>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QFormLayout>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QPushButton>
+#include <QSettings>
+#include <QSpinBox>
+#include <QVBoxLayout>
+
+namespace moe::ui {
+
+namespace {
+
+QSpinBox* intBox(QWidget* parent, int min, int max, const QString& special = {}) {
+  auto* box = new QSpinBox(parent);
+  box->setRange(min, max);
+  if (!special.isEmpty()) box->setSpecialValueText(special);
+  return box;
+}
+
+void selectData(QComboBox* combo, const QVariant& value) {
+  const int i = combo->findData(value);
+  if (i >= 0) combo->setCurrentIndex(i);
+}
+
+}  // namespace
+
+SetupPanel::SetupPanel(QWidget* parent) : QWidget(parent) {
+  using Live = SessionController::Live;
+  auto* data = new QGroupBox(tr("Data"), this);
+  auto* dataForm = new QFormLayout(data);
+  mDataset = new QComboBox(data);
+  mDataset->addItem(tr("Fashion-MNIST"), QStringLiteral("fashion-mnist"));
+  mDataset->setToolTip(tr("Fashion-MNIST ships with Debian; Open… reads an IDX or CIFAR-10 folder"));
+  auto* open = new QPushButton(tr("Open…"), data);
+  auto* dataRow = new QHBoxLayout;
+  dataRow->addWidget(mDataset, 1);
+  dataRow->addWidget(open);
+  dataForm->addRow(tr("Dataset"), dataRow);
+  mMaxTrain = intBox(data, 0, 10'000'000, tr("all"));
+  mMaxTrain->setSingleStep(1000);
+  mMaxTrain->setToolTip(tr("Train on a random subset of this many inputs (faster epochs)"));
+  dataForm->addRow(tr("Train subset"), mMaxTrain);
+
+  auto* model = new QGroupBox(tr("Model"), this);
+  auto* modelForm = new QFormLayout(model);
+  mModel = new QComboBox(model);
+  for (auto k : {core::ModelKind::MoeClassifier, core::ModelKind::StemMoe, core::ModelKind::DenseMlp})
+    mModel->addItem(QString::fromLatin1(core::modelName(k)), int(k));
+  mModel->setItemText(0, tr("MoE classifier (experts see pixels)"));
+  mModel->setItemText(1, tr("Stem + MoE + head"));
+  mModel->setItemText(2, tr("Dense MLP baseline"));
+  modelForm->addRow(tr("Preset"), mModel);
+  mExperts = intBox(model, 1, 256);
+  modelForm->addRow(tr("Experts"), mExperts);
+  mRouter = new QComboBox(model);
+  for (auto k : {core::RouterKind::Dense, core::RouterKind::TopK, core::RouterKind::NoisyTopK,
+                 core::RouterKind::Switch, core::RouterKind::ExpertChoice})
+    mRouter->addItem(QString::fromLatin1(core::routerName(k)), int(k));
+  modelForm->addRow(tr("Router"), mRouter);
+  mTopK = intBox(model, 1, 256);
+  modelForm->addRow(tr("Top-k"), mTopK);
+  mCapacity = liveBox(Live::CapacityFactor, 0.1, 16.0, 2, 0.05);
+  modelForm->addRow(tr("Capacity factor ⚡"), mCapacity);
+  mExpertWidth = intBox(model, 0, 8192, tr("linear"));
+  mExpertWidth->setSingleStep(32);
+  modelForm->addRow(tr("Expert width"), mExpertWidth);
+  mNoise = liveBox(Live::NoiseScale, 0.0, 10.0, 2, 0.1);
+  modelForm->addRow(tr("Gate noise ⚡"), mNoise);
+
+  auto* loss = new QGroupBox(tr("Auxiliary losses"), this);
+  auto* lossForm = new QFormLayout(loss);
+  mAux = liveBox(Live::AuxWeight, 0.0, 10.0, 4, 0.005);
+  lossForm->addRow(tr("Switch balance ⚡"), mAux);
+  mZLoss = liveBox(Live::ZLossWeight, 0.0, 10.0, 4, 0.001);
+  lossForm->addRow(tr("Router z-loss ⚡"), mZLoss);
+  mImportance = new QDoubleSpinBox(loss);
+  mImportance->setRange(0, 10);
+  mImportance->setDecimals(4);
+  mImportance->setSingleStep(0.01);
+  lossForm->addRow(tr("Importance CV²"), mImportance);
+  mLoadWeight = new QDoubleSpinBox(loss);
+  mLoadWeight->setRange(0, 10);
+  mLoadWeight->setDecimals(4);
+  mLoadWeight->setSingleStep(0.01);
+  lossForm->addRow(tr("Load CV²"), mLoadWeight);
+
+  auto* optim = new QGroupBox(tr("Training"), this);
+  auto* optimForm = new QFormLayout(optim);
+  mOptimizer = new QComboBox(optim);
+  for (auto k : {core::OptimizerKind::Sgd, core::OptimizerKind::Adam, core::OptimizerKind::AdamW})
+    mOptimizer->addItem(QString::fromLatin1(core::optimizerName(k)), int(k));
+  optimForm->addRow(tr("Optimizer"), mOptimizer);
+  mLr = liveBox(Live::LearningRate, 1e-6, 10.0, 5, 1e-4);
+  mLr->setObjectName(QStringLiteral("learningRate"));
+  optimForm->addRow(tr("Learning rate ⚡"), mLr);
+  mBatch = intBox(optim, 1, 65536);
+  optimForm->addRow(tr("Batch size"), mBatch);
+  mEpochs = intBox(optim, 1, 100000);
+  optimForm->addRow(tr("Epochs"), mEpochs);
+  mSeed = intBox(optim, 0, 2'000'000'000);
+  optimForm->addRow(tr("Seed"), mSeed);
+  mThreads = intBox(optim, 0, 256, tr("all cores"));
+  mThreads->setToolTip(tr("CPU threads for the trainer; leave one core for the window"));
+  optimForm->addRow(tr("Threads"), mThreads);
+  mBackend = new QComboBox(optim);
+  mBackend->addItem(tr("CPU"), QStringLiteral("cpu"));
+  mBackend->addItem(tr("OpenCL (falls back to CPU)"), QStringLiteral("opencl"));
+  optimForm->addRow(tr("Backend"), mBackend);
+
+  mApply = new QPushButton(tr("Apply"), this);
+  mApply->setToolTip(tr("Rebuild the model with these settings (Ctrl+Return)"));
+  mApply->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Return));
+  mReset = new QPushButton(tr("Reset"), this);
+  mReset->setToolTip(tr("Start again from the same seed and the same initial weights"));
+  auto* buttons = new QHBoxLayout;
+  buttons->addWidget(mApply);
+  buttons->addWidget(mReset);
+
+  auto* layout = new QVBoxLayout(this);
+  for (QWidget* w : {static_cast<QWidget*>(data), static_cast<QWidget*>(model),
+                     static_cast<QWidget*>(loss), static_cast<QWidget*>(optim)})
+    layout->addWidget(w);
+  layout->addLayout(buttons);
+  auto* hint = new QLabel(tr("⚡ changes live while training"), this);
+  hint->setEnabled(false);
+  layout->addWidget(hint);
+  layout->addStretch(1);
+
+  connect(open, &QPushButton::clicked, this, &SetupPanel::openDatasetFolder);
+  connect(mApply, &QPushButton::clicked, this, &SetupPanel::applyRequested);
+  connect(mReset, &QPushButton::clicked, this, &SetupPanel::resetRequested);
+  for (QComboBox* c : {mDataset, mModel, mRouter, mOptimizer, mBackend})
+    connect(c, &QComboBox::currentIndexChanged, this, [this] { markDirty(); updateEnabled(); });
+  for (QSpinBox* s : {mMaxTrain, mExperts, mTopK, mExpertWidth, mBatch, mEpochs, mSeed, mThreads})
+    connect(s, &QSpinBox::valueChanged, this, [this] { markDirty(); });
+  for (QDoubleSpinBox* s : {mImportance, mLoadWeight})
+    connect(s, &QDoubleSpinBox::valueChanged, this, [this] { markDirty(); });
+  setConfig(core::TrainConfig{});
+}
+
+QDoubleSpinBox* SetupPanel::liveBox(SessionController::Live which, double min, double max,
+                                    int decimals, double step) {
+  auto* box = new QDoubleSpinBox(this);
+  box->setRange(min, max);
+  box->setDecimals(decimals);
+  box->setSingleStep(step);
+  box->setStepType(QAbstractSpinBox::AdaptiveDecimalStepType);
+  box->setKeyboardTracking(false);  // apply when the user is done typing
+  connect(box, &QDoubleSpinBox::valueChanged, this, [this, which](double v) {
+    if (!mLoading) Q_EMIT liveChanged(which, v);
+  });
+  return box;
+}
+
+void SetupPanel::markDirty() {
+  if (mLoading) return;
+  mApply->setText(tr("Apply *"));
+  QFont f = mApply->font();
+  f.setBold(true);
+  mApply->setFont(f);
+}
+
+void SetupPanel::setApplied() {
+  mApply->setText(tr("Apply"));
+  QFont f = mApply->font();
+  f.setBold(false);
+  mApply->setFont(f);
+}
+
+void SetupPanel::updateEnabled() {
+  const auto router = core::RouterKind(mRouter->currentData().toInt());
+  const bool moe = core::ModelKind(mModel->currentData().toInt()) != core::ModelKind::DenseMlp;
+  for (QWidget* w : {static_cast<QWidget*>(mExperts), static_cast<QWidget*>(mRouter),
+                     static_cast<QWidget*>(mTopK), static_cast<QWidget*>(mCapacity),
+                     static_cast<QWidget*>(mNoise), static_cast<QWidget*>(mAux),
+                     static_cast<QWidget*>(mZLoss)})
+    w->setEnabled(moe);
+  mCapacity->setEnabled(moe && (router == core::RouterKind::Switch ||
+                                router == core::RouterKind::ExpertChoice));
+  mNoise->setEnabled(moe && router == core::RouterKind::NoisyTopK);
+  mTopK->setEnabled(moe && router != core::RouterKind::Dense && router != core::RouterKind::Switch);
+}
+
+void SetupPanel::addDataset(const QString& spec) {
+  int i = mDataset->findData(spec);
+  if (i < 0) {
+    const int colon = spec.indexOf(QLatin1Char(':'));
+    const QString label = colon > 0 ? QStringLiteral("%1 (%2)").arg(QDir(spec.mid(colon + 1)).dirName(),
+                                                                     spec.left(colon))
+                                    : spec;
+    mDataset->addItem(label, spec);
+    i = mDataset->count() - 1;
+  }
+  mDataset->setCurrentIndex(i);
+}
+
+void SetupPanel::openDatasetFolder() {
+  QSettings settings;
+  const QString dir = QFileDialog::getExistingDirectory(
+      this, tr("Open an IDX (MNIST layout) or CIFAR-10 binary folder"),
+      settings.value(QStringLiteral("paths/dataset")).toString());
+  if (dir.isEmpty()) return;
+  settings.setValue(QStringLiteral("paths/dataset"), dir);
+  const bool cifar = QFileInfo::exists(dir + QStringLiteral("/data_batch_1.bin")) ||
+                     QFileInfo::exists(dir + QStringLiteral("/test_batch.bin"));
+  addDataset((cifar ? QStringLiteral("cifar10:") : QStringLiteral("idx:")) + dir);
+}
+
+core::TrainConfig SetupPanel::config() const {
+  core::TrainConfig c = mBase;
+  c.dataset = mDataset->currentData().toString().toStdString();
+  c.maxTrain = mMaxTrain->value();
+  c.model.kind = core::ModelKind(mModel->currentData().toInt());
+  c.model.experts = mExperts->value();
+  c.model.router = core::RouterKind(mRouter->currentData().toInt());
+  c.model.topK = c.model.router == core::RouterKind::Switch ? 1 : mTopK->value();
+  c.model.capacityFactor = mCapacity->value();
+  c.model.expertHidden = mExpertWidth->value();
+  c.model.noiseScale = mNoise->value();
+  c.loss.auxWeight = mAux->value();
+  c.loss.zLossWeight = mZLoss->value();
+  c.loss.importanceWeight = mImportance->value();
+  c.loss.loadWeight = mLoadWeight->value();
+  c.optim.kind = core::OptimizerKind(mOptimizer->currentData().toInt());
+  c.optim.lr = mLr->value();
+  c.batchSize = mBatch->value();
+  c.epochs = mEpochs->value();
+  c.seed = std::uint64_t(mSeed->value());
+  c.threads = mThreads->value();
+  c.backend = mBackend->currentData().toString().toStdString();
+  return c;
+}
+
+void SetupPanel::setConfig(const core::TrainConfig& c) {
+  mLoading = true;
+  mBase = c;
+  addDataset(QString::fromStdString(c.dataset));
+  mMaxTrain->setValue(c.maxTrain);
+  selectData(mModel, int(c.model.kind));
+  mExperts->setValue(c.model.experts);
+  selectData(mRouter, int(c.model.router));
+  mTopK->setValue(c.model.topK);
+  mCapacity->setValue(c.model.capacityFactor);
+  mExpertWidth->setValue(c.model.expertHidden);
+  mNoise->setValue(c.model.noiseScale);
+  mAux->setValue(c.loss.auxWeight);
+  mZLoss->setValue(c.loss.zLossWeight);
+  mImportance->setValue(c.loss.importanceWeight);
+  mLoadWeight->setValue(c.loss.loadWeight);
+  selectData(mOptimizer, int(c.optim.kind));
+  mLr->setValue(c.optim.lr);
+  mBatch->setValue(c.batchSize);
+  mEpochs->setValue(c.epochs);
+  mSeed->setValue(int(c.seed));
+  mThreads->setValue(c.threads);
+  const int b = mBackend->findData(QString::fromStdString(c.backend));
+  if (b < 0) mBackend->addItem(QString::fromStdString(c.backend), QString::fromStdString(c.backend));
+  selectData(mBackend, QString::fromStdString(c.backend));
+  mLoading = false;
+  updateEnabled();
+  setApplied();
+}
+
+}  // namespace moe::ui

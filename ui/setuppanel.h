@@ -1,0 +1,72 @@
+#pragma once
+#include <QWidget>
+
+#include "core/train/config.h"
+#include "ui/sessioncontroller.h"
+
+class QComboBox;
+class QDoubleSpinBox;
+class QPushButton;
+class QSpinBox;
+
+namespace moe::ui {
+
+/**
+ * The run's settings: dataset, model preset, MoE settings, losses, optimizer. Apply rebuilds
+ * the session; Reset restarts it from the same seed. Learning rate, loss weights, capacity
+ * factor and noise also change live while training.
+ */
+class SetupPanel : public QWidget {
+  Q_OBJECT
+
+ public:
+  explicit SetupPanel(QWidget* parent = nullptr);
+
+  core::TrainConfig config() const;
+  void setConfig(const core::TrainConfig& config);
+  /** Adds (and selects) a dataset spec such as "idx:/path" or "cifar10:/path". */
+  void addDataset(const QString& spec);
+  /** Asks for a folder and picks the IDX or CIFAR-10 reader by its files. */
+  void openDatasetFolder();
+  QDoubleSpinBox* learningRateBox() const { return mLr; }
+  /** Marks the settings as applied (the Apply button stops asking for attention). */
+  void setApplied();
+
+ Q_SIGNALS:
+  void applyRequested();
+  void resetRequested();
+  void liveChanged(moe::ui::SessionController::Live which, double value);
+
+ private:
+  QDoubleSpinBox* liveBox(SessionController::Live which, double min, double max, int decimals,
+                          double step);
+  void markDirty();
+  void updateEnabled();
+
+  QComboBox* mDataset;
+  QSpinBox* mMaxTrain;
+  QComboBox* mModel;
+  QSpinBox* mExperts;
+  QComboBox* mRouter;
+  QSpinBox* mTopK;
+  QDoubleSpinBox* mCapacity;
+  QSpinBox* mExpertWidth;
+  QDoubleSpinBox* mNoise;
+  QDoubleSpinBox* mAux;
+  QDoubleSpinBox* mZLoss;
+  QDoubleSpinBox* mImportance;
+  QDoubleSpinBox* mLoadWeight;
+  QComboBox* mOptimizer;
+  QDoubleSpinBox* mLr;
+  QSpinBox* mBatch;
+  QSpinBox* mEpochs;
+  QSpinBox* mSeed;
+  QSpinBox* mThreads;
+  QComboBox* mBackend;
+  QPushButton* mApply;
+  QPushButton* mReset;
+  core::TrainConfig mBase;  // fields the panel does not show survive a round trip
+  bool mLoading = false;
+};
+
+}  // namespace moe::ui
