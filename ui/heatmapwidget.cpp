@@ -88,9 +88,8 @@ void HeatmapWidget::setCounts(const QStringList& classNames, int experts,
       t->setColor(s > 0.55 ? Qt::white : Qt::black);
     }
   }
-  QString title = tr("%1 × expert").arg(mNoun);
-  if (!mCounted.isEmpty()) title += tr(" (%1)").arg(mCounted);
-  title += QStringLiteral(" · ") + source;
+  // Two short lines: the plot is a third of the window wide.
+  QString title = tr("%1 × expert · %2").arg(mNoun, source);
   if (mutualInformation >= 0)
     title += tr("\nI(%1; expert) = %2 bits").arg(mNoun.toLower()).arg(mutualInformation, 0, 'f', 2);
   titleElement()->setText(title);
@@ -100,7 +99,9 @@ void HeatmapWidget::setCounts(const QStringList& classNames, int experts,
 void HeatmapWidget::setRowKind(const QString& noun, const QString& counted) {
   mNoun = noun;
   mCounted = counted;
-  mScale->axis()->setLabel(tr("share of %1").arg(noun.toLower()));
+  // What is counted goes on the scale: the title has no room for it.
+  mScale->axis()->setLabel(counted.isEmpty() ? tr("share of %1").arg(noun.toLower())
+                                             : tr("share of the %1's %2").arg(noun.toLower(), counted));
 }
 
 double HeatmapWidget::share(int cls, int expert) const {

@@ -67,6 +67,7 @@ TextInspectorPanel::TextInspectorPanel(SessionController* controller, QWidget* p
   mPrediction = new CategoryBarChart(tr("Language probabilities"), tr("probability"), this);
   mGate = new GateBarChart(this);
   mGate->setTitle(tr("Mean gate over the tokens"));
+  mGate->legend->setVisible(false);  // every expert takes some tokens: "chosen" says little
 
   auto* detail = new QWidget(this);
   auto* grid = new QGridLayout(detail);
@@ -75,7 +76,7 @@ TextInspectorPanel::TextInspectorPanel(SessionController* controller, QWidget* p
   grid->addWidget(mRouting, 2, 0, 1, 2);
   grid->addWidget(mPrediction, 3, 0);
   grid->addWidget(mGate, 3, 1);
-  grid->setRowStretch(2, 3);
+  grid->setRowStretch(2, 2);
   grid->setRowStretch(3, 2);
 
   auto* split = new QSplitter(Qt::Horizontal, this);

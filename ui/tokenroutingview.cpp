@@ -44,7 +44,7 @@ TokenRoutingView::TokenRoutingView(QWidget* parent) : QWidget(parent) {
   mView->setReadOnly(true);
   mView->setObjectName(QStringLiteral("tokenRouting"));
   QFont f = mView->font();
-  f.setPointSize(f.pointSize() + 5);
+  f.setPointSize(f.pointSize() + 9);  // readable from the back of a room
   mView->setFont(f);
   mView->viewport()->installEventFilter(this);
   mView->viewport()->setMouseTracking(true);
@@ -128,7 +128,8 @@ void TokenRoutingView::render() {
                   .arg(e < int(mShare.size()) ? mShare[std::size_t(e)] * 100 : 0.0, 0, 'f', 0);
   }
   mLegend->setText(mTokens.empty() ? tr("Experts: no tokens to colour yet")
-                                   : tr("First choice per token (share of %1 n-grams): %2").arg(mTokens.size()).arg(legend));
+                                   : tr("First choice per token (share of %1 n-grams): %2 · <i>hover a character for its "
+                                        "n-grams and gates</i>").arg(mTokens.size()).arg(legend));
   mView->clear();
   QTextCursor cursor(mView->document());
   // Runs of one colour in one insert (keeps surrogate pairs together, and is fast).
