@@ -1,6 +1,7 @@
 // The recommendation view on MovieLens (the exported latest-small, or a tiny GroupLens folder
 // written here when it is missing): genre x expert heatmap, a user's expert shares and top-N
 // table, RMSE labels on the training dashboard, and a missing folder as a banner message.
+#include <QComboBox>
 #include <QDir>
 #include <QFile>
 #include <QSignalSpy>
@@ -20,6 +21,7 @@
 #include "ui/recommendpanel.h"
 #include "ui/seriesplot.h"
 #include "ui/sessioncontroller.h"
+#include "ui/setuppanel.h"
 #include "ui/trainingpanel.h"
 
 using namespace moe;
@@ -145,6 +147,21 @@ class RecommendPanelTest : public QObject {
       QCOMPARE(gates, c()->config().model.topK);  // each chosen expert's gate, the rest blank
     }
     if (r.items.size() > 1) QVERIFY(r.items[0].predicted >= r.items[1].predicted);
+  }
+
+  void pickingADatasetLoadsItsPreset() {
+    auto* combo = mWindow->setupPanel()->findChild<QComboBox*>(QStringLiteral("dataset"));
+    QVERIFY(combo);
+    combo->setCurrentIndex(combo->findData(QStringLiteral("fortunes-langid")));
+    const core::TrainConfig picked = mWindow->setupPanel()->config();
+    const core::TrainConfig preset = core::presetFor("fortunes-langid");
+    QCOMPARE(picked.dataset, std::string("fortunes-langid"));
+    QCOMPARE(picked.model.expertHidden, preset.model.expertHidden);
+    QCOMPARE(picked.text.ngramMin, preset.text.ngramMin);
+    QCOMPARE(picked.optim.lr, preset.optim.lr);
+    QCOMPARE(picked.threads, 1);  // machine settings stay
+    QCOMPARE(c()->dataKind(), core::DataKind::Ratings);  // nothing applied until Apply
+    mWindow->setupPanel()->setConfig(c()->config());
   }
 
   void missingFolderIsABannerNotACrash() {
