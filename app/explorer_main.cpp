@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/train/config.h"
+#include "core/train/presets.h"
 #include "ui/mainwindow.h"
 #include "ui/sessioncontroller.h"
 #include "ui/responsivenessbenchmark.h"
@@ -27,7 +28,7 @@ int main(int argc, char** argv) {
   parser.addHelpOption();
   parser.addVersionOption();
   const QCommandLineOption configOpt(QStringLiteral("config"), QStringLiteral("JSON TrainConfig to start from."), QStringLiteral("FILE"));
-  const QCommandLineOption datasetOpt(QStringLiteral("dataset"), QStringLiteral("fashion-mnist | idx:DIR | cifar10:DIR"), QStringLiteral("SPEC"));
+  const QCommandLineOption datasetOpt(QStringLiteral("dataset"), QStringLiteral("fashion-mnist | idx:DIR | cifar10:DIR | fortunes-langid | text-csv:FILE | movielens[:DIR] (starts from its preset)"), QStringLiteral("SPEC"));
   const QCommandLineOption maxTrainOpt(QStringLiteral("max-train"), QStringLiteral("Train on at most N inputs."), QStringLiteral("N"));
   const QCommandLineOption threadsOpt(QStringLiteral("threads"), QStringLiteral("Trainer CPU threads."), QStringLiteral("N"));
   const QCommandLineOption defaultsOpt(QStringLiteral("defaults"), QStringLiteral("Ignore the settings remembered from the last launch."));
@@ -35,9 +36,11 @@ int main(int argc, char** argv) {
   const QCommandLineOption benchOpt(QStringLiteral("benchmark-responsiveness"),
       QStringLiteral("Train for SECONDS in the window, print event-loop lateness and throughput as JSON, exit."), QStringLiteral("SECONDS"));
   const QCommandLineOption shotOpt(QStringLiteral("screenshot"), QStringLiteral("Train, grab the window into PATH (PNG), exit."), QStringLiteral("PATH"));
-  const QCommandLineOption shotViewOpt(QStringLiteral("screenshot-view"), QStringLiteral("training | inspector | gallery"), QStringLiteral("VIEW"), QStringLiteral("training"));
+  const QCommandLineOption shotViewOpt(QStringLiteral("screenshot-view"), QStringLiteral("training | inspector | gallery | text | recommend"), QStringLiteral("VIEW"), QStringLiteral("training"));
   const QCommandLineOption shotSecondsOpt(QStringLiteral("screenshot-after"), QStringLiteral("Seconds of training before the screenshot."), QStringLiteral("SECONDS"), QStringLiteral("20"));
-  parser.addOptions({configOpt, datasetOpt, maxTrainOpt, threadsOpt, defaultsOpt, playOpt, benchOpt, shotOpt, shotViewOpt, shotSecondsOpt});
+  const QCommandLineOption typeOpt(QStringLiteral("type"), QStringLiteral("Text screenshot: the sentence typed into the inspector."), QStringLiteral("TEXT"));
+  const QCommandLineOption userOpt(QStringLiteral("user"), QStringLiteral("Recommend screenshot: the user (0-based index)."), QStringLiteral("N"), QStringLiteral("0"));
+  parser.addOptions({configOpt, datasetOpt, maxTrainOpt, threadsOpt, defaultsOpt, playOpt, benchOpt, shotOpt, shotViewOpt, shotSecondsOpt, typeOpt, userOpt});
   parser.process(app);
 
   const bool scripted = parser.isSet(benchOpt) || parser.isSet(shotOpt);
@@ -52,7 +55,17 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "moe-explorer: %s\n", e.what());
     return 2;
   }
-  if (parser.isSet(datasetOpt)) config.dataset = parser.value(datasetOpt).toStdString();
+  if (parser.isSet(datasetOpt)) {
+    // A dataset named on the command line starts from its tuned defaults (a --config wins).
+    const std::string spec = parser.value(datasetOpt).toStdString();
+    if (parser.isSet(configOpt)) {
+      config.dataset = spec;
+    } else {
+      const int epochs = config.epochs;
+      config = core::presetFor(spec);
+      if (config.epochs == core::TrainConfig{}.epochs) config.epochs = epochs;  // images explore on
+    }
+  }
   if (parser.isSet(maxTrainOpt)) config.maxTrain = parser.value(maxTrainOpt).toInt();
   if (parser.isSet(threadsOpt)) config.threads = parser.value(threadsOpt).toInt();
 
@@ -72,10 +85,14 @@ int main(int argc, char** argv) {
     const QString view = parser.value(shotViewOpt);
     const auto v = view == QLatin1String("inspector") ? ui::ScreenshotRunner::View::Inspector
                    : view == QLatin1String("gallery") ? ui::ScreenshotRunner::View::Gallery
-                                                      : ui::ScreenshotRunner::View::Training;
+                   : view == QLatin1String("text")    ? ui::ScreenshotRunner::View::Text
+                   : view == QLatin1String("recommend") ? ui::ScreenshotRunner::View::Recommend
+                                                        : ui::ScreenshotRunner::View::Training;
     window.resize(1600, 1000);
     auto* shot = new ui::ScreenshotRunner(&window, parser.value(shotOpt), v,
                                           parser.value(shotSecondsOpt).toDouble(), &window);
+    shot->setTypedText(parser.value(typeOpt));
+    shot->setUser(parser.value(userOpt).toInt());
     QObject::connect(shot, &ui::ScreenshotRunner::finished, &app, [&](bool ok) { app.exit(ok ? 0 : 1); });
     shot->start();
   } else if (parser.isSet(playOpt)) {

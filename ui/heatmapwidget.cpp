@@ -71,6 +71,7 @@ void HeatmapWidget::setCounts(const QStringList& classNames, int experts,
   if (classes <= 0 || experts <= 0 || counts.size() != std::size_t(classes) * std::size_t(experts))
     return;
   setGrid(classes, experts);
+  mRowNames = classNames;
   QSharedPointer<QCPAxisTickerText> yt(new QCPAxisTickerText);
   for (int c = 0; c < classes; ++c) yt->addTick(c, classNames[c]);
   yAxis->setTicker(yt);
@@ -87,11 +88,20 @@ void HeatmapWidget::setCounts(const QStringList& classNames, int experts,
       t->setColor(s > 0.55 ? Qt::white : Qt::black);
     }
   }
-  QString title = tr("Class × expert · %1").arg(source);
+  // Two short lines: the plot is a third of the window wide.
+  QString title = tr("%1 × expert · %2").arg(mNoun, source);
   if (mutualInformation >= 0)
-    title += tr("\nI(class; expert) = %1 bits").arg(mutualInformation, 0, 'f', 2);
+    title += tr("\nI(%1; expert) = %2 bits").arg(mNoun.toLower()).arg(mutualInformation, 0, 'f', 2);
   titleElement()->setText(title);
   refresh();
+}
+
+void HeatmapWidget::setRowKind(const QString& noun, const QString& counted) {
+  mNoun = noun;
+  mCounted = counted;
+  // What is counted goes on the scale: the title has no room for it.
+  mScale->axis()->setLabel(counted.isEmpty() ? tr("share of %1").arg(noun.toLower())
+                                             : tr("share of the %1's %2").arg(noun.toLower(), counted));
 }
 
 double HeatmapWidget::share(int cls, int expert) const {

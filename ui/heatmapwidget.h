@@ -23,6 +23,11 @@ class HeatmapWidget : public PlotView {
   void setCounts(const QStringList& classNames, int experts,
                  const std::vector<std::int64_t>& counts, double mutualInformation,
                  const QString& source);
+  /** What the rows are ("Class", "Language", "Genre") and what is counted ("tokens"),
+   *  for the title and the colour scale. */
+  void setRowKind(const QString& noun, const QString& counted);
+  /** The row labels on display. */
+  QStringList rowNames() const { return mRowNames; }
   int classes() const { return mClasses; }
   int experts() const { return mExperts; }
   /** Row-normalised share in a cell (0 when the class has no inputs). */
@@ -48,6 +53,9 @@ class HeatmapWidget : public PlotView {
   int mClasses = 0;
   int mExperts = 0;
   QPointF mPressPos;
+  QString mNoun = tr("Class");
+  QString mCounted;
+  QStringList mRowNames;
 };
 
 }  // namespace moe::ui

@@ -12,6 +12,7 @@
 #include <QProgressBar>
 #include <QScrollArea>
 #include <QSettings>
+#include <QStackedWidget>
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QVBoxLayout>
@@ -22,9 +23,11 @@
 #include "ui/inspectorpanel.h"
 #include "ui/messagebanner.h"
 #include "ui/plotview.h"
+#include "ui/recommendpanel.h"
 #include "ui/sessioncontroller.h"
 #include "ui/sessionio.h"
 #include "ui/setuppanel.h"
+#include "ui/textinspectorpanel.h"
 #include "ui/trainingpanel.h"
 
 namespace moe::ui {
@@ -54,10 +57,16 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
 
   mTraining = new TrainingPanel(mController, this);
   mInspector = new InspectorPanel(mController, this);
+  mTextInspector = new TextInspectorPanel(mController, this);
+  mRecommend = new RecommendPanel(mController, this);
+  mInspectorStack = new QStackedWidget(this);
+  mInspectorStack->addWidget(mInspector);
+  mInspectorStack->addWidget(mTextInspector);
+  mInspectorStack->addWidget(mRecommend);
   mGallery = new GalleryPanel(mController, this);
   mTabs = new QTabWidget(this);
   mTabs->addTab(mTraining, tr("Training"));
-  mTabs->addTab(mInspector, tr("Inspector"));
+  mTabs->addTab(mInspectorStack, tr("Inspector"));
   mTabs->addTab(mGallery, tr("Expert gallery"));
   QFont tabFont = mTabs->tabBar()->font();
   tabFont.setPointSize(tabFont.pointSize() + 2);
@@ -94,7 +103,10 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   connect(mControls, &ControlBar::resetRequested, mController, &SessionController::reset);
   connect(mSetup, &SetupPanel::liveChanged, mController, &SessionController::setLive);
   connect(mTraining, &TrainingPanel::heatmapCellClicked, this, [this](int cls, int expert) {
-    mInspector->setFilter(cls, expert, false);
+    if (mController->dataKind() == core::DataKind::Tokens)
+      mTextInspector->setFilter(cls, expert, false);
+    else if (mController->dataKind() == core::DataKind::Dense)
+      mInspector->setFilter(cls, expert, false);
     showInspector();
   });
   connect(mGallery, &GalleryPanel::inputActivated, this, [this](int row) {
@@ -107,6 +119,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   });
   connect(mController, &SessionController::sessionReady, this, [this] {
     mSetup->setConfig(mController->config());
+    adaptToData();
     if (!mBanner->isError()) mBanner->hide();
     updateStatus();
   });
@@ -164,7 +177,9 @@ void MainWindow::start(const core::TrainConfig& config) {
 
 void MainWindow::buildMenus() {
   QMenu* file = menuBar()->addMenu(tr("&File"));
-  file->addAction(tr("Open dataset folder…"), mSetup, &SetupPanel::openDatasetFolder);
+  file->addAction(tr("Open image dataset folder…"), mSetup, &SetupPanel::openDatasetFolder);
+  file->addAction(tr("Open labelled text file…"), mSetup, &SetupPanel::openTextFile);
+  file->addAction(tr("Open MovieLens folder…"), mSetup, &SetupPanel::openMovieLensFolder);
   file->addSeparator();
   file->addAction(tr("&Save session…"), QKeySequence::Save, this, &MainWindow::saveSessionDialog);
   file->addAction(tr("&Load session…"), QKeySequence::Open, this, &MainWindow::loadSessionDialog);
@@ -248,7 +263,28 @@ QStringList MainWindow::exportPlots(const QString& dir) {
 void MainWindow::saveSession(const QString& dir) { mController->saveSession(dir); }
 void MainWindow::loadSession(const QString& dir) { mController->loadSession(dir); }
 
-void MainWindow::showInspector() { mTabs->setCurrentWidget(mInspector); }
+void MainWindow::showInspector() { mTabs->setCurrentWidget(mInspectorStack); }
+
+void MainWindow::adaptToData() {
+  const int tab = mTabs->indexOf(mInspectorStack);
+  switch (mController->dataKind()) {
+    case core::DataKind::Tokens:
+      mInspectorStack->setCurrentWidget(mTextInspector);
+      mTabs->setTabText(tab, tr("Text inspector"));
+      break;
+    case core::DataKind::Ratings:
+      mInspectorStack->setCurrentWidget(mRecommend);
+      mTabs->setTabText(tab, tr("Recommendations"));
+      break;
+    case core::DataKind::Dense:
+      mInspectorStack->setCurrentWidget(mInspector);
+      mTabs->setTabText(tab, tr("Inspector"));
+      break;
+  }
+  // The gallery shows image thumbnails: only images have them.
+  const auto data = mController->data();
+  mTabs->setTabVisible(mTabs->indexOf(mGallery), data && data->test.isImage());
+}
 
 void MainWindow::saveSessionDialog() {
   QSettings settings;

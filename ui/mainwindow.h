@@ -6,6 +6,7 @@
 
 class QLabel;
 class QProgressBar;
+class QStackedWidget;
 class QTabWidget;
 
 namespace moe::ui {
@@ -14,8 +15,10 @@ class ControlBar;
 class GalleryPanel;
 class InspectorPanel;
 class MessageBanner;
+class RecommendPanel;
 class SessionController;
 class SetupPanel;
+class TextInspectorPanel;
 class TrainingPanel;
 
 /** The explorer's window: assembles the panels around one SessionController. */
@@ -36,6 +39,8 @@ class MainWindow : public QMainWindow {
   ControlBar* controlBar() const { return mControls; }
   TrainingPanel* trainingPanel() const { return mTraining; }
   InspectorPanel* inspectorPanel() const { return mInspector; }
+  TextInspectorPanel* textInspectorPanel() const { return mTextInspector; }
+  RecommendPanel* recommendPanel() const { return mRecommend; }
   GalleryPanel* galleryPanel() const { return mGallery; }
   MessageBanner* banner() const { return mBanner; }
   QTabWidget* tabs() const { return mTabs; }
@@ -52,6 +57,9 @@ class MainWindow : public QMainWindow {
 
  private:
   void buildMenus();
+  /** Shows the inspector that fits the data (images, text, ratings) and the gallery only
+   *  for images. */
+  void adaptToData();
   void updateStatus();
   void rememberSettings();
   void saveSessionDialog();
@@ -64,6 +72,9 @@ class MainWindow : public QMainWindow {
   ControlBar* mControls;
   TrainingPanel* mTraining;
   InspectorPanel* mInspector;
+  TextInspectorPanel* mTextInspector;
+  RecommendPanel* mRecommend;
+  QStackedWidget* mInspectorStack;
   GalleryPanel* mGallery;
   MessageBanner* mBanner;
   QTabWidget* mTabs;

@@ -24,6 +24,13 @@ PlotView::PlotView(const QString& title, QWidget* parent) : QCustomPlot(parent),
   connect(&mDeferred, &QTimer::timeout, this, &PlotView::replotNow);
 }
 
+void PlotView::setTitle(const QString& title) {
+  mTitle = title;
+  mTitleElement->setText(title);
+  setObjectName(slug());
+  refresh();
+}
+
 QString PlotView::slug() const {
   QString s = mTitle.toLower();
   for (QChar& c : s) {

@@ -19,6 +19,8 @@ class PlotView : public QCustomPlot {
   explicit PlotView(const QString& title, QWidget* parent = nullptr);
 
   QString title() const { return mTitle; }
+  /** Changes the title (and so the export file name), e.g. "RMSE" for a regression task. */
+  void setTitle(const QString& title);
   /** Writes the plot to path; the suffix (.png or .pdf) picks the format. */
   bool exportTo(const QString& path, QString* error = nullptr);
   /** True while the axes follow the data (until the user pans or zooms). */

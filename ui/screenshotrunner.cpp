@@ -1,5 +1,6 @@
 #include "ui/screenshotrunner.h"
 
+#include <QLineEdit>
 #include <QListWidget>
 #include <QTabWidget>
 #include <QTimer>
@@ -7,7 +8,9 @@
 #include "ui/gallerypanel.h"
 #include "ui/inspectorpanel.h"
 #include "ui/mainwindow.h"
+#include "ui/recommendpanel.h"
 #include "ui/sessioncontroller.h"
+#include "ui/textinspectorpanel.h"
 
 namespace moe::ui {
 
@@ -39,6 +42,8 @@ void ScreenshotRunner::afterTraining() {
     QTimer::singleShot(800, this, &ScreenshotRunner::grab);
     return;
   }
+  if (mView == View::Text) return showText();
+  if (mView == View::Recommend) return showRecommendations();
   InspectorPanel* inspector = mWindow->inspectorPanel();
   mWindow->showInspector();
   inspector->setFilter(-1, -1, true);  // a misclassified input tells the better story
@@ -47,6 +52,30 @@ void ScreenshotRunner::afterTraining() {
   connect(c, &SessionController::inspectionReady, this, [this] {
     QTimer::singleShot(600, this, &ScreenshotRunner::grab);
   });
+}
+
+void ScreenshotRunner::showText() {
+  SessionController* c = mWindow->controller();
+  mWindow->showInspector();
+  TextInspectorPanel* text = mWindow->textInspectorPanel();
+  text->setFilter(-1, -1, false);
+  connect(c, &SessionController::textInspectionReady, this, [this] {
+    QTimer::singleShot(800, this, &ScreenshotRunner::grab);
+  }, Qt::SingleShotConnection);
+  // Type it as a person would: the box inspects once the keys pause.
+  text->typingBox()->setFocus();
+  text->typingBox()->clear();
+  text->typingBox()->insert(mTyped.isEmpty() ? tr("The quick brown fox jumps over the lazy dog") : mTyped);
+  text->inspectTyped(text->typingBox()->text());
+}
+
+void ScreenshotRunner::showRecommendations() {
+  SessionController* c = mWindow->controller();
+  mWindow->showInspector();
+  connect(c, &SessionController::recommendationsReady, this, [this] {
+    QTimer::singleShot(800, this, &ScreenshotRunner::grab);
+  }, Qt::SingleShotConnection);
+  mWindow->recommendPanel()->setUser(mUser);
 }
 
 void ScreenshotRunner::grab() {

@@ -14,16 +14,22 @@ class ScreenshotRunner : public QObject {
   Q_OBJECT
 
  public:
-  enum class View { Training, Inspector, Gallery };
+  enum class View { Training, Inspector, Gallery, Text, Recommend };
   ScreenshotRunner(MainWindow* window, const QString& path, View view, double trainSeconds,
                    QObject* parent = nullptr);
   void start();
+  /** Text view: the sentence typed into the inspector's box. */
+  void setTypedText(const QString& text) { mTyped = text; }
+  /** Recommend view: the user (dense index) to show. */
+  void setUser(int user) { mUser = user; }
 
  Q_SIGNALS:
   void finished(bool ok);
 
  private:
   void afterTraining();
+  void showText();
+  void showRecommendations();
   void grab();
 
   MainWindow* mWindow;
@@ -31,6 +37,8 @@ class ScreenshotRunner : public QObject {
   View mView;
   double mTrainSeconds;
   bool mStarted = false;
+  QString mTyped;
+  int mUser = 0;
 };
 
 }  // namespace moe::ui

@@ -7,6 +7,7 @@
 
 #include "compute/backend_factory.h"
 #include "core/data/catalog.h"
+#include "core/train/presets.h"
 #include "core/train/session.h"
 #include "core/train/trainer.h"
 #include "ui/sessionio.h"
@@ -17,7 +18,9 @@ namespace {
 
 std::string dataKey(const core::TrainConfig& c) {
   return c.dataset + '\n' + c.dataDir + '\n' + std::to_string(c.maxTrain) + '\n' +
-         std::to_string(c.validationFraction) + '\n' + std::to_string(c.seed);
+         std::to_string(c.validationFraction) + '\n' + std::to_string(c.seed) + '\n' +
+         std::to_string(c.text.ngramMin) + '-' + std::to_string(c.text.ngramMax) + '/' +
+         std::to_string(c.text.buckets);
 }
 
 bool ready(const auto& future) {
@@ -61,11 +64,8 @@ void SessionController::apply(const core::TrainConfig& config) {
       config.validate();
       result->data = cached;
       if (!result->data) {
-        core::DataOptions opt;
-        opt.dataDir = config.dataDir;
-        opt.validationFraction = config.validationFraction;
-        opt.seed = config.seed;
-        opt.maxTrain = config.maxTrain;
+        // The tokenizer must match the one the session uses for typed text (config.text).
+        const core::DataOptions opt = core::dataOptionsFor(config);
         result->data = std::make_shared<core::DataSplits>(core::loadDataset(config.dataset, opt));
       }
       compute::BackendChoice backend = compute::createBackend(config.backend, config.threads);
@@ -156,6 +156,52 @@ void SessionController::startInspection(int testIndex) {
   mInspection = mTrainer->inspect(testIndex);
 }
 
+void SessionController::requestTextInspection(const QString& text) {
+  if (!mTrainer) return;
+  if (mTextInspection.valid()) {
+    mNextText = text;  // only the latest text matters
+    return;
+  }
+  mTextInspection = mTrainer->inspectText(text.toStdString());
+}
+
+void SessionController::requestRecommendations(int user, int n) {
+  if (!mTrainer) return;
+  if (mRecommendation.valid()) {
+    mNextRecommendation = std::make_pair(user, n);
+    return;
+  }
+  mRecommendation = mTrainer->recommend(user, n);
+}
+
+core::DataKind SessionController::dataKind() const {
+  return mData ? mData->train.kind : core::DataKind::Dense;
+}
+
+void SessionController::pollExplorations() {
+  if (ready(mTextInspection)) {
+    try {
+      const core::Inspection result = mTextInspection.get();
+      Q_EMIT textInspectionReady(result);
+    } catch (const std::exception& e) {
+      Q_EMIT notice(tr("Inspecting the text failed: %1").arg(QString::fromUtf8(e.what())), true);
+    }
+    if (mNextText) mTextInspection = mTrainer->inspectText(std::exchange(mNextText, std::nullopt)->toStdString());
+  }
+  if (ready(mRecommendation)) {
+    try {
+      const core::UserRecommendations result = mRecommendation.get();
+      Q_EMIT recommendationsReady(result);
+    } catch (const std::exception& e) {
+      Q_EMIT notice(tr("Recommending failed: %1").arg(QString::fromUtf8(e.what())), true);
+    }
+    if (mNextRecommendation) {
+      const auto [user, n] = *std::exchange(mNextRecommendation, std::nullopt);
+      mRecommendation = mTrainer->recommend(user, n);
+    }
+  }
+}
+
 void SessionController::saveSession(const QString& dir) {
   QString error;
   if (!QDir().mkpath(dir)) {
@@ -221,6 +267,10 @@ void SessionController::finishBuild() {
   mSnapshot = mTrainer->snapshot();
   mInspection = {};
   mNextInspection = -1;
+  mTextInspection = {};
+  mNextText.reset();
+  mRecommendation = {};
+  mNextRecommendation.reset();
   if (!result->notice.empty()) Q_EMIT notice(QString::fromStdString(result->notice), false);
   if (restore) {
     mHistory = std::move(*restore);
@@ -271,6 +321,7 @@ void SessionController::pollTrainer() {
     }
     if (mNextInspection >= 0) startInspection(std::exchange(mNextInspection, -1));
   }
+  pollExplorations();
 }
 
 void SessionController::pollTasks() {

@@ -10,6 +10,7 @@
 #include <QString>
 #include <QTimer>
 
+#include "core/data/dataset.h"
 #include "core/train/config.h"
 #include "core/train/inspection.h"
 #include "core/train/metrics.h"
@@ -53,6 +54,13 @@ class SessionController : public QObject {
 
   /** Asks for one test input's inspection; inspectionReady follows. */
   void requestInspection(int testIndex);
+  /** Text datasets: routes any typed text on the trainer thread; textInspectionReady follows.
+   *  While one is pending only the latest further request is kept. */
+  void requestTextInspection(const QString& text);
+  /** Ratings datasets: one user's expert profile and top-n items; recommendationsReady follows. */
+  void requestRecommendations(int user, int n);
+  /** What the current session's data is (Dense when there is none). */
+  core::DataKind dataKind() const;
   /** Writes dir/session.json (settings, history) and dir/checkpoint.bin (weights). */
   void saveSession(const QString& dir);
   /** Rebuilds from dir/session.json, then restores the weights and the history. */
@@ -81,6 +89,8 @@ class SessionController : public QObject {
   void stateChanged(moe::core::TrainerState state);
   void notice(const QString& text, bool error);
   void inspectionReady(const moe::core::Inspection& inspection);
+  void textInspectionReady(const moe::core::Inspection& inspection);
+  void recommendationsReady(const moe::core::UserRecommendations& recommendations);
   void sessionSaved(const QString& dir, bool ok, const QString& error);
   void sessionLoaded(const QString& dir, bool ok, const QString& error);
 
@@ -96,6 +106,7 @@ class SessionController : public QObject {
   void pollTrainer();
   void pollTasks();
   void startInspection(int testIndex);
+  void pollExplorations();
 
   core::TrainConfig mConfig;
   std::shared_ptr<const core::DataSplits> mData;
@@ -122,6 +133,11 @@ class SessionController : public QObject {
   int mInspectionIndex = -1;
   int mNextInspection = -1;
   std::vector<Task> mTasks;
+
+  std::future<core::Inspection> mTextInspection;
+  std::optional<QString> mNextText;
+  std::future<core::UserRecommendations> mRecommendation;
+  std::optional<std::pair<int, int>> mNextRecommendation;
 
   QTimer mTimer;
 };

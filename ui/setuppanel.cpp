@@ -9,10 +9,14 @@
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QMenu>
 #include <QPushButton>
 #include <QSettings>
 #include <QSpinBox>
 #include <QVBoxLayout>
+
+#include "core/train/presets.h"
+#include "ui/datalabels.h"
 
 namespace moe::ui {
 
@@ -30,6 +34,15 @@ void selectData(QComboBox* combo, const QVariant& value) {
   if (i >= 0) combo->setCurrentIndex(i);
 }
 
+enum class Task { Images, Text, Ratings };
+
+Task taskOf(const QString& spec) {
+  const QString kind = spec.section(QLatin1Char(':'), 0, 0);
+  if (kind == QLatin1String("fortunes-langid") || kind == QLatin1String("text-csv")) return Task::Text;
+  if (kind == QLatin1String("movielens")) return Task::Ratings;
+  return Task::Images;
+}
+
 }  // namespace
 
 SetupPanel::SetupPanel(QWidget* parent) : QWidget(parent) {
@@ -37,9 +50,18 @@ SetupPanel::SetupPanel(QWidget* parent) : QWidget(parent) {
   auto* data = new QGroupBox(tr("Data"), this);
   auto* dataForm = new QFormLayout(data);
   mDataset = new QComboBox(data);
-  mDataset->addItem(tr("Fashion-MNIST"), QStringLiteral("fashion-mnist"));
-  mDataset->setToolTip(tr("Fashion-MNIST ships with Debian; Open… reads an IDX or CIFAR-10 folder"));
+  mDataset->setObjectName(QStringLiteral("dataset"));
+  mDataset->addItem(tr("Fashion-MNIST (images)"), QStringLiteral("fashion-mnist"));
+  mDataset->addItem(tr("Fortunes language ID (text)"), QStringLiteral("fortunes-langid"));
+  mDataset->addItem(tr("MovieLens (ratings)"), QStringLiteral("movielens"));
+  mDataset->setToolTip(tr("Picking a dataset loads its tuned defaults. MovieLens needs "
+                          "scripts/export_movielens.sh (or Open… a GroupLens folder)."));
   auto* open = new QPushButton(tr("Open…"), data);
+  auto* openMenu = new QMenu(open);
+  openMenu->addAction(tr("Image folder (IDX / CIFAR-10)…"), this, &SetupPanel::openDatasetFolder);
+  openMenu->addAction(tr("Labelled text file (CSV / TSV)…"), this, &SetupPanel::openTextFile);
+  openMenu->addAction(tr("MovieLens folder (GroupLens files)…"), this, &SetupPanel::openMovieLensFolder);
+  open->setMenu(openMenu);
   auto* dataRow = new QHBoxLayout;
   dataRow->addWidget(mDataset, 1);
   dataRow->addWidget(open);
@@ -134,9 +156,9 @@ SetupPanel::SetupPanel(QWidget* parent) : QWidget(parent) {
   layout->addWidget(hint);
   layout->addStretch(1);
 
-  connect(open, &QPushButton::clicked, this, &SetupPanel::openDatasetFolder);
   connect(mApply, &QPushButton::clicked, this, &SetupPanel::applyRequested);
   connect(mReset, &QPushButton::clicked, this, &SetupPanel::resetRequested);
+  connect(mDataset, &QComboBox::currentIndexChanged, this, &SetupPanel::datasetPicked);
   for (QComboBox* c : {mDataset, mModel, mRouter, mOptimizer, mBackend})
     connect(c, &QComboBox::currentIndexChanged, this, [this] { markDirty(); updateEnabled(); });
   for (QSpinBox* s : {mMaxTrain, mExperts, mTopK, mExpertWidth, mBatch, mEpochs, mSeed, mThreads})
@@ -177,7 +199,13 @@ void SetupPanel::setApplied() {
 
 void SetupPanel::updateEnabled() {
   const auto router = core::RouterKind(mRouter->currentData().toInt());
-  const bool moe = core::ModelKind(mModel->currentData().toInt()) != core::ModelKind::DenseMlp;
+  // Text and ratings have one model each (the dataset picks it); the preset is for images.
+  const bool images = taskOf(mDataset->currentData().toString()) == Task::Images;
+  mModel->setEnabled(images);
+  mModel->setToolTip(images ? QString()
+                            : tr("Text: n-gram embeddings → MoE per token → language. Ratings: "
+                                 "user and item embeddings → MoE → rating. Chosen by the dataset."));
+  const bool moe = !images || core::ModelKind(mModel->currentData().toInt()) != core::ModelKind::DenseMlp;
   for (QWidget* w : {static_cast<QWidget*>(mExperts), static_cast<QWidget*>(mRouter),
                      static_cast<QWidget*>(mTopK), static_cast<QWidget*>(mCapacity),
                      static_cast<QWidget*>(mNoise), static_cast<QWidget*>(mAux),
@@ -192,11 +220,7 @@ void SetupPanel::updateEnabled() {
 void SetupPanel::addDataset(const QString& spec) {
   int i = mDataset->findData(spec);
   if (i < 0) {
-    const int colon = spec.indexOf(QLatin1Char(':'));
-    const QString label = colon > 0 ? QStringLiteral("%1 (%2)").arg(QDir(spec.mid(colon + 1)).dirName(),
-                                                                     spec.left(colon))
-                                    : spec;
-    mDataset->addItem(label, spec);
+    mDataset->addItem(datasetLabel(spec), spec);
     i = mDataset->count() - 1;
   }
   mDataset->setCurrentIndex(i);
@@ -212,6 +236,45 @@ void SetupPanel::openDatasetFolder() {
   const bool cifar = QFileInfo::exists(dir + QStringLiteral("/data_batch_1.bin")) ||
                      QFileInfo::exists(dir + QStringLiteral("/test_batch.bin"));
   addDataset((cifar ? QStringLiteral("cifar10:") : QStringLiteral("idx:")) + dir);
+}
+
+void SetupPanel::openTextFile() {
+  QSettings settings;
+  const QString file = QFileDialog::getOpenFileName(
+      this, tr("Open a labelled text file (label and text columns, CSV or TSV)"),
+      settings.value(QStringLiteral("paths/textfile")).toString(),
+      tr("Text tables (*.csv *.tsv *.txt);;All files (*)"));
+  if (file.isEmpty()) return;
+  settings.setValue(QStringLiteral("paths/textfile"), file);
+  addDataset(QStringLiteral("text-csv:") + file);
+}
+
+void SetupPanel::openMovieLensFolder() {
+  QSettings settings;
+  const QString dir = QFileDialog::getExistingDirectory(
+      this, tr("Open a MovieLens folder (ml-100k u.data, ml-1m ratings.dat or ml-latest ratings.csv)"),
+      settings.value(QStringLiteral("paths/movielens")).toString());
+  if (dir.isEmpty()) return;
+  settings.setValue(QStringLiteral("paths/movielens"), dir);
+  addDataset(QStringLiteral("movielens:") + dir);
+}
+
+void SetupPanel::datasetPicked() {
+  if (mLoading) return;
+  applyPreset(mDataset->currentData().toString());
+}
+
+void SetupPanel::applyPreset(const QString& spec) {
+  const core::TrainConfig current = config();
+  core::TrainConfig preset = core::presetFor(spec.toStdString());
+  preset.threads = current.threads;
+  preset.backend = current.backend;
+  preset.seed = current.seed;
+  preset.dataDir = current.dataDir;
+  // Image runs explore until paused; text and ratings stop where their presets stop overfitting.
+  if (taskOf(spec) == Task::Images) preset.epochs = std::max(current.epochs, 20);
+  setConfig(preset);
+  markDirty();
 }
 
 core::TrainConfig SetupPanel::config() const {

@@ -24,10 +24,18 @@ class SetupPanel : public QWidget {
 
   core::TrainConfig config() const;
   void setConfig(const core::TrainConfig& config);
-  /** Adds (and selects) a dataset spec such as "idx:/path" or "cifar10:/path". */
+  /** Adds (and selects) a dataset spec such as "idx:/path", "text-csv:/file" or
+   *  "movielens:/dir". */
   void addDataset(const QString& spec);
   /** Asks for a folder and picks the IDX or CIFAR-10 reader by its files. */
   void openDatasetFolder();
+  /** Asks for a labelled CSV/TSV text file (text-csv:FILE). */
+  void openTextFile();
+  /** Asks for a GroupLens MovieLens folder (ml-100k, ml-1m or ml-latest layout). */
+  void openMovieLensFolder();
+  /** Loads the dataset's preset (core::presetFor) into the panel, keeping the machine
+   *  settings (threads, backend, seed): what picking a dataset does. */
+  void applyPreset(const QString& spec);
   QDoubleSpinBox* learningRateBox() const { return mLr; }
   /** Marks the settings as applied (the Apply button stops asking for attention). */
   void setApplied();
@@ -38,6 +46,7 @@ class SetupPanel : public QWidget {
   void liveChanged(moe::ui::SessionController::Live which, double value);
 
  private:
+  void datasetPicked();
   QDoubleSpinBox* liveBox(SessionController::Live which, double min, double max, int decimals,
                           double step);
   void markDirty();

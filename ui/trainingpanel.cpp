@@ -5,6 +5,7 @@
 #include <QGridLayout>
 
 #include "core/data/dataset.h"
+#include "ui/datalabels.h"
 #include "ui/heatmapwidget.h"
 #include "ui/loadplot.h"
 #include "ui/palette.h"
@@ -19,14 +20,7 @@ enum ImbalanceSeries { kCv, kMaxVio, kDropped, kEntropy, kDead };
 enum AuxSeries { kSwitch, kImportance, kLoadLoss, kAuxTotal, kZ };
 constexpr double kEma = 0.05;  // train curves are per batch: smooth them to read the trend
 
-QStringList classNames(const core::Dataset& d) {
-  QStringList names;
-  for (int c = 0; c < d.classes; ++c) {
-    names << (c < int(d.classNames.size()) ? QString::fromStdString(d.classNames[std::size_t(c)])
-                                           : QString::number(c));
-  }
-  return names;
-}
+QStringList classNames(const core::Dataset& d) { return heatmapRowNames(d); }
 }  // namespace
 
 TrainingPanel::TrainingPanel(SessionController* controller, QWidget* parent)
@@ -94,8 +88,9 @@ void TrainingPanel::rebuild() {
   mEvalsShown = 0;
   mHasEval = false;
   const auto data = mController->data();
+  setTask(data ? data->train.kind : core::DataKind::Dense);
   if (data) {
-    const int classes = data->test.classes;
+    const int classes = int(classNames(data->test).size());
     mHeatmap->setCounts(classNames(data->test), mController->config().model.experts,
                         std::vector<std::int64_t>(std::size_t(classes) *
                                                       std::size_t(mController->config().model.experts),
@@ -110,6 +105,21 @@ void TrainingPanel::rebuild() {
   }
   mEvalsShown = mController->history().evals.size();
   refreshAll();
+}
+
+void TrainingPanel::setTask(core::DataKind kind) {
+  const bool regression = kind == core::DataKind::Ratings;
+  mLoss->yAxis->setLabel(regression ? tr("squared error") : tr("cross-entropy"));
+  // Ratings report RMSE where classification reports accuracy: say so, and which way is good.
+  mAccuracy->setTitle(regression ? tr("RMSE (lower is better)") : tr("Accuracy"));
+  mAccuracy->yAxis->setLabel(regression ? tr("RMSE (stars)") : tr("accuracy"));
+  mAccuracy->axisRect()->insetLayout()->setInsetAlignment(
+      0, (regression ? Qt::AlignTop : Qt::AlignBottom) | Qt::AlignRight);
+  switch (kind) {
+    case core::DataKind::Tokens: mHeatmap->setRowKind(tr("Language"), tr("tokens")); break;
+    case core::DataKind::Ratings: mHeatmap->setRowKind(tr("Genre"), tr("ratings")); break;
+    case core::DataKind::Dense: mHeatmap->setRowKind(tr("Class"), QString()); break;
+  }
 }
 
 void TrainingPanel::appendSteps(std::size_t from) {

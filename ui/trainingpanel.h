@@ -5,6 +5,7 @@
 #include <QElapsedTimer>
 #include <QWidget>
 
+#include "core/data/dataset.h"
 #include "core/train/metrics.h"
 
 namespace moe::ui {
@@ -38,6 +39,8 @@ class TrainingPanel : public QWidget {
 
  private:
   void rebuild();
+  /** Labels for the task: RMSE instead of accuracy for ratings, language/genre rows. */
+  void setTask(core::DataKind kind);
   void appendSteps(std::size_t from);
   void appendEval(const core::EvalReport& report);
   void updateTrainHeatmap();

@@ -89,17 +89,30 @@ std::future<void> Trainer::post(std::function<void(Session&)> fn) {
   return future;
 }
 
-std::future<Inspection> Trainer::inspect(int testIndex) {
-  auto promise = std::make_shared<std::promise<Inspection>>();
+template <typename T>
+std::future<T> Trainer::ask(std::function<T(Session&)> fn) {
+  auto promise = std::make_shared<std::promise<T>>();
   auto future = promise->get_future();
-  enqueue([testIndex, promise](Session& s) {
+  enqueue([fn = std::move(fn), promise](Session& s) {
     try {
-      promise->set_value(s.inspect(testIndex));
+      promise->set_value(fn(s));
     } catch (...) {
       promise->set_exception(std::current_exception());
     }
   });
   return future;
+}
+
+std::future<Inspection> Trainer::inspect(int testIndex) {
+  return ask<Inspection>([testIndex](Session& s) { return s.inspect(testIndex); });
+}
+
+std::future<Inspection> Trainer::inspectText(std::string text) {
+  return ask<Inspection>([text = std::move(text)](Session& s) { return s.inspectText(text); });
+}
+
+std::future<UserRecommendations> Trainer::recommend(int user, int n) {
+  return ask<UserRecommendations>([user, n](Session& s) { return s.recommend(user, n); });
 }
 
 void Trainer::setLearningRate(double lr) {

@@ -7,6 +7,7 @@
 #include <future>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -52,6 +53,11 @@ class Trainer {
 
   /** Inspects one test input (gate probabilities, expert predictions, saliency). */
   std::future<Inspection> inspect(int testIndex);
+  /** Text datasets: inspects any typed text (Session::inspectText); the future holds
+   *  std::logic_error for other datasets. */
+  std::future<Inspection> inspectText(std::string text);
+  /** Ratings datasets: a user's expert profile and top-n items (Session::recommend). */
+  std::future<UserRecommendations> recommend(int user, int n);
 
   /** Copies metric rows from index `from` on into out; returns the new total count. */
   std::size_t metricsSince(std::size_t from, std::vector<StepMetrics>& out) const;
@@ -68,6 +74,9 @@ class Trainer {
  private:
   enum class Mode { Paused, Running, Steps, ToEpochEnd };
   void enqueue(std::function<void(Session&)> fn);
+  /** Queues fn and returns a future for its result (or the exception it threw). */
+  template <typename T>
+  std::future<T> ask(std::function<T(Session&)> fn);
   void run();
   void publish(const StepMetrics* m, std::shared_ptr<const EvalReport> eval);
 

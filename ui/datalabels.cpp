@@ -1,0 +1,40 @@
+#include "ui/datalabels.h"
+
+#include <QDir>
+#include <QFileInfo>
+
+#include "core/data/fortunes.h"
+
+namespace moe::ui {
+
+QString classLabel(const core::Dataset& data, int cls) {
+  if (cls < 0 || cls >= int(data.classNames.size())) return cls >= 0 ? QString::number(cls) : QStringLiteral("?");
+  const std::string& code = data.classNames[std::size_t(cls)];
+  if (data.kind == core::DataKind::Tokens) {
+    for (const core::FortuneLanguage& lang : core::fortuneLanguages())
+      if (lang.code == code)
+        return QStringLiteral("%1 · %2").arg(QString::fromStdString(code), QString::fromStdString(lang.name));
+  }
+  return QString::fromStdString(code);
+}
+
+QStringList heatmapRowNames(const core::Dataset& data) {
+  QStringList names;
+  if (data.kind == core::DataKind::Ratings) {
+    for (const std::string& g : data.genreNames) names << QString::fromStdString(g);
+    return names;
+  }
+  for (int c = 0; c < data.classes; ++c) names << classLabel(data, c);
+  return names;
+}
+
+QString datasetLabel(const QString& spec) {
+  const int colon = spec.indexOf(QLatin1Char(':'));
+  if (colon < 0) return spec;
+  const QString kind = spec.left(colon);
+  const QString path = spec.mid(colon + 1);
+  const QString name = QFileInfo(path).fileName().isEmpty() ? QDir(path).dirName() : QFileInfo(path).fileName();
+  return QStringLiteral("%1 (%2)").arg(name, kind);
+}
+
+}  // namespace moe::ui
