@@ -52,7 +52,6 @@ class Optimizer {
   OptimConfig mConfig;
   long mSteps = 0;
   std::vector<compute::Tensor> mM, mV;  // Adam moments, or SGD velocity in mM
-  Scratch mRowValue, mRowM, mRowV;       // touched rows of a sparse parameter and its state
   std::vector<bool> mFusedThisStep;
   bool mFusedFailed = false;
   Scratch mRowValue, mRowM, mRowV;       // touched rows of a sparse parameter and its state
