@@ -52,8 +52,9 @@ inline int chunksFor(Eigen::Index n, Eigen::Index per) { return int((n + per - 1
 /** Lowers the calling thread's OS scheduling priority (nice 10). */
 void lowerThreadPriority();
 
-/** Adam/AdamW on n contiguous weights (PyTorch's formulation). Vectorised by Eigen. */
-void adamSpan(float* w, const float* g, float* m, float* v, Eigen::Index n, const AdamParams& p);
+/** Adam/AdamW on n contiguous weights (PyTorch's formulation). Returns false, changing
+ *  nothing, when some gradient value is not finite. */
+bool adamSpan(float* w, const float* g, float* m, float* v, Eigen::Index n, const AdamParams& p);
 
 }  // namespace moe::compute::cpu
 

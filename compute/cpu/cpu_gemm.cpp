@@ -11,13 +11,11 @@ using namespace cpu;
 
 namespace {
 
-// Rows of output per task, chosen from the shape only (determinism) so that each task does
-// about half a MFLOP: enough to amortise scheduling, small enough to balance two cores.
-int rowsPerTask(Eigen::Index inner, Eigen::Index cols) {
-  const Eigen::Index work = std::max<Eigen::Index>(1, inner * cols);
-  const Eigen::Index rows = (Eigen::Index(1) << 18) / work;
-  return int(std::clamp<Eigen::Index>((rows + 7) / 8 * 8, 8, 4096));
-}
+// Output tiles per task, fixed by the shape only (determinism). Eigen packs the right-hand
+// operand once per product, so a task should cover many rows of one column block: splitting
+// rows finely would re-pack the whole weight matrix for every few rows.
+constexpr int kTileRows = 256;
+constexpr int kTileCols = 128;
 
 // C = alpha * A * B + beta * C on Eigen expressions.
 template <typename CBlock, typename ABlock, typename BBlock>
@@ -39,15 +37,17 @@ void checkSegments(Segments offsets, int rows, const char* op) {
 }
 
 struct Task {
-  int expert, begin, end;
+  int expert, begin, end, col0, cols;
 };
 
-// Splits every expert's rows [offsets[e], offsets[e+1]) into blocks of `per` rows.
-std::vector<Task> segmentTasks(Segments offsets, int per) {
+// Splits every expert's rows [offsets[e], offsets[e+1]) into blocks of `per` rows, and the
+// output's columns into blocks of kTileCols.
+std::vector<Task> segmentTasks(Segments offsets, int per, int cols) {
   std::vector<Task> tasks;
   for (std::size_t e = 0; e + 1 < offsets.size(); ++e)
     for (int r = offsets[e]; r < offsets[e + 1]; r += per)
-      tasks.push_back({int(e), r, std::min(offsets[e + 1], r + per)});
+      for (int c = 0; c < cols; c += kTileCols)
+        tasks.push_back({int(e), r, std::min(offsets[e + 1], r + per), c, std::min(kTileCols, cols - c)});
   return tasks;
 }
 
@@ -64,18 +64,22 @@ void CpuBackend::gemm(bool transA, bool transB, float alpha, const Tensor& a, co
           "op(A) " + std::to_string(m) + "x" + std::to_string(k) + " times op(B) " +
               std::to_string(kb) + "x" + std::to_string(n) + " into C " + shape(c));
   if (m == 0 || n == 0) return;
-  const int per = rowsPerTask(k, n);
-  parallel(chunksFor(m, per), [&](int t) {
-    const int r0 = t * per, len = std::min(per, m - r0);
-    auto cBlock = mat(c).middleRows(r0, len);
+  const int rowTiles = chunksFor(m, kTileRows), colTiles = chunksFor(n, kTileCols);
+  parallel(rowTiles * colTiles, [&](int t) {
+    const int r0 = (t / colTiles) * kTileRows, len = std::min(kTileRows, m - r0);
+    const int c0 = (t % colTiles) * kTileCols, w = std::min(kTileCols, n - c0);
+    auto cBlock = mat(c).block(r0, c0, len, w);
     if (!transA && !transB)
-      gemmInto(cBlock, alpha, cmat(a).middleRows(r0, len), cmat(b), beta);
+      gemmInto(cBlock, alpha, cmat(a).middleRows(r0, len), cmat(b).middleCols(c0, w), beta);
     else if (!transA && transB)
-      gemmInto(cBlock, alpha, cmat(a).middleRows(r0, len), cmat(b).transpose(), beta);
+      gemmInto(cBlock, alpha, cmat(a).middleRows(r0, len), cmat(b).middleRows(c0, w).transpose(),
+               beta);
     else if (transA && !transB)
-      gemmInto(cBlock, alpha, cmat(a).middleCols(r0, len).transpose(), cmat(b), beta);
+      gemmInto(cBlock, alpha, cmat(a).middleCols(r0, len).transpose(), cmat(b).middleCols(c0, w),
+               beta);
     else
-      gemmInto(cBlock, alpha, cmat(a).middleCols(r0, len).transpose(), cmat(b).transpose(), beta);
+      gemmInto(cBlock, alpha, cmat(a).middleCols(r0, len).transpose(),
+               cmat(b).middleRows(c0, w).transpose(), beta);
   });
 }
 
@@ -87,12 +91,12 @@ void CpuBackend::groupedGemm(const Tensor& x, const Tensor& w, Tensor& y, Segmen
   const int experts = int(offsets.size()) - 1, in = x.cols(), out = w.cols();
   require(w.rows() == experts * in && y.rows() == x.rows() && y.cols() == out, "groupedGemm",
           "x " + shape(x) + ", stacked w " + shape(w) + ", y " + shape(y));
-  const auto tasks = segmentTasks(offsets, rowsPerTask(in, out));
+  const auto tasks = segmentTasks(offsets, kTileRows, out);
   parallel(int(tasks.size()), [&](int i) {
     const Task& t = tasks[std::size_t(i)];
-    gemmInto(mat(y).middleRows(t.begin, t.end - t.begin), 1.0f,
-             cmat(x).middleRows(t.begin, t.end - t.begin), cmat(w).middleRows(t.expert * in, in),
-             0.0f);
+    gemmInto(mat(y).block(t.begin, t.col0, t.end - t.begin, t.cols), 1.0f,
+             cmat(x).middleRows(t.begin, t.end - t.begin),
+             cmat(w).block(t.expert * in, t.col0, in, t.cols), 0.0f);
   });
 }
 
@@ -105,12 +109,12 @@ void CpuBackend::groupedGemmBackwardInput(const Tensor& dy, const Tensor& w, Ten
   const int experts = int(offsets.size()) - 1, in = dx.cols(), out = dy.cols();
   require(w.rows() == experts * in && w.cols() == out && dx.rows() == dy.rows(),
           "groupedGemmBackwardInput", "dy " + shape(dy) + ", w " + shape(w) + ", dx " + shape(dx));
-  const auto tasks = segmentTasks(offsets, rowsPerTask(out, in));
+  const auto tasks = segmentTasks(offsets, kTileRows, in);
   parallel(int(tasks.size()), [&](int i) {
     const Task& t = tasks[std::size_t(i)];
-    gemmInto(mat(dx).middleRows(t.begin, t.end - t.begin), 1.0f,
+    gemmInto(mat(dx).block(t.begin, t.col0, t.end - t.begin, t.cols), 1.0f,
              cmat(dy).middleRows(t.begin, t.end - t.begin),
-             cmat(w).middleRows(t.expert * in, in).transpose(), 0.0f);
+             cmat(w).middleRows(t.expert * in + t.col0, t.cols).transpose(), 0.0f);
   });
 }
 
@@ -164,12 +168,10 @@ bool CpuBackend::groupedGemmBackwardWeightAdam(const Tensor& x, const Tensor& dy
       grad.setZero();
     else
       grad.noalias() = cmat(x).block(s, r0, n, len).transpose() * cmat(dy).middleRows(s, n);
-    if (!grad.allFinite()) {  // leave this block as it was; the caller reports divergence
-      finite = false;
-      return;
-    }
+    // A non-finite block is left as it was; the caller reports divergence.
     const std::size_t at = (std::size_t(e) * in + r0) * std::size_t(out);
-    adamSpan(w.f32() + at, grad.data(), m.f32() + at, v.f32() + at, Eigen::Index(len) * out, p);
+    if (!adamSpan(w.f32() + at, grad.data(), m.f32() + at, v.f32() + at, Eigen::Index(len) * out, p))
+      finite = false;
   });
   return finite;
 }
@@ -180,10 +182,11 @@ void CpuBackend::groupedAddBias(Tensor& y, const Tensor& b, Segments offsets) {
   checkSegments(offsets, y.rows(), "groupedAddBias");
   require(b.rows() == int(offsets.size()) - 1 && b.cols() == y.cols(), "groupedAddBias",
           "bias " + shape(b) + " for y " + shape(y));
-  const auto tasks = segmentTasks(offsets, 256);
+  const auto tasks = segmentTasks(offsets, 256, y.cols());
   parallel(int(tasks.size()), [&](int i) {
     const Task& t = tasks[std::size_t(i)];
-    mat(y).middleRows(t.begin, t.end - t.begin).rowwise() += cmat(b).row(t.expert);
+    mat(y).block(t.begin, t.col0, t.end - t.begin, t.cols).rowwise() +=
+        cmat(b).row(t.expert).segment(t.col0, t.cols);
   });
 }
 
