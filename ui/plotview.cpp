@@ -11,6 +11,10 @@ PlotView::PlotView(const QString& title, QWidget* parent) : QCustomPlot(parent),
   setObjectName(slug());
   setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
   setNoAntialiasingOnDrag(true);
+  // Curves have thousands of points while training: fast polylines, and no antialiased fills
+  // (the stacked load areas), keep a replot to a few milliseconds.
+  setPlottingHint(QCP::phFastPolylines, true);
+  setNotAntialiasedElements(QCP::aeFills);
   setMinimumSize(260, 200);
   plotLayout()->insertRow(0);
   mTitleElement = new QCPTextElement(this, title, QFont(font().family(), 13, QFont::Bold));

@@ -58,7 +58,7 @@ class PlotView : public QCustomPlot {
   void replotNow();
 
   bool mDirty = false;
-  int mMinInterval = 100;
+  int mMinInterval = 250;  // 4 Hz per plot: live to the eye, a small share of the UI thread
   QElapsedTimer mSinceReplot;
   QTimer mDeferred;
 };

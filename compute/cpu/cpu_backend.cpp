@@ -11,7 +11,6 @@
 #include "compute/cpu/cpu_detail.h"
 #include "compute/random.h"
 
-#include <oneapi/tbb/task_scheduler_observer.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -81,24 +80,17 @@ CpuBackend::CpuBackend(int threads)
     : mThreads(threads > 0 ? threads : int(std::max(1u, std::thread::hardware_concurrency()))),
       mArena(std::make_unique<Arena>(mThreads)) {}
 
-void cpu::lowerThreadPriority() {
+void cpu::lowerThreadPriorityOnce() {
+  thread_local bool lowered = false;
+  if (lowered) return;
+  lowered = true;
   // Linux: nice applies per thread (tid). Raising niceness needs no privilege.
   ::setpriority(PRIO_PROCESS, id_t(::syscall(SYS_gettid)), 10);
 }
 
-struct CpuBackend::NiceObserver : tbb::task_scheduler_observer {
-  explicit NiceObserver(tbb::task_arena& arena) : tbb::task_scheduler_observer(arena) {
-    observe(true);
-  }
-  ~NiceObserver() override { observe(false); }
-  void on_scheduler_entry(bool) override { lowerThreadPriority(); }
-};
-
 CpuBackend::~CpuBackend() = default;
 
-void CpuBackend::setBackgroundPriority() {
-  if (!mNice) mNice = std::make_unique<NiceObserver>(mArena->arena);
-}
+void CpuBackend::setBackgroundPriority() { mBackground = true; }
 
 std::string CpuBackend::deviceName() const {
   return "CPU (Eigen + oneTBB, " + std::to_string(mThreads) +

@@ -1,5 +1,6 @@
 #pragma once
 /** @file The reference backend: Eigen for the arithmetic, oneTBB for the parallelism. */
+#include <atomic>
 #include <memory>
 
 #include "compute/backend.h"
@@ -82,8 +83,7 @@ class CpuBackend final : public Backend {
   int mThreads;
   struct Arena;  // the tbb::task_arena, kept out of this header
   std::unique_ptr<Arena> mArena;
-  struct NiceObserver;  // renices threads as they join the arena
-  std::unique_ptr<NiceObserver> mNice;
+  std::atomic<bool> mBackground{false};  // threads lower their priority as they work
 };
 
 }  // namespace moe::compute

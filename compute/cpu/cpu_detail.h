@@ -6,6 +6,9 @@
 #include <oneapi/tbb/task_arena.h>
 
 #include <Eigen/Core>
+#if defined(__SSE2__)
+#include <xmmintrin.h>
+#endif
 #include <algorithm>
 #include <string>
 
@@ -49,8 +52,17 @@ constexpr Eigen::Index kElemChunk = 1 << 15;
 
 inline int chunksFor(Eigen::Index n, Eigen::Index per) { return int((n + per - 1) / per); }
 
-/** Lowers the calling thread's OS scheduling priority (nice 10). */
-void lowerThreadPriority();
+/** Flushes denormal floats to zero on the calling thread (x86 FTZ + DAZ). Adam's moments of
+ *  rarely-used weights decay through the denormal range, where x86 arithmetic is ~100x slower;
+ *  as in TensorFlow, the backend's threads treat such values as zero. */
+inline void flushDenormals() {
+#if defined(__SSE2__)
+  _mm_setcsr(_mm_getcsr() | 0x8040u);
+#endif
+}
+
+/** Lowers the calling thread's OS scheduling priority (nice 10), once per thread. */
+void lowerThreadPriorityOnce();
 
 /** Adam/AdamW on n contiguous weights (PyTorch's formulation). Returns false, changing
  *  nothing, when some gradient value is not finite. */
@@ -70,6 +82,8 @@ struct CpuBackend::Arena {
 template <typename F>
 void CpuBackend::parallel(int chunks, F&& body) {
   if (chunks <= 0) return;
+  cpu::flushDenormals();
+  if (mBackground) cpu::lowerThreadPriorityOnce();
   if (chunks == 1 || mThreads == 1) {
     for (int i = 0; i < chunks; ++i) body(i);
     return;
@@ -78,6 +92,8 @@ void CpuBackend::parallel(int chunks, F&& body) {
     tbb::parallel_for(
         tbb::blocked_range<int>(0, chunks, 1),
         [&](const tbb::blocked_range<int>& r) {
+          cpu::flushDenormals();  // a worker's control register is its own
+          if (mBackground) cpu::lowerThreadPriorityOnce();
           for (int i = r.begin(); i < r.end(); ++i) body(i);
         },
         tbb::simple_partitioner());
