@@ -15,7 +15,7 @@ int main(int argc, char** argv) {
   std::string dataset = "fortunes-langid", dataDir;
   std::uint64_t seed = 0;
   int ngramMin = 3, ngramMax = 3, buckets = 1 << 18;
-  double alpha = 0.01;  // best of a sweep on fortunes-langid (docs/BENCHMARKS-text-rec.md)
+  double alpha = 0.01;  // best of a sweep on fortunes-langid (docs/BENCHMARKS.md)
   app.add_option("--dataset", dataset, "fortunes-langid | text-csv:FILE");
   app.add_option("--data-dir", dataDir, "folder of the dataset (overrides its default)");
   app.add_option("--seed", seed, "split seed (moe-train's --seed; default 0 like moe-train)");

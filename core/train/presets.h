@@ -11,7 +11,7 @@ namespace moe::core {
  * The default TrainConfig for a dataset spec (its `dataset` field set to the spec). Image
  * datasets get TrainConfig's defaults (the reference MoE task); text (fortunes-langid,
  * text-csv:FILE) and ratings (movielens[:DIR]) get settings tuned for their models, recorded
- * in docs/BENCHMARKS-text-rec.md. The CLI and the GUI start from this and apply what the user
+ * in docs/BENCHMARKS.md. The CLI and the GUI start from this and apply what the user
  * set on top.
  */
 TrainConfig presetFor(const std::string& dataset);
