@@ -226,7 +226,9 @@ void MainWindow::updateStatus() {
     return;
   }
   mStateLabel->setText(QStringLiteral("<b>%1</b>").arg(QString::fromLatin1(core::trainerStateName(s.state))));
-  mStepLabel->setText(tr("epoch %1 · step %2").arg(s.epoch + 1).arg(s.step));
+  // Epochs count from 1 on screen; a finished run stays on its last epoch.
+  const int shown = s.state == core::TrainerState::Finished ? s.epoch : s.epoch + 1;
+  mStepLabel->setText(tr("epoch %1 · step %2").arg(shown).arg(s.step));
   mEpochBar->setValue(int((s.epochProgress - std::floor(s.epochProgress)) * 1000));
   mSpeedLabel->setText(tr("%1 samples/s").arg(s.samplesPerSecond, 0, 'f', 0));
   mBackendLabel->setText(QString::fromStdString(s.backendName));

@@ -108,25 +108,25 @@ Tensor CpuBackend::alloc(int rows, int cols, DType dtype) {
 void CpuBackend::write(Tensor& dst, std::span<const float> src) {
   requireF32(dst, "write", "dst");
   require(src.size() == dst.size(), "write", "size mismatch");
-  std::memcpy(dst.f32(), src.data(), src.size_bytes());
+  if (!src.empty()) std::memcpy(dst.f32(), src.data(), src.size_bytes());
 }
 
 void CpuBackend::write(Tensor& dst, std::span<const std::int32_t> src) {
   requireI32(dst, "write", "dst");
   require(src.size() == dst.size(), "write", "size mismatch");
-  std::memcpy(dst.i32(), src.data(), src.size_bytes());
+  if (!src.empty()) std::memcpy(dst.i32(), src.data(), src.size_bytes());
 }
 
 void CpuBackend::read(const Tensor& src, std::span<float> dst) {
   requireF32(src, "read", "src");
   require(src.size() == dst.size(), "read", "size mismatch");
-  std::memcpy(dst.data(), src.f32(), dst.size_bytes());
+  if (!dst.empty()) std::memcpy(dst.data(), src.f32(), dst.size_bytes());
 }
 
 void CpuBackend::read(const Tensor& src, std::span<std::int32_t> dst) {
   requireI32(src, "read", "src");
   require(src.size() == dst.size(), "read", "size mismatch");
-  std::memcpy(dst.data(), src.i32(), dst.size_bytes());
+  if (!dst.empty()) std::memcpy(dst.data(), src.i32(), dst.size_bytes());
 }
 
 void CpuBackend::writeRows(Tensor& dst, int row0, std::span<const float> src) {
@@ -136,8 +136,9 @@ void CpuBackend::writeRows(Tensor& dst, int row0, std::span<const float> src) {
   const std::size_t rows = src.size() / std::size_t(dst.cols());
   require(row0 >= 0 && std::size_t(row0) + rows <= std::size_t(dst.rows()), "writeRows",
           "rows out of range");
-  std::memcpy(dst.f32() + std::size_t(row0) * std::size_t(dst.cols()), src.data(),
-              src.size_bytes());
+  if (!src.empty())
+    std::memcpy(dst.f32() + std::size_t(row0) * std::size_t(dst.cols()), src.data(),
+                src.size_bytes());
 }
 
 // ---- element-wise -----------------------------------------------------------------------

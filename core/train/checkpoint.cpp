@@ -138,7 +138,7 @@ Checkpoint readCheckpoint(const std::string& path) {
       if (pos + n * sizeof(float) > blob.size() - 4)
         throw CheckpointError("'" + path + "' is truncated in tensor '" + ct.name + "'");
       ct.data.resize(n);
-      std::memcpy(ct.data.data(), blob.data() + pos, n * sizeof(float));
+      if (n > 0) std::memcpy(ct.data.data(), blob.data() + pos, n * sizeof(float));
       pos += n * sizeof(float);
       cp.tensors.push_back(std::move(ct));
     }
