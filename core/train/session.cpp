@@ -123,38 +123,46 @@ StepMetrics Session::trainStep() {
     correct += int(std::max_element(z, z + logits.cols()) - z) == labels[std::size_t(i)];
   }
 
+  RoutingStats routing;
+  if (moe) {
+    RoutingAccumulator acc(moe->plan().experts);
+    acc.add(moe->plan(), moe->probs(), labels.data(), train.classes);
+    routing = acc.result();
+    for (std::size_t i = 0; i < mClassExpert.size(); ++i) mClassExpert[i] += acc.classExpert()[i];
+  }
   mModel->backward(dLogits);
+  return finishStep(loss, double(correct) / n, aux, routing, n, t0);
+}
+
+StepMetrics Session::finishStep(double loss, double metric, const AuxLosses& aux,
+                                const RoutingStats& routing, int rows,
+                                std::chrono::steady_clock::time_point started) {
   const double gradNorm = mOptimizer->step();
   if (!std::isfinite(gradNorm))
     throw DivergenceError("the gradient became non-finite at step " + std::to_string(mStep + 1) +
                           "; training paused before applying it (try a lower learning rate)");
-
   StepMetrics m;
   ++mStep;
   m.step = mStep;
   m.epoch = mEpoch;
   m.loss = loss;
-  m.accuracy = double(correct) / n;
+  m.accuracy = metric;
   m.switchLoss = aux.switchLoss;
   m.importanceLoss = aux.importanceLoss;
   m.loadLoss = aux.loadLoss;
   m.zLoss = aux.zLoss;
   m.auxTotal = aux.weighted;
   m.lr = mOptimizer->learningRate();
-  if (moe) {
-    RoutingAccumulator acc(moe->plan().experts);
-    acc.add(moe->plan(), moe->probs(), labels.data(), train.classes);
-    m.routing = acc.result();
-    for (std::size_t i = 0; i < mClassExpert.size(); ++i) mClassExpert[i] += acc.classExpert()[i];
-  }
-  mCursor += n;
+  m.routing = routing;
+  mCursor += rows;
   if (mCursor >= long(mOrder.size())) {
     mCursor = 0;
     ++mEpoch;
   }
   m.epochProgress = mCursor == 0 ? double(mEpoch) : epochProgress();
-  const double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  const double rate = n / std::max(dt, 1e-9);
+  const double dt =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  const double rate = rows / std::max(dt, 1e-9);
   mSamplesPerSecond = mSamplesPerSecond == 0.0 ? rate : 0.9 * mSamplesPerSecond + 0.1 * rate;
   m.samplesPerSecond = mSamplesPerSecond;
   return m;

@@ -1,6 +1,7 @@
 #pragma once
 /** @file A training session: data on the device, model, optimizer; one step at a time.
  *  Synchronous and single-threaded from the caller's view (the backend parallelises inside). */
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <random>
@@ -19,6 +20,7 @@ namespace moe::core {
 
 class Model;
 class Optimizer;
+struct AuxLosses;
 
 /**
  * Everything needed to train one model. Deterministic for a given seed and thread count on the
@@ -95,6 +97,11 @@ class Session {
 
  private:
   void startEpoch();
+  /** The end of every kind of training step: optimizer step, divergence check, the metric
+   *  row, the position in the epoch. */
+  StepMetrics finishStep(double loss, double metric, const AuxLosses& aux,
+                         const RoutingStats& routing, int rows,
+                         std::chrono::steady_clock::time_point started);
   // Text and ratings (session_tasks.cpp).
   StepMetrics trainStepTask();
   std::shared_ptr<const EvalReport> evaluateTokens(const Dataset& d);

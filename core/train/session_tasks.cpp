@@ -113,35 +113,7 @@ StepMetrics Session::trainStepTask() {
     routing = acc.result();
   }
   mModel->backward(dOut);
-  const double gradNorm = mOptimizer->step();
-  if (!std::isfinite(gradNorm))
-    throw DivergenceError("the gradient became non-finite at step " + std::to_string(mStep + 1) +
-                          "; training paused before applying it (try a lower learning rate)");
-
-  StepMetrics m;
-  ++mStep;
-  m.step = mStep;
-  m.epoch = mEpoch;
-  m.loss = loss;
-  m.accuracy = metric;
-  m.switchLoss = aux.switchLoss;
-  m.importanceLoss = aux.importanceLoss;
-  m.loadLoss = aux.loadLoss;
-  m.zLoss = aux.zLoss;
-  m.auxTotal = aux.weighted;
-  m.lr = mOptimizer->learningRate();
-  m.routing = routing;
-  mCursor += n;
-  if (mCursor >= long(mOrder.size())) {
-    mCursor = 0;
-    ++mEpoch;
-  }
-  m.epochProgress = mCursor == 0 ? double(mEpoch) : epochProgress();
-  const double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  const double rate = n / std::max(dt, 1e-9);
-  mSamplesPerSecond = mSamplesPerSecond == 0.0 ? rate : 0.9 * mSamplesPerSecond + 0.1 * rate;
-  m.samplesPerSecond = mSamplesPerSecond;
-  return m;
+  return finishStep(loss, metric, aux, routing, n, t0);
 }
 
 std::shared_ptr<const EvalReport> Session::evaluateTokens(const Dataset& d) {
