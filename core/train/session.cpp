@@ -134,6 +134,22 @@ StepMetrics Session::trainStep() {
   return finishStep(loss, double(correct) / n, aux, routing, n, t0);
 }
 
+int Session::recordPredictions(const std::vector<float>& logits, int classes, int start,
+                               const std::vector<std::int32_t>& labels, EvalReport& report) {
+  const int rows = int(logits.size() / std::size_t(classes));
+  int correct = 0;
+  for (int i = 0; i < rows; ++i) {
+    const float* z = logits.data() + std::size_t(i) * classes;
+    const int pred = int(std::max_element(z, z + classes) - z);
+    double denom = 0.0;
+    for (int c = 0; c < classes; ++c) denom += std::exp(double(z[c] - z[pred]));
+    report.predictions[std::size_t(start + i)] = pred;
+    report.predictionConfidence[std::size_t(start + i)] = float(1.0 / denom);
+    correct += pred == labels[std::size_t(start + i)];
+  }
+  return correct;
+}
+
 StepMetrics Session::finishStep(double loss, double metric, const AuxLosses& aux,
                                 const RoutingStats& routing, int rows,
                                 std::chrono::steady_clock::time_point started) {
@@ -209,16 +225,7 @@ std::shared_ptr<const EvalReport> Session::evaluate(bool validation) {
     Tensor scratch = mDevice->dLogits.get(*mBackend, n, logits.cols());
     lossSum += mBackend->crossEntropy(logits, lab, 0.0f, scratch);
     const auto host = compute::toHost(*mBackend, logits);
-    const int C = logits.cols();
-    for (int i = 0; i < n; ++i) {
-      const float* z = host.data() + std::size_t(i) * C;
-      const int pred = int(std::max_element(z, z + C) - z);
-      double denom = 0.0;
-      for (int c = 0; c < C; ++c) denom += std::exp(double(z[c] - z[pred]));
-      report->predictions[std::size_t(start + i)] = pred;
-      report->predictionConfidence[std::size_t(start + i)] = float(1.0 / denom);
-      correct += pred == d.labels[std::size_t(start + i)];
-    }
+    correct += recordPredictions(host, logits.cols(), start, d.labels, *report);
     if (moe) {
       const DispatchPlan& plan = moe->plan();
       acc.add(plan, moe->probs(), d.labels.data() + start, d.classes);

@@ -97,6 +97,10 @@ class Session {
 
  private:
   void startEpoch();
+  /** Fills report's predictions and confidences for the evaluation rows starting at `start`
+   *  from their host logits (rows x classes); returns how many match `labels`. */
+  static int recordPredictions(const std::vector<float>& logits, int classes, int start,
+                               const std::vector<std::int32_t>& labels, EvalReport& report);
   /** The end of every kind of training step: optimizer step, divergence check, the metric
    *  row, the position in the epoch. */
   StepMetrics finishStep(double loss, double metric, const AuxLosses& aux,

@@ -148,15 +148,7 @@ std::shared_ptr<const EvalReport> Session::evaluateTokens(const Dataset& d) {
     Tensor scratch = mTaskGrad.get(*mBackend, n, logits.cols());
     lossSum += mBackend->crossEntropy(logits, lab, 0.0f, scratch);
     const auto host = compute::toHost(*mBackend, logits);
-    for (int i = 0; i < n; ++i) {
-      const float* z = host.data() + std::size_t(i) * C;
-      const int pred = int(std::max_element(z, z + C) - z);
-      double denom = 0.0;
-      for (int c = 0; c < C; ++c) denom += std::exp(double(z[c] - z[pred]));
-      report->predictions[std::size_t(start + i)] = pred;
-      report->predictionConfidence[std::size_t(start + i)] = float(1.0 / denom);
-      correct += pred == d.labels[std::size_t(start + i)];
-    }
+    correct += recordPredictions(host, C, start, d.labels, *report);
     const auto* owners = mModel->routedRowOwners();
     if (!moe || !owners || moe->plan().rows != int(owners->size())) continue;
     const DispatchPlan& plan = moe->plan();
