@@ -22,6 +22,8 @@ class LoadPlot : public PlotView {
   void append(double step, const std::vector<float>& load);
   void clearData();
   int pointCount() const;
+  /** Expert e's band: its curve is the cumulative share of experts 0..e. */
+  QCPGraph* band(int expert) const { return mBands.at(std::size_t(expert)); }
   /** Smoothing of the moving average in (0, 1]; 1 = raw per-batch shares. */
   void setSmoothing(double alpha) { mAlpha = alpha; }
 
@@ -32,6 +34,8 @@ class LoadPlot : public PlotView {
   int mExperts = 0;
   double mAlpha = 0.2;
   std::vector<double> mSmoothed;
+  std::vector<QCPGraph*> mBands;  // per expert; painted from the last expert down
+  std::vector<CurveThinning> mThinning;  // one per band; all see the same steps
   std::vector<QCPItemStraightLine*> mIdeal;
 };
 

@@ -3,9 +3,94 @@
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QMenu>
+#include <QPointer>
 #include <QSettings>
 
+#include <deque>
+
 namespace moe::ui {
+
+namespace {
+
+/**
+ * Replots the plots that are due one at a time, each from its own timer event, so the event
+ * loop handles input and other timers between two replots: six plots due at once cost six
+ * short pauses instead of one long one.
+ */
+class ReplotQueue : public QObject {
+ public:
+  static ReplotQueue& instance() {
+    static ReplotQueue* queue = new ReplotQueue(qApp);
+    return *queue;
+  }
+
+  void enqueue(PlotView* plot, void (PlotView::*replot)()) {
+    for (const Entry& e : mQueue)
+      if (e.plot == plot) return;
+    mQueue.push_back({plot, replot});
+    if (!mTimer.isActive()) mTimer.start();
+  }
+
+  bool contains(const PlotView* plot) const {
+    for (const Entry& e : mQueue)
+      if (e.plot == plot) return true;
+    return false;
+  }
+
+ private:
+  struct Entry {
+    QPointer<PlotView> plot;
+    void (PlotView::*replot)();
+  };
+
+  explicit ReplotQueue(QObject* parent) : QObject(parent) {
+    mTimer.setSingleShot(true);
+    mTimer.setInterval(0);
+    connect(&mTimer, &QTimer::timeout, this, [this] {
+      while (!mQueue.empty()) {
+        Entry e = mQueue.front();
+        mQueue.pop_front();
+        if (e.plot) {
+          (e.plot->*e.replot)();
+          break;
+        }
+      }
+      if (!mQueue.empty()) mTimer.start();
+    });
+  }
+
+  std::deque<Entry> mQueue;
+  QTimer mTimer;
+};
+
+}  // namespace
+
+void CurveThinning::append(QCPGraph* graph, double x, double y) {
+  QSharedPointer<QCPGraphDataContainer> data = graph->data();
+  const int n = data->size();
+  if (n >= 2 && mCount > 0 && x - (data->constEnd() - 2)->key < mStride) {
+    auto last = data->end() - 1;  // keys stay sorted: x is the newest step
+    mSum += y;
+    ++mCount;
+    last->key = x;
+    last->value = mSum / mCount;
+    return;
+  }
+  data->add(QCPGraphData(x, y));
+  mSum = y;
+  mCount = 1;
+  if (n + 1 <= mBudget) return;
+  // Merge closed windows in pairs (mean value, later step); the open one stays as it is.
+  QVector<QCPGraphData> kept;
+  kept.reserve(n / 2 + 2);
+  const auto at = [&](int i) { return *(data->constBegin() + i); };
+  int i = 0;
+  for (; i + 1 < n; i += 2) kept.append(QCPGraphData(at(i + 1).key, 0.5 * (at(i).value + at(i + 1).value)));
+  if (i < n) kept.append(at(i));
+  kept.append(at(n));
+  data->set(kept, true);
+  mStride *= 2.0;
+}
 
 PlotView::PlotView(const QString& title, QWidget* parent) : QCustomPlot(parent), mTitle(title) {
   setObjectName(slug());
@@ -25,7 +110,8 @@ PlotView::PlotView(const QString& title, QWidget* parent) : QCustomPlot(parent),
   setContextMenuPolicy(Qt::CustomContextMenu);
   connect(this, &QWidget::customContextMenuRequested, this, &PlotView::showMenu);
   mDeferred.setSingleShot(true);
-  connect(&mDeferred, &QTimer::timeout, this, &PlotView::replotNow);
+  connect(&mDeferred, &QTimer::timeout, this,
+          [this] { ReplotQueue::instance().enqueue(this, &PlotView::replotNow); });
 }
 
 void PlotView::setTitle(const QString& title) {
@@ -73,10 +159,11 @@ void PlotView::refresh() {
     mDirty = true;  // replot when shown; hidden plots cost nothing while training
     return;
   }
-  if (mDeferred.isActive()) return;  // a replot is already on its way
+  if (mDeferred.isActive() || ReplotQueue::instance().contains(this))
+    return;  // a replot is already on its way
   const qint64 since = mSinceReplot.isValid() ? mSinceReplot.elapsed() : mMinInterval;
   if (since >= mMinInterval)
-    replotNow();
+    ReplotQueue::instance().enqueue(this, &PlotView::replotNow);
   else
     mDeferred.start(int(mMinInterval - since));
 }
@@ -85,7 +172,7 @@ void PlotView::replotNow() {
   mDirty = false;
   mSinceReplot.restart();
   if (mFollowing) rescale();
-  replot(QCustomPlot::rpQueuedReplot);
+  replot(QCustomPlot::rpRefreshHint);
 }
 
 void PlotView::showEvent(QShowEvent* event) {

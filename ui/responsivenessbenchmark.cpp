@@ -9,10 +9,13 @@
 #include <fstream>
 #include <sstream>
 
+#include <QJsonArray>
+#include <QThread>
 #include <QTimer>
 
 #include "compute/backend_factory.h"
 #include "core/train/session.h"
+#include "core/train/trainer.h"
 #include "ui/mainwindow.h"
 #include "ui/sessioncontroller.h"
 
@@ -36,6 +39,12 @@ double percentile(std::vector<double> v, double p) {
   std::sort(v.begin(), v.end());
   const std::size_t i = std::min(v.size() - 1, std::size_t(p * double(v.size() - 1) + 0.5));
   return v[i];
+}
+
+// The trainer's own snapshot: the controller's copy is refreshed by its timer, which does not
+// run while this benchmark holds the UI thread.
+core::Snapshot liveSnapshot(const SessionController* c) {
+  return c->trainer() ? c->trainer()->snapshot() : c->snapshot();
 }
 
 }  // namespace
@@ -73,18 +82,63 @@ void ResponsivenessBenchmark::start() {
   });
 }
 
+ResponsivenessBenchmark::~ResponsivenessBenchmark() = default;
+
 void ResponsivenessBenchmark::onReady() {
   if (mStarted) return;
   mStarted = true;
   mReadySeconds = processAgeSeconds();
   SessionController* c = mWindow->controller();
-  mStartStep = c->snapshot().step;
+  if (c->data()) {
+    try {
+      const core::TrainConfig config = c->config();
+      compute::BackendChoice backend = compute::createBackend(config.backend, config.threads);
+      mHeadless = std::make_unique<core::Session>(config, c->data(), std::move(backend.backend));
+      mHeadless->trainStep();  // warm-up: first-call allocations, as the window's first step
+    } catch (const std::exception& e) {
+      mHeadlessError = e.what();
+      mHeadless.reset();
+    }
+  }
+  const core::Snapshot snap = liveSnapshot(c);
+  mStartStep = snap.step;
+  mStartTrainSeconds = snap.trainSeconds;
+  mStartTrainedSamples = snap.trainedSamples;
+  startRound();
+}
+
+void ResponsivenessBenchmark::trainHeadless(double seconds) {
+  if (!mHeadless) return;
+  const auto t0 = std::chrono::steady_clock::now();
+  long samples = 0;
+  double elapsed = 0.0;
+  try {
+    while (elapsed < seconds && !mHeadless->finished()) {
+      samples += mHeadless->trainStep().samples;
+      elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    }
+  } catch (const std::exception& e) {
+    mHeadlessError = e.what();
+    mHeadless.reset();
+  }
+  mHeadlessSamples += samples;
+  mHeadlessSeconds += elapsed;
+  mHeadlessRounds.push_back(elapsed > 0 ? double(samples) / elapsed : 0.0);
+}
+
+void ResponsivenessBenchmark::startRound() {
+  const double segment = mSeconds / kRounds;
+  trainHeadless(segment);  // blocks this thread: the lateness timer is not running
+  SessionController* c = mWindow->controller();
+  const core::Snapshot snap = liveSnapshot(c);
+  mSegmentSamples = snap.trainedSamples;
+  mSegmentTrainSeconds = snap.trainSeconds;
   c->play();
   mUiCpuStart = threadCpuSeconds();
   mPhase.start();
   mSinceTick.start();
   mTick.start();
-  QTimer::singleShot(int(mSeconds * 1000), this, &ResponsivenessBenchmark::finishWindowPhase);
+  QTimer::singleShot(int(segment * 1000), this, &ResponsivenessBenchmark::endWindowSegment);
 }
 
 void ResponsivenessBenchmark::onTick() {
@@ -93,34 +147,69 @@ void ResponsivenessBenchmark::onTick() {
   mLateness.push_back(std::max(0.0, ms - 10.0));
 }
 
-void ResponsivenessBenchmark::finishWindowPhase() {
+void ResponsivenessBenchmark::endWindowSegment() {
   mTick.stop();
+  mWindowWallSeconds += double(mPhase.nsecsElapsed()) / 1e9;
+  mUiCpuSeconds += threadCpuSeconds() - mUiCpuStart;
   SessionController* c = mWindow->controller();
-  const double elapsed = double(mPhase.nsecsElapsed()) / 1e9;
-  const double uiCpu = threadCpuSeconds() - mUiCpuStart;
-  const core::Snapshot snap = c->snapshot();
+  c->pause();
+  // The trainer finishes the step under way: wait for it, so the next headless segment has
+  // the machine to itself and this segment's figures are complete.
+  QElapsedTimer wait;
+  wait.start();
+  while (c->trainer() && c->trainer()->state() == core::TrainerState::Running &&
+         wait.elapsed() < 5000)
+    QThread::msleep(2);
+  const core::Snapshot snap = liveSnapshot(c);
+  const double seconds = snap.trainSeconds - mSegmentTrainSeconds;
+  mWindowRounds.push_back(seconds > 0 ? double(snap.trainedSamples - mSegmentSamples) / seconds : 0.0);
+  if (++mRound < kRounds)
+    startRound();
+  else
+    finish();
+}
+
+void ResponsivenessBenchmark::finish() {
+  SessionController* c = mWindow->controller();
+  const core::Snapshot snap = liveSnapshot(c);
   const long steps = snap.step - mStartStep;
   const core::TrainConfig config = c->config();
-  c->pause();
-  const double windowSps = double(steps) * config.batchSize / elapsed;
-  const double headless = headlessSamplesPerSecond();
+  // As moe-train counts it: samples trained over the seconds spent in training steps (the
+  // test-set evaluations at each epoch's end are not training time, here or there).
+  const double trainSeconds = snap.trainSeconds - mStartTrainSeconds;
+  const long trained = snap.trainedSamples - mStartTrainedSamples;
+  const double windowSps = trainSeconds > 0 ? double(trained) / trainSeconds : 0.0;
+  const double headless = mHeadlessSeconds > 0 ? double(mHeadlessSamples) / mHeadlessSeconds : 0.0;
+  const auto array = [](const std::vector<double>& v) {
+    QJsonArray a;
+    for (double x : v) a.append(x);
+    return a;
+  };
 
   QJsonObject r;
-  r[QStringLiteral("seconds")] = elapsed;
+  r[QStringLiteral("seconds")] = mWindowWallSeconds;
+  r[QStringLiteral("rounds")] = kRounds;
   r[QStringLiteral("launch_to_ready_s")] = mReadySeconds;
   r[QStringLiteral("build_s")] = c->lastBuildSeconds();
   r[QStringLiteral("lateness_samples")] = int(mLateness.size());
   r[QStringLiteral("lateness_p50_ms")] = percentile(mLateness, 0.50);
   r[QStringLiteral("lateness_p99_ms")] = percentile(mLateness, 0.99);
   r[QStringLiteral("lateness_max_ms")] = percentile(mLateness, 1.0);
-  r[QStringLiteral("ui_thread_cpu_share")] = uiCpu / elapsed;
+  r[QStringLiteral("ui_thread_cpu_share")] = mWindowWallSeconds > 0 ? mUiCpuSeconds / mWindowWallSeconds : 0.0;
   r[QStringLiteral("load_average_1m")] = loadAverage();
   r[QStringLiteral("steps")] = double(steps);
   r[QStringLiteral("evaluations")] = int(c->history().evals.size());
   r[QStringLiteral("window_samples_per_s")] = windowSps;
-  r[QStringLiteral("trainer_reported_samples_per_s")] = snap.samplesPerSecond;
+  r[QStringLiteral("window_train_seconds")] = trainSeconds;
+  r[QStringLiteral("window_wall_samples_per_s")] =
+      mWindowWallSeconds > 0 ? double(trained) / mWindowWallSeconds : 0.0;
+  r[QStringLiteral("window_rounds_samples_per_s")] = array(mWindowRounds);
   r[QStringLiteral("headless_samples_per_s")] = headless;
+  r[QStringLiteral("headless_rounds_samples_per_s")] = array(mHeadlessRounds);
+  if (!mHeadlessError.empty())
+    r[QStringLiteral("headless_error")] = QString::fromStdString(mHeadlessError);
   r[QStringLiteral("throughput_ratio")] = headless > 0 ? windowSps / headless : 0.0;
+  r[QStringLiteral("trainer_reported_samples_per_s")] = snap.samplesPerSecond;
   r[QStringLiteral("backend")] = QString::fromStdString(snap.backendName);
   r[QStringLiteral("threads")] = config.threads;
   r[QStringLiteral("batch_size")] = config.batchSize;
@@ -129,29 +218,6 @@ void ResponsivenessBenchmark::finishWindowPhase() {
   r[QStringLiteral("train_rows")] = c->data() ? c->data()->train.rows() : 0;
   mResult = r;
   Q_EMIT finished(mResult);
-}
-
-double ResponsivenessBenchmark::headlessSamplesPerSecond() {
-  // The same settings and data in a bare Session loop on this thread, as moe-train trains.
-  SessionController* c = mWindow->controller();
-  if (!c->data()) return 0.0;
-  try {
-    const core::TrainConfig config = c->config();
-    compute::BackendChoice backend = compute::createBackend(config.backend, config.threads);
-    core::Session session(config, c->data(), std::move(backend.backend));
-    session.trainStep();  // warm-up: first-call allocations
-    const auto t0 = std::chrono::steady_clock::now();
-    long steps = 0;
-    double elapsed = 0.0;
-    while (elapsed < mSeconds && !session.finished()) {
-      session.trainStep();
-      ++steps;
-      elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    }
-    return elapsed > 0 ? double(steps) * config.batchSize / elapsed : 0.0;
-  } catch (const std::exception&) {
-    return 0.0;
-  }
 }
 
 }  // namespace moe::ui

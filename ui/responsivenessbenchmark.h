@@ -1,4 +1,6 @@
 #pragma once
+#include <memory>
+#include <string>
 #include <vector>
 
 #include <QElapsedTimer>
@@ -6,21 +8,29 @@
 #include <QObject>
 #include <QTimer>
 
+namespace moe::core {
+class Session;
+}
+
 namespace moe::ui {
 
 class MainWindow;
 
 /**
  * Trains in the window for a while and measures how late a 10 ms timer fires on the UI thread
- * (the event loop's responsiveness), the training throughput with the window open, and then
- * the same settings headless (a bare Session loop, as moe-train runs) for comparison. Also
- * reports launch-to-ready time: process start to the first session built, data included.
+ * (the event loop's responsiveness) and the training throughput with the window open, against
+ * the same settings headless (a bare Session loop, as moe-train runs). A shared machine's
+ * speed drifts by tens of percent within a minute, so the two alternate: kRounds rounds of
+ * headless training then window training, each of seconds / kRounds; the headless session
+ * carries on from round to round as the window's does. Also reports launch-to-ready time:
+ * process start to the first session built, data included.
  */
 class ResponsivenessBenchmark : public QObject {
   Q_OBJECT
 
  public:
   ResponsivenessBenchmark(MainWindow* window, double seconds, QObject* parent = nullptr);
+  ~ResponsivenessBenchmark() override;
 
   /** Starts when the window's session is ready; emits finished(json) when done. */
   void start();
@@ -33,10 +43,15 @@ class ResponsivenessBenchmark : public QObject {
   void finished(const QJsonObject& result);
 
  private:
+  static constexpr int kRounds = 3;
+
   void onReady();
   void onTick();
-  void finishWindowPhase();
-  double headlessSamplesPerSecond();
+  void startRound();
+  void endWindowSegment();
+  void finish();
+  /** Trains the headless session for `seconds`; adds to mHeadlessSamples/Seconds. */
+  void trainHeadless(double seconds);
 
   MainWindow* mWindow;
   double mSeconds;
@@ -45,8 +60,20 @@ class ResponsivenessBenchmark : public QObject {
   QElapsedTimer mSinceTick;
   QElapsedTimer mPhase;
   std::vector<double> mLateness;
+  int mRound = 0;
   long mStartStep = 0;
+  double mStartTrainSeconds = 0.0;
+  long mStartTrainedSamples = 0;
+  double mWindowWallSeconds = 0.0;
+  double mUiCpuSeconds = 0.0;
   double mUiCpuStart = 0.0;
+  std::unique_ptr<core::Session> mHeadless;
+  std::string mHeadlessError;
+  long mHeadlessSamples = 0;
+  double mHeadlessSeconds = 0.0;
+  std::vector<double> mHeadlessRounds, mWindowRounds;
+  long mSegmentSamples = 0;
+  double mSegmentTrainSeconds = 0.0;
   bool mStarted = false;
   QJsonObject mResult;
 };

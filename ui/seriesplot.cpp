@@ -20,7 +20,7 @@ int SeriesPlot::addSeries(const QString& name, const QColor& color, const Series
   g->setPen(QPen(color, style.markers ? 2.5 : 1.8, style.pen));
   g->setAdaptiveSampling(true);
   if (style.markers) g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, color, color, 7));
-  mSeries.push_back({style.smoothing, 0.0, false});
+  mSeries.push_back({style.smoothing, 0.0, false, !style.markers, {}});
   return graphCount() - 1;
 }
 
@@ -31,12 +31,18 @@ void SeriesPlot::append(int series, double x, double y) {
   Series& s = mSeries[std::size_t(series)];
   s.ema = s.started ? s.ema + s.smoothing * (y - s.ema) : y;
   s.started = true;
-  graph(series)->addData(x, s.ema);
+  if (s.thinned)
+    s.thinning.append(graph(series), x, s.ema);
+  else
+    graph(series)->addData(x, s.ema);
 }
 
 void SeriesPlot::clearData() {
   for (int i = 0; i < graphCount(); ++i) graph(i)->data()->clear();
-  for (Series& s : mSeries) s.started = false;
+  for (Series& s : mSeries) {
+    s.started = false;
+    s.thinning.reset();
+  }
   refresh();
 }
 

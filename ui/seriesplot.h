@@ -43,6 +43,8 @@ class SeriesPlot : public PlotView {
     double smoothing = 1.0;
     double ema = 0.0;
     bool started = false;
+    bool thinned = true;  ///< per-step curves are thinned; sparse marked series keep all
+    CurveThinning thinning;
   };
   std::vector<Series> mSeries;
   bool mHasFloor = false;

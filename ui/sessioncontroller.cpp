@@ -37,7 +37,7 @@ struct SessionController::BuildResult {
 };
 
 SessionController::SessionController(QObject* parent) : QObject(parent) {
-  mTimer.setInterval(40);  // 25 Hz: smooth to the eye, cheap for the trainer
+  mTimer.setInterval(100);  // 10 Hz: live to the eye; plots redraw at most 3-4 times a second anyway
   connect(&mTimer, &QTimer::timeout, this, &SessionController::poll);
   mTimer.start();
 }

@@ -41,14 +41,14 @@ TrainingPanel::TrainingPanel(SessionController* controller, QWidget* parent)
   mImbalance->addSeries(tr("MaxVio"), categoryColor(1), train);
   mImbalance->addSeries(tr("dropped fraction"), categoryColor(2), train);
   mImbalance->addSeries(tr("routing entropy (nats)"), categoryColor(4), train);
-  mImbalance->addSeries(tr("dead experts"), QColor(40, 40, 40), {false, Qt::DashLine, kEma, true});
+  mImbalance->addSeries(tr("dead experts"), QColor(40, 40, 40), {false, Qt::SolidLine, kEma, true});
   mImbalance->setRightLabel(tr("experts"));
   mImbalance->setYFloor(0.0, 1.0);
   mAux = new SeriesPlot(tr("Auxiliary losses (smoothed)"), tr("step"), tr("unweighted value"), this);
   mAux->addSeries(tr("Switch balance"), categoryColor(0), train);
   mAux->addSeries(tr("importance CV²"), categoryColor(1), train);
   mAux->addSeries(tr("load CV²"), categoryColor(2), train);
-  mAux->addSeries(tr("weighted total"), QColor(40, 40, 40), {false, Qt::DashLine, kEma, false});
+  mAux->addSeries(tr("weighted total"), QColor(40, 40, 40), {false, Qt::SolidLine, kEma, false});
   mAux->addSeries(tr("router z-loss"), categoryColor(3), {false, Qt::SolidLine, kEma, true});
   mAux->setRightLabel(tr("z-loss"));
   mHeatmap = new HeatmapWidget(this);

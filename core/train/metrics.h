@@ -23,6 +23,7 @@ struct RoutingStats {
 struct StepMetrics {
   long step = 0;           ///< 1-based global step
   int epoch = 0;           ///< 0-based epoch the step belongs to
+  int samples = 0;         ///< rows (images, texts or ratings) the step trained on
   double epochProgress = 0.0;  ///< epoch + fraction done, for x axes in epochs
   double loss = 0.0;       ///< task loss (cross-entropy or MSE) of the batch
   double accuracy = 0.0;   ///< batch accuracy (classification) or RMSE (regression)
@@ -78,6 +79,10 @@ struct Snapshot {
   double epochProgress = 0.0;
   long stepsPerEpoch = 0;
   double samplesPerSecond = 0.0;
+  /** Seconds spent inside training steps and the samples they trained, since the trainer
+   *  started: evaluations, pauses and commands excluded, as moe-train counts its rate. */
+  double trainSeconds = 0.0;
+  long trainedSamples = 0;
   std::string backendName;
   std::string message;   ///< last warning or error, for the status bar
   StepMetrics latest;

@@ -161,6 +161,7 @@ StepMetrics Session::finishStep(double loss, double metric, const AuxLosses& aux
   ++mStep;
   m.step = mStep;
   m.epoch = mEpoch;
+  m.samples = int(rows);
   m.loss = loss;
   m.accuracy = metric;
   m.switchLoss = aux.switchLoss;

@@ -1,5 +1,7 @@
 #include "core/train/trainer.h"
 
+#include <chrono>
+
 #include "core/model/model.h"
 
 namespace moe::core {
@@ -222,7 +224,10 @@ void Trainer::run() {
     }
     if (!doStep) continue;
     try {
+      const auto t0 = std::chrono::steady_clock::now();
       const StepMetrics m = mSession->trainStep();
+      const double seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       long evalEvery;
       {
         std::lock_guard lock(mMutex);
@@ -232,6 +237,8 @@ void Trainer::run() {
       const bool evalNow = epochEnd || (evalEvery > 0 && m.step % evalEvery == 0);
       publish(&m, evalNow ? mSession->evaluate() : nullptr);
       std::lock_guard lock(mMutex);
+      mSnapshot.trainSeconds += seconds;
+      mSnapshot.trainedSamples += m.samples;
       if (mMode == Mode::Steps && --mStepsLeft <= 0) mMode = Mode::Paused;
       if (mMode == Mode::ToEpochEnd && epochEnd) mMode = Mode::Paused;
       if (mMode == Mode::Paused) mSnapshot.state = TrainerState::Paused;

@@ -1,4 +1,6 @@
 // Widgets with synthetic data: plots, heatmap clicks, gate bars, exports, session files.
+#include <cmath>
+
 #include <QFile>
 #include <QSignalSpy>
 #include <QStandardPaths>
@@ -44,8 +46,35 @@ class WidgetsTest : public QObject {
     plot.append(1, {0.5f, 0.25f, 0.25f});
     QCOMPARE(plot.experts(), 3);
     QCOMPARE(plot.pointCount(), 1);
-    QCOMPARE(plot.graph(2)->data()->at(0)->value, 1.0);
-    QCOMPARE(plot.graph(0)->data()->at(0)->value, 0.5);
+    QCOMPARE(plot.band(2)->data()->at(0)->value, 1.0);
+    QCOMPARE(plot.band(1)->data()->at(0)->value, 0.75);
+    QCOMPARE(plot.band(0)->data()->at(0)->value, 0.5);
+    // The legend lists the experts in order, whatever order the bands are painted in.
+    auto* first = qobject_cast<QCPPlottableLegendItem*>(plot.legend->item(0));
+    QVERIFY(first);
+    QCOMPARE(first->plottable()->name(), QStringLiteral("E0"));
+  }
+
+  void curveThinningKeepsABoundedMeanCurve() {
+    QCustomPlot plot;
+    QCPGraph* g = plot.addGraph();
+    ui::CurveThinning thinning(100);
+    const int steps = 10000;
+    for (int x = 1; x <= steps; ++x) thinning.append(g, x, x % 2 == 0 ? 1.0 : 0.0);
+    QVERIFY2(g->dataCount() <= 101, qPrintable(QString::number(g->dataCount())));
+    QVERIFY(g->dataCount() >= 40);
+    QVERIFY(thinning.stride() > 1.0);
+    // The last point is at the newest step; alternating 0/1 averages to about one half (the
+    // first window starts alone, and a window of odd length is off by 1/length).
+    QCOMPARE((g->data()->constEnd() - 1)->key, double(steps));
+    for (int i = 1; i + 1 < g->dataCount(); ++i)
+      QVERIFY2(std::abs(g->data()->at(i)->value - 0.5) < 0.02,
+               qPrintable(QString::number(g->data()->at(i)->value)));
+    // Keys stay sorted and strictly increasing.
+    for (int i = 1; i < g->dataCount(); ++i)
+      QVERIFY(g->data()->at(i)->key > g->data()->at(i - 1)->key);
+    thinning.reset();
+    QCOMPARE(thinning.stride(), 1.0);
   }
 
   void heatmapRowsAndClicks() {
