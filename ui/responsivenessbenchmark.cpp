@@ -9,9 +9,15 @@
 #include <fstream>
 #include <sstream>
 
+#include <QCoreApplication>
+#include <QFileInfo>
 #include <QJsonArray>
+#include <QJsonDocument>
+#include <QProcess>
 #include <QThread>
 #include <QTimer>
+
+#include <nlohmann/json.hpp>
 
 #include "compute/backend_factory.h"
 #include "core/train/session.h"
@@ -89,6 +95,15 @@ void ResponsivenessBenchmark::onReady() {
   mStarted = true;
   mReadySeconds = processAgeSeconds();
   SessionController* c = mWindow->controller();
+  // The reference is moe-train itself when it sits next to this program, else the same
+  // training loop in this process.
+  const QString moeTrain = QCoreApplication::applicationDirPath() + QStringLiteral("/moe-train");
+  if (QFileInfo(moeTrain).isExecutable() && mConfigFile.open()) {
+    nlohmann::json j = c->config();
+    mConfigFile.write(QByteArray::fromStdString(j.dump()));
+    mConfigFile.flush();
+    mMoeTrain = moeTrain;
+  }
   if (c->data()) {
     try {
       const core::TrainConfig config = c->config();
@@ -108,6 +123,10 @@ void ResponsivenessBenchmark::onReady() {
 }
 
 void ResponsivenessBenchmark::trainHeadless(double seconds) {
+  if (!mMoeTrain.isEmpty()) {
+    trainWithMoeTrain(seconds);
+    return;
+  }
   if (!mHeadless) return;
   const auto t0 = std::chrono::steady_clock::now();
   long samples = 0;
@@ -124,6 +143,34 @@ void ResponsivenessBenchmark::trainHeadless(double seconds) {
   mHeadlessSamples += samples;
   mHeadlessSeconds += elapsed;
   mHeadlessRounds.push_back(elapsed > 0 ? double(samples) / elapsed : 0.0);
+}
+
+void ResponsivenessBenchmark::trainWithMoeTrain(double seconds) {
+  // moe-train itself, on the window's settings, for about `seconds` of training: whole
+  // epochs, sized from the last rate seen. Its last JSON line holds its rate and seconds.
+  SessionController* c = mWindow->controller();
+  const long rows = c->data() ? long(c->data()->train.rows()) : 0;
+  const double rate = mHeadlessRounds.empty() ? 30000.0 : mHeadlessRounds.back();
+  const int epochs = std::clamp(int(std::lround(seconds * rate / double(std::max(1L, rows)))), 1, 100);
+  QProcess process;
+  process.setProgram(mMoeTrain);
+  process.setArguments({QStringLiteral("--config"), mConfigFile.fileName(), QStringLiteral("--epochs"),
+                        QString::number(epochs), QStringLiteral("--json")});
+  process.start();
+  if (!process.waitForFinished(int(seconds * 1000 * 10 + 60000)) || process.exitCode() != 0) {
+    mHeadlessError = "moe-train failed: " + process.readAllStandardError().trimmed().toStdString();
+    process.kill();
+    mMoeTrain.clear();  // the in-process loop takes over
+    trainHeadless(seconds);
+    return;
+  }
+  const QList<QByteArray> lines = process.readAllStandardOutput().trimmed().split('\n');
+  const QJsonObject last = QJsonDocument::fromJson(lines.isEmpty() ? QByteArray() : lines.back()).object();
+  const double sps = last.value(QStringLiteral("train_samples_per_s")).toDouble();
+  const double trained = last.value(QStringLiteral("train_seconds")).toDouble();
+  mHeadlessSamples += long(std::lround(sps * trained));
+  mHeadlessSeconds += trained;
+  mHeadlessRounds.push_back(sps);
 }
 
 void ResponsivenessBenchmark::startRound() {
@@ -205,6 +252,8 @@ void ResponsivenessBenchmark::finish() {
       mWindowWallSeconds > 0 ? double(trained) / mWindowWallSeconds : 0.0;
   r[QStringLiteral("window_rounds_samples_per_s")] = array(mWindowRounds);
   r[QStringLiteral("headless_samples_per_s")] = headless;
+  r[QStringLiteral("headless_reference")] =
+      mMoeTrain.isEmpty() ? QStringLiteral("in-process Session loop") : QStringLiteral("moe-train");
   r[QStringLiteral("headless_rounds_samples_per_s")] = array(mHeadlessRounds);
   if (!mHeadlessError.empty())
     r[QStringLiteral("headless_error")] = QString::fromStdString(mHeadlessError);

@@ -6,6 +6,7 @@
 #include <QElapsedTimer>
 #include <QJsonObject>
 #include <QObject>
+#include <QTemporaryFile>
 #include <QTimer>
 
 namespace moe::core {
@@ -52,6 +53,8 @@ class ResponsivenessBenchmark : public QObject {
   void finish();
   /** Trains the headless session for `seconds`; adds to mHeadlessSamples/Seconds. */
   void trainHeadless(double seconds);
+  /** The same with moe-train in a child process on the window's settings. */
+  void trainWithMoeTrain(double seconds);
 
   MainWindow* mWindow;
   double mSeconds;
@@ -68,6 +71,8 @@ class ResponsivenessBenchmark : public QObject {
   double mUiCpuSeconds = 0.0;
   double mUiCpuStart = 0.0;
   std::unique_ptr<core::Session> mHeadless;
+  QString mMoeTrain;          // path of moe-train, empty: the in-process loop is the reference
+  QTemporaryFile mConfigFile;  // the window's settings, for moe-train --config
   std::string mHeadlessError;
   long mHeadlessSamples = 0;
   double mHeadlessSeconds = 0.0;
