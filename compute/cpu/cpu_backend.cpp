@@ -231,34 +231,37 @@ void CpuBackend::activationBackward(Activation act, const Tensor& x, const Tenso
   requireSame(x, dy, "activationBackward");
   requireSame(x, dx, "activationBackward");
   const auto n = Eigen::Index(x.size());
-  parallel(chunksFor(n, kElemChunk), [&](int c) {
-    const auto s = c * kElemChunk, e = s + std::min(kElemChunk, n - s);
-    const float *in = x.f32(), *out = y.f32(), *g = dy.f32();
-    float* d = dx.f32();
-    for (auto i = s; i < e; ++i) {
-      float deriv = 1.0f;
-      switch (act) {
-        case Activation::Identity: break;
-        case Activation::Relu: deriv = in[i] > 0.0f ? 1.0f : 0.0f; break;
-        case Activation::Gelu: {
-          const float v = in[i];
-          const float t = std::tanh(kGeluC * (v + kGeluA * v * v * v));
-          deriv = 0.5f * (1.0f + t) +
-                  0.5f * v * (1.0f - t * t) * kGeluC * (1.0f + 3.0f * kGeluA * v * v);
-          break;
-        }
-        case Activation::Tanh: deriv = 1.0f - out[i] * out[i]; break;
-        case Activation::Sigmoid: deriv = out[i] * (1.0f - out[i]); break;
-        case Activation::Silu: {
-          const float sg = sigmoid(in[i]);
-          deriv = sg * (1.0f + in[i] * (1.0f - sg));
-          break;
-        }
-        case Activation::Softplus: deriv = sigmoid(in[i]); break;
-      }
-      d[i] = g[i] * deriv;
-    }
-  });
+  // One loop per activation (the switch outside): each vectorises. dx may alias dy.
+  const auto each = [&](auto deriv) {
+    parallel(chunksFor(n, kElemChunk), [&](int c) {
+      const auto s = c * kElemChunk, e = s + std::min(kElemChunk, n - s);
+      const float *in = x.f32(), *out = y.f32(), *g = dy.f32();
+      float* d = dx.f32();
+      if (d == g)  // in place: one read-modify-write stream (no alias check to fail)
+        for (auto i = s; i < e; ++i) d[i] *= deriv(in[i], out[i]);
+      else
+        for (auto i = s; i < e; ++i) d[i] = g[i] * deriv(in[i], out[i]);
+    });
+  };
+  switch (act) {
+    case Activation::Identity: each([](float, float) { return 1.0f; }); break;
+    case Activation::Relu: each([](float v, float) { return v > 0.0f ? 1.0f : 0.0f; }); break;
+    case Activation::Gelu:
+      each([](float v, float) {
+        const float t = std::tanh(kGeluC * (v + kGeluA * v * v * v));
+        return 0.5f * (1.0f + t) + 0.5f * v * (1.0f - t * t) * kGeluC * (1.0f + 3.0f * kGeluA * v * v);
+      });
+      break;
+    case Activation::Tanh: each([](float, float o) { return 1.0f - o * o; }); break;
+    case Activation::Sigmoid: each([](float, float o) { return o * (1.0f - o); }); break;
+    case Activation::Silu:
+      each([](float v, float) {
+        const float sg = sigmoid(v);
+        return sg * (1.0f + v * (1.0f - sg));
+      });
+      break;
+    case Activation::Softplus: each([](float v, float) { return sigmoid(v); }); break;
+  }
 }
 
 void CpuBackend::addRowVector(Tensor& x, const Tensor& b) {
