@@ -149,7 +149,7 @@ void CpuBackend::fill(Tensor& x, float value) {
   parallel(chunksFor(n, kElemChunk), [&](int c) {
     const auto b = c * kElemChunk, len = std::min(kElemChunk, n - b);
     arr(x).segment(b, len).setConstant(value);
-  });
+  }, std::size_t(n));
 }
 
 void CpuBackend::copy(const Tensor& src, Tensor& dst) {
@@ -169,7 +169,7 @@ void CpuBackend::axpby(float a, const Tensor& x, float b, Tensor& y) {
       arr(y).segment(s, len) = a * carr(x).segment(s, len);
     else
       arr(y).segment(s, len) = a * carr(x).segment(s, len) + b * arr(y).segment(s, len);
-  });
+  }, 2 * std::size_t(n));
 }
 
 void CpuBackend::mul(const Tensor& x, const Tensor& y, Tensor& z) {
@@ -182,7 +182,7 @@ void CpuBackend::mul(const Tensor& x, const Tensor& y, Tensor& z) {
   parallel(chunksFor(n, kElemChunk), [&](int c) {
     const auto s = c * kElemChunk, len = std::min(kElemChunk, n - s);
     arr(z).segment(s, len) = carr(x).segment(s, len) * carr(y).segment(s, len);
-  });
+  }, 3 * std::size_t(n));
 }
 
 void CpuBackend::activation(Activation act, const Tensor& x, Tensor& y) {
@@ -221,7 +221,7 @@ void CpuBackend::activation(Activation act, const Tensor& x, Tensor& y) {
           out[i] = std::log1p(std::exp(-std::fabs(in[i]))) + std::max(in[i], 0.0f);
         break;
     }
-  });
+  }, 2 * std::size_t(n));
 }
 
 void CpuBackend::activationBackward(Activation act, const Tensor& x, const Tensor& y,
@@ -241,7 +241,7 @@ void CpuBackend::activationBackward(Activation act, const Tensor& x, const Tenso
         for (auto i = s; i < e; ++i) d[i] *= deriv(in[i], out[i]);
       else
         for (auto i = s; i < e; ++i) d[i] = g[i] * deriv(in[i], out[i]);
-    });
+    }, 3 * std::size_t(n));
   };
   switch (act) {
     case Activation::Identity: each([](float, float) { return 1.0f; }); break;
@@ -273,7 +273,7 @@ void CpuBackend::addRowVector(Tensor& x, const Tensor& b) {
   parallel(chunksFor(x.rows(), rowsPer), [&](int c) {
     const int r0 = c * rowsPer, len = std::min(rowsPer, x.rows() - r0);
     mat(x).middleRows(r0, len).rowwise() += cmat(b).row(0);
-  });
+  }, x.size());
 }
 
 void CpuBackend::sumRows(const Tensor& x, Tensor& out, float beta) {
@@ -289,7 +289,7 @@ void CpuBackend::sumRows(const Tensor& x, Tensor& out, float beta) {
       o = cmat(x).middleCols(c0, len).colwise().sum();
     else
       o = beta * o + cmat(x).middleCols(c0, len).colwise().sum();
-  });
+  }, x.size());
 }
 
 double CpuBackend::sumSquares(const Tensor& x) {
@@ -351,7 +351,7 @@ double CpuBackend::crossEntropy(const Tensor& logits, const Tensor& labels, floa
       d[label] -= scale;
     }
     partial[std::size_t(c)] = sum;
-  });
+  }, 2 * logits.size());
   require(!badLabel, "crossEntropy", "label out of range [0, " + std::to_string(cols) + ")");
   double total = 0.0;
   for (double p : partial) total += p;

@@ -77,8 +77,10 @@ class CpuBackend final : public Backend {
                  const SgdParams& p) override;
 
  private:
+  /** Runs body(0..chunks-1) on the worker threads; `elements` (the floats the op moves, when
+   *  the caller knows them) below kSerialElements runs on the calling thread instead. */
   template <typename F>
-  void parallel(int chunks, F&& body);
+  void parallel(int chunks, F&& body, std::size_t elements = ~std::size_t(0));
 
   int mThreads;
   struct Arena;  // the tbb::task_arena, kept out of this header

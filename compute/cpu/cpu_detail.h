@@ -50,6 +50,12 @@ inline void requireSame(const Tensor& a, const Tensor& b, const char* op) {
 /** Element-wise work is split into chunks of this many elements (fixed: determinism). */
 constexpr Eigen::Index kElemChunk = 1 << 15;
 
+/** Memory-bound ops on fewer floats than this run on the calling thread: handing a chunk to
+ *  a worker and joining it costs ~20 us, as long as moving ~100K floats (the biases, gathers
+ *  and element-wise ops of a batch of 128, two dozen of them a step). Results do not change:
+ *  the same chunks run in the same order. */
+constexpr std::size_t kSerialElements = std::size_t(1) << 17;
+
 inline int chunksFor(Eigen::Index n, Eigen::Index per) { return int((n + per - 1) / per); }
 
 /** Flushes denormal floats to zero on the calling thread (x86 FTZ + DAZ). Adam's moments of
@@ -80,11 +86,11 @@ struct CpuBackend::Arena {
 // Runs body(0..chunks-1) on the backend's arena. Chunks are fixed by the caller from the
 // problem's shape only, so results do not depend on how many threads run them.
 template <typename F>
-void CpuBackend::parallel(int chunks, F&& body) {
+void CpuBackend::parallel(int chunks, F&& body, std::size_t elements) {
   if (chunks <= 0) return;
   cpu::flushDenormals();
   if (mBackground) cpu::lowerThreadPriorityOnce();
-  if (chunks == 1 || mThreads == 1) {
+  if (chunks == 1 || mThreads == 1 || elements < cpu::kSerialElements) {
     for (int i = 0; i < chunks; ++i) body(i);
     return;
   }

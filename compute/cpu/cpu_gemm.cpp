@@ -36,6 +36,10 @@ void checkSegments(Segments offsets, int rows, const char* op) {
     require(offsets[e] >= offsets[e - 1], op, "segment offsets must be non-decreasing");
 }
 
+// What a product of m x k by k x n weighs in floats moved by a memory-bound op (for the
+// serial threshold): 2mnk flops at ~60 GFLOP/s a core take as long as moving mnk/8 floats.
+std::size_t gemmWork(long m, long n, long k) { return std::size_t(m) * std::size_t(n) * std::size_t(k) / 8; }
+
 struct Task {
   int expert, begin, end, col0, cols;
 };
@@ -80,7 +84,7 @@ void CpuBackend::gemm(bool transA, bool transB, float alpha, const Tensor& a, co
     else
       gemmInto(cBlock, alpha, cmat(a).middleCols(r0, len).transpose(),
                cmat(b).middleRows(c0, w).transpose(), beta);
-  });
+  }, gemmWork(m, n, k));
 }
 
 void CpuBackend::groupedGemm(const Tensor& x, const Tensor& w, Tensor& y, Segments offsets) {
@@ -97,7 +101,7 @@ void CpuBackend::groupedGemm(const Tensor& x, const Tensor& w, Tensor& y, Segmen
     gemmInto(mat(y).block(t.begin, t.col0, t.end - t.begin, t.cols), 1.0f,
              cmat(x).middleRows(t.begin, t.end - t.begin),
              cmat(w).block(t.expert * in, t.col0, in, t.cols), 0.0f);
-  });
+  }, gemmWork(x.rows(), out, in));
 }
 
 void CpuBackend::groupedGemmBackwardInput(const Tensor& dy, const Tensor& w, Tensor& dx,
@@ -115,7 +119,7 @@ void CpuBackend::groupedGemmBackwardInput(const Tensor& dy, const Tensor& w, Ten
     gemmInto(mat(dx).block(t.begin, t.col0, t.end - t.begin, t.cols), 1.0f,
              cmat(dy).middleRows(t.begin, t.end - t.begin),
              cmat(w).middleRows(t.expert * in + t.col0, t.cols).transpose(), 0.0f);
-  });
+  }, gemmWork(dy.rows(), in, out));
 }
 
 void CpuBackend::groupedGemmBackwardWeight(const Tensor& x, const Tensor& dy, Tensor& dw,
@@ -140,7 +144,7 @@ void CpuBackend::groupedGemmBackwardWeight(const Tensor& x, const Tensor& dy, Te
     }
     gemmInto(block, 1.0f, cmat(x).block(s, r0, n, len).transpose(), cmat(dy).middleRows(s, n),
              beta);
-  });
+  }, gemmWork(x.rows(), in, out));
 }
 
 bool CpuBackend::groupedGemmBackwardWeightAdam(const Tensor& x, const Tensor& dy, Tensor& w,
@@ -172,7 +176,7 @@ bool CpuBackend::groupedGemmBackwardWeightAdam(const Tensor& x, const Tensor& dy
     const std::size_t at = (std::size_t(e) * in + r0) * std::size_t(out);
     if (!adamSpan(w.f32() + at, grad.data(), m.f32() + at, v.f32() + at, Eigen::Index(len) * out, p))
       finite = false;
-  });
+  }, gemmWork(x.rows(), in, out) + 6 * w.size());
   return finite;
 }
 
@@ -187,7 +191,7 @@ void CpuBackend::groupedAddBias(Tensor& y, const Tensor& b, Segments offsets) {
     const Task& t = tasks[std::size_t(i)];
     mat(y).block(t.begin, t.col0, t.end - t.begin, t.cols).rowwise() +=
         cmat(b).row(t.expert).segment(t.col0, t.cols);
-  });
+  }, 2 * y.size());
 }
 
 void CpuBackend::groupedBiasGrad(const Tensor& dy, Tensor& db, Segments offsets, float beta) {
@@ -201,7 +205,7 @@ void CpuBackend::groupedBiasGrad(const Tensor& dy, Tensor& db, Segments offsets,
     auto row = mat(db).row(e);
     if (beta == 0.0f) row.setZero(); else row *= beta;
     if (n > 0) row += cmat(dy).middleRows(s, n).colwise().sum();
-  });
+  }, dy.size());
 }
 
 }  // namespace moe::compute

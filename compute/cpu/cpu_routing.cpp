@@ -45,7 +45,7 @@ void CpuBackend::gatherRows(const Tensor& x, const Tensor& index, Tensor& out) {
     for (int r = c * kRowBlock; r < r1; ++r)
       std::memcpy(out.f32() + std::size_t(r) * x.cols(),
                   x.f32() + std::size_t(index.i32()[r]) * x.cols(), rowBytes);
-  });
+  }, 2 * out.size());
 }
 
 void CpuBackend::scatterRows(const Tensor& src, const Tensor& index, Tensor& out) {
@@ -64,7 +64,7 @@ void CpuBackend::scatterRows(const Tensor& src, const Tensor& index, Tensor& out
     for (int r = c * kRowBlock; r < r1; ++r)
       std::memcpy(out.f32() + std::size_t(index.i32()[r]) * src.cols(),
                   src.f32() + std::size_t(r) * src.cols(), rowBytes);
-  });
+  }, 2 * src.size());
 }
 
 void CpuBackend::combineRows(const Tensor& src, const Tensor& rowPtr, const Tensor& slot,
@@ -81,7 +81,7 @@ void CpuBackend::combineRows(const Tensor& src, const Tensor& rowPtr, const Tens
       for (int j = rowPtr.i32()[r]; j < rowPtr.i32()[r + 1]; ++j)
         o += weight.f32()[j] * cmat(src).row(slot.i32()[j]);
     }
-  });
+  }, out.size() + src.size());
 }
 
 void CpuBackend::combineRowsBackward(const Tensor& dOut, const Tensor& src, const Tensor& rowPtr,
@@ -106,7 +106,7 @@ void CpuBackend::combineRowsBackward(const Tensor& dOut, const Tensor& src, cons
         dWeight.f32()[j] = g.dot(cmat(src).row(s));
       }
     }
-  });
+  }, 2 * src.size() + dOut.size());
 }
 
 void CpuBackend::softmaxRows(const Tensor& x, Tensor& y) {
@@ -126,7 +126,7 @@ void CpuBackend::softmaxRows(const Tensor& x, Tensor& y) {
       const float inv = 1.0f / sum;
       for (int j = 0; j < cols; ++j) out[j] *= inv;
     }
-  });
+  }, 2 * x.size());
 }
 
 void CpuBackend::softmaxRowsBackward(const Tensor& y, const Tensor& dy, Tensor& dx) {
@@ -142,7 +142,7 @@ void CpuBackend::softmaxRowsBackward(const Tensor& y, const Tensor& dy, Tensor& 
       mat(dx).row(r) = cmat(y).row(r).cwiseProduct(cmat(dy).row(r).array().matrix() -
                                                    Eigen::RowVectorXf::Constant(y.cols(), dot));
     }
-  });
+  }, 3 * y.size());
 }
 
 void CpuBackend::topk(const Tensor& x, int k, Tensor& values, Tensor& indices) {
@@ -176,7 +176,7 @@ void CpuBackend::topk(const Tensor& x, int k, Tensor& values, Tensor& indices) {
         filled = std::min(filled + 1, k);
       }
     }
-  });
+  }, x.size());
 }
 
 }  // namespace moe::compute
