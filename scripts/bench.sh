@@ -35,4 +35,10 @@ run "$bin" --json --threads 2 --router noisy-topk --top-k 2
 run "$bin" --json --threads 2 --model stem-moe
 run "$bin" --json --threads 2 --model dense-mlp
 run "$bin" --json --threads 2 --backend opencl
+# Sparse against dense, alternated six times: this machine's speed drifts within a minute, so
+# one pair can mislead; BENCHMARKS.md quotes the median of the six ratios.
+for i in 1 2 3 4 5 6; do
+  run "$bin" --json --threads 2
+  run "$bin" --json --threads 2 --router dense
+done
 echo "results in $out" >&2
