@@ -14,6 +14,7 @@
 #include "core/model/model.h"
 #include "core/train/checkpoint.h"
 #include "core/train/session.h"
+#include "tests/core/session_fixtures.h"
 
 using namespace moe;
 using namespace moe::core;
@@ -24,26 +25,10 @@ Q_DECLARE_METATYPE(moe::core::OptimizerKind)
 
 namespace {
 
-std::unique_ptr<Session> makeSession(const TrainConfig& c, std::shared_ptr<const DataSplits> d) {
-  return std::make_unique<Session>(c, std::move(d), std::make_unique<compute::CpuBackend>(c.threads));
-}
+using testing::makeSession;
+using testing::paramValues;
 
-TrainConfig smallConfig() {
-  TrainConfig c;
-  c.model.experts = 4;
-  c.model.topK = 2;
-  c.model.expertHidden = 16;
-  c.batchSize = 100;
-  c.threads = 2;
-  c.seed = 21;
-  return c;
-}
-
-std::vector<std::vector<float>> paramValues(Session& s) {
-  std::vector<std::vector<float>> v;
-  for (Parameter* p : s.model().parameters()) v.push_back(compute::toHost(s.backend(), p->value));
-  return v;
-}
+TrainConfig smallConfig() { return testing::smallMoeConfig(16, 21); }
 
 std::string readAll(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

@@ -19,6 +19,7 @@
 #include "core/optim/optimizer.h"
 #include "core/train/session.h"
 #include "core/train/trainer.h"
+#include "tests/core/session_fixtures.h"
 
 using namespace moe;
 using namespace moe::core;
@@ -28,28 +29,15 @@ Q_DECLARE_METATYPE(moe::core::ModelKind)
 
 namespace {
 
-std::unique_ptr<Session> makeSession(const TrainConfig& c, std::shared_ptr<const DataSplits> d) {
-  return std::make_unique<Session>(c, std::move(d), std::make_unique<compute::CpuBackend>(c.threads));
-}
+using testing::makeSession;
+using testing::paramValues;
 
 /** A small, fast MoE configuration on 784 inputs. */
 TrainConfig smallConfig() {
-  TrainConfig c;
-  c.model.experts = 4;
-  c.model.topK = 2;
-  c.model.expertHidden = 32;
+  TrainConfig c = testing::smallMoeConfig(32, 5);
   c.model.stemWidth = 32;
-  c.batchSize = 100;
-  c.threads = 2;
-  c.seed = 5;
   c.maxTrain = 2000;
   return c;
-}
-
-std::vector<std::vector<float>> paramValues(Session& s) {
-  std::vector<std::vector<float>> v;
-  for (Parameter* p : s.model().parameters()) v.push_back(compute::toHost(s.backend(), p->value));
-  return v;
 }
 
 double mean(const std::vector<double>& v, std::size_t from, std::size_t to) {
