@@ -51,7 +51,7 @@ class PlotView : public QCustomPlot {
   /** Rescales (when following) and queues a replot; skipped while hidden, and coalesced to
    *  at most one replot per minimum interval so live data never swamps the event loop. */
   void refresh();
-  /** The shortest time between two live replots (default 100 ms). */
+  /** The shortest time between two live replots (default 250 ms). */
   void setMinReplotInterval(int ms) { mMinInterval = ms; }
   /** A short file name derived from the title, e.g. "expert-load". */
   QString slug() const;
