@@ -3,7 +3,12 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
+#include <filesystem>
 #include <future>
+#include <initializer_list>
+#include <sstream>
+#include <utility>
+#include <vector>
 
 #include "core/data/fileio.h"
 
@@ -63,12 +68,76 @@ std::string readIdx(const std::string& path, std::uint32_t magic, const char* wh
   return data;
 }
 
-std::string findIdxFile(const std::string& dir, const std::string& base) {
-  for (const char* suffix : {"", ".gz"}) {
-    const std::string path = joinPath(dir, base + suffix);
-    if (isRegularFile(path)) return path;
+// The file in dir whose name is PREFIX + one of the bases (+ ".gz"), where PREFIX is empty
+// (MNIST, Fashion-MNIST) or a dataset prefix such as "emnist-balanced-". Sets prefix.
+std::string findIdxFile(const std::string& dir, std::initializer_list<const char*> bases,
+                        std::string& prefix) {
+  std::vector<std::pair<std::string, std::string>> found;  // path, prefix
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    std::string name = entry.path().filename().string();
+    if (name.size() > 3 && name.compare(name.size() - 3, 3, ".gz") == 0) name.resize(name.size() - 3);
+    for (const char* base : bases) {
+      const std::string b = base;
+      if (name.size() >= b.size() && name.compare(name.size() - b.size(), b.size(), b) == 0 &&
+          isRegularFile(entry.path().string()))
+        found.emplace_back(entry.path().string(), name.substr(0, name.size() - b.size()));
+    }
   }
-  throw DataError(dir + ": missing " + base + " (or " + base + ".gz)");
+  if (ec) throw DataError(dir + ": cannot list the folder (" + ec.message() + ")");
+  if (found.empty())
+    throw DataError(dir + ": missing " + *bases.begin() + " (or " + *bases.begin() + ".gz)");
+  // With a prefix already chosen (the train images'), the other files must share it.
+  if (!prefix.empty() || found.size() > 1) {
+    std::vector<std::pair<std::string, std::string>> same;
+    for (const auto& f : found)
+      if (f.second == prefix) same.push_back(f);
+    if (same.size() == 1) return same.front().first;
+    if (same.empty() && !prefix.empty())
+      throw DataError(dir + ": missing " + prefix + *bases.begin() + " (or .gz)");
+    std::string names;
+    for (const auto& f : found) names += (names.empty() ? "" : ", ") + f.first;
+    throw DataError(dir + ": several sets of IDX files (" + names +
+                    "); put one set in a folder of its own");
+  }
+  prefix = found.front().second;
+  return found.front().first;
+}
+
+// EMNIST's mapping file ("label ascii-code" per line) as class names, or {} without one.
+std::vector<std::string> emnistClassNames(const std::string& dir, const std::string& prefix) {
+  const std::string path = joinPath(dir, prefix + "mapping.txt");
+  if (!isRegularFile(path)) return {};
+  std::istringstream in(readWholeFile(path));
+  std::vector<std::string> names;
+  std::string line;
+  int lineNo = 0;
+  while (std::getline(in, line)) {
+    ++lineNo;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    std::istringstream fields(line);
+    int label = -1, code = -1;
+    if (!(fields >> label >> code) || label < 0 || label > 4096 || code <= 0 || code > 0x10FFFF)
+      throw DataError(path + ":" + std::to_string(lineNo) + ": expected 'label code', got '" + line + "'");
+    if (names.size() <= std::size_t(label)) names.resize(std::size_t(label) + 1);
+    names[std::size_t(label)] = code < 128 ? std::string(1, char(code)) : std::to_string(code);
+  }
+  for (std::size_t i = 0; i < names.size(); ++i)
+    if (names[i].empty()) names[i] = std::to_string(i);
+  return names;
+}
+
+// EMNIST stores each image transposed (column-major) relative to MNIST: turn them upright.
+void transposeImages(Dataset& d) {
+  const int h = d.imageHeight, w = d.imageWidth;
+  std::vector<float> image(std::size_t(h) * std::size_t(w));
+  for (long i = 0; i < d.rows(); ++i) {
+    float* px = d.x.data() + std::size_t(i) * image.size();
+    for (int r = 0; r < h; ++r)
+      for (int c = 0; c < w; ++c) image[std::size_t(c) * std::size_t(h) + std::size_t(r)] = px[std::size_t(r) * std::size_t(w) + std::size_t(c)];
+    std::copy(image.begin(), image.end(), px);
+  }
+  std::swap(d.imageHeight, d.imageWidth);
 }
 
 }  // namespace
@@ -135,11 +204,14 @@ Dataset loadIdxPair(const std::string& imagesPath, const std::string& labelsPath
 }
 
 DataSplits loadIdxDir(const std::string& dir, const std::vector<std::string>& classNames) {
-  const std::string trainImages = findIdxFile(dir, "train-images-idx3-ubyte");
-  const std::string trainLabels = findIdxFile(dir, "train-labels-idx1-ubyte");
-  const std::string testImages = findIdxFile(dir, "t10k-images-idx3-ubyte");
-  const std::string testLabels = findIdxFile(dir, "t10k-labels-idx1-ubyte");
+  std::string prefix;
+  const std::string trainImages = findIdxFile(dir, {"train-images-idx3-ubyte"}, prefix);
+  const std::string trainLabels = findIdxFile(dir, {"train-labels-idx1-ubyte"}, prefix);
+  const std::string testImages = findIdxFile(dir, {"t10k-images-idx3-ubyte", "test-images-idx3-ubyte"}, prefix);
+  const std::string testLabels = findIdxFile(dir, {"t10k-labels-idx1-ubyte", "test-labels-idx1-ubyte"}, prefix);
+  const bool emnist = prefix.rfind("emnist", 0) == 0;
   std::vector<std::string> names = classNames;
+  if (names.empty() && emnist) names = emnistClassNames(dir, prefix);
   std::string lower = dir;
   std::transform(lower.begin(), lower.end(), lower.begin(),
                  [](unsigned char c) { return char(std::tolower(c)); });
@@ -151,6 +223,8 @@ DataSplits loadIdxDir(const std::string& dir, const std::vector<std::string>& cl
   });
   s.train = loadIdxPair(trainImages, trainLabels, int(names.size()), names);
   s.test = test.get();
+  if (emnist)
+    for (Dataset* d : {&s.train, &s.test}) transposeImages(*d);
   if (names.empty()) {  // no fixed class list: both splits use the larger label range
     const int classes = std::max(s.train.classes, s.test.classes);
     for (Dataset* d : {&s.train, &s.test}) {
@@ -159,7 +233,9 @@ DataSplits loadIdxDir(const std::string& dir, const std::vector<std::string>& cl
         d->classNames.push_back(std::to_string(c));
     }
   }
-  const std::string name = names == fashionMnistClassNames() ? "fashion-mnist" : "idx:" + dir;
+  const std::string name = names == fashionMnistClassNames() ? "fashion-mnist"
+                           : emnist ? prefix.substr(0, prefix.size() - (prefix.back() == '-' ? 1 : 0))
+                                    : "idx:" + dir;
   s.train.name = name;
   s.test.name = name;
   return s;

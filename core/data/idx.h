@@ -40,9 +40,14 @@ Dataset loadIdxPair(const std::string& imagesPath, const std::string& labelsPath
 /**
  * Loads train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte and
  * t10k-labels-idx1-ubyte (each optionally with .gz) from dir into train and test; validation
- * is left empty. Class names: classNames when given; otherwise Fashion-MNIST's when the folder
- * name contains "fashion", else the label numbers.
- * @throws DataError naming the missing file or the problem.
+ * is left empty. EMNIST's layout works too: the four names behind a common prefix
+ * ("emnist-balanced-train-images-idx3-ubyte", "test" for "t10k"); EMNIST images, stored
+ * transposed, are turned upright, and the split's mapping file (PREFIX + "mapping.txt",
+ * "label ascii-code" lines) names the classes. Class names: classNames when given; otherwise
+ * EMNIST's mapping, or Fashion-MNIST's when the folder name contains "fashion", else the
+ * label numbers.
+ * @throws DataError naming the missing file or the problem (also: several sets of files in
+ *         one folder, a malformed mapping line).
  */
 DataSplits loadIdxDir(const std::string& dir, const std::vector<std::string>& classNames = {});
 

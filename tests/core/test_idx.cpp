@@ -2,6 +2,7 @@
 #include <zlib.h>
 
 #include <QElapsedTimer>
+#include <QFile>
 #include <QTemporaryDir>
 #include <QtTest>
 #include <cstdint>
@@ -174,6 +175,64 @@ class TestIdx : public QObject {
     QCOMPARE(s.train.rows(), 1);
     QCOMPARE(s.test.rows(), 1);
     QCOMPARE(s.train.classNames, std::vector<std::string>{"0"});
+  }
+
+  void emnistLayout() {
+    // EMNIST: prefixed names, "test" for "t10k", images stored transposed, a mapping file.
+    QTemporaryDir dir;
+    const QString p = QStringLiteral("emnist-balanced-");
+    // One image per split, stored as 3 rows x 2 columns of bytes 0..5 (EMNIST's transposed
+    // order); upright it is 2 rows x 3 columns.
+    writeFile(dir.filePath(p + "train-images-idx3-ubyte.gz"), idxImages(1, 3, 2, 6), true);
+    writeFile(dir.filePath(p + "train-labels-idx1-ubyte.gz"), idxLabels({2}), true);
+    writeFile(dir.filePath(p + "test-images-idx3-ubyte"), idxImages(1, 3, 2, 6));
+    writeFile(dir.filePath(p + "test-labels-idx1-ubyte"), idxLabels({0}));
+    writeFile(dir.filePath(p + "mapping.txt"), "0 48\n1 65\n2 97\n");
+    const DataSplits s = loadIdxDir(dir.path().toStdString());
+    QCOMPARE(s.train.name, std::string("emnist-balanced"));
+    QCOMPARE(s.train.classNames, (std::vector<std::string>{"0", "A", "a"}));
+    QCOMPARE(s.train.classes, 3);
+    QCOMPARE(s.train.labels, std::vector<std::int32_t>{2});
+    // Stored 3 rows x 2 columns: [0 1; 2 3; 4 5]. Upright (transposed): 2 rows x 3 columns,
+    // [0 2 4; 1 3 5].
+    QCOMPARE(s.train.imageHeight, 2);
+    QCOMPARE(s.train.imageWidth, 3);
+    const std::vector<float> upright = {0, 2, 4, 1, 3, 5};
+    for (std::size_t i = 0; i < upright.size(); ++i) {
+      QCOMPARE(s.train.x[i] * 255.0f, upright[i]);
+      QCOMPARE(s.test.x[i] * 255.0f, upright[i]);
+    }
+  }
+
+  void emnistBadMappingAndSeveralSets() {
+    QTemporaryDir dir;
+    for (const char* prefix : {"emnist-digits-", "emnist-letters-"}) {
+      const QString p = QString::fromLatin1(prefix);
+      writeFile(dir.filePath(p + "train-images-idx3-ubyte"), idxImages(1, 2, 2, 4));
+      writeFile(dir.filePath(p + "train-labels-idx1-ubyte"), idxLabels({1}));
+      writeFile(dir.filePath(p + "test-images-idx3-ubyte"), idxImages(1, 2, 2, 4));
+      writeFile(dir.filePath(p + "test-labels-idx1-ubyte"), idxLabels({1}));
+    }
+    try {
+      loadIdxDir(dir.path().toStdString());
+      QFAIL("no DataError");
+    } catch (const DataError& e) {
+      QVERIFY2(QString(e.what()).contains("several sets of IDX files"), e.what());
+    }
+    QVERIFY(QFile::remove(dir.filePath("emnist-letters-train-images-idx3-ubyte")));
+    QVERIFY(QFile::remove(dir.filePath("emnist-letters-train-labels-idx1-ubyte")));
+    QVERIFY(QFile::remove(dir.filePath("emnist-letters-test-images-idx3-ubyte")));
+    QVERIFY(QFile::remove(dir.filePath("emnist-letters-test-labels-idx1-ubyte")));
+    writeFile(dir.filePath("emnist-digits-mapping.txt"), "0 48\n1 x\n");
+    try {
+      loadIdxDir(dir.path().toStdString());
+      QFAIL("no DataError");
+    } catch (const DataError& e) {
+      QVERIFY2(QString(e.what()).contains("emnist-digits-mapping.txt:2: expected 'label code'"), e.what());
+    }
+    writeFile(dir.filePath("emnist-digits-mapping.txt"), "0 48\n1 49\n");
+    const DataSplits s = loadIdxDir(dir.path().toStdString());
+    QCOMPARE(s.test.classNames, (std::vector<std::string>{"0", "1"}));
   }
 };
 
