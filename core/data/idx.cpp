@@ -74,6 +74,8 @@ std::string findIdxFile(const std::string& dir, std::initializer_list<const char
                         std::string& prefix) {
   std::vector<std::pair<std::string, std::string>> found;  // path, prefix
   std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec))
+    throw DataError(dir + ": no such folder (expected the IDX files, e.g. " + *bases.begin() + ".gz)");
   for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
     std::string name = entry.path().filename().string();
     if (name.size() > 3 && name.compare(name.size() - 3, 3, ".gz") == 0) name.resize(name.size() - 3);

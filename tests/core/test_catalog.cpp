@@ -21,7 +21,7 @@ class TestCatalog : public QObject {
     QTest::newRow("fashion with arg") << "fashion-mnist:x"
                                       << "unknown dataset";
     QTest::newRow("missing idx dir") << "idx:/nonexistent"
-                                     << "/nonexistent: missing train-images";
+                                     << "/nonexistent: no such folder";
     QTest::newRow("missing cifar dir") << "cifar10:/nonexistent"
                                        << "data_batch_1.bin: missing";
     QTest::newRow("missing csv") << "text-csv:/nonexistent.csv"
