@@ -18,6 +18,7 @@
 #include "ui/imageview.h"
 #include "ui/sampleimage.h"
 #include "ui/sessioncontroller.h"
+#include "ui/testsetfilter.h"
 
 namespace moe::ui {
 
@@ -32,20 +33,7 @@ int argmax(const std::vector<float>& v) {
 
 InspectorPanel::InspectorPanel(SessionController* controller, QWidget* parent)
     : QWidget(parent), mController(controller) {
-  mClassFilter = new QComboBox(this);
-  mClassFilter->setObjectName(QStringLiteral("classFilter"));
-  mExpertFilter = new QComboBox(this);
-  mExpertFilter->setObjectName(QStringLiteral("expertFilter"));
-  mMisclassified = new QCheckBox(tr("Misclassified only"), this);
-  mCount = new QLabel(this);
-  auto* filters = new QHBoxLayout;
-  filters->addWidget(new QLabel(tr("Class:"), this));
-  filters->addWidget(mClassFilter);
-  filters->addWidget(new QLabel(tr("Expert:"), this));
-  filters->addWidget(mExpertFilter);
-  filters->addWidget(mMisclassified);
-  filters->addStretch(1);
-  filters->addWidget(mCount);
+  mFilter = new TestSetFilter(tr("Class:"), tr("All classes"), QStringLiteral("classFilter"), this);
 
   mList = new QListWidget(this);
   mList->setViewMode(QListView::IconMode);
@@ -93,13 +81,10 @@ InspectorPanel::InspectorPanel(SessionController* controller, QWidget* parent)
   split->setStretchFactor(0, 1);
   split->setStretchFactor(1, 3);
   auto* layout = new QVBoxLayout(this);
-  layout->addLayout(filters);
+  layout->addWidget(mFilter);
   layout->addWidget(split, 1);
 
-  auto refilter = [this] { refreshList(); };
-  connect(mClassFilter, &QComboBox::currentIndexChanged, this, refilter);
-  connect(mExpertFilter, &QComboBox::currentIndexChanged, this, refilter);
-  connect(mMisclassified, &QCheckBox::toggled, this, refilter);
+  connect(mFilter, &TestSetFilter::changed, this, [this] { refreshList(); });
   connect(mList, &QListWidget::currentItemChanged, this, [this](QListWidgetItem* item) {
     if (item) showInput(item->data(Qt::UserRole).toInt());
   });
@@ -140,27 +125,15 @@ void InspectorPanel::showEvent(QShowEvent* event) {
 }
 
 void InspectorPanel::rebuildFilters() {
-  const QSignalBlocker b1(mClassFilter);
-  const QSignalBlocker b2(mExpertFilter);
-  mClassFilter->clear();
-  mExpertFilter->clear();
-  mClassFilter->addItem(tr("All classes"), -1);
-  mExpertFilter->addItem(tr("All experts"), -1);
+  QStringList names;
   const auto data = mController->data();
-  if (data) {
-    for (int c = 0; c < data->test.classes; ++c) mClassFilter->addItem(className(c), c);
-  }
-  for (int e = 0; e < mController->config().model.experts; ++e)
-    mExpertFilter->addItem(tr("Expert %1").arg(e), e);
+  if (data)
+    for (int c = 0; c < data->test.classes; ++c) names << className(c);
+  mFilter->rebuild(names, mController->config().model.experts);
 }
 
 void InspectorPanel::setFilter(int cls, int expert, bool misclassifiedOnly) {
-  const QSignalBlocker b1(mClassFilter);
-  const QSignalBlocker b2(mExpertFilter);
-  const QSignalBlocker b3(mMisclassified);
-  mClassFilter->setCurrentIndex(std::max(0, mClassFilter->findData(cls)));
-  mExpertFilter->setCurrentIndex(std::max(0, mExpertFilter->findData(expert)));
-  mMisclassified->setChecked(misclassifiedOnly);
+  mFilter->set(cls, expert, misclassifiedOnly);
   refreshList();
 }
 
@@ -170,32 +143,14 @@ void InspectorPanel::refreshList() {
   mMatches.clear();
   mList->clear();
   if (!data) {
-    mCount->setText(tr("No data loaded"));
+    mFilter->setCountText(tr("No data loaded"));
     return;
   }
   const core::Dataset& test = data->test;
-  const int cls = mClassFilter->currentData().toInt();
-  const int expert = mExpertFilter->currentData().toInt();
-  const bool wrongOnly = mMisclassified->isChecked();
   const core::EvalReport* r = mReport.get();
-  const bool haveRouting = r && int(r->topExperts.size()) >= test.rows() * std::max(1, r->k);
   const bool havePredictions = r && int(r->predictions.size()) >= test.rows();
-  for (int i = 0; i < test.rows(); ++i) {
-    const int label = i < int(test.labels.size()) ? test.labels[std::size_t(i)] : -1;
-    if (cls >= 0 && label != cls) continue;
-    if (expert >= 0) {
-      if (!haveRouting) continue;
-      const auto* top = r->topExperts.data() + std::size_t(i) * std::size_t(r->k);
-      if (std::find(top, top + r->k, expert) == top + r->k) continue;
-    }
-    if (wrongOnly && (!havePredictions || r->predictions[std::size_t(i)] == label)) continue;
-    mMatches.push_back(i);
-  }
-  QString text = tr("%n input(s)", nullptr, int(mMatches.size()));
-  if (int(mMatches.size()) > kMaxThumbnails) text += tr(", first %1 shown").arg(kMaxThumbnails);
-  if ((expert >= 0 || wrongOnly) && !r) text = tr("Needs an evaluation: train first");
-  else if (r) text += tr(" · evaluation at step %1").arg(r->step);
-  mCount->setText(text);
+  mMatches = mFilter->matches(test, r);
+  mFilter->showCount(tr("%n input(s)", nullptr, int(mMatches.size())), int(mMatches.size()), kMaxThumbnails, r);
   const QSignalBlocker block(mList);
   for (int n = 0; n < std::min<int>(kMaxThumbnails, int(mMatches.size())); ++n) {
     const int i = mMatches[std::size_t(n)];

@@ -16,6 +16,8 @@ class QTableWidget;
 
 namespace moe::ui {
 
+class TestSetFilter;
+
 class GateBarChart;
 class ImageView;
 class SessionController;
@@ -52,10 +54,7 @@ class InspectorPanel : public QWidget {
   QString className(int cls) const;
 
   SessionController* mController;
-  QComboBox* mClassFilter;
-  QComboBox* mExpertFilter;
-  QCheckBox* mMisclassified;
-  QLabel* mCount;
+  TestSetFilter* mFilter;
   QListWidget* mList;
   ImageView* mImage;
   QCheckBox* mSaliency;

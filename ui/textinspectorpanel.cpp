@@ -17,6 +17,7 @@
 #include "ui/datalabels.h"
 #include "ui/gatebarchart.h"
 #include "ui/sessioncontroller.h"
+#include "ui/testsetfilter.h"
 #include "ui/tokenroutingview.h"
 
 namespace moe::ui {
@@ -28,21 +29,8 @@ constexpr int kDebounceMs = 150;  // typing: inspect once the keys pause this lo
 
 TextInspectorPanel::TextInspectorPanel(SessionController* controller, QWidget* parent)
     : QWidget(parent), mController(controller) {
-  mClassFilter = new QComboBox(this);
-  mClassFilter->setObjectName(QStringLiteral("languageFilter"));
-  mExpertFilter = new QComboBox(this);
-  mExpertFilter->setObjectName(QStringLiteral("expertFilter"));
-  mExpertFilter->setToolTip(tr("Texts whose tokens went mostly to this expert (among their top-k)"));
-  mMisclassified = new QCheckBox(tr("Misclassified only"), this);
-  mCount = new QLabel(this);
-  auto* filters = new QHBoxLayout;
-  filters->addWidget(new QLabel(tr("Language:"), this));
-  filters->addWidget(mClassFilter);
-  filters->addWidget(new QLabel(tr("Expert:"), this));
-  filters->addWidget(mExpertFilter);
-  filters->addWidget(mMisclassified);
-  filters->addStretch(1);
-  filters->addWidget(mCount);
+  mFilter = new TestSetFilter(tr("Language:"), tr("All languages"), QStringLiteral("languageFilter"), this);
+  mFilter->setExpertToolTip(tr("Texts whose tokens went mostly to this expert (among their top-k)"));
 
   mList = new QListWidget(this);
   mList->setWordWrap(false);
@@ -85,17 +73,14 @@ TextInspectorPanel::TextInspectorPanel(SessionController* controller, QWidget* p
   split->setStretchFactor(0, 1);
   split->setStretchFactor(1, 3);
   auto* layout = new QVBoxLayout(this);
-  layout->addLayout(filters);
+  layout->addWidget(mFilter);
   layout->addWidget(split, 1);
 
   mDebounce.setSingleShot(true);
   mDebounce.setInterval(kDebounceMs);
   connect(&mDebounce, &QTimer::timeout, this, [this] { inspectTyped(mTyped->text()); });
   connect(mTyped, &QLineEdit::textEdited, this, [this] { mDebounce.start(); });
-  auto refilter = [this] { refreshList(); };
-  connect(mClassFilter, &QComboBox::currentIndexChanged, this, refilter);
-  connect(mExpertFilter, &QComboBox::currentIndexChanged, this, refilter);
-  connect(mMisclassified, &QCheckBox::toggled, this, refilter);
+  connect(mFilter, &TestSetFilter::changed, this, [this] { refreshList(); });
   connect(mList, &QListWidget::currentItemChanged, this, [this](QListWidgetItem* item) {
     if (item) showInput(item->data(Qt::UserRole).toInt());
   });
@@ -142,26 +127,15 @@ void TextInspectorPanel::showEvent(QShowEvent* event) {
 }
 
 void TextInspectorPanel::rebuildFilters() {
-  const QSignalBlocker b1(mClassFilter);
-  const QSignalBlocker b2(mExpertFilter);
-  mClassFilter->clear();
-  mExpertFilter->clear();
-  mClassFilter->addItem(tr("All languages"), -1);
-  mExpertFilter->addItem(tr("All experts"), -1);
+  QStringList names;
   const auto data = mController->data();
   if (data && data->test.kind == core::DataKind::Tokens)
-    for (int c = 0; c < data->test.classes; ++c) mClassFilter->addItem(className(c), c);
-  for (int e = 0; e < mController->config().model.experts; ++e)
-    mExpertFilter->addItem(tr("Expert %1").arg(e), e);
+    for (int c = 0; c < data->test.classes; ++c) names << className(c);
+  mFilter->rebuild(names, mController->config().model.experts);
 }
 
 void TextInspectorPanel::setFilter(int cls, int expert, bool misclassifiedOnly) {
-  const QSignalBlocker b1(mClassFilter);
-  const QSignalBlocker b2(mExpertFilter);
-  const QSignalBlocker b3(mMisclassified);
-  mClassFilter->setCurrentIndex(std::max(0, mClassFilter->findData(cls)));
-  mExpertFilter->setCurrentIndex(std::max(0, mExpertFilter->findData(expert)));
-  mMisclassified->setChecked(misclassifiedOnly);
+  mFilter->set(cls, expert, misclassifiedOnly);
   refreshList();
 }
 
@@ -172,33 +146,14 @@ void TextInspectorPanel::refreshList() {
   mList->clear();
   const auto data = mController->data();
   if (!data || data->test.kind != core::DataKind::Tokens) {
-    mCount->setText(tr("No text data loaded"));
+    mFilter->setCountText(tr("No text data loaded"));
     return;
   }
   const core::Dataset& test = data->test;
-  const int cls = mClassFilter->currentData().toInt();
-  const int expert = mExpertFilter->currentData().toInt();
-  const bool wrongOnly = mMisclassified->isChecked();
   const core::EvalReport* r = mReport.get();
-  const int k = r ? std::max(1, r->k) : 1;
-  const bool haveRouting = r && int(r->topExperts.size()) >= test.rows() * k;
   const bool havePredictions = r && int(r->predictions.size()) >= test.rows();
-  for (int i = 0; i < test.rows(); ++i) {
-    const int label = i < int(test.labels.size()) ? test.labels[std::size_t(i)] : -1;
-    if (cls >= 0 && label != cls) continue;
-    if (expert >= 0) {
-      if (!haveRouting) continue;
-      const auto* top = r->topExperts.data() + std::size_t(i) * std::size_t(k);
-      if (std::find(top, top + k, expert) == top + k) continue;
-    }
-    if (wrongOnly && (!havePredictions || r->predictions[std::size_t(i)] == label)) continue;
-    mMatches.push_back(i);
-  }
-  QString text = tr("%n text(s)", nullptr, int(mMatches.size()));
-  if (int(mMatches.size()) > kMaxListed) text += tr(", first %1 listed").arg(kMaxListed);
-  if ((expert >= 0 || wrongOnly) && !r) text = tr("Needs an evaluation: train first");
-  else if (r) text += tr(" · evaluation at step %1").arg(r->step);
-  mCount->setText(text);
+  mMatches = mFilter->matches(test, r);
+  mFilter->showCount(tr("%n text(s)", nullptr, int(mMatches.size())), int(mMatches.size()), kMaxListed, r);
   for (int n = 0; n < std::min<int>(kMaxListed, int(mMatches.size())); ++n) {
     const int i = mMatches[std::size_t(n)];
     const int label = i < int(test.labels.size()) ? test.labels[std::size_t(i)] : -1;

@@ -17,6 +17,8 @@ class QListWidget;
 
 namespace moe::ui {
 
+class TestSetFilter;
+
 class CategoryBarChart;
 class GateBarChart;
 class SessionController;
@@ -63,10 +65,7 @@ class TextInspectorPanel : public QWidget {
   QString className(int cls) const;
 
   SessionController* mController;
-  QComboBox* mClassFilter;
-  QComboBox* mExpertFilter;
-  QCheckBox* mMisclassified;
-  QLabel* mCount;
+  TestSetFilter* mFilter;
   QListWidget* mList;
   QLineEdit* mTyped;
   QLabel* mSummary;
