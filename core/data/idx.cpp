@@ -6,8 +6,9 @@
 #include <filesystem>
 #include <future>
 #include <initializer_list>
+#include <map>
+#include <optional>
 #include <sstream>
-#include <utility>
 #include <vector>
 
 #include "core/data/fileio.h"
@@ -69,41 +70,44 @@ std::string readIdx(const std::string& path, std::uint32_t magic, const char* wh
 }
 
 // The file in dir whose name is PREFIX + one of the bases (+ ".gz"), where PREFIX is empty
-// (MNIST, Fashion-MNIST) or a dataset prefix such as "emnist-balanced-". Sets prefix.
+// (MNIST, Fashion-MNIST) or a dataset prefix such as "emnist-balanced-". The first call
+// (prefix unset) takes the only prefix present and sets it; later calls need that prefix.
+// A plain file wins over the same name with ".gz".
 std::string findIdxFile(const std::string& dir, std::initializer_list<const char*> bases,
-                        std::string& prefix) {
-  std::vector<std::pair<std::string, std::string>> found;  // path, prefix
+                        std::optional<std::string>& prefix) {
   std::error_code ec;
   if (!std::filesystem::is_directory(dir, ec))
     throw DataError(dir + ": no such folder (expected the IDX files, e.g. " + *bases.begin() + ".gz)");
+  std::map<std::string, std::string> byPrefix;  // prefix -> path
   for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
     std::string name = entry.path().filename().string();
-    if (name.size() > 3 && name.compare(name.size() - 3, 3, ".gz") == 0) name.resize(name.size() - 3);
-    for (const char* base : bases) {
-      const std::string b = base;
-      if (name.size() >= b.size() && name.compare(name.size() - b.size(), b.size(), b) == 0 &&
-          isRegularFile(entry.path().string()))
-        found.emplace_back(entry.path().string(), name.substr(0, name.size() - b.size()));
+    const bool gz = name.size() > 3 && name.compare(name.size() - 3, 3, ".gz") == 0;
+    if (gz) name.resize(name.size() - 3);
+    for (const std::string b : bases) {
+      if (name.size() < b.size() || name.compare(name.size() - b.size(), b.size(), b) != 0 ||
+          !isRegularFile(entry.path().string()))
+        continue;
+      const auto [it, added] = byPrefix.emplace(name.substr(0, name.size() - b.size()), entry.path().string());
+      if (!added && !gz) it->second = entry.path().string();
     }
   }
   if (ec) throw DataError(dir + ": cannot list the folder (" + ec.message() + ")");
-  if (found.empty())
+  if (prefix) {
+    const auto it = byPrefix.find(*prefix);
+    if (it == byPrefix.end())
+      throw DataError(dir + ": missing " + *prefix + *bases.begin() + " (or " + *prefix + *bases.begin() + ".gz)");
+    return it->second;
+  }
+  if (byPrefix.empty())
     throw DataError(dir + ": missing " + *bases.begin() + " (or " + *bases.begin() + ".gz)");
-  // With a prefix already chosen (the train images'), the other files must share it.
-  if (!prefix.empty() || found.size() > 1) {
-    std::vector<std::pair<std::string, std::string>> same;
-    for (const auto& f : found)
-      if (f.second == prefix) same.push_back(f);
-    if (same.size() == 1) return same.front().first;
-    if (same.empty() && !prefix.empty())
-      throw DataError(dir + ": missing " + prefix + *bases.begin() + " (or .gz)");
+  if (byPrefix.size() > 1) {
     std::string names;
-    for (const auto& f : found) names += (names.empty() ? "" : ", ") + f.first;
+    for (const auto& [p, path] : byPrefix) names += (names.empty() ? "" : ", ") + path;
     throw DataError(dir + ": several sets of IDX files (" + names +
                     "); put one set in a folder of its own");
   }
-  prefix = found.front().second;
-  return found.front().first;
+  prefix = byPrefix.begin()->first;
+  return byPrefix.begin()->second;
 }
 
 // EMNIST's mapping file ("label ascii-code" per line) as class names, or {} without one.
@@ -206,11 +210,12 @@ Dataset loadIdxPair(const std::string& imagesPath, const std::string& labelsPath
 }
 
 DataSplits loadIdxDir(const std::string& dir, const std::vector<std::string>& classNames) {
-  std::string prefix;
-  const std::string trainImages = findIdxFile(dir, {"train-images-idx3-ubyte"}, prefix);
-  const std::string trainLabels = findIdxFile(dir, {"train-labels-idx1-ubyte"}, prefix);
-  const std::string testImages = findIdxFile(dir, {"t10k-images-idx3-ubyte", "test-images-idx3-ubyte"}, prefix);
-  const std::string testLabels = findIdxFile(dir, {"t10k-labels-idx1-ubyte", "test-labels-idx1-ubyte"}, prefix);
+  std::optional<std::string> found;
+  const std::string trainImages = findIdxFile(dir, {"train-images-idx3-ubyte"}, found);
+  const std::string trainLabels = findIdxFile(dir, {"train-labels-idx1-ubyte"}, found);
+  const std::string testImages = findIdxFile(dir, {"t10k-images-idx3-ubyte", "test-images-idx3-ubyte"}, found);
+  const std::string testLabels = findIdxFile(dir, {"t10k-labels-idx1-ubyte", "test-labels-idx1-ubyte"}, found);
+  const std::string prefix = *found;
   const bool emnist = prefix.rfind("emnist", 0) == 0;
   std::vector<std::string> names = classNames;
   if (names.empty() && emnist) names = emnistClassNames(dir, prefix);

@@ -171,6 +171,8 @@ class TestIdx : public QObject {
       QVERIFY2(QString(e.what()).contains("missing t10k-images-idx3-ubyte"), e.what());
     }
     writeFile(dir.filePath("t10k-images-idx3-ubyte"), idxImages(1, 2, 2, 4));
+    // The same file plain and gzipped is one set, not two: the plain one is read.
+    writeFile(dir.filePath("t10k-images-idx3-ubyte.gz"), idxImages(1, 2, 2, 4), true);
     const DataSplits s = loadIdxDir(dir.path().toStdString());
     QCOMPARE(s.train.rows(), 1);
     QCOMPARE(s.test.rows(), 1);
