@@ -104,17 +104,6 @@ void ResponsivenessBenchmark::onReady() {
     mConfigFile.flush();
     mMoeTrain = moeTrain;
   }
-  if (c->data()) {
-    try {
-      const core::TrainConfig config = c->config();
-      compute::BackendChoice backend = compute::createBackend(config.backend, config.threads);
-      mHeadless = std::make_unique<core::Session>(config, c->data(), std::move(backend.backend));
-      mHeadless->trainStep();  // warm-up: first-call allocations, as the window's first step
-    } catch (const std::exception& e) {
-      mHeadlessError = e.what();
-      mHeadless.reset();
-    }
-  }
   const core::Snapshot snap = liveSnapshot(c);
   mStartStep = snap.step;
   mStartTrainSeconds = snap.trainSeconds;
@@ -126,6 +115,20 @@ void ResponsivenessBenchmark::trainHeadless(double seconds) {
   if (!mMoeTrain.isEmpty()) {
     trainWithMoeTrain(seconds);
     return;
+  }
+  SessionController* c = mWindow->controller();
+  if (!mHeadless && mHeadlessError.empty() && c->data()) {
+    // Built on first use (moe-train is the usual reference); it then carries on from round
+    // to round as the window's session does.
+    try {
+      const core::TrainConfig config = c->config();
+      compute::BackendChoice backend = compute::createBackend(config.backend, config.threads);
+      mHeadless = std::make_unique<core::Session>(config, c->data(), std::move(backend.backend));
+      mHeadless->trainStep();  // warm-up: first-call allocations, as the window's first step
+    } catch (const std::exception& e) {
+      mHeadlessError = e.what();
+      mHeadless.reset();
+    }
   }
   if (!mHeadless) return;
   const auto t0 = std::chrono::steady_clock::now();

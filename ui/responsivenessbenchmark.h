@@ -20,11 +20,11 @@ class MainWindow;
 /**
  * Trains in the window for a while and measures how late a 10 ms timer fires on the UI thread
  * (the event loop's responsiveness) and the training throughput with the window open, against
- * the same settings headless (a bare Session loop, as moe-train runs). A shared machine's
- * speed drifts by tens of percent within a minute, so the two alternate: kRounds rounds of
- * headless training then window training, each of seconds / kRounds; the headless session
- * carries on from round to round as the window's does. Also reports launch-to-ready time:
- * process start to the first session built, data included.
+ * the same settings headless: moe-train itself (a child process, --config written from the
+ * window) when it sits next to this program, else a bare Session loop in this process. A
+ * shared machine's speed drifts by tens of percent within a minute, so the two alternate:
+ * kRounds rounds of headless training then window training, each of seconds / kRounds. Also
+ * reports launch-to-ready time: process start to the first session built, data included.
  */
 class ResponsivenessBenchmark : public QObject {
   Q_OBJECT
@@ -51,7 +51,7 @@ class ResponsivenessBenchmark : public QObject {
   void startRound();
   void endWindowSegment();
   void finish();
-  /** Trains the headless session for `seconds`; adds to mHeadlessSamples/Seconds. */
+  /** Trains the reference for `seconds`; adds to mHeadlessSamples/Seconds and the rounds. */
   void trainHeadless(double seconds);
   /** The same with moe-train in a child process on the window's settings. */
   void trainWithMoeTrain(double seconds);
