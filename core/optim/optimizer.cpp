@@ -96,14 +96,7 @@ void Optimizer::sparseStep(Parameter& p, std::size_t i) {
   } else {
     compute::Tensor v = mRowV.get(mBackend, n, cols);
     mBackend.gatherRows(mV[i], p.rows, v);
-    compute::AdamParams ap;
-    ap.lr = float(mConfig.lr);
-    ap.beta1 = float(mConfig.beta1);
-    ap.beta2 = float(mConfig.beta2);
-    ap.weightDecay = float(mConfig.weightDecay);
-    ap.decoupled = mConfig.kind == OptimizerKind::AdamW;
-    ap.step = mSteps;
-    mBackend.adamUpdate(value, p.grad, m, v, ap);
+    mBackend.adamUpdate(value, p.grad, m, v, adamParams(mConfig, mSteps));
     mBackend.scatterRows(v, p.rows, mV[i]);
   }
   mBackend.scatterRows(value, p.rows, p.value);
