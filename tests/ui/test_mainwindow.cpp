@@ -9,6 +9,7 @@
 #include <QtTest>
 
 #include "core/data/dataset.h"
+#include "tests/ui/file_head.h"
 #include "ui/controlbar.h"
 #include "ui/gatebarchart.h"
 #include "ui/heatmapwidget.h"
@@ -23,12 +24,7 @@
 
 using namespace moe;
 
-namespace {
-QByteArray head(const QString& path, int n) {
-  QFile f(path);
-  return f.open(QIODevice::ReadOnly) ? f.read(n) : QByteArray();
-}
-}  // namespace
+using moe::testing::fileHead;
 
 class MainWindowTest : public QObject {
   Q_OBJECT
@@ -148,9 +144,9 @@ class MainWindowTest : public QObject {
     QCOMPARE(files.size(), 12);  // six plots, PNG and PDF each
     for (const QString& f : files) {
       if (f.endsWith(QLatin1String(".png")))
-        QCOMPARE(head(f, 8), QByteArray("\x89PNG\r\n\x1a\n", 8));
+        QCOMPARE(fileHead(f, 8), QByteArray("\x89PNG\r\n\x1a\n", 8));
       else
-        QCOMPARE(head(f, 5), QByteArray("%PDF-"));
+        QCOMPARE(fileHead(f, 5), QByteArray("%PDF-"));
     }
     const QString csv = dir.filePath(QStringLiteral("metrics.csv"));
     QVERIFY(mWindow->exportMetrics(csv));

@@ -7,6 +7,7 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include "tests/ui/file_head.h"
 #include "ui/gatebarchart.h"
 #include "ui/heatmapwidget.h"
 #include "ui/loadplot.h"
@@ -16,12 +17,7 @@
 
 using namespace moe;
 
-namespace {
-QByteArray head(const QString& path, int n) {
-  QFile f(path);
-  return f.open(QIODevice::ReadOnly) ? f.read(n) : QByteArray();
-}
-}  // namespace
+using moe::testing::fileHead;
 
 class WidgetsTest : public QObject {
   Q_OBJECT
@@ -118,7 +114,7 @@ class WidgetsTest : public QObject {
     const QString path = dir.filePath(QStringLiteral("plot.") + suffix);
     QString error;
     QVERIFY2(plot.exportTo(path, &error), qPrintable(error));
-    QCOMPARE(head(path, magic.size()), magic);
+    QCOMPARE(fileHead(path, magic.size()), magic);
     QVERIFY(!plot.exportTo(dir.filePath(QStringLiteral("plot.xyz")), &error));
   }
 
