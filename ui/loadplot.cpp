@@ -28,7 +28,7 @@ void LoadPlot::setExperts(int experts) {
   mThinning.assign(std::size_t(experts), CurveThinning(400));
   // Bands are painted as areas down to zero, the top one (cumulative share 1) first and each
   // lower one over it: the same picture as fills between neighbouring curves, at a fraction
-  // of the cost (channel fills grow slow with long curves).
+  // of the cost (channel fills grow slower with every step a curve gains).
   mBands.assign(std::size_t(experts), nullptr);
   for (int e = experts - 1; e >= 0; --e) {
     QCPGraph* g = addGraph();
