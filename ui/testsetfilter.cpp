@@ -62,7 +62,6 @@ int TestSetFilter::expert() const { return mExpert->currentData().toInt(); }
 bool TestSetFilter::misclassifiedOnly() const { return mMisclassified->isChecked(); }
 void TestSetFilter::setExpertToolTip(const QString& text) { mExpert->setToolTip(text); }
 void TestSetFilter::setCountText(const QString& text) { mCount->setText(text); }
-QString TestSetFilter::countText() const { return mCount->text(); }
 
 void TestSetFilter::showCount(const QString& counted, int matches, int limit,
                               const core::EvalReport* r) {

@@ -42,7 +42,6 @@ class TestSetFilter : public QWidget {
    *  the first `limit` are listed when more match, and the evaluation the filters used; or
    *  that an evaluation is needed when an expert or misclassified filter has none. */
   void showCount(const QString& counted, int matches, int limit, const core::EvalReport* report);
-  QString countText() const;
 
   /**
    * Test rows passing the filters: of the class, routed to the expert (among the report's k
