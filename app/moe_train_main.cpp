@@ -167,7 +167,7 @@ int main(int argc, char** argv) {
       const auto t0 = std::chrono::steady_clock::now();
       last = session.trainStep();
       trainSeconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      samples += std::min<long>(cfg.batchSize, long(data->train.rows()));
+      samples += last.samples;
       if (tty && (last.step % 10 == 0 || session.epochFinished()))
         progressBar(last.step - (session.epochFinished() ? session.epoch() - 1 : session.epoch()) *
                                     session.stepsPerEpoch(),
