@@ -2,11 +2,15 @@
 # Side-by-side benchmark of moe-train against the PyTorch peer on the reference task
 # (Fashion-MNIST, 8 experts 784-256-10, softmax top-2, Switch loss 0.01, Adam 1e-3, batch 128,
 # 1 epoch, 2 threads). Run it on an otherwise idle machine.
-# Usage: scripts/bench.sh [OUT.jsonl] [SEEDS]
+# Usage: scripts/bench.sh [OUT.jsonl] [SEEDS] [FIRST_SEED] [all|seeds]
+#   SEEDS pairs of peer and moe-train runs, seeds FIRST_SEED.. (default 3 from 0); then, unless
+#   the fourth argument is "seeds", the router/model variants and the sparse/dense pairs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out="${1:-build/bench.jsonl}"
 seeds="${2:-3}"
+first="${3:-0}"
+mode="${4:-all}"
 peers="$(cd .. && pwd)/shared/bench"
 scripts/deps.sh python3-torch python3-numpy
 scripts/build.sh release >/dev/null
@@ -24,10 +28,11 @@ sys.argv = [path, "1", "2"]
 runpy.run_path(path, run_name="__main__")
 PY
 }
-for s in $(seq 0 $((seeds - 1))); do
+for s in $(seq "$first" $((first + seeds - 1))); do
   echo "+ peer seed $s" >&2; peer "$s" | sed "s/}$/, \"seed\": $s}/" | tee -a "$out"
   run "$bin" --json --threads 2 --seed "$s"
 done
+if [[ "$mode" == seeds ]]; then echo "results in $out" >&2; exit 0; fi
 run "$bin" --json --threads 2 --router dense
 run "$bin" --json --threads 2 --router switch --capacity-factor 1.25
 run "$bin" --json --threads 2 --router expert-choice --top-k 2 --capacity-factor 1.0
