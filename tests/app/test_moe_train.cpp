@@ -12,12 +12,14 @@ struct Result {
   QByteArray out, err;
 };
 
-Result runTrain(const QStringList& args) {
+Result run(const char* program, const QStringList& args) {
   QProcess p;
-  p.start(MOE_TRAIN_BIN, args);
+  p.start(program, args);
   p.waitForFinished(300000);
   return {p.exitCode(), p.readAllStandardOutput(), p.readAllStandardError()};
 }
+
+Result runTrain(const QStringList& args) { return run(MOE_TRAIN_BIN, args); }
 
 QJsonObject lastJson(const QByteArray& out) {
   const auto lines = out.trimmed().split('\n');
@@ -101,6 +103,22 @@ class TestMoeTrain : public QObject {
     const Result wrong = runTrain(kSmall + QStringList{"--load", ckpt, "--experts", "4"});
     QVERIFY(wrong.code != 0);
     QVERIFY2(wrong.err.contains("tensors") || wrong.err.contains("match"), wrong.err.constData());
+  }
+
+  // moe-kernel-bench (the step breakdown behind BENCHMARKS.md's sparse/dense analysis).
+  void kernelBenchReportsTheStepsParts() {
+    const Result r = run(MOE_KERNEL_BENCH_BIN, {"--threads", "1", "--reps", "3"});
+    QCOMPARE(r.code, 0);
+    const QJsonObject s = lastJson(r.out);
+    for (const char* key : {"adam_ms", "stream_same_bytes_ms", "experts_top2_ms", "experts_dense_ms",
+                            "ratio_adam_plus_products", "ratio_bound_quarter_products"})
+      QVERIFY2(s[key].toDouble() > 0.0, key);
+    QCOMPARE(s["params"].toInteger(), 8 * (784 * 256 + 256 + 256 * 10 + 10) + 784 * 8 + 8);
+    // The dense mixture's products are four times top-2's work.
+    QVERIFY(s["experts_dense_ms"].toDouble() > s["experts_top2_ms"].toDouble());
+    const Result bad = run(MOE_KERNEL_BENCH_BIN, {"--reps", "0"});
+    QVERIFY(bad.code != 0);
+    QVERIFY2(bad.err.contains("--reps"), bad.err.constData());
   }
 };
 
