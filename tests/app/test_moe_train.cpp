@@ -114,6 +114,10 @@ class TestMoeTrain : public QObject {
                             "ratio_adam_plus_products", "ratio_bound_quarter_products"})
       QVERIFY2(s[key].toDouble() > 0.0, key);
     QCOMPARE(s["params"].toInteger(), 8 * (784 * 256 + 256 + 256 * 10 + 10) + 784 * 8 + 8);
+    const QJsonValue overlap = s["overlap_one_core"];  // null where the build has no AVX-512
+    if (!overlap.isNull())
+      for (const char* key : {"products_ms", "adam_ms", "sequential_ms", "interleaved_ms"})
+        QVERIFY2(overlap[key].toDouble() > 0.0, key);
     // The dense mixture's products are four times top-2's work.
     QVERIFY(s["experts_dense_ms"].toDouble() > s["experts_top2_ms"].toDouble());
     const Result bad = run(MOE_KERNEL_BENCH_BIN, {"--reps", "0"});
