@@ -113,7 +113,6 @@ double streamSeconds(int threads, int reps) {
   });
 }
 
-
 #if defined(__AVX512F__)
 // One core, eight experts' first layers at top-2 load (32 rows each): can the Adam update of
 // a weight block hide under the arithmetic of the product that uses it next? The product is
