@@ -100,12 +100,18 @@ def main():
     start = os.path.join(work, "start.ck")
     write_checkpoint(start, meta, ours_from_peer(m))
 
-    # Our per-step cross-entropy: one step per epoch here, so one --json line per step.
+    def train_ours(k, *extra):
+        """moe-train from the start checkpoint for k steps (one step per epoch here), saved."""
+        return subprocess.run([moe_train, "--dataset", "idx:" + data, "--load", start, "--epochs",
+                               str(k), "--threads", "2", "--save", saved_after(k), *extra],
+                              check=True, capture_output=True, text=True).stdout
+
+    def saved_after(k):
+        return os.path.join(work, f"ours-{k}.ck")
+
+    # The longest run also gives our per-step cross-entropy: one --json line per epoch = step.
     last = max(steps)
-    run = subprocess.run([moe_train, "--dataset", "idx:" + data, "--load", start, "--epochs",
-                          str(last), "--threads", "2", "--json"],
-                         check=True, capture_output=True, text=True)
-    ours_loss = [json.loads(l)["train_loss"] for l in run.stdout.splitlines()
+    ours_loss = [json.loads(l)["train_loss"] for l in train_ours(last, "--json").splitlines()
                  if '"train_loss"' in l]
 
     done, worst, peer_loss = 0, 0.0, []
@@ -118,11 +124,9 @@ def main():
             peer_loss.append(ce.item())
             opt.zero_grad(); loss.backward(); opt.step()
         done = k
-        saved = os.path.join(work, f"ours-{k}.ck")
-        subprocess.run([moe_train, "--dataset", "idx:" + data, "--load", start, "--epochs",
-                        str(k), "--threads", "2", "--save", saved],
-                       check=True, stdout=subprocess.DEVNULL)
-        _, ours = read_checkpoint(saved)
+        if k != last:
+            train_ours(k)
+        _, ours = read_checkpoint(saved_after(k))
         for name, ref in ours_from_peer(m, opt).items():
             diff = float(np.abs(ours[name] - ref).max())
             scale = float(np.abs(ref).max())
