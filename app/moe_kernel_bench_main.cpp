@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "compute/cpu/cpu_backend.h"
+#include "compute/cpu/cpu_detail.h"  // the backend's own Adam kernel and chunk size
 #include "compute/random.h"
 
 namespace {
@@ -91,7 +92,7 @@ struct ExpertProducts {
 double streamSeconds(int threads, int reps) {
   std::vector<float> w(kParams, 1.0f), g(kParams, 1e-3f), m(kParams, 0.0f), v(kParams, 0.0f);
   tbb::task_arena arena(threads);
-  constexpr long kChunk = 1 << 15;
+  constexpr long kChunk = cpu::kElemChunk;
   const long chunks = (kParams + kChunk - 1) / kChunk;
   return medianSeconds(reps, [&] {
     arena.execute([&] {
@@ -114,23 +115,13 @@ double streamSeconds(int threads, int reps) {
 }
 
 #if defined(__AVX512F__)
-// One core, eight experts' first layers at top-2 load (32 rows each): can the Adam update of
-// a weight block hide under the arithmetic of the product that uses it next? The product is
-// a register-tiled AVX-512 kernel (8 rows x 32 columns of y in registers, no packing).
+// One core, eight experts' first layers at top-2 load (32 rows each): can the backend's Adam
+// update (cpu::adamSpan) of a weight block hide under the arithmetic of the product that uses
+// it next? The product is a register-tiled AVX-512 kernel (8 rows x 32 columns of y in
+// registers, no packing).
 namespace overlap {
 
 constexpr int kRows = kBatch * 2 / kExperts, kBlock = 16;
-
-void adam(float* __restrict w, const float* __restrict g, float* __restrict m,
-          float* __restrict v, long n) {
-  const float b1 = 0.9f, b2 = 0.999f, lr = 1e-3f, eps = 1e-8f;
-  for (long j = 0; j < n; ++j) {
-    const float mj = b1 * m[j] + (1.0f - b1) * g[j], vj = b2 * v[j] + (1.0f - b2) * g[j] * g[j];
-    m[j] = mj;
-    v[j] = vj;
-    w[j] -= lr * mj / (std::sqrt(vj) + eps);
-  }
-}
 
 // y[kRows x kHidden] += x[:, k0:k0+kb] * w[k0:k0+kb, :]
 void product(const float* x, const float* w, float* y, int k0, int kb) {
@@ -159,7 +150,10 @@ nlohmann::json measure(int reps) {
   const std::size_t per = std::size_t(kIn) * kHidden, all = per * kExperts;
   std::vector<float> w(all, 0.01f), g(all, 1e-3f), m(all, 0.0f), v(all, 0.0f);
   std::vector<float> x(std::size_t(kRows) * kIn, 0.5f), y(std::size_t(kRows) * kHidden);
-  _mm_setcsr(_mm_getcsr() | 0x8040u);
+  cpu::flushDenormals();
+  AdamParams ap;
+  ap.lr = 1e-3f;
+  ap.step = 1;
   double best[4] = {1e30, 1e30, 1e30, 1e30};
   for (int rep = 0; rep < reps; ++rep)
     for (int mode = 0; mode < 4; ++mode) {
@@ -168,15 +162,15 @@ nlohmann::json measure(int reps) {
         float *pw = &w[e * per], *pg = &g[e * per], *pm = &m[e * per], *pv = &v[e * per];
         std::fill(y.begin(), y.end(), 0.0f);
         if (mode == 0) product(x.data(), pw, y.data(), 0, kIn);
-        if (mode == 1) adam(pw, pg, pm, pv, long(per));
+        if (mode == 1) cpu::adamSpan(pw, pg, pm, pv, long(per), ap);
         if (mode == 2) {
-          adam(pw, pg, pm, pv, long(per));
+          cpu::adamSpan(pw, pg, pm, pv, long(per), ap);
           product(x.data(), pw, y.data(), 0, kIn);
         }
         if (mode == 3)
           for (int k0 = 0; k0 < kIn; k0 += kBlock) {
             const long at = long(k0) * kHidden, n = long(kBlock) * kHidden;
-            adam(pw + at, pg + at, pm + at, pv + at, n);
+            cpu::adamSpan(pw + at, pg + at, pm + at, pv + at, n, ap);
             if (k0 + kBlock < kIn)
               for (long o = at + n; o < at + 2 * n; o += 16)
                 for (const float* p : {pw + o, pg + o, pm + o, pv + o})
