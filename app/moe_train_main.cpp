@@ -11,6 +11,7 @@
 
 #include "compute/backend_factory.h"
 #include "core/data/catalog.h"
+#include "core/train/history_file.h"
 #include "core/train/presets.h"
 #include "core/train/session.h"
 
@@ -25,16 +26,10 @@ double peakRssMb() {
   return double(u.ru_maxrss) / 1024.0;
 }
 
-json routingJson(const core::RoutingStats& r) {
-  return {{"expert_load", r.load}, {"load_cv", r.loadCv}, {"max_vio", r.maxVio},
-          {"dropped_fraction", r.droppedFraction}, {"unrouted_fraction", r.unroutedFraction},
-          {"routing_entropy", r.entropy}, {"dead_experts", r.deadExperts}};
-}
-
 void progressBar(long step, long total, const core::StepMetrics& m) {
   const int width = 30, filled = int(width * double(step) / double(std::max(1L, total)));
   std::fprintf(stderr, "\r  [%-*s] %ld/%ld  loss %.4f  metric %.3f  %.0f samples/s ", width,
-               std::string(std::size_t(filled), '#').c_str(), step, total, m.loss, m.accuracy,
+               std::string(std::size_t(filled), '#').c_str(), step, total, m.loss, m.quality,
                m.samplesPerSecond);
   std::fflush(stderr);
 }
@@ -45,7 +40,7 @@ int main(int argc, char** argv) {
   CLI::App app{"moe-train: train a Mixture-of-Experts model headless (MoE Explorer)"};
   core::TrainConfig cfg;
   std::string configFile, router = "topk", model = "moe", optimizer = "adam", activation = "relu";
-  std::string save, load;
+  std::string save, load, historyFile;
   bool asJson = false;
   app.add_option("--config", configFile, "JSON config file; flags given as well override it")
       ->check(CLI::ExistingFile);
@@ -84,6 +79,9 @@ int main(int argc, char** argv) {
   app.add_option("--hash-buckets", cfg.text.buckets, "text: hash buckets (embedding rows)");
   app.add_option("--save", save, "write a checkpoint here at the end");
   app.add_option("--load", load, "start from this checkpoint")->check(CLI::ExistingFile);
+  app.add_option("--history", historyFile,
+                 "write the run's history (every step and evaluation, JSON Lines) here at the "
+                 "end; the window opens it with File > Open run history");
   app.add_flag("--json", asJson, "one JSON object per line per epoch, and a summary line");
   CLI11_PARSE(app, argc, argv);
 
@@ -159,6 +157,9 @@ int main(int argc, char** argv) {
                 << "\n  parameters: " << session.paramsTotal() << " total, "
                 << session.paramsActivePerInput() << " active per input\n";
 
+    // Every step and evaluation, through the metric table: the JSON lines and --history.
+    core::RunHistory history(session.qualityMetric());
+    const char* qualityLabel = core::qualityInfo(history.quality()).label;
     double trainSeconds = 0.0;
     long samples = 0;
     std::shared_ptr<const core::EvalReport> eval;
@@ -168,30 +169,31 @@ int main(int argc, char** argv) {
       last = session.trainStep();
       trainSeconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       samples += last.samples;
+      history.append(last);
       if (tty && (last.step % 10 == 0 || session.epochFinished()))
         progressBar(last.step - (session.epochFinished() ? session.epoch() - 1 : session.epoch()) *
                                     session.stepsPerEpoch(),
                     session.stepsPerEpoch(), last);
       if (!session.epochFinished()) continue;
       eval = session.evaluate();
+      history.append(*eval);
       const double rate = samples / std::max(trainSeconds, 1e-9);
       if (tty) std::fprintf(stderr, "\n");
       if (asJson) {
-        json line = {{"epoch", session.epoch()}, {"step", session.step()},
-                     {"train_loss", last.loss}, {"test_loss", eval->loss},
-                     {eval->regression ? "test_rmse" : "test_accuracy", eval->accuracy},
-                     {"train_samples_per_s", rate},
-                     {"mutual_information_bits", eval->mutualInformation}};
-        line.update(routingJson(eval->routing));
+        // The evaluation's metrics from the table, with the last batch's loss and the rate.
+        json line = core::metricsJson(history, core::MetricScope::Eval, history.evals().size() - 1);
+        line.update({{"epoch", session.epoch()}, {"step", session.step()},
+                     {"train_loss", last.loss}, {"train_samples_per_s", rate}});
         std::cout << line.dump() << std::endl;
       } else {
         std::printf("epoch %d: test %s %.4f, test loss %.4f, %.0f samples/s, load CV %.3f, "
-                    "dropped %.3f\n", session.epoch(), eval->regression ? "RMSE" : "accuracy",
-                    eval->accuracy, eval->loss, rate, eval->routing.loadCv,
+                    "dropped %.3f\n", session.epoch(), qualityLabel,
+                    eval->quality, eval->loss, rate, eval->routing.loadCv,
                     eval->routing.droppedFraction);
       }
     }
     if (!save.empty()) session.save(save);
+    if (!historyFile.empty()) core::writeHistoryFile(historyFile, cfg, history);
     const double rate = samples / std::max(trainSeconds, 1e-9);
     json summary = {{"summary", true},
                     {"dataset", cfg.dataset},
@@ -201,18 +203,20 @@ int main(int argc, char** argv) {
                     {"epochs", cfg.epochs},
                     {"train_samples_per_s", rate},
                     {"train_seconds", trainSeconds},
-                    {eval && eval->regression ? "test_rmse" : "test_accuracy",
-                     eval ? eval->accuracy : 0.0},
-                    {"test_loss", eval ? eval->loss : 0.0},
+                    {core::qualityMetricDef(core::MetricScope::Eval, history.quality()).id, 0.0},
+                    {"test_loss", 0.0},
                     {"skipped_records", data->report.skipped},
                     {"params_total", session.paramsTotal()},
                     {"params_active_per_input", session.paramsActivePerInput()},
                     {"peak_rss_mb", peakRssMb()},
                     {"data_load_seconds", loadSeconds}};
-    if (eval) summary.update(routingJson(eval->routing));
+    // The last evaluation's metrics marked for the summary in the table.
+    if (eval)
+      summary.update(core::metricsJson(history, core::MetricScope::Eval, history.evals().size() - 1,
+                                       core::kSummary));
     if (asJson) std::cout << summary.dump() << std::endl;
     else std::printf("done: %.0f samples/s, test %s %.4f, peak memory %.0f MB\n", rate,
-                     eval && eval->regression ? "RMSE" : "accuracy", eval ? eval->accuracy : 0.0,
+                     qualityLabel, eval ? eval->quality : 0.0,
                      peakRssMb());
   } catch (const std::exception& e) {
     std::cerr << "moe-train: " << e.what() << "\n";

@@ -19,14 +19,23 @@ struct RoutingStats {
   int deadExperts = 0;            ///< experts that received no row
 };
 
-/** One row of the metric history, appended after every training step. */
+/** The quality metric a task reports besides its loss; each has its own rows (ids) in the
+ *  metric table (core/train/metric_table.h): "train_accuracy"/"test_accuracy" or
+ *  "train_rmse"/"test_rmse". */
+enum class QualityMetric : std::uint8_t {
+  Accuracy,  ///< share of rows classified correctly (higher is better)
+  Rmse,      ///< root mean squared error of predicted values (lower is better)
+};
+
+/** One training step's record; the metric table turns it into a history row. */
 struct StepMetrics {
   long step = 0;           ///< 1-based global step
   int epoch = 0;           ///< 0-based epoch the step belongs to
   int samples = 0;         ///< rows (images, texts or ratings) the step trained on
   double epochProgress = 0.0;  ///< epoch + fraction done, for x axes in epochs
   double loss = 0.0;       ///< task loss (cross-entropy or MSE) of the batch
-  double accuracy = 0.0;   ///< batch accuracy (classification) or RMSE (regression)
+  QualityMetric qualityMetric = QualityMetric::Accuracy;  ///< what `quality` measures
+  double quality = 0.0;    ///< the batch's quality metric (accuracy or RMSE, see qualityMetric)
   double switchLoss = 0.0;      ///< unweighted components of the auxiliary losses
   double importanceLoss = 0.0;
   double loadLoss = 0.0;
@@ -42,8 +51,9 @@ struct EvalReport {
   long step = 0;
   int epoch = 0;
   double loss = 0.0;
-  double accuracy = 0.0;   ///< classification accuracy, or RMSE for regression
-  bool regression = false;
+  QualityMetric qualityMetric = QualityMetric::Accuracy;  ///< what `quality` measures
+  double quality = 0.0;    ///< the test split's quality metric (accuracy or RMSE)
+  bool regression = false; ///< the task predicts values (ratings), not classes
   RoutingStats routing;
   int classes = 0;
   int experts = 0;

@@ -62,6 +62,10 @@ double Session::epochProgress() const {
   return mEpoch + double(mCursor) / double(std::max<std::size_t>(1, mOrder.size()));
 }
 
+QualityMetric Session::qualityMetric() const {
+  return mData->train.kind == DataKind::Ratings ? QualityMetric::Rmse : QualityMetric::Accuracy;
+}
+
 std::string Session::backendDescription() const { return mBackend->deviceName(); }
 
 long Session::paramsTotal() const { return mModel->paramsTotal(); }
@@ -163,7 +167,8 @@ StepMetrics Session::finishStep(double loss, double metric, const AuxLosses& aux
   m.epoch = mEpoch;
   m.samples = int(rows);
   m.loss = loss;
-  m.accuracy = metric;
+  m.qualityMetric = qualityMetric();
+  m.quality = metric;
   m.switchLoss = aux.switchLoss;
   m.importanceLoss = aux.importanceLoss;
   m.loadLoss = aux.loadLoss;
@@ -240,7 +245,7 @@ std::shared_ptr<const EvalReport> Session::evaluate(bool validation) {
     }
   }
   report->loss = lossSum / std::max(1, rows);
-  report->accuracy = double(correct) / std::max(1, rows);
+  report->quality = double(correct) / std::max(1, rows);
   if (moe) {
     report->routing = acc.result();
     report->classExpert = acc.classExpert();

@@ -64,6 +64,9 @@ class Session {
    *  embedding table's rows). */
   TokenizerOptions tokenizerOptions() const;
 
+  /** The quality metric this session's task reports (accuracy, or RMSE for ratings). */
+  QualityMetric qualityMetric() const;
+
   long step() const { return mStep; }
   int epoch() const { return mEpoch; }
   long stepsPerEpoch() const;

@@ -181,7 +181,7 @@ std::shared_ptr<const EvalReport> Session::evaluateTokens(const Dataset& d) {
     }
   }
   report->loss = lossSum / std::max(1, rows);
-  report->accuracy = double(correct) / std::max(1, rows);
+  report->quality = double(correct) / std::max(1, rows);
   if (moe) {
     report->routing = acc.result();
     report->classExpert = acc.classExpert();
@@ -243,7 +243,8 @@ std::shared_ptr<const EvalReport> Session::evaluateRatings(const Dataset& d) {
     }
   }
   report->loss = sse / std::max(1, rows);  // MSE of the clipped predictions
-  report->accuracy = std::sqrt(report->loss);  // RMSE (regression: see EvalReport)
+  report->qualityMetric = QualityMetric::Rmse;
+  report->quality = std::sqrt(report->loss);
   if (moe) {
     report->routing = acc.result();
     report->mutualInformation = mutualInformation(joint, G, E);

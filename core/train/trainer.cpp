@@ -21,7 +21,9 @@ const char* trainerStateName(TrainerState s) {
 Trainer::Trainer(std::unique_ptr<Session> session)
     : mSession(std::move(session)),
       mData(mSession->data()),
-      mInitialConfig(mSession->config()) {
+      mInitialConfig(mSession->config()),
+      mQuality(mSession->qualityMetric()),
+      mHistory(mQuality) {
   mSnapshot.state = TrainerState::Paused;
   mSnapshot.stepsPerEpoch = mSession->stepsPerEpoch();
   mSnapshot.backendName = mSession->backendDescription();
@@ -143,10 +145,9 @@ void Trainer::setEvalEvery(long steps) {
   mEvalEvery = steps;
 }
 
-std::size_t Trainer::metricsSince(std::size_t from, std::vector<StepMetrics>& out) const {
+void Trainer::historySince(HistoryCursor& cursor, RunHistory& out) const {
   std::lock_guard lock(mMutex);
-  for (std::size_t i = from; i < mHistory.size(); ++i) out.push_back(mHistory[i]);
-  return mHistory.size();
+  out.appendFrom(mHistory, cursor);
 }
 
 std::size_t Trainer::evalsSince(std::size_t from,
@@ -169,11 +170,12 @@ TrainerState Trainer::state() const {
 void Trainer::publish(const StepMetrics* m, std::shared_ptr<const EvalReport> eval) {
   std::lock_guard lock(mMutex);
   if (m) {
-    mHistory.push_back(*m);
+    mHistory.append(*m);
     mSnapshot.latest = *m;
     mSnapshot.samplesPerSecond = m->samplesPerSecond;
   }
   if (eval) {
+    mHistory.append(*eval);
     mEvals.push_back(eval);
     mSnapshot.lastEval = std::move(eval);
   }

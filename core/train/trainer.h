@@ -13,6 +13,7 @@
 
 #include "core/train/inspection.h"
 #include "core/train/metrics.h"
+#include "core/train/run_history.h"
 #include "core/train/session.h"
 
 namespace moe::core {
@@ -59,8 +60,11 @@ class Trainer {
   /** Ratings datasets: a user's expert profile and top-n items (Session::recommend). */
   std::future<UserRecommendations> recommend(int user, int n);
 
-  /** Copies metric rows from index `from` on into out; returns the new total count. */
-  std::size_t metricsSince(std::size_t from, std::vector<StepMetrics>& out) const;
+  /** Appends the history rows (steps and evaluations) published since `cursor` to out and
+   *  advances the cursor: pollers keep their own copy of the run's history up to date. */
+  void historySince(HistoryCursor& cursor, RunHistory& out) const;
+  /** The quality metric the run's task reports (what its history records). */
+  QualityMetric qualityMetric() const { return mQuality; }
   /** Copies every evaluation report published so far from index `from`. */
   std::size_t evalsSince(std::size_t from, std::vector<std::shared_ptr<const EvalReport>>& out) const;
   /** The latest snapshot. */
@@ -83,6 +87,7 @@ class Trainer {
   std::unique_ptr<Session> mSession;
   const DataSplits& mData;
   TrainConfig mInitialConfig;
+  QualityMetric mQuality;
 
   mutable std::mutex mMutex;  // guards everything below
   std::condition_variable mWake;
@@ -92,8 +97,8 @@ class Trainer {
   bool mStop = false;
   bool mQuit = false;  ///< set by the destructor: the worker exits
   long mEvalEvery = 0;
-  std::vector<StepMetrics> mHistory;
-  std::vector<std::shared_ptr<const EvalReport>> mEvals;
+  RunHistory mHistory;  ///< the run's metric rows
+  std::vector<std::shared_ptr<const EvalReport>> mEvals;  ///< full reports, for inspection views
   Snapshot mSnapshot;
 
   std::thread mThread;

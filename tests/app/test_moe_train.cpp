@@ -1,4 +1,5 @@
 // moe-train end to end: flags, config files, JSON output, errors, checkpoints.
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
@@ -62,6 +63,8 @@ class TestMoeTrain : public QObject {
     QTest::newRow("dataset") << QStringList{"--dataset", "nope"} << "nope";
     QTest::newRow("missing idx dir") << QStringList{"--dataset", "idx:/nonexistent"} << "nonexistent";
     QTest::newRow("backend") << QStringList{"--backend", "tpu"} << "tpu";
+    QTest::newRow("history folder") << QStringList{"--max-train", "300", "--history",
+                                                   "/nonexistent/run.jsonl"} << "nonexistent";
   }
   void badInputIsAClearError() {
     QFETCH(QStringList, args);
@@ -103,6 +106,51 @@ class TestMoeTrain : public QObject {
     const Result wrong = runTrain(kSmall + QStringList{"--load", ckpt, "--experts", "4"});
     QVERIFY(wrong.code != 0);
     QVERIFY2(wrong.err.contains("tensors") || wrong.err.contains("match"), wrong.err.constData());
+  }
+
+  // The keys scripts parse, exactly; and --history holds the same numbers, every step.
+  void jsonKeysAndHistoryFile() {
+    QTemporaryDir dir;
+    const QString path = dir.filePath("history.jsonl");
+    const Result r = runTrain(kSmall + QStringList{"--history", path});
+    QCOMPARE(r.code, 0);
+    const auto lines = r.out.trimmed().split('\n');
+    QCOMPARE(lines.size(), 2);
+    const QJsonObject epoch = QJsonDocument::fromJson(lines[0]).object();
+    const QJsonObject summary = QJsonDocument::fromJson(lines[1]).object();
+    const QStringList routing{"expert_load", "load_cv", "max_vio", "dropped_fraction",
+                              "unrouted_fraction", "routing_entropy", "dead_experts"};
+    QStringList epochKeys = QStringList{"epoch", "step", "train_loss", "test_loss", "test_accuracy",
+                                        "train_samples_per_s", "mutual_information_bits"} + routing;
+    QStringList summaryKeys = QStringList{"summary", "dataset", "model", "router", "backend",
+                                          "epochs", "train_samples_per_s", "train_seconds",
+                                          "test_accuracy", "test_loss", "skipped_records",
+                                          "params_total", "params_active_per_input", "peak_rss_mb",
+                                          "data_load_seconds"} + routing;
+    epochKeys.sort();
+    summaryKeys.sort();
+    QCOMPARE(epoch.keys(), epochKeys);
+    QCOMPARE(summary.keys(), summaryKeys);
+    QVERIFY(epoch["dead_experts"].isDouble() && !QByteArray(lines[0]).contains("\"dead_experts\":0.0"));
+
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const QList<QByteArray> rows = f.readAll().trimmed().split('\n');
+    const QJsonObject header = QJsonDocument::fromJson(rows[0]).object();
+    QCOMPARE(header["format"].toString(), QString("moe-run-history"));
+    QCOMPARE(header["quality"].toString(), QString("accuracy"));
+    QCOMPARE(header["config"].toObject()["max_train"].toInt(), 2000);
+    QList<QJsonObject> steps, evals;
+    for (qsizetype i = 1; i < rows.size(); ++i) {
+      const QJsonObject o = QJsonDocument::fromJson(rows[i]).object();
+      (o["row"].toString() == "step" ? steps : evals).push_back(o);
+    }
+    QCOMPARE(steps.size(), 16);  // 2000 rows in batches of 128
+    QCOMPARE(evals.size(), 1);
+    QCOMPARE(steps.last()["step"].toInt(), 16);
+    QCOMPARE(steps.last()["train_loss"], epoch["train_loss"]);
+    for (const QString& key : evals[0].keys())
+      if (key != "row") QVERIFY2(evals[0][key] == epoch[key], qPrintable(key));
   }
 
   // moe-kernel-bench (the step breakdown behind BENCHMARKS.md's sparse/dense analysis).

@@ -146,7 +146,7 @@ void TestCheckpoint::roundTrip() {
   QCOMPARE(b->epochProgress(), double(stepsBeforeSave) / 10.0);
   const auto evalB = b->evaluate();
   QCOMPARE(evalB->loss, evalA->loss);
-  QCOMPARE(evalB->accuracy, evalA->accuracy);
+  QCOMPARE(evalB->quality, evalA->quality);
   QCOMPARE(evalB->predictions, evalA->predictions);
   QCOMPARE(evalB->gateProbs, evalA->gateProbs);
   std::vector<double> lossesB;

@@ -145,8 +145,8 @@ void TestTraining::learnsFashionMnist() {
   const auto report = s->evaluate();
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   qInfo("top-2 MoE, 8 experts: test accuracy %.4f, loss %.4f after %ld steps (%.1f s)",
-        report->accuracy, report->loss, steps, secs);
-  QVERIFY2(report->accuracy >= 0.80, qPrintable(QString::number(report->accuracy)));
+        report->quality, report->loss, steps, secs);
+  QVERIFY2(report->quality >= 0.80, qPrintable(QString::number(report->quality)));
   QCOMPARE(report->predictions.size(), std::size_t(10000));
   QCOMPARE(report->gateProbs.size(), std::size_t(10000) * 8);
   QCOMPARE(report->topExperts.size(), std::size_t(10000) * 2);
@@ -193,7 +193,7 @@ void TestTraining::everyRouterTrains() {
   QVERIFY2(last < 0.8 * first, qPrintable(QString("loss %1 -> %2").arg(first).arg(last)));
   const auto report = s->evaluate();
   QVERIFY(std::isfinite(report->loss));
-  QVERIFY(report->accuracy > 0.3);
+  QVERIFY(report->quality > 0.3);
 }
 
 void TestTraining::divergenceOnNaNData() {
@@ -307,16 +307,19 @@ void TestTraining::trainer() {
   QCOMPARE(session->stepsPerEpoch(), 10L);
   Trainer t(std::move(session));
   QCOMPARE(t.state(), TrainerState::Paused);
-  std::vector<StepMetrics> rows;
-  QCOMPARE(t.metricsSince(0, rows), std::size_t(0));
+  RunHistory rows;
+  HistoryCursor cursor;
+  t.historySince(cursor, rows);
+  QCOMPARE(rows.steps().size(), std::size_t(0));
 
   t.stepBatch();
   QVERIFY(waitFor([&] { return t.snapshot().step == 1 && t.state() == TrainerState::Paused; }));
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
   QCOMPARE(t.snapshot().step, 1L);  // one batch, then it stays paused
-  QCOMPARE(t.metricsSince(0, rows), std::size_t(1));
-  QCOMPARE(rows.size(), std::size_t(1));
-  QCOMPARE(rows[0].step, 1L);
+  t.historySince(cursor, rows);
+  QCOMPARE(cursor.steps, std::size_t(1));
+  QCOMPARE(rows.steps().size(), std::size_t(1));
+  QCOMPARE(rows.steps()[0].step, 1L);
 
   // A posted command runs on the worker, between steps.
   long seenStep = -1;
@@ -368,15 +371,22 @@ void TestTraining::trainer() {
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
   QCOMPARE(t.snapshot().step, pausedAt);
   rows.clear();
-  QCOMPARE(t.metricsSince(10, rows), std::size_t(pausedAt));
-  QCOMPARE(rows.size(), std::size_t(pausedAt - 10));
-  for (std::size_t i = 0; i < rows.size(); ++i) QCOMPARE(rows[i].step, long(11 + i));
+  cursor = {10, 0};
+  t.historySince(cursor, rows);
+  QCOMPARE(cursor.steps, std::size_t(pausedAt));
+  QCOMPARE(cursor.evals, rows.evals().size());
+  QCOMPARE(rows.steps().size(), std::size_t(pausedAt - 10));
+  for (std::size_t i = 0; i < rows.steps().size(); ++i) QCOMPARE(rows.steps()[i].step, long(11 + i));
 
   // Run to the end: Finished after 3 epochs.
   t.play();
   QVERIFY(waitFor([&] { return t.state() == TrainerState::Finished; }));
   QCOMPARE(t.snapshot().step, 30L);
-  QCOMPARE(t.metricsSince(0, rows), std::size_t(30));
+  cursor = {};
+  rows.clear();
+  t.historySince(cursor, rows);
+  QCOMPARE(rows.steps().size(), std::size_t(30));
+  QCOMPARE(rows.evals().size(), std::size_t(3));  // one per epoch
   t.stop();
   QVERIFY(waitFor([&] { return t.state() == TrainerState::Finished; }));  // finished stays
 }
