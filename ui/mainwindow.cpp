@@ -183,6 +183,7 @@ void MainWindow::buildMenus() {
   file->addSeparator();
   file->addAction(tr("&Save session…"), QKeySequence::Save, this, &MainWindow::saveSessionDialog);
   file->addAction(tr("&Load session…"), QKeySequence::Open, this, &MainWindow::loadSessionDialog);
+  file->addAction(tr("Open run &history…"), this, &MainWindow::openRunHistoryDialog);
   file->addSeparator();
   file->addAction(tr("Export metrics as &CSV…"), QKeySequence(Qt::CTRL | Qt::Key_E), this,
                   &MainWindow::exportMetricsDialog);
@@ -264,6 +265,7 @@ QStringList MainWindow::exportPlots(const QString& dir) {
 
 void MainWindow::saveSession(const QString& dir) { mController->saveSession(dir); }
 void MainWindow::loadSession(const QString& dir) { mController->loadSession(dir); }
+void MainWindow::openRunHistory(const QString& path) { mController->openRunHistory(path); }
 
 void MainWindow::showInspector() { mTabs->setCurrentWidget(mInspectorStack); }
 
@@ -304,6 +306,17 @@ void MainWindow::loadSessionDialog() {
   if (dir.isEmpty()) return;
   settings.setValue(QStringLiteral("paths/session"), dir);
   loadSession(dir);
+}
+
+void MainWindow::openRunHistoryDialog() {
+  QSettings settings;
+  const QString path = QFileDialog::getOpenFileName(
+      this, tr("Open run history (moe-train --history, or a session's history.jsonl)"),
+      settings.value(QStringLiteral("paths/session")).toString(),
+      tr("Run history (*.jsonl);;All files (*)"));
+  if (path.isEmpty()) return;
+  settings.setValue(QStringLiteral("paths/session"), QFileInfo(path).absolutePath());
+  openRunHistory(path);
 }
 
 void MainWindow::exportMetricsDialog() {

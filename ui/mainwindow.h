@@ -50,6 +50,9 @@ class MainWindow : public QMainWindow {
   QStringList exportPlots(const QString& dir);
   void saveSession(const QString& dir);
   void loadSession(const QString& dir);
+  /** Shows a run-history file (e.g. moe-train --history) in the plots, its settings in the
+   *  setup panel; Apply or Play trains such a run anew. */
+  void openRunHistory(const QString& path);
   void showInspector();
 
  protected:
@@ -64,6 +67,7 @@ class MainWindow : public QMainWindow {
   void rememberSettings();
   void saveSessionDialog();
   void loadSessionDialog();
+  void openRunHistoryDialog();
   void exportMetricsDialog();
   void exportPlotsDialog();
 

@@ -248,7 +248,7 @@ void ResponsivenessBenchmark::finish() {
   r[QStringLiteral("ui_thread_cpu_share")] = mWindowWallSeconds > 0 ? mUiCpuSeconds / mWindowWallSeconds : 0.0;
   r[QStringLiteral("load_average_1m")] = loadAverage();
   r[QStringLiteral("steps")] = double(steps);
-  r[QStringLiteral("evaluations")] = int(c->history().evals.size());
+  r[QStringLiteral("evaluations")] = int(c->history().evals().size());
   r[QStringLiteral("window_samples_per_s")] = windowSps;
   r[QStringLiteral("window_train_seconds")] = trainSeconds;
   r[QStringLiteral("window_wall_samples_per_s")] =

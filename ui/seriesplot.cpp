@@ -20,7 +20,7 @@ int SeriesPlot::addSeries(const QString& name, const QColor& color, const Series
   g->setPen(QPen(color, style.markers ? 2.5 : 1.8, style.pen));
   g->setAdaptiveSampling(true);
   if (style.markers) g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, color, color, 7));
-  mSeries.push_back({style.smoothing, 0.0, false, !style.markers, {}});
+  mSeries.push_back({style.smoothing, 0.0, false, !style.markers, CurveThinning()});
   return graphCount() - 1;
 }
 
@@ -44,6 +44,13 @@ void SeriesPlot::clearData() {
     s.thinning.reset();
   }
   refresh();
+}
+
+void SeriesPlot::clearSeries() {
+  clearGraphs();
+  mSeries.clear();
+  yAxis2->setVisible(false);
+  yAxis2->setLabel(QString());
 }
 
 int SeriesPlot::pointCount(int series) const {

@@ -28,6 +28,8 @@ class SeriesPlot : public PlotView {
   int addSeries(const QString& name, const QColor& color, const SeriesStyle& style = {});
   void append(int series, double x, double y);
   void clearData();
+  /** Removes every series (and the right-hand axis), e.g. to set up for another task. */
+  void clearSeries();
   int seriesCount() const { return graphCount(); }
   int pointCount(int series) const;
   /** Keeps the y axis at least [lo, hi] when rescaling (e.g. accuracy 0..1). */

@@ -208,7 +208,7 @@ void SessionController::saveSession(const QString& dir) {
     Q_EMIT sessionSaved(dir, false, tr("Cannot create the folder %1").arg(dir));
     return;
   }
-  if (!writeSessionFile(dir + QStringLiteral("/session.json"), mConfig, mHistory, &error)) {
+  if (!writeSessionFile(dir + '/' + kSessionHistoryFile, mConfig, mHistory, &error)) {
     Q_EMIT sessionSaved(dir, false, error);
     return;
   }
@@ -221,19 +221,29 @@ void SessionController::saveSession(const QString& dir) {
 }
 
 void SessionController::loadSession(const QString& dir) {
+  const QString current = dir + '/' + kSessionHistoryFile;
+  restore(QFileInfo::exists(current) ? current : dir + '/' + kLegacySessionFile,
+          dir + QStringLiteral("/checkpoint.bin"), dir);
+}
+
+void SessionController::openRunHistory(const QString& path) { restore(path, QString(), path); }
+
+void SessionController::restore(const QString& file, const QString& checkpoint,
+                                const QString& where) {
   core::TrainConfig config;
-  MetricHistory history;
+  core::RunHistory history;
   QString error;
-  if (!readSessionFile(dir + QStringLiteral("/session.json"), &config, &history, &error)) {
-    Q_EMIT sessionLoaded(dir, false, error);
+  if (!readSessionFile(file, &config, &history, &error)) {
+    Q_EMIT sessionLoaded(where, false, error);
     return;
   }
   if (mBuild.valid()) {
-    Q_EMIT sessionLoaded(dir, false, tr("A session is still being built; try again in a moment."));
+    Q_EMIT sessionLoaded(where, false, tr("A session is still being built; try again in a moment."));
     return;
   }
   mRestoreHistory = std::move(history);
-  mRestoreDir = dir;
+  mRestoreDir = where;
+  mRestoreCheckpoint = checkpoint;
   apply(config);
 }
 
@@ -248,7 +258,8 @@ void SessionController::finishBuild() {
   mLastBuildSeconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - mBuildStart).count();
   const QString restoreDir = std::exchange(mRestoreDir, QString());
-  std::optional<MetricHistory> restore = std::exchange(mRestoreHistory, std::nullopt);
+  const QString checkpoint = std::exchange(mRestoreCheckpoint, QString());
+  std::optional<core::RunHistory> restore = std::exchange(mRestoreHistory, std::nullopt);
   if (!result->trainer) {
     const QString error = QString::fromStdString(result->error);
     Q_EMIT notice(tr("Could not build the session: %1").arg(error), true);
@@ -260,8 +271,8 @@ void SessionController::finishBuild() {
   mData = result->data;
   mDataKey = dataKey(mBuildConfig);
   mConfig = mBuildConfig;
-  mHistory.clear();
-  mMetricCursor = 0;
+  mHistory = core::RunHistory(mTrainer->qualityMetric());
+  mHistoryCursor = {};
   mEvalCursor = 0;
   mLatestEval.reset();
   mSnapshot = mTrainer->snapshot();
@@ -273,9 +284,10 @@ void SessionController::finishBuild() {
   mNextRecommendation.reset();
   if (!result->notice.empty()) Q_EMIT notice(QString::fromStdString(result->notice), false);
   if (restore) {
+    restore->setQuality(mTrainer->qualityMetric());  // older session files did not say
     mHistory = std::move(*restore);
-    const std::string path = (restoreDir + QStringLiteral("/checkpoint.bin")).toStdString();
-    if (QFileInfo::exists(QString::fromStdString(path)))
+    const std::string path = checkpoint.toStdString();
+    if (!checkpoint.isEmpty() && QFileInfo::exists(checkpoint))
       mTasks.push_back({mTrainer->post([path](core::Session& s) { s.load(path); }), restoreDir, false});
     else
       Q_EMIT sessionLoaded(restoreDir, true, tr("no checkpoint: settings and history only"));
@@ -286,24 +298,19 @@ void SessionController::finishBuild() {
 }
 
 void SessionController::pollTrainer() {
-  const std::size_t before = mHistory.steps.size();
-  mStepBuffer.clear();
-  mMetricCursor = mTrainer->metricsSince(mMetricCursor, mStepBuffer);
-  mHistory.steps.insert(mHistory.steps.end(), mStepBuffer.begin(), mStepBuffer.end());
+  const std::size_t before = mHistory.steps().size();
+  mTrainer->historySince(mHistoryCursor, mHistory);
 
   mEvalBuffer.clear();
   mEvalCursor = mTrainer->evalsSince(mEvalCursor, mEvalBuffer);
-  for (const auto& report : mEvalBuffer) {
-    if (!report) continue;
-    mHistory.evals.push_back(evalPoint(*report));
-    mLatestEval = report;
-  }
+  for (const auto& report : mEvalBuffer)
+    if (report) mLatestEval = report;
 
   const core::TrainerState oldState = mSnapshot.state;
   const std::string oldMessage = mSnapshot.message;
   mSnapshot = mTrainer->snapshot();
 
-  if (mHistory.steps.size() > before) Q_EMIT metricsAppended(before);
+  if (mHistory.steps().size() > before) Q_EMIT metricsAppended(before);
   if (!mEvalBuffer.empty() && mLatestEval) Q_EMIT evalAppended(mLatestEval);
   if (mSnapshot.message != oldMessage && !mSnapshot.message.empty()) {
     // The trainer only sets a message when a step failed (divergence, a device error).

@@ -14,7 +14,7 @@
 #include "core/train/config.h"
 #include "core/train/inspection.h"
 #include "core/train/metrics.h"
-#include "ui/metrichistory.h"
+#include "core/train/run_history.h"
 
 namespace moe::core {
 class Trainer;
@@ -61,10 +61,15 @@ class SessionController : public QObject {
   void requestRecommendations(int user, int n);
   /** What the current session's data is (Dense when there is none). */
   core::DataKind dataKind() const;
-  /** Writes dir/session.json (settings, history) and dir/checkpoint.bin (weights). */
+  /** Writes dir/history.jsonl (settings, history) and dir/checkpoint.bin (weights). */
   void saveSession(const QString& dir);
-  /** Rebuilds from dir/session.json, then restores the weights and the history. */
+  /** Rebuilds from dir/history.jsonl (or an older dir/session.json), then restores the
+   *  history and, when dir/checkpoint.bin exists, the weights; sessionLoaded follows. A folder
+   *  where moe-train wrote --history history.jsonl and --save checkpoint.bin loads alike. */
   void loadSession(const QString& dir);
+  /** Rebuilds from a run-history file's settings (e.g. moe-train --history) and shows its
+   *  history; the weights start fresh. sessionLoaded(path, ...) follows. */
+  void openRunHistory(const QString& path);
 
   bool hasSession() const { return mTrainer != nullptr; }
   bool isBuilding() const { return mBuild.valid(); }
@@ -72,7 +77,8 @@ class SessionController : public QObject {
   core::TrainerState state() const { return mSnapshot.state; }
   const core::TrainConfig& config() const { return mConfig; }
   const core::Snapshot& snapshot() const { return mSnapshot; }
-  const MetricHistory& history() const { return mHistory; }
+  /** Every step and evaluation shown: the trainer's rows, after any restored ones. */
+  const core::RunHistory& history() const { return mHistory; }
   std::shared_ptr<const core::DataSplits> data() const { return mData; }
   std::shared_ptr<const core::EvalReport> latestEval() const { return mLatestEval; }
   core::Trainer* trainer() const { return mTrainer.get(); }
@@ -107,6 +113,9 @@ class SessionController : public QObject {
   void pollTasks();
   void startInspection(int testIndex);
   void pollExplorations();
+  /** Reads a settings-and-history file and rebuilds from it; checkpoint: weights to restore
+   *  ("" for none); `where` names the load in sessionLoaded. */
+  void restore(const QString& file, const QString& checkpoint, const QString& where);
 
   core::TrainConfig mConfig;
   std::shared_ptr<const core::DataSplits> mData;
@@ -118,13 +127,13 @@ class SessionController : public QObject {
   double mLastBuildSeconds = 0.0;
 
   // What to do once the pending build is ready (loading a session).
-  std::optional<MetricHistory> mRestoreHistory;
-  QString mRestoreDir;
+  std::optional<core::RunHistory> mRestoreHistory;
+  QString mRestoreDir;  // what sessionLoaded names
+  QString mRestoreCheckpoint;
 
-  MetricHistory mHistory;
-  std::size_t mMetricCursor = 0;  // rows taken from the current trainer
-  std::size_t mEvalCursor = 0;
-  std::vector<core::StepMetrics> mStepBuffer;
+  core::RunHistory mHistory;
+  core::HistoryCursor mHistoryCursor;  // rows taken from the current trainer
+  std::size_t mEvalCursor = 0;         // reports taken from the current trainer
   std::vector<std::shared_ptr<const core::EvalReport>> mEvalBuffer;
   std::shared_ptr<const core::EvalReport> mLatestEval;
   core::Snapshot mSnapshot;

@@ -1,10 +1,12 @@
 #include "ui/trainingpanel.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include <QGridLayout>
 
 #include "core/data/dataset.h"
+#include "core/train/run_history.h"
 #include "ui/datalabels.h"
 #include "ui/heatmapwidget.h"
 #include "ui/loadplot.h"
@@ -14,44 +16,54 @@
 
 namespace moe::ui {
 
+using core::MetricDef;
+using core::MetricGroup;
+using core::MetricScope;
+
 namespace {
-enum LossSeries { kTrainLoss, kTestLoss };
-enum ImbalanceSeries { kCv, kMaxVio, kDropped, kEntropy, kDead };
-enum AuxSeries { kSwitch, kImportance, kLoadLoss, kAuxTotal, kZ };
 constexpr double kEma = 0.05;  // train curves are per batch: smooth them to read the trend
+const QColor kNeutral(40, 40, 40);
 
 QStringList classNames(const core::Dataset& d) { return heatmapRowNames(d); }
+
+// A curve's colour: totals and counts neutral, the others by their place among their group's
+// other rows in the table, so a curve keeps its colour whichever rows are plotted.
+QColor curveColor(const MetricDef& def, core::QualityMetric quality) {
+  if (def.has(core::kAggregate)) return kNeutral;
+  int index = 0;
+  for (const MetricDef& d : core::metricTable()) {
+    if (&d == &def) break;
+    if (d.group == def.group && d.recordedFor(quality) && !d.perExpert() &&
+        !d.has(core::kAggregate))
+      ++index;
+  }
+  return categoryColor(index);
+}
+
+// Loss and quality plots show one quantity on two splits: their curves are named by split.
+QString curveName(const MetricDef& def) {
+  if (def.group == MetricGroup::Loss || def.group == MetricGroup::Quality)
+    return def.scope == MetricScope::Step ? QObject::tr("train (smoothed)") : QObject::tr("test");
+  const QString label = QString::fromUtf8(def.label);
+  if (*def.unit == '\0' || def.has(core::kRightAxis)) return label;
+  return label + QStringLiteral(" (") + QString::fromUtf8(def.unit) + ')';
+}
+
+QString capitalized(QString s) {
+  if (!s.isEmpty()) s[0] = s[0].toUpper();
+  return s;
+}
 }  // namespace
 
 TrainingPanel::TrainingPanel(SessionController* controller, QWidget* parent)
     : QWidget(parent), mController(controller) {
-  const SeriesStyle train{false, Qt::SolidLine, kEma, false};
-  const SeriesStyle test{true, Qt::SolidLine, 1.0, false};
   mLoss = new SeriesPlot(tr("Loss"), tr("step"), tr("cross-entropy"), this);
-  mLoss->addSeries(tr("train (smoothed)"), categoryColor(0), train);
-  mLoss->addSeries(tr("test"), categoryColor(1), test);
   mAccuracy = new SeriesPlot(tr("Accuracy"), tr("step"), tr("accuracy"), this);
-  mAccuracy->addSeries(tr("train (smoothed)"), categoryColor(0), train);
-  mAccuracy->addSeries(tr("test"), categoryColor(1), test);
-  mAccuracy->setYFloor(0.0, 1.0);
-  mAccuracy->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignBottom | Qt::AlignRight);
   mLoad = new LoadPlot(this);
   mImbalance = new SeriesPlot(tr("Imbalance (smoothed)"), tr("step"), tr("value"), this);
-  mImbalance->addSeries(tr("load CV"), categoryColor(0), train);
-  mImbalance->addSeries(tr("MaxVio"), categoryColor(1), train);
-  mImbalance->addSeries(tr("dropped fraction"), categoryColor(2), train);
-  mImbalance->addSeries(tr("routing entropy (nats)"), categoryColor(4), train);
-  mImbalance->addSeries(tr("dead experts"), QColor(40, 40, 40), {false, Qt::SolidLine, kEma, true});
-  mImbalance->setRightLabel(tr("experts"));
-  mImbalance->setYFloor(0.0, 1.0);
   mAux = new SeriesPlot(tr("Auxiliary losses (smoothed)"), tr("step"), tr("unweighted value"), this);
-  mAux->addSeries(tr("Switch balance"), categoryColor(0), train);
-  mAux->addSeries(tr("importance CV²"), categoryColor(1), train);
-  mAux->addSeries(tr("load CV²"), categoryColor(2), train);
-  mAux->addSeries(tr("weighted total"), QColor(40, 40, 40), {false, Qt::SolidLine, kEma, false});
-  mAux->addSeries(tr("router z-loss"), categoryColor(3), {false, Qt::SolidLine, kEma, true});
-  mAux->setRightLabel(tr("z-loss"));
   mHeatmap = new HeatmapWidget(this);
+  setQuality(core::QualityMetric::Accuracy);
 
   auto* grid = new QGridLayout(this);
   grid->setContentsMargins(2, 2, 2, 2);
@@ -68,7 +80,7 @@ TrainingPanel::TrainingPanel(SessionController* controller, QWidget* parent)
   connect(controller, &SessionController::metricsAppended, this, &TrainingPanel::appendSteps);
   connect(controller, &SessionController::evalAppended, this,
           [this](std::shared_ptr<const core::EvalReport> r) {
-            if (r) appendEval(*r);
+            if (r) showEval(*r);
           });
   connect(controller, &SessionController::snapshotUpdated, this, &TrainingPanel::updateTrainHeatmap);
   mHeatmapClock.start();
@@ -78,7 +90,62 @@ std::vector<PlotView*> TrainingPanel::plots() const {
   return {mLoss, mAccuracy, mLoad, mHeatmap, mImbalance, mAux};
 }
 
+QStringList TrainingPanel::curveKeys() const {
+  QStringList keys;
+  for (const Curve& c : mCurves) keys << QString::fromStdString(core::metricKey(*c.def));
+  if (mLoadColumn >= 0) {
+    const auto& vectors = core::vectorMetrics(MetricScope::Step, mQuality);
+    keys << QString::fromStdString(core::metricKey(*vectors[std::size_t(mLoadColumn)]));
+  }
+  return keys;
+}
+
+SeriesPlot* TrainingPanel::plotFor(MetricGroup group) const {
+  switch (group) {
+    case MetricGroup::Loss: return mLoss;
+    case MetricGroup::Quality: return mAccuracy;
+    case MetricGroup::Balance: return mImbalance;
+    case MetricGroup::AuxLoss: return mAux;
+    default: return nullptr;
+  }
+}
+
+void TrainingPanel::setQuality(core::QualityMetric quality) {
+  for (SeriesPlot* p : {mLoss, mAccuracy, mImbalance, mAux}) p->clearSeries();
+  mQuality = quality;
+  mCurves.clear();
+  mLoadColumn = -1;
+  const auto& vectors = core::vectorMetrics(MetricScope::Step, quality);
+  for (std::size_t i = 0; i < vectors.size() && mLoadColumn < 0; ++i)
+    if (vectors[i]->has(core::kPlotted)) mLoadColumn = int(i);
+  for (const MetricDef& def : core::metricTable()) {
+    SeriesPlot* plot = plotFor(def.group);
+    if (!plot || !def.has(core::kPlotted) || !def.recordedFor(quality) || def.perExpert()) continue;
+    const bool train = def.scope == MetricScope::Step;
+    const SeriesStyle style{!train, Qt::SolidLine, train ? kEma : 1.0, def.has(core::kRightAxis)};
+    const int series = plot->addSeries(curveName(def), curveColor(def, quality), style);
+    if (style.rightAxis)
+      plot->setRightLabel(QString::fromUtf8(*def.unit ? def.unit : def.label));
+    const auto& columns = core::scalarMetrics(def.scope, quality);
+    const int column = int(std::find(columns.begin(), columns.end(), &def) - columns.begin());
+    mCurves.push_back({&def, plot, series, column});
+  }
+  // The quality plot reads the task's metric, and which way is good.
+  const core::QualityInfo& info = core::qualityInfo(quality);
+  const MetricDef& qualityRow = core::qualityMetricDef(MetricScope::Step, quality);
+  mLoss->yAxis->setLabel(QString::fromUtf8(info.lossLabel));
+  mAccuracy->setTitle(capitalized(QString::fromUtf8(info.label)) +
+                      (info.higherIsBetter ? QString() : tr(" (lower is better)")));
+  mAccuracy->yAxis->setLabel(*qualityRow.unit ? QStringLiteral("%1 (%2)").arg(info.label, qualityRow.unit)
+                                              : QString::fromUtf8(info.label));
+  mAccuracy->axisRect()->insetLayout()->setInsetAlignment(
+      0, (info.higherIsBetter ? Qt::AlignBottom : Qt::AlignTop) | Qt::AlignRight);
+  mAccuracy->setYFloor(0.0, 1.0);
+  mImbalance->setYFloor(0.0, 1.0);
+}
+
 void TrainingPanel::rebuild() {
+  setQuality(mController->history().quality());
   for (SeriesPlot* p : {mLoss, mAccuracy, mImbalance, mAux}) {
     p->clearData();
     p->setFollowing(true);
@@ -98,23 +165,11 @@ void TrainingPanel::rebuild() {
                         -1, tr("no data yet"));
   }
   // A loaded session brings its history: draw it at once.
-  if (!mController->history().steps.empty()) appendSteps(0);
-  for (const EvalPoint& e : mController->history().evals) {
-    mLoss->append(kTestLoss, double(e.step), e.loss);
-    mAccuracy->append(kTestLoss, double(e.step), e.accuracy);
-  }
-  mEvalsShown = mController->history().evals.size();
+  appendSteps(0);
   refreshAll();
 }
 
 void TrainingPanel::setTask(core::DataKind kind) {
-  const bool regression = kind == core::DataKind::Ratings;
-  mLoss->yAxis->setLabel(regression ? tr("squared error") : tr("cross-entropy"));
-  // Ratings report RMSE where classification reports accuracy: say so, and which way is good.
-  mAccuracy->setTitle(regression ? tr("RMSE (lower is better)") : tr("Accuracy"));
-  mAccuracy->yAxis->setLabel(regression ? tr("RMSE (stars)") : tr("accuracy"));
-  mAccuracy->axisRect()->insetLayout()->setInsetAlignment(
-      0, (regression ? Qt::AlignTop : Qt::AlignBottom) | Qt::AlignRight);
   switch (kind) {
     case core::DataKind::Tokens: mHeatmap->setRowKind(tr("Language"), tr("tokens")); break;
     case core::DataKind::Ratings: mHeatmap->setRowKind(tr("Genre"), tr("ratings")); break;
@@ -123,33 +178,37 @@ void TrainingPanel::setTask(core::DataKind kind) {
 }
 
 void TrainingPanel::appendSteps(std::size_t from) {
-  const auto& steps = mController->history().steps;
+  // The curves read columns of the history's quality metric: set up for another one first.
+  if (mController->history().quality() != mQuality) return rebuild();
+  const auto& steps = mController->history().steps();
   for (std::size_t i = from; i < steps.size(); ++i) {
-    const core::StepMetrics& m = steps[i];
-    const double x = double(m.step);
-    mLoss->append(kTrainLoss, x, m.loss);
-    mAccuracy->append(kTrainLoss, x, m.accuracy);
-    if (!m.routing.load.empty()) mLoad->append(x, m.routing.load);
-    mImbalance->append(kCv, x, m.routing.loadCv);
-    mImbalance->append(kMaxVio, x, m.routing.maxVio);
-    mImbalance->append(kDropped, x, m.routing.droppedFraction);
-    mImbalance->append(kEntropy, x, m.routing.entropy);
-    mImbalance->append(kDead, x, m.routing.deadExperts);
-    mAux->append(kSwitch, x, m.switchLoss);
-    mAux->append(kImportance, x, m.importanceLoss);
-    mAux->append(kLoadLoss, x, m.loadLoss);
-    mAux->append(kZ, x, m.zLoss);
-    mAux->append(kAuxTotal, x, m.auxTotal);
+    const core::HistoryRow& row = steps[i];
+    const double x = double(row.step);
+    for (const Curve& c : mCurves)
+      if (c.def->scope == MetricScope::Step) c.plot->append(c.series, x, row.values[std::size_t(c.column)]);
+    if (mLoadColumn >= 0 && !row.vectors[std::size_t(mLoadColumn)].empty())
+      mLoad->append(x, row.vectors[std::size_t(mLoadColumn)]);
   }
+  appendEvals();
   for (PlotView* p : {static_cast<PlotView*>(mLoss), static_cast<PlotView*>(mAccuracy),
                       static_cast<PlotView*>(mLoad), static_cast<PlotView*>(mImbalance),
                       static_cast<PlotView*>(mAux)})
     p->refresh();
 }
 
-void TrainingPanel::appendEval(const core::EvalReport& report) {
-  mLoss->append(kTestLoss, double(report.step), report.loss);
-  mAccuracy->append(kTestLoss, double(report.step), report.accuracy);
+void TrainingPanel::appendEvals() {
+  if (mController->history().quality() != mQuality) return;  // appendSteps rebuilds first
+  const auto& evals = mController->history().evals();
+  for (; mEvalsShown < evals.size(); ++mEvalsShown) {
+    const core::HistoryRow& row = evals[mEvalsShown];
+    for (const Curve& c : mCurves)
+      if (c.def->scope == MetricScope::Eval)
+        c.plot->append(c.series, double(row.step), row.values[std::size_t(c.column)]);
+  }
+}
+
+void TrainingPanel::showEval(const core::EvalReport& report) {
+  appendEvals();
   const auto data = mController->data();
   if (data && report.classes > 0 && report.experts > 0) {
     mHasEval = true;

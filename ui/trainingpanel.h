@@ -3,9 +3,11 @@
 #include <vector>
 
 #include <QElapsedTimer>
+#include <QStringList>
 #include <QWidget>
 
 #include "core/data/dataset.h"
+#include "core/train/metric_table.h"
 #include "core/train/metrics.h"
 
 namespace moe::ui {
@@ -18,7 +20,9 @@ class SessionController;
 
 /**
  * The live dashboard: loss, accuracy, expert load, imbalance, auxiliary losses and the class x
- * expert heatmap, fed from the controller's history. Plots only replot while visible.
+ * expert heatmap, fed from the controller's history. Which curves exist, their names and
+ * colours come from the metric table (kPlotted rows, one plot per group). Plots only replot
+ * while visible.
  */
 class TrainingPanel : public QWidget {
   Q_OBJECT
@@ -33,16 +37,31 @@ class TrainingPanel : public QWidget {
   SeriesPlot* auxPlot() const { return mAux; }
   HeatmapWidget* heatmap() const { return mHeatmap; }
   std::vector<PlotView*> plots() const;
+  /** The metrics drawn now, as core::metricKey: one per curve (and the load bands). */
+  QStringList curveKeys() const;
+  /** Curves, titles and labels for a task's quality metric (accuracy or RMSE); every rebuild
+   *  calls it with the session's. */
+  void setQuality(core::QualityMetric quality);
 
  Q_SIGNALS:
   void heatmapCellClicked(int cls, int expert);
 
  private:
+  /** A plotted metric: which plot and series draw it, and its column in the history. */
+  struct Curve {
+    const core::MetricDef* def;
+    SeriesPlot* plot;
+    int series;
+    int column;
+  };
   void rebuild();
-  /** Labels for the task: RMSE instead of accuracy for ratings, language/genre rows. */
+  /** Heatmap rows: classes, languages or genres. */
   void setTask(core::DataKind kind);
+  SeriesPlot* plotFor(core::MetricGroup group) const;
+  /** Draws the history's steps from `from` on and the evaluations not drawn yet. */
   void appendSteps(std::size_t from);
-  void appendEval(const core::EvalReport& report);
+  void appendEvals();
+  void showEval(const core::EvalReport& report);
   void updateTrainHeatmap();
   void refreshAll();
 
@@ -53,6 +72,9 @@ class TrainingPanel : public QWidget {
   SeriesPlot* mImbalance;
   SeriesPlot* mAux;
   HeatmapWidget* mHeatmap;
+  core::QualityMetric mQuality = core::QualityMetric::Accuracy;  ///< what the curves are for
+  std::vector<Curve> mCurves;
+  int mLoadColumn = -1;  ///< the per-expert step metric the load plot draws
   std::size_t mEvalsShown = 0;
   bool mHasEval = false;
   QElapsedTimer mHeatmapClock;

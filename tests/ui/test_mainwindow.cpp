@@ -57,7 +57,7 @@ class MainWindowTest : public QObject {
 
   void playThenPause() {
     mWindow->controlBar()->playAction()->trigger();  // the Space action
-    QTRY_VERIFY_WITH_TIMEOUT(c()->history().steps.size() >= 10, 30000);
+    QTRY_VERIFY_WITH_TIMEOUT(c()->history().steps().size() >= 10, 30000);
     QCOMPARE(c()->state(), core::TrainerState::Running);
     mWindow->controlBar()->playAction()->trigger();
     waitPaused();
@@ -70,12 +70,12 @@ class MainWindowTest : public QObject {
   }
 
   void stepOneBatch() {
-    const std::size_t before = c()->history().steps.size();
+    const std::size_t before = c()->history().steps().size();
     QTest::qWait(200);  // let the last poll collect everything
-    const std::size_t settled = c()->history().steps.size();
+    const std::size_t settled = c()->history().steps().size();
     QVERIFY(settled >= before);
     mWindow->controlBar()->stepBatchAction()->trigger();
-    QTRY_COMPARE_WITH_TIMEOUT(c()->history().steps.size(), settled + 1, 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(c()->history().steps().size(), settled + 1, 10000);
     waitPaused();
   }
 
@@ -83,8 +83,10 @@ class MainWindowTest : public QObject {
     c()->play();
     QTRY_COMPARE_WITH_TIMEOUT(c()->state(), core::TrainerState::Running, 10000);
     mWindow->setupPanel()->learningRateBox()->setValue(0.0005);
-    QTRY_VERIFY_WITH_TIMEOUT(!c()->history().steps.empty() &&
-                                 qFuzzyCompare(c()->history().steps.back().lr, 0.0005),
+    QTRY_VERIFY_WITH_TIMEOUT(!c()->history().steps().empty() &&
+                                 qFuzzyCompare(c()->history().value(core::MetricScope::Step,
+                                                               c()->history().steps().size() - 1, "lr"),
+                                               0.0005),
                              10000);
     QCOMPARE(c()->state(), core::TrainerState::Running);  // no reset, no pause
     c()->pause();
@@ -154,7 +156,7 @@ class MainWindowTest : public QObject {
     QVERIFY(f.open(QIODevice::ReadOnly));
     const QList<QByteArray> lines = f.readAll().trimmed().split('\n');
     QVERIFY(lines.first().startsWith("step,epoch,"));
-    QCOMPARE(std::size_t(lines.size()), c()->history().steps.size() + 1);
+    QCOMPARE(std::size_t(lines.size()), c()->history().steps().size() + 1);
   }
 
   void saveSessionAndFailures() {
@@ -163,15 +165,16 @@ class MainWindowTest : public QObject {
     mWindow->saveSession(dir.filePath(QStringLiteral("run")));
     QVERIFY(saved.wait(20000));
     QVERIFY2(saved.at(0).at(1).toBool(), qPrintable(saved.at(0).at(2).toString()));
-    QVERIFY(QFile::exists(dir.filePath(QStringLiteral("run/session.json"))));
+    QVERIFY(QFile::exists(dir.filePath(QStringLiteral("run/history.jsonl"))));
     QVERIFY(QFile::exists(dir.filePath(QStringLiteral("run/checkpoint.bin"))));
 
     // A save that fails: a message, the session kept.
-    const std::size_t steps = c()->history().steps.size();
+    const std::size_t steps = c()->history().steps().size();
+    const double lastLoss = c()->history().value(core::MetricScope::Step, steps - 1, "train_loss");
     mWindow->saveSession(QStringLiteral("/proc/moe-cannot-write-here"));
     QTRY_VERIFY(mWindow->banner()->isVisible() && mWindow->banner()->isError());
     QVERIFY(c()->hasSession());
-    QCOMPARE(c()->history().steps.size(), steps);
+    QCOMPARE(c()->history().steps().size(), steps);
 
     // A dataset that will not load: a message, the session and its history kept.
     core::TrainConfig bad = smallConfig();
@@ -181,7 +184,7 @@ class MainWindowTest : public QObject {
     QTRY_VERIFY_WITH_TIMEOUT(mWindow->banner()->isVisible(), 20000);
     QVERIFY(mWindow->banner()->isError());
     QVERIFY(c()->hasSession());
-    QCOMPARE(c()->history().steps.size(), steps);
+    QCOMPARE(c()->history().steps().size(), steps);
     QCOMPARE(c()->config().dataset, std::string("fashion-mnist"));
 
     // Reload what was saved: settings, history and weights come back.
@@ -189,7 +192,9 @@ class MainWindowTest : public QObject {
     mWindow->loadSession(dir.filePath(QStringLiteral("run")));
     QVERIFY(loaded.wait(60000));
     QVERIFY2(loaded.at(0).at(1).toBool(), qPrintable(loaded.at(0).at(2).toString()));
-    QCOMPARE(c()->history().steps.size(), steps);
+    QCOMPARE(c()->history().steps().size(), steps);
+    QCOMPARE(c()->history().value(core::MetricScope::Step, steps - 1, "train_loss"), lastLoss);
+    QTRY_VERIFY(mWindow->trainingPanel()->lossPlot()->pointCount(0) > 0);  // drawn again
   }
 
   void cleanupTestCase() { delete mWindow; }

@@ -98,7 +98,7 @@ class RecommendPanelTest : public QObject {
     QVERIFY(acc->title().contains(QStringLiteral("lower is better")));
     QVERIFY(acc->yAxis->label().contains(QStringLiteral("RMSE")));
     QVERIFY(c()->latestEval()->regression);
-    QVERIFY(c()->latestEval()->accuracy > 0.3 && c()->latestEval()->accuracy < 2.5);  // an RMSE in stars
+    QVERIFY(c()->latestEval()->quality > 0.3 && c()->latestEval()->quality < 2.5);  // an RMSE in stars
   }
 
   void genreHeatmaps() {

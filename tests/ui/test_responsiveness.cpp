@@ -46,7 +46,7 @@ class ResponsivenessTest : public QObject {
     QVERIFY(r.value(QStringLiteral("launch_to_ready_s")).toDouble() > 0.0);
     // The trainer was left paused, its history intact.
     QTRY_COMPARE_WITH_TIMEOUT(window.controller()->state(), core::TrainerState::Paused, 10000);
-    QVERIFY(!window.controller()->history().steps.empty());
+    QVERIFY(!window.controller()->history().steps().empty());
   }
 };
 

@@ -123,28 +123,33 @@ class WidgetsTest : public QObject {
     core::TrainConfig config;
     config.model.experts = 4;
     config.optim.lr = 0.005;
-    ui::MetricHistory history;
+    core::RunHistory history;
     for (int i = 1; i <= 3; ++i) {
       core::StepMetrics m;
       m.step = i;
       m.loss = 1.0 / i;
-      m.accuracy = 0.3 * i;
+      m.quality = 0.3 * i;
       m.routing.load = {0.25f, 0.25f, 0.25f, 0.25f};
-      history.steps.push_back(m);
+      if (i == 2) m.loss = std::nan("");  // a diverged step survives the round trip
+      history.append(m);
     }
-    history.steps[1].loss = std::nan("");  // a diverged step survives the round trip
-    history.evals.push_back({3, 0, 0.9, 0.7, 0.4, {}});
+    core::EvalReport e;
+    e.step = 3;
+    e.loss = 0.9;
+    e.quality = 0.7;
+    e.mutualInformation = 0.4;
+    history.append(e);
     QString error;
-    const QString path = dir.filePath(QStringLiteral("session.json"));
+    const QString path = dir.filePath(ui::kSessionHistoryFile);
     QVERIFY2(ui::writeSessionFile(path, config, history, &error), qPrintable(error));
     core::TrainConfig back;
-    ui::MetricHistory backHistory;
+    core::RunHistory backHistory;
     QVERIFY2(ui::readSessionFile(path, &back, &backHistory, &error), qPrintable(error));
     QCOMPARE(back.model.experts, 4);
     QCOMPARE(back.optim.lr, 0.005);
-    QCOMPARE(int(backHistory.steps.size()), 3);
-    QVERIFY(std::isnan(backHistory.steps[1].loss));
-    QCOMPARE(backHistory.evals.at(0).accuracy, 0.7);
+    QCOMPARE(int(backHistory.steps().size()), 3);
+    QVERIFY(std::isnan(backHistory.value(core::MetricScope::Step, 1, "train_loss")));
+    QCOMPARE(backHistory.value(core::MetricScope::Eval, 0, "test_accuracy"), 0.7);
 
     const QString csv = dir.filePath(QStringLiteral("metrics.csv"));
     QVERIFY2(ui::exportMetricsCsv(csv, history, &error), qPrintable(error));
@@ -152,11 +157,55 @@ class WidgetsTest : public QObject {
     QVERIFY(f.open(QIODevice::ReadOnly));
     const QList<QByteArray> lines = f.readAll().trimmed().split('\n');
     QCOMPARE(lines.size(), 4);
-    QVERIFY(lines[0].startsWith("step,epoch,"));
-    QVERIFY(lines[0].endsWith("load_e3"));
-    QVERIFY(lines[3].contains(",0.9,0.7,"));  // test loss and accuracy on the evaluated step
+    QVERIFY(lines[0].startsWith("step,epoch,epoch_progress,train_loss,train_accuracy,test_loss,"
+                                "test_accuracy,"));
+    QVERIFY(lines[0].endsWith(",expert_load_e3"));
+    QVERIFY(lines[3].startsWith("3,0,0,0.33333333,0.9,0.9,0.7,"));  // test loss and accuracy
+    QVERIFY(lines[2].startsWith("2,0,0,,0.6,,,"));                 // no evaluation at step 2
     QVERIFY(!ui::readSessionFile(dir.filePath(QStringLiteral("missing.json")), &back, &backHistory, &error));
     QVERIFY(!ui::writeSessionFile(QStringLiteral("/proc/no/such/dir/session.json"), config, history, &error));
+  }
+
+  // session.json of the window's first format (before run histories) still loads.
+  void legacySessionFileLoads() {
+    QTemporaryDir dir;
+    const QString path = dir.filePath(ui::kLegacySessionFile);
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(R"({"format": "moe-explorer-session", "version": 1,
+      "config": {"dataset": "fashion-mnist", "experts": 4, "lr": 0.002},
+      "history": {"steps": [
+         {"step": 1, "epoch": 0, "progress": 0.5, "loss": 2.0, "accuracy": 0.25, "switch": 1.1,
+          "importance": 0.1, "loadLoss": 0.2, "z": 3.0, "aux": 0.011, "lr": 0.002, "sps": 900,
+          "routing": {"load": [0.1, 0.2, 0.3, 0.4], "importance": [0.25, 0.25, 0.25, 0.25],
+                      "cv": 0.45, "maxVio": 0.6, "dropped": 0.0, "unrouted": 0.0,
+                      "entropy": 1.2, "dead": 1}},
+         {"step": 2, "epoch": 1, "progress": 1.0, "loss": null, "accuracy": 0.5}],
+       "evals": [{"step": 2, "epoch": 1, "loss": 1.5, "accuracy": 0.6, "mi": 0.3,
+                  "routing": {"load": [0.25, 0.25, 0.25, 0.25], "cv": 0.0, "dead": 0}}]}})");
+    f.close();
+    core::TrainConfig config;
+    core::RunHistory h;
+    QString error;
+    QVERIFY2(ui::readSessionFile(path, &config, &h, &error), qPrintable(error));
+    QCOMPARE(config.model.experts, 4);
+    QCOMPARE(int(h.steps().size()), 2);
+    QCOMPARE(int(h.evals().size()), 1);
+    using core::MetricScope;
+    QCOMPARE(h.value(MetricScope::Step, 0, "train_accuracy"), 0.25);
+    QCOMPARE(h.value(MetricScope::Step, 0, "z_loss"), 3.0);
+    QCOMPARE(h.value(MetricScope::Step, 0, "samples_per_s"), 900.0);
+    QCOMPARE(h.value(MetricScope::Step, 0, "dead_experts"), 1.0);
+    QCOMPARE(h.steps()[0].vectors[std::size_t(h.vectorColumn(MetricScope::Step, "expert_load"))].size(),
+             std::size_t(4));
+    QVERIFY(std::isnan(h.value(MetricScope::Step, 1, "train_loss")));
+    QCOMPARE(h.value(MetricScope::Eval, 0, "mutual_information_bits"), 0.3);
+    // Its "accuracy" was RMSE for ratings: whoever knows the task re-labels it.
+    h.setQuality(core::QualityMetric::Rmse);
+    QCOMPARE(h.value(MetricScope::Step, 1, "train_rmse"), 0.5);
+    QCOMPARE(h.value(MetricScope::Eval, 0, "test_rmse"), 0.6);
+    QVERIFY(std::isnan(h.value(MetricScope::Eval, 0, "test_accuracy")));
+    QCOMPARE(h.value(MetricScope::Eval, 0, "test_loss"), 1.5);
   }
 
   void saliencyOverlayShape() {
