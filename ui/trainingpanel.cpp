@@ -134,8 +134,9 @@ void TrainingPanel::setQuality(core::QualityMetric quality) {
   const core::QualityInfo& info = core::qualityInfo(quality);
   const MetricDef& qualityRow = core::qualityMetricDef(MetricScope::Step, quality);
   mLoss->yAxis->setLabel(QString::fromUtf8(info.lossLabel));
-  mAccuracy->setTitle(capitalized(QString::fromUtf8(info.label)) +
-                      (info.higherIsBetter ? QString() : tr(" (lower is better)")));
+  const QString title = capitalized(QString::fromUtf8(info.label)) +
+                        (info.higherIsBetter ? QString() : tr(" (lower is better)"));
+  if (mAccuracy->title() != title) mAccuracy->setTitle(title);  // setTitle replots
   mAccuracy->yAxis->setLabel(*qualityRow.unit ? QStringLiteral("%1 (%2)").arg(info.label, qualityRow.unit)
                                               : QString::fromUtf8(info.label));
   mAccuracy->axisRect()->insetLayout()->setInsetAlignment(
@@ -165,7 +166,7 @@ void TrainingPanel::rebuild() {
                         -1, tr("no data yet"));
   }
   // A loaded session brings its history: draw it at once.
-  appendSteps(0);
+  if (!mController->history().empty()) appendSteps(0);
   refreshAll();
 }
 
