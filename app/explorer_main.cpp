@@ -7,6 +7,7 @@
 #include <QTimer>
 #include <nlohmann/json.hpp>
 
+#include "core/data/dataset_table.h"
 #include "core/train/config.h"
 #include "core/train/presets.h"
 #include "ui/mainwindow.h"
@@ -28,7 +29,7 @@ int main(int argc, char** argv) {
   parser.addHelpOption();
   parser.addVersionOption();
   const QCommandLineOption configOpt(QStringLiteral("config"), QStringLiteral("JSON TrainConfig to start from."), QStringLiteral("FILE"));
-  const QCommandLineOption datasetOpt(QStringLiteral("dataset"), QStringLiteral("fashion-mnist | idx:DIR | cifar10:DIR | fortunes-langid | text-csv:FILE | movielens[:DIR] (starts from its preset)"), QStringLiteral("SPEC"));
+  const QCommandLineOption datasetOpt(QStringLiteral("dataset"), QString::fromStdString(core::specForms() + " (starts from its preset)"), QStringLiteral("SPEC"));
   const QCommandLineOption maxTrainOpt(QStringLiteral("max-train"), QStringLiteral("Train on at most N inputs."), QStringLiteral("N"));
   const QCommandLineOption threadsOpt(QStringLiteral("threads"), QStringLiteral("Trainer CPU threads."), QStringLiteral("N"));
   const QCommandLineOption defaultsOpt(QStringLiteral("defaults"), QStringLiteral("Ignore the settings remembered from the last launch."));

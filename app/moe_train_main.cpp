@@ -9,11 +9,11 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
-#include "compute/backend_factory.h"
-#include "core/data/catalog.h"
+#include "compute/backend.h"
+#include "core/data/dataset_table.h"
 #include "core/train/history_file.h"
 #include "core/train/presets.h"
-#include "core/train/session.h"
+#include "core/train/session_factory.h"
 
 using namespace moe;
 using nlohmann::json;
@@ -45,8 +45,11 @@ int main(int argc, char** argv) {
   app.add_option("--config", configFile, "JSON config file; flags given as well override it")
       ->check(CLI::ExistingFile);
   app.add_option("--dataset", cfg.dataset,
-                 "fashion-mnist | idx:DIR | cifar10:DIR | fortunes-langid | text-csv:FILE | "
-                 "movielens[:DIR]; settings not given default to the dataset's preset");
+                 core::specForms() + "; settings not given default to the dataset's preset");
+  std::string datasets = "Datasets (--dataset):";
+  for (const core::DatasetEntry& e : core::datasetTable())
+    datasets += "\n  " + core::specForm(e) + ": " + e.help + " [" + e.task + "]";
+  app.footer(datasets);
   app.add_option("--data-dir", cfg.dataDir, "folder of the dataset (overrides its default)");
   app.add_option("--model", model, "moe | stem-moe | dense-mlp");
   app.add_option("--router", router, "dense | topk | noisy-topk | switch | expert-choice");
@@ -129,8 +132,7 @@ int main(int argc, char** argv) {
 
   try {
     const auto tLoad = std::chrono::steady_clock::now();
-    const core::DataOptions opt = core::dataOptionsFor(cfg);
-    auto data = std::make_shared<const core::DataSplits>(core::loadDataset(cfg.dataset, opt));
+    const std::shared_ptr<const core::DataSplits> data = core::loadData(cfg);
     const double loadSeconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - tLoad).count();
 
@@ -145,9 +147,9 @@ int main(int argc, char** argv) {
         std::cerr << "  ... and " << report.skipped - int(report.problems.size()) << " more\n";
     }
 
-    auto choice = compute::createBackend(cfg.backend, cfg.threads);
-    if (choice.fellBack) std::cerr << "moe-train: " << choice.message << "\n";
-    core::Session session(cfg, data, std::move(choice.backend));
+    core::SessionBuild build = core::buildSession(cfg, data);
+    if (!build.notice.empty()) std::cerr << "moe-train: " << build.notice << "\n";
+    core::Session& session = *build.session;
     if (!load.empty()) session.load(load);
     const bool tty = !asJson && isatty(fileno(stderr));
     if (!asJson)

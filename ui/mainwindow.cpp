@@ -18,6 +18,8 @@
 #include <QVBoxLayout>
 #include <nlohmann/json.hpp>
 
+#include "core/data/dataset_table.h"
+#include "core/task/task_info.h"
 #include "ui/controlbar.h"
 #include "ui/gallerypanel.h"
 #include "ui/inspectorpanel.h"
@@ -103,10 +105,11 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   connect(mControls, &ControlBar::resetRequested, mController, &SessionController::reset);
   connect(mSetup, &SetupPanel::liveChanged, mController, &SessionController::setLive);
   connect(mTraining, &TrainingPanel::heatmapCellClicked, this, [this](int cls, int expert) {
-    if (mController->dataKind() == core::DataKind::Tokens)
-      mTextInspector->setFilter(cls, expert, false);
-    else if (mController->dataKind() == core::DataKind::Dense)
-      mInspector->setFilter(cls, expert, false);
+    switch (mController->task().view) {
+      case core::InspectorView::Text: mTextInspector->setFilter(cls, expert, false); break;
+      case core::InspectorView::Inputs: mInspector->setFilter(cls, expert, false); break;
+      case core::InspectorView::Recommendations: break;  // its rows are genres, not test rows
+    }
     showInspector();
   });
   connect(mGallery, &GalleryPanel::inputActivated, this, [this](int row) {
@@ -177,9 +180,10 @@ void MainWindow::start(const core::TrainConfig& config) {
 
 void MainWindow::buildMenus() {
   QMenu* file = menuBar()->addMenu(tr("&File"));
-  file->addAction(tr("Open image dataset folder…"), mSetup, &SetupPanel::openDatasetFolder);
-  file->addAction(tr("Open labelled text file…"), mSetup, &SetupPanel::openTextFile);
-  file->addAction(tr("Open MovieLens folder…"), mSetup, &SetupPanel::openMovieLensFolder);
+  // One entry per Open action of the dataset table (core/data/dataset_table.h).
+  for (const core::OpenAction* action : core::openActions())
+    file->addAction(tr("Open %1…").arg(QString::fromUtf8(action->label)), mSetup,
+                    [this, action] { mSetup->openDataset(*action); });
   file->addSeparator();
   file->addAction(tr("&Save session…"), QKeySequence::Save, this, &MainWindow::saveSessionDialog);
   file->addAction(tr("&Load session…"), QKeySequence::Open, this, &MainWindow::loadSessionDialog);
@@ -271,16 +275,16 @@ void MainWindow::showInspector() { mTabs->setCurrentWidget(mInspectorStack); }
 
 void MainWindow::adaptToData() {
   const int tab = mTabs->indexOf(mInspectorStack);
-  switch (mController->dataKind()) {
-    case core::DataKind::Tokens:
+  switch (mController->task().view) {
+    case core::InspectorView::Text:
       mInspectorStack->setCurrentWidget(mTextInspector);
       mTabs->setTabText(tab, tr("Text inspector"));
       break;
-    case core::DataKind::Ratings:
+    case core::InspectorView::Recommendations:
       mInspectorStack->setCurrentWidget(mRecommend);
       mTabs->setTabText(tab, tr("Recommendations"));
       break;
-    case core::DataKind::Dense:
+    case core::InspectorView::Inputs:
       mInspectorStack->setCurrentWidget(mInspector);
       mTabs->setTabText(tab, tr("Inspector"));
       break;

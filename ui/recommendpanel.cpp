@@ -9,6 +9,7 @@
 #include <QVBoxLayout>
 
 #include "core/data/dataset.h"
+#include "core/task/task_info.h"
 #include "ui/categorybarchart.h"
 #include "ui/datalabels.h"
 #include "ui/heatmapwidget.h"
@@ -78,7 +79,7 @@ RecommendPanel::RecommendPanel(SessionController* controller, QWidget* parent)
     mTable->setRowCount(0);
     mShares->clearBars();
     const auto data = mController->data();
-    const bool ratings = data && data->train.kind == core::DataKind::Ratings;
+    const bool ratings = data && recommends();
     {
       const QSignalBlocker block(mUser);
       mUser->setRange(0, ratings ? std::max(0, data->train.userCount - 1) : 0);
@@ -109,6 +110,10 @@ void RecommendPanel::showEvent(QShowEvent* event) {
   mStale = false;
 }
 
+bool RecommendPanel::recommends() const {
+  return mController->task().view == core::InspectorView::Recommendations;
+}
+
 void RecommendPanel::setUser(int user) {
   if (mUser->value() == user)
     request();
@@ -117,14 +122,14 @@ void RecommendPanel::setUser(int user) {
 }
 
 void RecommendPanel::request() {
-  if (mController->dataKind() != core::DataKind::Ratings) return;
+  if (!recommends()) return;
   mController->requestRecommendations(mUser->value(), mCount->value());
 }
 
 void RecommendPanel::updateHeatmap() {
   mHeatmapClock.restart();
   const auto data = mController->data();
-  if (!data || data->train.kind != core::DataKind::Ratings) return;
+  if (!data || !recommends()) return;
   const QStringList genres = heatmapRowNames(data->test);
   if (const auto r = mController->latestEval()) {
     mHeatmap->setCounts(genres, r->experts, r->classExpert, r->mutualInformation, tr("test @ %1").arg(r->step));

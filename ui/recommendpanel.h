@@ -40,6 +40,8 @@ class RecommendPanel : public QWidget {
   void showEvent(QShowEvent* event) override;
 
  private:
+  /// The session's task offers recommendations (a user's experts and top items).
+  bool recommends() const;
   void request();
   void updateHeatmap();
   void display(const core::UserRecommendations& r);

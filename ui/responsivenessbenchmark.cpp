@@ -19,8 +19,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "compute/backend_factory.h"
-#include "core/train/session.h"
+#include "core/train/session_factory.h"
 #include "core/train/trainer.h"
 #include "ui/mainwindow.h"
 #include "ui/sessioncontroller.h"
@@ -121,9 +120,7 @@ void ResponsivenessBenchmark::trainHeadless(double seconds) {
     // Built on first use (moe-train is the usual reference); it then carries on from round
     // to round as the window's session does.
     try {
-      const core::TrainConfig config = c->config();
-      compute::BackendChoice backend = compute::createBackend(config.backend, config.threads);
-      mHeadless = std::make_unique<core::Session>(config, c->data(), std::move(backend.backend));
+      mHeadless = core::buildSession(c->config(), c->data()).session;
       mHeadless->trainStep();  // warm-up: first-call allocations, as the window's first step
     } catch (const std::exception& e) {
       mHeadlessError = e.what();

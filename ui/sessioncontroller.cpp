@@ -5,23 +5,14 @@
 #include <QDir>
 #include <QFileInfo>
 
-#include "compute/backend_factory.h"
-#include "core/data/catalog.h"
-#include "core/train/presets.h"
-#include "core/train/session.h"
+#include "core/task/registry.h"
+#include "core/train/session_factory.h"
 #include "core/train/trainer.h"
 #include "ui/sessionio.h"
 
 namespace moe::ui {
 
 namespace {
-
-std::string dataKey(const core::TrainConfig& c) {
-  return c.dataset + '\n' + c.dataDir + '\n' + std::to_string(c.maxTrain) + '\n' +
-         std::to_string(c.validationFraction) + '\n' + std::to_string(c.seed) + '\n' +
-         std::to_string(c.text.ngramMin) + '-' + std::to_string(c.text.ngramMax) + '/' +
-         std::to_string(c.text.buckets);
-}
 
 bool ready(const auto& future) {
   return future.valid() && future.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
@@ -54,25 +45,17 @@ void SessionController::apply(const core::TrainConfig& config) {
   }
   mBuildConfig = config;
   mBuildStart = std::chrono::steady_clock::now();
-  const std::string key = dataKey(config);
+  const std::string key = core::dataKey(config);
   std::shared_ptr<const core::DataSplits> cached = key == mDataKey ? mData : nullptr;
   Q_EMIT buildStarted(cached ? tr("Building the model…")
                              : tr("Loading %1…").arg(QString::fromStdString(config.dataset)));
   mBuild = std::async(std::launch::async, [config, cached]() {
     auto result = std::make_shared<BuildResult>();
     try {
-      config.validate();
-      result->data = cached;
-      if (!result->data) {
-        // The tokenizer must match the one the session uses for typed text (config.text).
-        const core::DataOptions opt = core::dataOptionsFor(config);
-        result->data = std::make_shared<core::DataSplits>(core::loadDataset(config.dataset, opt));
-      }
-      compute::BackendChoice backend = compute::createBackend(config.backend, config.threads);
-      if (backend.fellBack) result->notice = backend.message;
-      auto session =
-          std::make_unique<core::Session>(config, result->data, std::move(backend.backend));
-      result->trainer = std::make_unique<core::Trainer>(std::move(session));
+      core::SessionBuild build = core::buildSession(config, cached);
+      result->data = build.data;
+      result->notice = build.notice;
+      result->trainer = std::make_unique<core::Trainer>(std::move(build.session));
     } catch (const std::exception& e) {
       result->error = e.what();
       result->trainer.reset();
@@ -174,8 +157,8 @@ void SessionController::requestRecommendations(int user, int n) {
   mRecommendation = mTrainer->recommend(user, n);
 }
 
-core::DataKind SessionController::dataKind() const {
-  return mData ? mData->train.kind : core::DataKind::Dense;
+const core::TaskInfo& SessionController::task() const {
+  return mData ? core::taskFor(mData->train) : core::imageClassificationTask();
 }
 
 void SessionController::pollExplorations() {
@@ -269,7 +252,7 @@ void SessionController::finishBuild() {
   if (mTrainer) mTrainer->stop();
   mTrainer = std::move(result->trainer);  // the old trainer joins its worker here
   mData = result->data;
-  mDataKey = dataKey(mBuildConfig);
+  mDataKey = core::dataKey(mBuildConfig);
   mConfig = mBuildConfig;
   mHistory = core::RunHistory(mTrainer->qualityMetric());
   mHistoryCursor = {};

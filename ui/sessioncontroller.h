@@ -19,6 +19,7 @@
 namespace moe::core {
 class Trainer;
 struct DataSplits;
+struct TaskInfo;
 }  // namespace moe::core
 
 namespace moe::ui {
@@ -59,8 +60,9 @@ class SessionController : public QObject {
   void requestTextInspection(const QString& text);
   /** Ratings datasets: one user's expert profile and top-n items; recommendationsReady follows. */
   void requestRecommendations(int user, int n);
-  /** What the current session's data is (Dense when there is none). */
-  core::DataKind dataKind() const;
+  /** The task of the current session's data (image classification when there is none):
+   *  which inspector it offers, whether its metric is an error, what its table rows are. */
+  const core::TaskInfo& task() const;
   /** Writes dir/history.jsonl (settings, history) and dir/checkpoint.bin (weights). */
   void saveSession(const QString& dir);
   /** Rebuilds from dir/history.jsonl (or an older dir/session.json), then restores the

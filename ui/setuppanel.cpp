@@ -1,10 +1,8 @@
 #include "ui/setuppanel.h"
 
 #include <QComboBox>
-#include <QDir>
 #include <QDoubleSpinBox>
 #include <QFileDialog>
-#include <QFileInfo>
 #include <QFormLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
@@ -15,6 +13,8 @@
 #include <QSpinBox>
 #include <QVBoxLayout>
 
+#include "core/data/dataset_table.h"
+#include "core/task/registry.h"
 #include "core/train/presets.h"
 #include "ui/datalabels.h"
 
@@ -34,13 +34,11 @@ void selectData(QComboBox* combo, const QVariant& value) {
   if (i >= 0) combo->setCurrentIndex(i);
 }
 
-enum class Task { Images, Text, Ratings };
-
-Task taskOf(const QString& spec) {
-  const QString kind = spec.section(QLatin1Char(':'), 0, 0);
-  if (kind == QLatin1String("fortunes-langid") || kind == QLatin1String("text-csv")) return Task::Text;
-  if (kind == QLatin1String("movielens")) return Task::Ratings;
-  return Task::Images;
+// The task that trains on a spec's data, from the dataset table (image classification for
+// specs the table does not know: loading them will say what is wrong).
+const core::TaskInfo& taskOf(const QString& spec) {
+  const core::DatasetEntry* entry = core::findDataset(spec.toStdString());
+  return entry ? core::taskNamed(entry->task) : core::imageClassificationTask();
 }
 
 }  // namespace
@@ -51,16 +49,17 @@ SetupPanel::SetupPanel(QWidget* parent) : QWidget(parent) {
   auto* dataForm = new QFormLayout(data);
   mDataset = new QComboBox(data);
   mDataset->setObjectName(QStringLiteral("dataset"));
-  mDataset->addItem(tr("Fashion-MNIST (images)"), QStringLiteral("fashion-mnist"));
-  mDataset->addItem(tr("Fortunes language ID (text)"), QStringLiteral("fortunes-langid"));
-  mDataset->addItem(tr("MovieLens (ratings)"), QStringLiteral("movielens"));
+  for (const core::DatasetEntry& e : core::datasetTable())
+    if (e.label) mDataset->addItem(QString::fromUtf8(e.label), QString::fromUtf8(e.kind));
   mDataset->setToolTip(tr("Picking a dataset loads its tuned defaults. MovieLens needs "
                           "scripts/export_movielens.sh (or Open… a GroupLens folder)."));
   auto* open = new QPushButton(tr("Open…"), data);
   auto* openMenu = new QMenu(open);
-  openMenu->addAction(tr("Image folder (IDX / CIFAR-10)…"), this, &SetupPanel::openDatasetFolder);
-  openMenu->addAction(tr("Labelled text file (CSV / TSV)…"), this, &SetupPanel::openTextFile);
-  openMenu->addAction(tr("MovieLens folder (GroupLens files)…"), this, &SetupPanel::openMovieLensFolder);
+  for (const core::OpenAction* action : core::openActions()) {
+    QString label = QString::fromUtf8(action->label);
+    label[0] = label[0].toUpper();
+    openMenu->addAction(label + QStringLiteral("…"), this, [this, action] { openDataset(*action); });
+  }
   open->setMenu(openMenu);
   auto* dataRow = new QHBoxLayout;
   dataRow->addWidget(mDataset, 1);
@@ -200,12 +199,12 @@ void SetupPanel::setApplied() {
 void SetupPanel::updateEnabled() {
   const auto router = core::RouterKind(mRouter->currentData().toInt());
   // Text and ratings have one model each (the dataset picks it); the preset is for images.
-  const bool images = taskOf(mDataset->currentData().toString()) == Task::Images;
-  mModel->setEnabled(images);
-  mModel->setToolTip(images ? QString()
+  const bool choice = taskOf(mDataset->currentData().toString()).modelChoice;
+  mModel->setEnabled(choice);
+  mModel->setToolTip(choice ? QString()
                             : tr("Text: n-gram embeddings → MoE per token → language. Ratings: "
                                  "user and item embeddings → MoE → rating. Chosen by the dataset."));
-  const bool moe = !images || core::ModelKind(mModel->currentData().toInt()) != core::ModelKind::DenseMlp;
+  const bool moe = !choice || core::ModelKind(mModel->currentData().toInt()) != core::ModelKind::DenseMlp;
   for (QWidget* w : {static_cast<QWidget*>(mExperts), static_cast<QWidget*>(mRouter),
                      static_cast<QWidget*>(mTopK), static_cast<QWidget*>(mCapacity),
                      static_cast<QWidget*>(mNoise), static_cast<QWidget*>(mAux),
@@ -226,37 +225,17 @@ void SetupPanel::addDataset(const QString& spec) {
   mDataset->setCurrentIndex(i);
 }
 
-void SetupPanel::openDatasetFolder() {
+void SetupPanel::openDataset(const core::OpenAction& action) {
   QSettings settings;
-  const QString dir = QFileDialog::getExistingDirectory(
-      this, tr("Open an IDX (MNIST layout) or CIFAR-10 binary folder"),
-      settings.value(QStringLiteral("paths/dataset")).toString());
-  if (dir.isEmpty()) return;
-  settings.setValue(QStringLiteral("paths/dataset"), dir);
-  const bool cifar = QFileInfo::exists(dir + QStringLiteral("/data_batch_1.bin")) ||
-                     QFileInfo::exists(dir + QStringLiteral("/test_batch.bin"));
-  addDataset((cifar ? QStringLiteral("cifar10:") : QStringLiteral("idx:")) + dir);
-}
-
-void SetupPanel::openTextFile() {
-  QSettings settings;
-  const QString file = QFileDialog::getOpenFileName(
-      this, tr("Open a labelled text file (label and text columns, CSV or TSV)"),
-      settings.value(QStringLiteral("paths/textfile")).toString(),
-      tr("Text tables (*.csv *.tsv *.txt);;All files (*)"));
-  if (file.isEmpty()) return;
-  settings.setValue(QStringLiteral("paths/textfile"), file);
-  addDataset(QStringLiteral("text-csv:") + file);
-}
-
-void SetupPanel::openMovieLensFolder() {
-  QSettings settings;
-  const QString dir = QFileDialog::getExistingDirectory(
-      this, tr("Open a MovieLens folder (ml-100k u.data, ml-1m ratings.dat or ml-latest ratings.csv)"),
-      settings.value(QStringLiteral("paths/movielens")).toString());
-  if (dir.isEmpty()) return;
-  settings.setValue(QStringLiteral("paths/movielens"), dir);
-  addDataset(QStringLiteral("movielens:") + dir);
+  const QString key = QStringLiteral("paths/open/") + QString::fromUtf8(action.label);
+  const QString start = settings.value(key).toString();
+  const QString title = QString::fromUtf8(action.title);
+  const QString path = action.file ? QFileDialog::getOpenFileName(this, title, start,
+                                                                  QString::fromUtf8(action.filter))
+                                   : QFileDialog::getExistingDirectory(this, title, start);
+  if (path.isEmpty()) return;
+  settings.setValue(key, path);
+  addDataset(QString::fromStdString(core::specForOpened(action, path.toStdString())));
 }
 
 void SetupPanel::datasetPicked() {
@@ -272,7 +251,7 @@ void SetupPanel::applyPreset(const QString& spec) {
   preset.seed = current.seed;
   preset.dataDir = current.dataDir;
   // Image runs explore until paused; text and ratings stop where their presets stop overfitting.
-  if (taskOf(spec) == Task::Images) preset.epochs = std::max(current.epochs, 20);
+  if (taskOf(spec).exploresUntilPaused) preset.epochs = std::max(current.epochs, 20);
   setConfig(preset);
   markDirty();
 }

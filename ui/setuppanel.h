@@ -1,6 +1,7 @@
 #pragma once
 #include <QWidget>
 
+#include "core/data/dataset_table.h"
 #include "core/train/config.h"
 #include "ui/sessioncontroller.h"
 
@@ -27,12 +28,9 @@ class SetupPanel : public QWidget {
   /** Adds (and selects) a dataset spec such as "idx:/path", "text-csv:/file" or
    *  "movielens:/dir". */
   void addDataset(const QString& spec);
-  /** Asks for a folder and picks the IDX or CIFAR-10 reader by its files. */
-  void openDatasetFolder();
-  /** Asks for a labelled CSV/TSV text file (text-csv:FILE). */
-  void openTextFile();
-  /** Asks for a GroupLens MovieLens folder (ml-100k, ml-1m or ml-latest layout). */
-  void openMovieLensFolder();
+  /** Asks for the file or folder of one of the dataset table's Open actions and adds its
+   *  spec (the row that recognises the path, e.g. CIFAR-10 or IDX for an image folder). */
+  void openDataset(const core::OpenAction& action);
   /** Loads the dataset's preset (core::presetFor) into the panel, keeping the machine
    *  settings (threads, backend, seed): what picking a dataset does. */
   void applyPreset(const QString& spec);

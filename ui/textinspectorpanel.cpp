@@ -13,6 +13,7 @@
 #include <QVBoxLayout>
 
 #include "core/data/dataset.h"
+#include "core/task/task_info.h"
 #include "ui/categorybarchart.h"
 #include "ui/datalabels.h"
 #include "ui/gatebarchart.h"
@@ -129,9 +130,13 @@ void TextInspectorPanel::showEvent(QShowEvent* event) {
 void TextInspectorPanel::rebuildFilters() {
   QStringList names;
   const auto data = mController->data();
-  if (data && data->test.kind == core::DataKind::Tokens)
+  if (data && inspectsText())
     for (int c = 0; c < data->test.classes; ++c) names << className(c);
   mFilter->rebuild(names, mController->config().model.experts);
+}
+
+bool TextInspectorPanel::inspectsText() const {
+  return mController->task().view == core::InspectorView::Text;
 }
 
 void TextInspectorPanel::setFilter(int cls, int expert, bool misclassifiedOnly) {
@@ -145,7 +150,7 @@ void TextInspectorPanel::refreshList() {
   const QSignalBlocker block(mList);
   mList->clear();
   const auto data = mController->data();
-  if (!data || data->test.kind != core::DataKind::Tokens) {
+  if (!data || !inspectsText()) {
     mFilter->setCountText(tr("No text data loaded"));
     return;
   }
@@ -171,7 +176,7 @@ void TextInspectorPanel::refreshList() {
 
 void TextInspectorPanel::showInput(int testIndex) {
   const auto data = mController->data();
-  if (!data || data->test.kind != core::DataKind::Tokens || testIndex < 0 || testIndex >= data->test.rows()) return;
+  if (!data || !inspectsText() || testIndex < 0 || testIndex >= data->test.rows()) return;
   mTypedMode = false;
   mCurrent = testIndex;
   mSummary->setText(tr("Text #%1 · true language: %2 · inspecting…").arg(testIndex).arg(className(data->test.labels[std::size_t(testIndex)])));

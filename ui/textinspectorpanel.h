@@ -58,6 +58,8 @@ class TextInspectorPanel : public QWidget {
   void showEvent(QShowEvent* event) override;
 
  private:
+  /// The session's task has a text inspector (test texts and typed text).
+  bool inspectsText() const;
   void rebuildFilters();
   void refreshList();
   void reinspect();

@@ -24,15 +24,9 @@ struct DataOptions {
 };
 
 /**
- * Loads a dataset by spec and returns its train, validation and test splits:
- *  - "fashion-mnist": Debian's dataset-fashion-mnist (dataDir overrides the folder)
- *  - "idx:DIR": MNIST-layout IDX files in DIR (MNIST, Fashion-MNIST, EMNIST)
- *  - "cifar10:DIR": CIFAR-10 binary batches in DIR
- *  - "fortunes-langid": language identification on Debian's fortunes packages
- *  - "text-csv:FILE": the user's labelled CSV/TSV texts
- *  - "movielens", "movielens:DIR": GroupLens ratings (default: scripts/export_movielens.sh's
- *    folder)
- * Image datasets keep their test split and carve validation out of train, stratified; text
+ * Loads a dataset by spec and returns its train, validation and test splits. The specs are the
+ * rows of the dataset table (core/data/dataset_table.h): "fashion-mnist", "idx:DIR",
+ * "cifar10:DIR", "fortunes-langid", "text-csv:FILE", "movielens[:DIR]". Image datasets keep their test split and carve validation out of train, stratified; text
  * and ratings are split testFraction/rest first. Everything is seeded by opt.seed.
  * @throws DataError for an unknown spec (listing the valid ones) or when loading fails.
  */

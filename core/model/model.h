@@ -18,6 +18,8 @@ struct Batch {
   compute::Tensor x;                  ///< Dense data: rows x features, on the backend
   std::vector<std::int32_t> indices;  ///< rows of `source` in this batch
   const Dataset* source = nullptr;    ///< host data, for models that read ids or tokens
+  std::vector<std::int32_t> labels;   ///< classification: the rows' classes (host)
+  std::vector<float> targets;         ///< regression: the rows' targets (host)
 };
 
 /** Per-step context the trainer passes down (loss weights, noise stream). */
@@ -55,7 +57,8 @@ class Model {
   void setNoiseScale(double s);
 };
 
-/** Builds the model `config` asks for, sized for `train` (features, classes). */
+/** Builds the model `config` asks for, sized for `train` (features, classes): the factory of
+ *  the task that trains on `train` (core/task/registry.h). */
 std::unique_ptr<Model> createModel(const TrainConfig& config, const Dataset& train,
                                    compute::Backend& backend);
 

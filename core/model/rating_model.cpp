@@ -196,7 +196,7 @@ Inspection RatingMoeRegressor::inspectPair(int user, int item) {
   return out;
 }
 
-std::unique_ptr<Model> createRatingModel(const TrainConfig& config, const Dataset& train,
+std::unique_ptr<RatingMoeRegressor> createRatingModel(const TrainConfig& config, const Dataset& train,
                                          compute::Backend& backend) {
   if (config.model.kind == ModelKind::DenseMlp)
     throw ConfigError("model 'dense-mlp' needs dense features; for ratings use 'moe'");

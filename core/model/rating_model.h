@@ -68,7 +68,7 @@ class RatingMoeRegressor final : public Model {
 };
 
 /** Builds the rating model for a Ratings training split. */
-std::unique_ptr<Model> createRatingModel(const TrainConfig& config, const Dataset& train,
+std::unique_ptr<RatingMoeRegressor> createRatingModel(const TrainConfig& config, const Dataset& train,
                                          compute::Backend& backend);
 
 }  // namespace moe::core

@@ -181,7 +181,7 @@ Inspection TextMoeClassifier::inspectTokens(std::span<const std::int32_t> ids) {
   return out;
 }
 
-std::unique_ptr<Model> createTextModel(const TrainConfig& config, const Dataset& train,
+std::unique_ptr<TextMoeClassifier> createTextModel(const TrainConfig& config, const Dataset& train,
                                        compute::Backend& backend) {
   if (config.model.kind == ModelKind::DenseMlp)
     throw ConfigError("model 'dense-mlp' needs dense features; for text use 'moe' (the text MoE)");

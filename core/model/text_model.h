@@ -53,7 +53,7 @@ class TextMoeClassifier final : public Model {
 };
 
 /** Builds the text model for a Tokens training split (Model kinds other than dense-mlp). */
-std::unique_ptr<Model> createTextModel(const TrainConfig& config, const Dataset& train,
+std::unique_ptr<TextMoeClassifier> createTextModel(const TrainConfig& config, const Dataset& train,
                                        compute::Backend& backend);
 
 }  // namespace moe::core

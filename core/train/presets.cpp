@@ -1,39 +1,41 @@
 #include "core/train/presets.h"
 
+#include "core/data/dataset_table.h"
+
 namespace moe::core {
 
-namespace {
-std::string kindOf(const std::string& spec) { return spec.substr(0, spec.find(':')); }
-}  // namespace
+void textPreset(TrainConfig& c) {
+  // Hashed char 2..4-grams -> 32-wide embeddings -> per-token MoE (top-2 of 4 MLP experts,
+  // residual) -> mean pool -> softmax. Two epochs: a third starts to overfit.
+  c.model.stemWidth = 32;
+  c.model.experts = 4;
+  c.model.topK = 2;
+  c.model.expertHidden = 32;
+  c.text.ngramMin = 2;
+  c.text.ngramMax = 4;
+  c.optim.lr = 0.01;
+  c.batchSize = 64;
+  c.epochs = 2;
+}
+
+void ratingsPreset(TrainConfig& c) {
+  // mean + biases + MoE over user x item embeddings, each row with a ridge prior worth
+  // 15 ratings; top-1 routing (top-2 and more experts overfit sooner, see the benchmarks).
+  c.model.stemWidth = 32;
+  c.model.experts = 4;
+  c.model.topK = 1;
+  c.model.expertHidden = 0;
+  c.model.embeddingL2 = 15.0;
+  c.optim.lr = 0.002;
+  c.batchSize = 256;
+  c.epochs = 10;
+}
 
 TrainConfig presetFor(const std::string& dataset) {
   TrainConfig c;
   c.dataset = dataset;
-  const std::string kind = kindOf(dataset);
-  if (kind == "fortunes-langid" || kind == "text-csv") {
-    // Hashed char 2..4-grams -> 32-wide embeddings -> per-token MoE (top-2 of 4 MLP experts,
-    // residual) -> mean pool -> softmax. Two epochs: a third starts to overfit.
-    c.model.stemWidth = 32;
-    c.model.experts = 4;
-    c.model.topK = 2;
-    c.model.expertHidden = 32;
-    c.text.ngramMin = 2;
-    c.text.ngramMax = 4;
-    c.optim.lr = 0.01;
-    c.batchSize = 64;
-    c.epochs = 2;
-  } else if (kind == "movielens") {
-    // mean + biases + MoE over user x item embeddings, each row with a ridge prior worth
-    // 15 ratings; top-1 routing (top-2 and more experts overfit sooner, see the benchmarks).
-    c.model.stemWidth = 32;
-    c.model.experts = 4;
-    c.model.topK = 1;
-    c.model.expertHidden = 0;
-    c.model.embeddingL2 = 15.0;
-    c.optim.lr = 0.002;
-    c.batchSize = 256;
-    c.epochs = 10;
-  }
+  const DatasetEntry* entry = findDataset(dataset);
+  if (entry && entry->preset) entry->preset(c);
   return c;
 }
 

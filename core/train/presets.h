@@ -8,13 +8,17 @@
 namespace moe::core {
 
 /**
- * The default TrainConfig for a dataset spec (its `dataset` field set to the spec). Image
- * datasets get TrainConfig's defaults (the reference MoE task); text (fortunes-langid,
- * text-csv:FILE) and ratings (movielens[:DIR]) get settings tuned for their models, recorded
- * in docs/BENCHMARKS.md. The CLI and the GUI start from this and apply what the user
- * set on top.
+ * The default TrainConfig for a dataset spec (its `dataset` field set to the spec): TrainConfig's
+ * defaults (the reference MoE task) with the dataset table row's preset on top; unknown specs
+ * get the defaults. The CLI and the GUI start from this and apply what the user set on top.
  */
 TrainConfig presetFor(const std::string& dataset);
+
+/** Text datasets (fortunes-langid, text-csv:FILE): settings tuned for the text MoE, recorded
+ *  in docs/BENCHMARKS.md. A dataset table preset. */
+void textPreset(TrainConfig& config);
+/** Ratings (movielens[:DIR]): settings tuned for the rating MoE. A dataset table preset. */
+void ratingsPreset(TrainConfig& config);
 
 /** The data-loading options a config implies: seed, validation share, train cap, and the
  *  tokenizer (n-gram range and hash buckets from config.text). */

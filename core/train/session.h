@@ -20,7 +20,9 @@ namespace moe::core {
 
 class Model;
 class Optimizer;
+class Task;
 struct AuxLosses;
+struct TaskInfo;
 
 /**
  * Everything needed to train one model. Deterministic for a given seed and thread count on the
@@ -36,10 +38,13 @@ class Session {
           std::unique_ptr<compute::Backend> backend);
   ~Session();
 
-  /** Runs one batch: forward, losses, backward, optimizer step. Returns its metric row. The
+  /** Runs one batch of any task: the task's batch, forward, the task's loss and the auxiliary
+   *  losses, backward, optimizer step. Returns its metric row. The
    *  loss and the gradient norm are checked: a NaN or infinite value throws DivergenceError
    *  and leaves the weights and optimizer state as they were before the step. */
   StepMetrics trainStep();
+  /** The task this session trains (from the training split, core/task/registry.h). */
+  const TaskInfo& task() const;
   /** Evaluates on the test split (or validation when `validation`). */
   std::shared_ptr<const EvalReport> evaluate(bool validation = false);
   /** Inspects one row of the test split. */
@@ -49,7 +54,7 @@ class Session {
    * Inspection::tokens gives each token's byte span in Inspection::text and its routing.
    * Invalid UTF-8 bytes are replaced by U+FFFD first (Inspection::text is the cleaned text);
    * an empty text gives a prediction from the head's bias and no tokens.
-   * @throws std::logic_error when the session does not train a text model.
+   * @throws std::logic_error when the task has no text inspector (TaskInfo::view).
    */
   Inspection inspectText(const std::string& text);
   /**
@@ -57,7 +62,7 @@ class Session {
    * the highest predicted rating among those the model knows and the user has not rated in
    * training, each with its per-expert gates. Unknown users (no training ratings, or an index
    * outside the data) get the fallback ranking (mean + item bias + genres), never an error.
-   * @throws std::logic_error when the session does not train a rating model.
+   * @throws std::logic_error when the task does not recommend (TaskInfo::view).
    */
   UserRecommendations recommend(int user, int n = 10);
   /** How this session's text data is tokenised (n-grams from the config, buckets = the
@@ -100,25 +105,16 @@ class Session {
 
  private:
   void startEpoch();
-  /** Fills report's predictions and confidences for the evaluation rows starting at `start`
-   *  from their host logits (rows x classes); returns how many match `labels`. */
-  static int recordPredictions(const std::vector<float>& logits, int classes, int start,
-                               const std::vector<std::int32_t>& labels, EvalReport& report);
-  /** The end of every kind of training step: optimizer step, divergence check, the metric
-   *  row, the position in the epoch. */
+  /** The end of a training step: optimizer step, divergence check, the metric row, the
+   *  position in the epoch. */
   StepMetrics finishStep(double loss, double metric, const AuxLosses& aux,
                          const RoutingStats& routing, int rows,
                          std::chrono::steady_clock::time_point started);
-  // Text and ratings (session_tasks.cpp).
-  StepMetrics trainStepTask();
-  std::shared_ptr<const EvalReport> evaluateTokens(const Dataset& d);
-  std::shared_ptr<const EvalReport> evaluateRatings(const Dataset& d);
-  void attachText(Inspection& out, const std::string& text) const;
-  Scratch mTaskLabels, mTaskGrad;
 
   TrainConfig mConfig;
   std::shared_ptr<const DataSplits> mData;
   std::unique_ptr<compute::Backend> mBackend;
+  std::unique_ptr<Task> mTask;  ///< batches, loss, evaluation, inspection of the data's task
   std::unique_ptr<Model> mModel;
   std::unique_ptr<Optimizer> mOptimizer;
 
@@ -128,8 +124,6 @@ class Session {
   std::vector<std::int32_t> mOrder;
   std::vector<std::int64_t> mClassExpert;
   double mSamplesPerSecond = 0.0;
-  struct Device;  // device copies of the data and per-step scratch tensors
-  std::unique_ptr<Device> mDevice;
 };
 
 /** The loss became NaN or infinite; what() names the step. */

@@ -8,6 +8,7 @@
 #include "compute/cpu/cpu_backend.h"
 #include "core/data/catalog.h"
 #include "core/train/session.h"
+#include "tests/core/dataset_skips.h"
 
 using namespace moe;
 using namespace moe::core;
@@ -23,6 +24,7 @@ class TestBackendTrainingParity : public QObject {
  private Q_SLOTS:
   void initTestCase() {
     if (compute::listOpenClDevices().empty()) QSKIP("no OpenCL device on this machine");
+    MOE_SKIP_WITHOUT_FASHION_MNIST();
     DataOptions opt;
     opt.maxTrain = 1280;
     opt.validationFraction = 0.0;

@@ -15,6 +15,7 @@
 #include "core/train/checkpoint.h"
 #include "core/train/session.h"
 #include "tests/core/session_fixtures.h"
+#include "tests/core/dataset_skips.h"
 
 using namespace moe;
 using namespace moe::core;
@@ -69,6 +70,7 @@ class TestCheckpoint : public QObject {
 };
 
 void TestCheckpoint::initTestCase() {
+  MOE_SKIP_WITHOUT_FASHION_MNIST();
   QVERIFY(mDir.isValid());
   DataOptions opt;
   opt.maxTrain = 1000;

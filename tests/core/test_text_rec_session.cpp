@@ -10,6 +10,7 @@
 #include "core/data/catalog.h"
 #include "core/data/fortunes.h"
 #include "core/data/splits.h"
+#include "core/task/task_info.h"
 #include "core/train/presets.h"
 #include "core/train/session.h"
 
@@ -156,6 +157,8 @@ class TestTextRecSession : public QObject {
     QVERIFY(!bad.tokens.empty());
     for (const TokenRouting& t : bad.tokens) QVERIFY(t.end <= int(bad.text.size()));
     QVERIFY_THROWS_EXCEPTION(std::logic_error, session->recommend(0, 5));
+    QCOMPARE(std::string(session->task().name), std::string("token-classification"));
+    QCOMPARE(session->task().view, InspectorView::Text);
   }
 
   void ratingsLearnAndFallBack() {
@@ -224,6 +227,8 @@ class TestTextRecSession : public QObject {
     }
     QVERIFY(session->recommend(3, 0).items.empty());
     QVERIFY_THROWS_EXCEPTION(std::logic_error, session->inspectText("hello"));
+    QCOMPARE(std::string(session->task().name), std::string("rating-regression"));
+    QVERIFY(session->task().regression);
   }
 };
 

@@ -19,6 +19,7 @@
 #include "core/optim/optimizer.h"
 #include "core/train/session.h"
 #include "core/train/trainer.h"
+#include "tests/core/dataset_skips.h"
 #include "tests/core/session_fixtures.h"
 
 using namespace moe;
@@ -73,6 +74,7 @@ class TestTraining : public QObject {
 };
 
 void TestTraining::initTestCase() {
+  MOE_SKIP_WITHOUT_FASHION_MNIST();
   DataOptions opt;
   opt.maxTrain = 6000;
   opt.validationFraction = 0.0;

@@ -9,6 +9,7 @@
 #include <QtTest>
 
 #include "core/data/dataset.h"
+#include "tests/core/dataset_skips.h"
 #include "tests/ui/file_head.h"
 #include "ui/controlbar.h"
 #include "ui/gatebarchart.h"
@@ -43,6 +44,7 @@ class MainWindowTest : public QObject {
 
  private Q_SLOTS:
   void initTestCase() {
+    MOE_SKIP_WITHOUT_FASHION_MNIST();
     QStandardPaths::setTestModeEnabled(true);
     mWindow = new ui::MainWindow;
     mWindow->resize(1500, 950);

@@ -12,6 +12,7 @@
 #include <QtTest>
 
 #include "core/data/dataset.h"
+#include "core/task/task_info.h"
 #include "core/data/movielens.h"
 #include "core/train/presets.h"
 #include "ui/categorybarchart.h"
@@ -85,7 +86,7 @@ class RecommendPanelTest : public QObject {
     QSignalSpy ready(c(), &ui::SessionController::sessionReady);
     mWindow->start(config);
     QVERIFY(ready.wait(120000));
-    QCOMPARE(c()->dataKind(), core::DataKind::Ratings);
+    QCOMPARE(c()->task().view, core::InspectorView::Recommendations);
     QSignalSpy evals(c(), &ui::SessionController::evalAppended);
     c()->stepEpoch();
     QVERIFY(evals.wait(120000));
@@ -160,7 +161,7 @@ class RecommendPanelTest : public QObject {
     QCOMPARE(picked.text.ngramMin, preset.text.ngramMin);
     QCOMPARE(picked.optim.lr, preset.optim.lr);
     QCOMPARE(picked.threads, 1);  // machine settings stay
-    QCOMPARE(c()->dataKind(), core::DataKind::Ratings);  // nothing applied until Apply
+    QCOMPARE(c()->task().view, core::InspectorView::Recommendations);  // nothing applied until Apply
     mWindow->setupPanel()->setConfig(c()->config());
   }
 
@@ -171,7 +172,7 @@ class RecommendPanelTest : public QObject {
     c()->apply(config);
     QTRY_VERIFY_WITH_TIMEOUT(mWindow->banner()->isVisible() && mWindow->banner()->isError(), 30000);
     QVERIFY(mWindow->banner()->text().contains(QStringLiteral("nonexistent")));
-    QCOMPARE(c()->dataKind(), core::DataKind::Ratings);  // the previous session stays
+    QCOMPARE(c()->task().view, core::InspectorView::Recommendations);  // the previous session stays
   }
 
   void cleanupTestCase() { delete mWindow; }

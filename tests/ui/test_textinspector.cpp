@@ -8,6 +8,7 @@
 #include <QtTest>
 
 #include "core/data/dataset.h"
+#include "core/task/task_info.h"
 #include "core/data/fortunes.h"
 #include "core/train/presets.h"
 #include "ui/categorybarchart.h"
@@ -45,7 +46,7 @@ class TextInspectorTest : public QObject {
     QSignalSpy ready(c(), &ui::SessionController::sessionReady);
     mWindow->start(config);
     QVERIFY(ready.wait(120000));
-    QCOMPARE(c()->dataKind(), core::DataKind::Tokens);
+    QCOMPARE(c()->task().view, core::InspectorView::Text);
     QSignalSpy evals(c(), &ui::SessionController::evalAppended);
     c()->stepEpoch();  // an epoch, then the evaluation that fills the heatmap and the filters
     QVERIFY(evals.wait(120000));

@@ -1,0 +1,94 @@
+#include "core/data/dataset_table.h"
+
+#include <cstring>
+
+#include "core/data/loaders.h"
+#include "core/train/presets.h"
+
+namespace moe::core {
+
+namespace {
+const OpenAction kImageFolder{"image folder (IDX / CIFAR-10)",
+                              "Open an IDX (MNIST layout) or CIFAR-10 binary folder", false,
+                              nullptr, nullptr};
+}  // namespace
+
+// One row per dataset: {kind, arg, argName, task, label, help, preset, loader, open}.
+// clang-format off
+const std::vector<DatasetEntry>& datasetTable() {
+  static const std::vector<DatasetEntry> table = {
+      {"fashion-mnist", SpecArg::None, "", "image-classification", "Fashion-MNIST (images)",
+       "Zalando's 28x28 clothing images, 10 classes (Debian's dataset-fashion-mnist)", nullptr,
+       loadFashionMnist, {}},
+      {"idx", SpecArg::Required, "DIR", "image-classification", nullptr,
+       "MNIST-layout IDX files in DIR (MNIST, Fashion-MNIST, EMNIST)", nullptr, loadIdxFolder,
+       kImageFolder},
+      {"cifar10", SpecArg::Required, "DIR", "image-classification", nullptr,
+       "CIFAR-10 binary batches in DIR", nullptr, loadCifar10Folder,
+       {kImageFolder.label, kImageFolder.title, false, nullptr, isCifar10Folder}},
+      {"fortunes-langid", SpecArg::None, "", "token-classification",
+       "Fortunes language ID (text)",
+       "language of quotes from Debian's fortunes packages (en, de, es, it, ...)", textPreset,
+       loadFortunesLangid, {}},
+      {"text-csv", SpecArg::Required, "FILE", "token-classification", nullptr,
+       "labelled texts in a CSV/TSV FILE (label and text columns)", textPreset, loadTextCsvFile,
+       {"labelled text file (CSV / TSV)",
+        "Open a labelled text file (label and text columns, CSV or TSV)", true,
+        "Text tables (*.csv *.tsv *.txt);;All files (*)", nullptr}},
+      {"movielens", SpecArg::Optional, "DIR", "rating-regression", "MovieLens (ratings)",
+       "GroupLens ratings (ml-100k, ml-1m, ml-latest) in DIR, else scripts/export_movielens.sh's",
+       ratingsPreset, loadMovieLensFolder,
+       {"MovieLens folder (GroupLens files)",
+        "Open a MovieLens folder (ml-100k u.data, ml-1m ratings.dat or ml-latest ratings.csv)",
+        false, nullptr, nullptr}},
+  };
+  return table;
+}
+// clang-format on
+
+const DatasetEntry* findDataset(const std::string& spec) {
+  const std::size_t colon = spec.find(':');
+  const std::string kind = spec.substr(0, colon);
+  for (const DatasetEntry& e : datasetTable())
+    if (kind == e.kind && (colon == std::string::npos || e.arg != SpecArg::None)) return &e;
+  return nullptr;
+}
+
+std::string specForm(const DatasetEntry& e) {
+  switch (e.arg) {
+    case SpecArg::None: return e.kind;
+    case SpecArg::Required: return std::string(e.kind) + ":" + e.argName;
+    case SpecArg::Optional: return std::string(e.kind) + "[:" + e.argName + "]";
+  }
+  return e.kind;
+}
+
+std::string specForms() {
+  std::string all;
+  for (const DatasetEntry& e : datasetTable()) all += (all.empty() ? "" : " | ") + specForm(e);
+  return all;
+}
+
+std::vector<const OpenAction*> openActions() {
+  std::vector<const OpenAction*> out;
+  for (const DatasetEntry& e : datasetTable()) {
+    if (!e.open.label) continue;
+    bool seen = false;
+    for (const OpenAction* a : out) seen = seen || std::strcmp(a->label, e.open.label) == 0;
+    if (!seen) out.push_back(&e.open);
+  }
+  return out;
+}
+
+std::string specForOpened(const OpenAction& action, const std::string& path) {
+  if (!action.label) return {};
+  const DatasetEntry* fallback = nullptr;
+  for (const DatasetEntry& e : datasetTable()) {
+    if (!e.open.label || std::strcmp(e.open.label, action.label) != 0) continue;
+    if (e.open.recognises && e.open.recognises(path)) return std::string(e.kind) + ":" + path;
+    if (!e.open.recognises && !fallback) fallback = &e;
+  }
+  return fallback ? std::string(fallback->kind) + ":" + path : std::string();
+}
+
+}  // namespace moe::core

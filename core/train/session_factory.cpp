@@ -1,0 +1,29 @@
+#include "core/train/session_factory.h"
+
+#include "compute/backend_factory.h"
+#include "core/train/presets.h"
+
+namespace moe::core {
+
+std::string dataKey(const TrainConfig& c) {
+  return c.dataset + '\n' + c.dataDir + '\n' + std::to_string(c.maxTrain) + '\n' +
+         std::to_string(c.validationFraction) + '\n' + std::to_string(c.seed) + '\n' +
+         std::to_string(c.text.ngramMin) + '-' + std::to_string(c.text.ngramMax) + '/' +
+         std::to_string(c.text.buckets);
+}
+
+std::shared_ptr<const DataSplits> loadData(const TrainConfig& config) {
+  return std::make_shared<const DataSplits>(loadDataset(config.dataset, dataOptionsFor(config)));
+}
+
+SessionBuild buildSession(const TrainConfig& config, std::shared_ptr<const DataSplits> data) {
+  config.validate();
+  SessionBuild build;
+  build.data = data ? std::move(data) : loadData(config);
+  compute::BackendChoice backend = compute::createBackend(config.backend, config.threads);
+  if (backend.fellBack) build.notice = backend.message;
+  build.session = std::make_unique<Session>(config, build.data, std::move(backend.backend));
+  return build;
+}
+
+}  // namespace moe::core
