@@ -163,10 +163,10 @@ class Backend {
    * (beta = 0), applied to w with moments m, v as adamUpdate would, but without a round trip
    * of the gradient through memory. dwScratch (shape of w) may be used by backends that do not
    * fuse; the default implementation composes the two ops through it.
-   * Returns false when some gradient value was not finite (synchronises on backends that need
-   * to). The expert blocks whose gradient was not finite are then left as they were; others
-   * may have been updated, so a caller that needs all or nothing bounds the gradient first
-   * (core::Optimizer does).
+   * Returns false when some gradient value was not finite (on backends that do not fuse, also
+   * when its sum of squares overflows; synchronises where needed). The expert blocks whose
+   * gradient was not finite keep their values; others may have been updated, so a caller that
+   * needs all or nothing bounds the gradient first (core::Optimizer does).
    */
   bool groupedGemmBackwardWeightAdam(const Tensor& x, const Tensor& dy, Tensor& w, Tensor& m,
                                      Tensor& v, Segments offsets, const AdamParams& p,
