@@ -31,12 +31,24 @@ Activation parseActivation(const std::string& name) {
                               "' (expected identity, relu, gelu, tanh, sigmoid, silu or softplus)");
 }
 
-bool Backend::groupedGemmBackwardWeightAdam(const Tensor& x, const Tensor& dy, Tensor& w,
-                                            Tensor& m, Tensor& v, Segments offsets,
-                                            const AdamParams& p, Tensor& dwScratch) {
-  groupedGemmBackwardWeight(x, dy, dwScratch, offsets, 0.0f);
-  if (!std::isfinite(sumSquares(dwScratch))) return false;
-  adamUpdate(w, dwScratch, m, v, p);
+const char* opName(Op op) {
+  // clang-format off
+  static constexpr std::array<const char*, std::size_t(Op::Count)> kNames{
+      "alloc", "write", "read", "fill", "copy", "axpby", "mul", "activation",
+      "activationBackward", "addRowVector", "sumRows", "sumSquares", "gemm", "groupedGemm",
+      "groupedGemmBackwardInput", "groupedGemmBackwardWeight", "groupedGemmBackwardWeightAdam",
+      "groupedAddBias", "groupedBiasGrad", "gatherRows", "scatterRows", "combineRows",
+      "combineRowsBackward", "crossEntropy", "adamUpdate", "sgdUpdate"};
+  // clang-format on
+  return std::size_t(op) < kNames.size() ? kNames[std::size_t(op)] : "?";
+}
+
+bool Backend::doGroupedGemmBackwardWeightAdam(const Tensor& x, const Tensor& dy, Tensor& w,
+                                              Tensor& m, Tensor& v, Segments offsets,
+                                              const AdamParams& p, Tensor& dwScratch) {
+  doGroupedGemmBackwardWeight(x, dy, dwScratch, offsets, 0.0f);
+  if (!std::isfinite(doSumSquares(dwScratch))) return false;
+  doAdamUpdate(w, dwScratch, m, v, p);
   return true;
 }
 

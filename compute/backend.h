@@ -2,8 +2,10 @@
 /** @file
  * The Backend interface: every tensor operation a Mixture-of-Experts training step needs.
  *
- * Contract (shared by every backend, checked by tests/compute/test_backend_ops):
- *  - All tensors are row-major 2-D; shapes are checked and a mismatch throws ShapeError.
+ * Contract (shared by every backend, checked by tests/compute/test_backend_ops.cpp, which runs
+ * every op on every backend against the CPU reference):
+ *  - All tensors are row-major 2-D; shapes are checked once, by Backend's non-virtual fronts,
+ *    and a mismatch throws ShapeError naming the op and the shapes.
  *  - Ops are enqueued in order; results are visible to read() and to later ops. read()
  *    synchronises. Ops that return a host scalar (crossEntropy, sumSquares) synchronise too.
  *  - Ops never allocate their outputs: the caller passes tensors of the right shape, so a
@@ -42,6 +44,23 @@ const char* activationName(Activation a);
 Activation parseActivation(const std::string& name);
 
 /**
+ * Every op of the Backend interface (the methods that take tensors). Each front reports its
+ * errors under its op's name, and tests/compute/test_backend_ops.cpp requires a row in its op
+ * table and in its shape-validation table for each: a new op gets an entry here.
+ */
+// clang-format off
+enum class Op : std::uint8_t {
+  Alloc, Write, Read, Fill, Copy, Axpby, Mul, Activation, ActivationBackward, AddRowVector,
+  SumRows, SumSquares, Gemm, GroupedGemm, GroupedGemmBackwardInput, GroupedGemmBackwardWeight,
+  GroupedGemmBackwardWeightAdam, GroupedAddBias, GroupedBiasGrad, GatherRows, ScatterRows,
+  CombineRows, CombineRowsBackward, CrossEntropy, AdamUpdate, SgdUpdate,
+  Count  ///< not an op: the number of ops
+};
+// clang-format on
+/** The op's method name, e.g. "groupedGemm"; ShapeError messages start with it. */
+const char* opName(Op op);
+
+/**
  * Row segments for grouped (per-expert) ops: expert e owns rows [offsets[e], offsets[e+1])
  * of the packed activations. offsets has experts + 1 entries, non-decreasing, offsets[0] == 0.
  * Host-side, because the plan is built on the host from the small routing decision.
@@ -66,7 +85,20 @@ struct SgdParams {
   bool nesterov = false;
 };
 
-/** Abstract compute backend (ggml-style: a name, buffers, ops, synchronize). */
+/**
+ * A compute backend (ggml-style: a name, buffers, ops, synchronize), in two layers (the
+ * non-virtual interface pattern):
+ *  - the public ops below are non-virtual fronts. Each validates its operands once, for every
+ *    backend: tensors non-empty, of this backend, of the documented element type and shape;
+ *    segments well-formed. A violation throws ShapeError naming the op and the shapes;
+ *  - each front then calls its protected virtual `doX`, which a backend implements and which
+ *    may rely on those checks. Values inside index tensors (gather indices, CSR row pointers
+ *    and slots, labels) are not shape: a backend checks them where it can read them cheaply
+ *    (the CPU backend throws ShapeError; OpenCL kernels skip out-of-range entries; both
+ *    reject an out-of-range label in crossEntropy).
+ * Adding an op: an Op entry and its front here (checks + a call), its `doX` in every backend,
+ * and its rows in tests/compute/test_backend_ops.cpp.
+ */
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -75,109 +107,100 @@ class Backend {
   virtual std::string name() const = 0;
   /** Human-readable device description, e.g. "CPU (Eigen + oneTBB, 2 threads)". */
   virtual std::string deviceName() const = 0;
-
-  // ---- memory -------------------------------------------------------------------------
-  /** A new zero-initialised tensor. */
-  virtual Tensor alloc(int rows, int cols, DType dtype = DType::F32) = 0;
-  virtual void write(Tensor& dst, std::span<const float> src) = 0;
-  virtual void write(Tensor& dst, std::span<const std::int32_t> src) = 0;
-  virtual void read(const Tensor& src, std::span<float> dst) = 0;
-  virtual void read(const Tensor& src, std::span<std::int32_t> dst) = 0;
-  /** Writes into rows [row0, row0 + src.size()/cols) of dst (used for batched uploads). */
-  virtual void writeRows(Tensor& dst, int row0, std::span<const float> src) = 0;
   /** Blocks until all enqueued work is done. */
   virtual void synchronize() = 0;
   /** Runs this backend's worker threads at a lower OS priority, so that an interactive thread
    *  (a GUI's event loop) is scheduled first when both want a core. Irreversible. */
   virtual void setBackgroundPriority() {}
 
+  // ---- memory -------------------------------------------------------------------------
+  /** A new zero-initialised tensor; rows, cols >= 0. */
+  Tensor alloc(int rows, int cols, DType dtype = DType::F32);
+  /** Uploads src (exactly dst.size() values of dst's type). */
+  void write(Tensor& dst, std::span<const float> src);
+  void write(Tensor& dst, std::span<const std::int32_t> src);
+  /** Downloads src into dst (exactly src.size() values of src's type). Synchronises. */
+  void read(const Tensor& src, std::span<float> dst);
+  void read(const Tensor& src, std::span<std::int32_t> dst);
+
   // ---- element-wise -------------------------------------------------------------------
-  virtual void fill(Tensor& x, float value) = 0;
-  virtual void copy(const Tensor& src, Tensor& dst) = 0;
+  void fill(Tensor& x, float value);
+  /** dst = src: the same element count and type (the shapes may differ). */
+  void copy(const Tensor& src, Tensor& dst);
   /** y = a * x + b * y. */
-  virtual void axpby(float a, const Tensor& x, float b, Tensor& y) = 0;
+  void axpby(float a, const Tensor& x, float b, Tensor& y);
   /** z = x * y (element-wise; z may alias x or y). */
-  virtual void mul(const Tensor& x, const Tensor& y, Tensor& z) = 0;
+  void mul(const Tensor& x, const Tensor& y, Tensor& z);
   /** y = act(x). y may alias x. */
-  virtual void activation(Activation act, const Tensor& x, Tensor& y) = 0;
+  void activation(Activation act, const Tensor& x, Tensor& y);
   /** dx = dy * act'(x), given the forward input x and output y. dx may alias dy. */
-  virtual void activationBackward(Activation act, const Tensor& x, const Tensor& y,
-                                  const Tensor& dy, Tensor& dx) = 0;
+  void activationBackward(Activation act, const Tensor& x, const Tensor& y, const Tensor& dy,
+                          Tensor& dx);
   /** x += b broadcast over rows; b is 1 x cols. */
-  virtual void addRowVector(Tensor& x, const Tensor& b) = 0;
+  void addRowVector(Tensor& x, const Tensor& b);
   /** out (1 x cols) = beta * out + column sums of x. */
-  virtual void sumRows(const Tensor& x, Tensor& out, float beta) = 0;
+  void sumRows(const Tensor& x, Tensor& out, float beta);
   /** Sum of squares of all elements (synchronises). */
-  virtual double sumSquares(const Tensor& x) = 0;
-  /** Standard normal samples from a counter-based generator: element i of x gets
-   *  N(seed, offset + i). Identical on every backend. */
-  virtual void randomNormal(Tensor& x, std::uint64_t seed, std::uint64_t offset) = 0;
+  double sumSquares(const Tensor& x);
 
   // ---- matrix products ----------------------------------------------------------------
   /** C = alpha * op(A) * op(B) + beta * C, op = transpose when the flag is set. */
-  virtual void gemm(bool transA, bool transB, float alpha, const Tensor& a, const Tensor& b,
-                    float beta, Tensor& c) = 0;
-
+  void gemm(bool transA, bool transB, float alpha, const Tensor& a, const Tensor& b, float beta,
+            Tensor& c);
   /**
    * Grouped GEMM over expert segments, weights stacked per expert:
    * w is (experts * in) x out, expert e's block is rows [e*in, (e+1)*in).
    * Forward: y[seg_e] = x[seg_e] * W_e  (x: n x in, y: n x out).
    */
-  virtual void groupedGemm(const Tensor& x, const Tensor& w, Tensor& y, Segments offsets) = 0;
+  void groupedGemm(const Tensor& x, const Tensor& w, Tensor& y, Segments offsets);
   /** Backward to the input: dx[seg_e] = dy[seg_e] * W_e^T. */
-  virtual void groupedGemmBackwardInput(const Tensor& dy, const Tensor& w, Tensor& dx,
-                                        Segments offsets) = 0;
+  void groupedGemmBackwardInput(const Tensor& dy, const Tensor& w, Tensor& dx, Segments offsets);
   /** Backward to the weights: dW_e = beta * dW_e + x[seg_e]^T * dy[seg_e]. */
-  virtual void groupedGemmBackwardWeight(const Tensor& x, const Tensor& dy, Tensor& dw,
-                                         Segments offsets, float beta) = 0;
+  void groupedGemmBackwardWeight(const Tensor& x, const Tensor& dy, Tensor& dw, Segments offsets,
+                                 float beta);
   /**
    * Fused backward-to-weights and Adam step: the same gradient as groupedGemmBackwardWeight
    * (beta = 0), applied to w with moments m, v as adamUpdate would, but without a round trip
    * of the gradient through memory. dwScratch (shape of w) may be used by backends that do not
    * fuse; the default implementation composes the two ops through it.
-   * Returns false when some gradient value was not finite; the weights of those blocks are
-   * then left as they were (synchronises on backends that need to).
+   * Returns false when some gradient value was not finite (on backends that do not fuse, also
+   * when its sum of squares overflows; synchronises where needed). The expert blocks whose
+   * gradient was not finite keep their values; others may have been updated, so a caller that
+   * needs all or nothing bounds the gradient first (core::Optimizer does).
    */
-  virtual bool groupedGemmBackwardWeightAdam(const Tensor& x, const Tensor& dy, Tensor& w,
-                                             Tensor& m, Tensor& v, Segments offsets,
-                                             const AdamParams& p, Tensor& dwScratch);
+  bool groupedGemmBackwardWeightAdam(const Tensor& x, const Tensor& dy, Tensor& w, Tensor& m,
+                                     Tensor& v, Segments offsets, const AdamParams& p,
+                                     Tensor& dwScratch);
   /** y[seg_e] += b_e, where b is experts x out. */
-  virtual void groupedAddBias(Tensor& y, const Tensor& b, Segments offsets) = 0;
+  void groupedAddBias(Tensor& y, const Tensor& b, Segments offsets);
   /** db_e = beta * db_e + column sums of dy[seg_e]. */
-  virtual void groupedBiasGrad(const Tensor& dy, Tensor& db, Segments offsets, float beta) = 0;
+  void groupedBiasGrad(const Tensor& dy, Tensor& db, Segments offsets, float beta);
 
-  // ---- routing: gather, combine, softmax, top-k ---------------------------------------
-  /** out[i] = x[index[i]] (index: n x 1 int32). */
-  virtual void gatherRows(const Tensor& x, const Tensor& index, Tensor& out) = 0;
+  // ---- routing: gather, scatter, combine ----------------------------------------------
+  /** out[i] = x[index[i]] (index: n x 1 int32, out: n x x.cols). */
+  void gatherRows(const Tensor& x, const Tensor& index, Tensor& out);
   /**
    * out[index[i]] = src[i] (index: n x 1 int32, distinct entries); other rows of out are left
    * as they are. The inverse of gatherRows, used for sparse (row-wise) optimizer updates of
    * embedding tables: gather the touched rows, update them, scatter them back.
    */
-  virtual void scatterRows(const Tensor& src, const Tensor& index, Tensor& out) = 0;
+  void scatterRows(const Tensor& src, const Tensor& index, Tensor& out);
   /**
    * Weighted combine in CSR form, deterministic (no atomics):
    * out[r] = beta * out[r] + sum_{j in [rowPtr[r], rowPtr[r+1])} weight[j] * src[slot[j]].
    * rowPtr: (rows+1) x 1, slot and weight: nnz x 1. With unit weights this is the backward of
    * gatherRows (the scatter-add of expert inputs' gradients back to token rows).
    */
-  virtual void combineRows(const Tensor& src, const Tensor& rowPtr, const Tensor& slot,
-                           const Tensor& weight, float beta, Tensor& out) = 0;
+  void combineRows(const Tensor& src, const Tensor& rowPtr, const Tensor& slot,
+                   const Tensor& weight, float beta, Tensor& out);
   /**
    * Backward of combineRows (beta = 0):
    * dSrc[slot[j]] = weight[j] * dOut[r]   (every slot is referenced at most once; slots that
    *                                        no row references are set to zero),
    * dWeight[j] = dot(dOut[r], src[slot[j]]).
    */
-  virtual void combineRowsBackward(const Tensor& dOut, const Tensor& src, const Tensor& rowPtr,
-                                   const Tensor& slot, const Tensor& weight, Tensor& dSrc,
-                                   Tensor& dWeight) = 0;
-  /** y = softmax over each row of x. */
-  virtual void softmaxRows(const Tensor& x, Tensor& y) = 0;
-  /** dx = y * (dy - sum(dy * y)) per row. dx may alias dy. */
-  virtual void softmaxRowsBackward(const Tensor& y, const Tensor& dy, Tensor& dx) = 0;
-  /** Per row, the k largest values (descending; ties to the lower index) and their columns. */
-  virtual void topk(const Tensor& x, int k, Tensor& values, Tensor& indices) = 0;
+  void combineRowsBackward(const Tensor& dOut, const Tensor& src, const Tensor& rowPtr,
+                           const Tensor& slot, const Tensor& weight, Tensor& dSrc, Tensor& dWeight);
 
   // ---- loss ---------------------------------------------------------------------------
   /**
@@ -185,16 +208,63 @@ class Backend {
    * dLogits = scale * (softmax(logits) - onehot(label)) and returns the summed (unscaled)
    * loss over rows. Synchronises.
    */
-  virtual double crossEntropy(const Tensor& logits, const Tensor& labels, float scale,
-                              Tensor& dLogits) = 0;
+  double crossEntropy(const Tensor& logits, const Tensor& labels, float scale, Tensor& dLogits);
 
   // ---- optimizers ---------------------------------------------------------------------
   /** In-place Adam/AdamW step on param using grad and moment buffers m, v. */
-  virtual void adamUpdate(Tensor& param, const Tensor& grad, Tensor& m, Tensor& v,
-                          const AdamParams& p) = 0;
+  void adamUpdate(Tensor& param, const Tensor& grad, Tensor& m, Tensor& v, const AdamParams& p);
   /** In-place SGD (with momentum buffer velocity) step. */
-  virtual void sgdUpdate(Tensor& param, const Tensor& grad, Tensor& velocity,
-                         const SgdParams& p) = 0;
+  void sgdUpdate(Tensor& param, const Tensor& grad, Tensor& velocity, const SgdParams& p);
+
+ protected:
+  // The implementations behind the fronts above, with the same meaning; called only once the
+  // front has validated every operand.
+  virtual Tensor doAlloc(int rows, int cols, DType dtype) = 0;
+  virtual void doWrite(Tensor& dst, std::span<const float> src) = 0;
+  virtual void doWrite(Tensor& dst, std::span<const std::int32_t> src) = 0;
+  virtual void doRead(const Tensor& src, std::span<float> dst) = 0;
+  virtual void doRead(const Tensor& src, std::span<std::int32_t> dst) = 0;
+
+  virtual void doFill(Tensor& x, float value) = 0;
+  virtual void doCopy(const Tensor& src, Tensor& dst) = 0;
+  virtual void doAxpby(float a, const Tensor& x, float b, Tensor& y) = 0;
+  virtual void doMul(const Tensor& x, const Tensor& y, Tensor& z) = 0;
+  virtual void doActivation(Activation act, const Tensor& x, Tensor& y) = 0;
+  virtual void doActivationBackward(Activation act, const Tensor& x, const Tensor& y,
+                                    const Tensor& dy, Tensor& dx) = 0;
+  virtual void doAddRowVector(Tensor& x, const Tensor& b) = 0;
+  virtual void doSumRows(const Tensor& x, Tensor& out, float beta) = 0;
+  virtual double doSumSquares(const Tensor& x) = 0;
+
+  virtual void doGemm(bool transA, bool transB, float alpha, const Tensor& a, const Tensor& b,
+                      float beta, Tensor& c) = 0;
+  virtual void doGroupedGemm(const Tensor& x, const Tensor& w, Tensor& y, Segments offsets) = 0;
+  virtual void doGroupedGemmBackwardInput(const Tensor& dy, const Tensor& w, Tensor& dx,
+                                          Segments offsets) = 0;
+  virtual void doGroupedGemmBackwardWeight(const Tensor& x, const Tensor& dy, Tensor& dw,
+                                           Segments offsets, float beta) = 0;
+  /** Default: doGroupedGemmBackwardWeight into dwScratch, a finiteness check, doAdamUpdate. */
+  virtual bool doGroupedGemmBackwardWeightAdam(const Tensor& x, const Tensor& dy, Tensor& w,
+                                               Tensor& m, Tensor& v, Segments offsets,
+                                               const AdamParams& p, Tensor& dwScratch);
+  virtual void doGroupedAddBias(Tensor& y, const Tensor& b, Segments offsets) = 0;
+  virtual void doGroupedBiasGrad(const Tensor& dy, Tensor& db, Segments offsets, float beta) = 0;
+
+  virtual void doGatherRows(const Tensor& x, const Tensor& index, Tensor& out) = 0;
+  virtual void doScatterRows(const Tensor& src, const Tensor& index, Tensor& out) = 0;
+  virtual void doCombineRows(const Tensor& src, const Tensor& rowPtr, const Tensor& slot,
+                             const Tensor& weight, float beta, Tensor& out) = 0;
+  virtual void doCombineRowsBackward(const Tensor& dOut, const Tensor& src, const Tensor& rowPtr,
+                                     const Tensor& slot, const Tensor& weight, Tensor& dSrc,
+                                     Tensor& dWeight) = 0;
+
+  virtual double doCrossEntropy(const Tensor& logits, const Tensor& labels, float scale,
+                                Tensor& dLogits) = 0;
+
+  virtual void doAdamUpdate(Tensor& param, const Tensor& grad, Tensor& m, Tensor& v,
+                            const AdamParams& p) = 0;
+  virtual void doSgdUpdate(Tensor& param, const Tensor& grad, Tensor& velocity,
+                           const SgdParams& p) = 0;
 };
 
 /** Convenience: host copy of a float tensor. */

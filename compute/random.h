@@ -1,7 +1,8 @@
 #pragma once
 /** @file
- * Counter-based random numbers, identical on every backend (the OpenCL kernels implement the
- * same functions), so noisy routers give the same noise on CPU and GPU for the same seed.
+ * Counter-based random numbers: sample i of a stream depends only on (seed, i), so noisy
+ * routers draw the same noise for the same seed whatever the backend, batch split or thread
+ * count (the router draws it on the host and uploads it).
  */
 #include <cmath>
 #include <cstdint>

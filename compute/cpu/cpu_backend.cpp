@@ -4,12 +4,10 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
-#include <initializer_list>
 #include <thread>
 #include <vector>
 
 #include "compute/cpu/cpu_detail.h"
-#include "compute/random.h"
 
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -99,52 +97,30 @@ std::string CpuBackend::deviceName() const {
 
 // ---- memory -----------------------------------------------------------------------------
 
-Tensor CpuBackend::alloc(int rows, int cols, DType dtype) {
-  require(rows >= 0 && cols >= 0, "alloc", "negative shape");
+Tensor CpuBackend::doAlloc(int rows, int cols, DType dtype) {
   return Tensor(this, std::make_shared<CpuBuffer>(std::size_t(rows) * std::size_t(cols)), rows,
                 cols, dtype);
 }
 
-void CpuBackend::write(Tensor& dst, std::span<const float> src) {
-  requireF32(dst, "write", "dst");
-  require(src.size() == dst.size(), "write", "size mismatch");
+void CpuBackend::doWrite(Tensor& dst, std::span<const float> src) {
   if (!src.empty()) std::memcpy(dst.f32(), src.data(), src.size_bytes());
 }
 
-void CpuBackend::write(Tensor& dst, std::span<const std::int32_t> src) {
-  requireI32(dst, "write", "dst");
-  require(src.size() == dst.size(), "write", "size mismatch");
+void CpuBackend::doWrite(Tensor& dst, std::span<const std::int32_t> src) {
   if (!src.empty()) std::memcpy(dst.i32(), src.data(), src.size_bytes());
 }
 
-void CpuBackend::read(const Tensor& src, std::span<float> dst) {
-  requireF32(src, "read", "src");
-  require(src.size() == dst.size(), "read", "size mismatch");
+void CpuBackend::doRead(const Tensor& src, std::span<float> dst) {
   if (!dst.empty()) std::memcpy(dst.data(), src.f32(), dst.size_bytes());
 }
 
-void CpuBackend::read(const Tensor& src, std::span<std::int32_t> dst) {
-  requireI32(src, "read", "src");
-  require(src.size() == dst.size(), "read", "size mismatch");
+void CpuBackend::doRead(const Tensor& src, std::span<std::int32_t> dst) {
   if (!dst.empty()) std::memcpy(dst.data(), src.i32(), dst.size_bytes());
-}
-
-void CpuBackend::writeRows(Tensor& dst, int row0, std::span<const float> src) {
-  requireF32(dst, "writeRows", "dst");
-  require(dst.cols() > 0 && src.size() % std::size_t(dst.cols()) == 0, "writeRows",
-          "source is not a whole number of rows");
-  const std::size_t rows = src.size() / std::size_t(dst.cols());
-  require(row0 >= 0 && std::size_t(row0) + rows <= std::size_t(dst.rows()), "writeRows",
-          "rows out of range");
-  if (!src.empty())
-    std::memcpy(dst.f32() + std::size_t(row0) * std::size_t(dst.cols()), src.data(),
-                src.size_bytes());
 }
 
 // ---- element-wise -----------------------------------------------------------------------
 
-void CpuBackend::fill(Tensor& x, float value) {
-  requireF32(x, "fill", "x");
+void CpuBackend::doFill(Tensor& x, float value) {
   const auto n = Eigen::Index(x.size());
   parallel(chunksFor(n, kElemChunk), [&](int c) {
     const auto b = c * kElemChunk, len = std::min(kElemChunk, n - b);
@@ -152,16 +128,11 @@ void CpuBackend::fill(Tensor& x, float value) {
   }, std::size_t(n));
 }
 
-void CpuBackend::copy(const Tensor& src, Tensor& dst) {
-  require(src.size() == dst.size() && src.dtype() == dst.dtype() && src.buffer() && dst.buffer(),
-          "copy", "size or type mismatch");
+void CpuBackend::doCopy(const Tensor& src, Tensor& dst) {
   std::memcpy(dst.buffer()->hostData(), src.buffer()->hostData(), src.size() * 4);
 }
 
-void CpuBackend::axpby(float a, const Tensor& x, float b, Tensor& y) {
-  requireF32(x, "axpby", "x");
-  requireF32(y, "axpby", "y");
-  requireSame(x, y, "axpby");
+void CpuBackend::doAxpby(float a, const Tensor& x, float b, Tensor& y) {
   const auto n = Eigen::Index(x.size());
   parallel(chunksFor(n, kElemChunk), [&](int c) {
     const auto s = c * kElemChunk, len = std::min(kElemChunk, n - s);
@@ -172,12 +143,7 @@ void CpuBackend::axpby(float a, const Tensor& x, float b, Tensor& y) {
   }, 2 * std::size_t(n));
 }
 
-void CpuBackend::mul(const Tensor& x, const Tensor& y, Tensor& z) {
-  requireF32(x, "mul", "x");
-  requireF32(y, "mul", "y");
-  requireF32(z, "mul", "z");
-  requireSame(x, y, "mul");
-  requireSame(x, z, "mul");
+void CpuBackend::doMul(const Tensor& x, const Tensor& y, Tensor& z) {
   const auto n = Eigen::Index(x.size());
   parallel(chunksFor(n, kElemChunk), [&](int c) {
     const auto s = c * kElemChunk, len = std::min(kElemChunk, n - s);
@@ -185,10 +151,7 @@ void CpuBackend::mul(const Tensor& x, const Tensor& y, Tensor& z) {
   }, 3 * std::size_t(n));
 }
 
-void CpuBackend::activation(Activation act, const Tensor& x, Tensor& y) {
-  requireF32(x, "activation", "x");
-  requireF32(y, "activation", "y");
-  requireSame(x, y, "activation");
+void CpuBackend::doActivation(Activation act, const Tensor& x, Tensor& y) {
   const auto n = Eigen::Index(x.size());
   parallel(chunksFor(n, kElemChunk), [&](int c) {
     const auto s = c * kElemChunk, e = s + std::min(kElemChunk, n - s);
@@ -224,12 +187,8 @@ void CpuBackend::activation(Activation act, const Tensor& x, Tensor& y) {
   }, 2 * std::size_t(n));
 }
 
-void CpuBackend::activationBackward(Activation act, const Tensor& x, const Tensor& y,
-                                    const Tensor& dy, Tensor& dx) {
-  for (const Tensor* t : std::initializer_list<const Tensor*>{&x, &y, &dy, &dx}) requireF32(*t, "activationBackward", "operand");
-  requireSame(x, y, "activationBackward");
-  requireSame(x, dy, "activationBackward");
-  requireSame(x, dx, "activationBackward");
+void CpuBackend::doActivationBackward(Activation act, const Tensor& x, const Tensor& y,
+                                      const Tensor& dy, Tensor& dx) {
   const auto n = Eigen::Index(x.size());
   // One loop per activation (the switch outside): each vectorises. dx may alias dy.
   const auto each = [&](auto deriv) {
@@ -264,11 +223,7 @@ void CpuBackend::activationBackward(Activation act, const Tensor& x, const Tenso
   }
 }
 
-void CpuBackend::addRowVector(Tensor& x, const Tensor& b) {
-  requireF32(x, "addRowVector", "x");
-  requireF32(b, "addRowVector", "b");
-  require(b.rows() == 1 && b.cols() == x.cols(), "addRowVector",
-          "bias " + shape(b) + " does not match " + shape(x));
+void CpuBackend::doAddRowVector(Tensor& x, const Tensor& b) {
   const int rowsPer = std::max(1, int(kElemChunk / std::max(1, x.cols())));
   parallel(chunksFor(x.rows(), rowsPer), [&](int c) {
     const int r0 = c * rowsPer, len = std::min(rowsPer, x.rows() - r0);
@@ -276,10 +231,7 @@ void CpuBackend::addRowVector(Tensor& x, const Tensor& b) {
   }, x.size());
 }
 
-void CpuBackend::sumRows(const Tensor& x, Tensor& out, float beta) {
-  requireF32(x, "sumRows", "x");
-  requireF32(out, "sumRows", "out");
-  require(out.rows() == 1 && out.cols() == x.cols(), "sumRows", "out must be 1 x cols");
+void CpuBackend::doSumRows(const Tensor& x, Tensor& out, float beta) {
   // Column blocks are independent; each sums its rows in order (deterministic).
   constexpr int kCols = 256;
   parallel(chunksFor(x.cols(), kCols), [&](int c) {
@@ -292,8 +244,7 @@ void CpuBackend::sumRows(const Tensor& x, Tensor& out, float beta) {
   }, x.size());
 }
 
-double CpuBackend::sumSquares(const Tensor& x) {
-  requireF32(x, "sumSquares", "x");
+double CpuBackend::doSumSquares(const Tensor& x) {
   const auto n = Eigen::Index(x.size());
   const int chunks = chunksFor(n, kElemChunk);
   std::vector<double> partial(std::size_t(std::max(chunks, 0)), 0.0);
@@ -307,24 +258,10 @@ double CpuBackend::sumSquares(const Tensor& x) {
   return total;
 }
 
-void CpuBackend::randomNormal(Tensor& x, std::uint64_t seed, std::uint64_t offset) {
-  requireF32(x, "randomNormal", "x");
-  const auto n = Eigen::Index(x.size());
-  parallel(chunksFor(n, kElemChunk), [&](int c) {
-    const auto s = c * kElemChunk, e = s + std::min(kElemChunk, n - s);
-    for (auto i = s; i < e; ++i) x.f32()[i] = normalAt(seed, offset + std::uint64_t(i));
-  });
-}
-
 // ---- loss -------------------------------------------------------------------------------
 
-double CpuBackend::crossEntropy(const Tensor& logits, const Tensor& labels, float scale,
-                                Tensor& dLogits) {
-  requireF32(logits, "crossEntropy", "logits");
-  requireI32(labels, "crossEntropy", "labels");
-  requireF32(dLogits, "crossEntropy", "dLogits");
-  requireSame(logits, dLogits, "crossEntropy");
-  require(int(labels.size()) == logits.rows(), "crossEntropy", "one label per row expected");
+double CpuBackend::doCrossEntropy(const Tensor& logits, const Tensor& labels, float scale,
+                                  Tensor& dLogits) {
   const int rows = logits.rows(), cols = logits.cols();
   constexpr int kRows = 64;
   const int chunks = chunksFor(rows, kRows);
@@ -352,7 +289,8 @@ double CpuBackend::crossEntropy(const Tensor& logits, const Tensor& labels, floa
     }
     partial[std::size_t(c)] = sum;
   }, 2 * logits.size());
-  require(!badLabel, "crossEntropy", "label out of range [0, " + std::to_string(cols) + ")");
+  if (badLabel)
+    throw ShapeError("crossEntropy: label out of range [0, " + std::to_string(cols) + ")");
   double total = 0.0;
   for (double p : partial) total += p;
   return total;
@@ -360,13 +298,8 @@ double CpuBackend::crossEntropy(const Tensor& logits, const Tensor& labels, floa
 
 // ---- optimizers -------------------------------------------------------------------------
 
-void CpuBackend::adamUpdate(Tensor& param, const Tensor& grad, Tensor& m, Tensor& v,
-                            const AdamParams& p) {
-  for (const Tensor* t : std::initializer_list<const Tensor*>{&param, &grad, &m, &v})
-    requireF32(*t, "adamUpdate", "operand");
-  requireSame(param, grad, "adamUpdate");
-  requireSame(param, m, "adamUpdate");
-  requireSame(param, v, "adamUpdate");
+void CpuBackend::doAdamUpdate(Tensor& param, const Tensor& grad, Tensor& m, Tensor& v,
+                              const AdamParams& p) {
   const auto n = Eigen::Index(param.size());
   // Chunks small enough that adamSpan's passes over a chunk stay in cache.
   parallel(chunksFor(n, kElemChunk), [&](int c) {
@@ -375,11 +308,8 @@ void CpuBackend::adamUpdate(Tensor& param, const Tensor& grad, Tensor& m, Tensor
   });
 }
 
-void CpuBackend::sgdUpdate(Tensor& param, const Tensor& grad, Tensor& velocity,
-                           const SgdParams& p) {
-  for (const Tensor* t : std::initializer_list<const Tensor*>{&param, &grad, &velocity}) requireF32(*t, "sgdUpdate", "operand");
-  requireSame(param, grad, "sgdUpdate");
-  requireSame(param, velocity, "sgdUpdate");
+void CpuBackend::doSgdUpdate(Tensor& param, const Tensor& grad, Tensor& velocity,
+                             const SgdParams& p) {
   const auto n = Eigen::Index(param.size());
   parallel(chunksFor(n, kElemChunk), [&](int c) {
     const auto s = c * kElemChunk, len = std::min(kElemChunk, n - s);

@@ -23,58 +23,55 @@ class CpuBackend final : public Backend {
   std::string name() const override { return "cpu"; }
   std::string deviceName() const override;
 
-  Tensor alloc(int rows, int cols, DType dtype = DType::F32) override;
-  void write(Tensor& dst, std::span<const float> src) override;
-  void write(Tensor& dst, std::span<const std::int32_t> src) override;
-  void read(const Tensor& src, std::span<float> dst) override;
-  void read(const Tensor& src, std::span<std::int32_t> dst) override;
-  void writeRows(Tensor& dst, int row0, std::span<const float> src) override;
   void synchronize() override {}
   void setBackgroundPriority() override;
 
-  void fill(Tensor& x, float value) override;
-  void copy(const Tensor& src, Tensor& dst) override;
-  void axpby(float a, const Tensor& x, float b, Tensor& y) override;
-  void mul(const Tensor& x, const Tensor& y, Tensor& z) override;
-  void activation(Activation act, const Tensor& x, Tensor& y) override;
-  void activationBackward(Activation act, const Tensor& x, const Tensor& y, const Tensor& dy,
-                          Tensor& dx) override;
-  void addRowVector(Tensor& x, const Tensor& b) override;
-  void sumRows(const Tensor& x, Tensor& out, float beta) override;
-  double sumSquares(const Tensor& x) override;
-  void randomNormal(Tensor& x, std::uint64_t seed, std::uint64_t offset) override;
+ protected:
+  Tensor doAlloc(int rows, int cols, DType dtype) override;
+  void doWrite(Tensor& dst, std::span<const float> src) override;
+  void doWrite(Tensor& dst, std::span<const std::int32_t> src) override;
+  void doRead(const Tensor& src, std::span<float> dst) override;
+  void doRead(const Tensor& src, std::span<std::int32_t> dst) override;
 
-  void gemm(bool transA, bool transB, float alpha, const Tensor& a, const Tensor& b, float beta,
-            Tensor& c) override;
-  void groupedGemm(const Tensor& x, const Tensor& w, Tensor& y, Segments offsets) override;
-  void groupedGemmBackwardInput(const Tensor& dy, const Tensor& w, Tensor& dx,
-                                Segments offsets) override;
-  void groupedGemmBackwardWeight(const Tensor& x, const Tensor& dy, Tensor& dw, Segments offsets,
-                                 float beta) override;
-  bool groupedGemmBackwardWeightAdam(const Tensor& x, const Tensor& dy, Tensor& w, Tensor& m,
-                                     Tensor& v, Segments offsets, const AdamParams& p,
-                                     Tensor& dwScratch) override;
-  void groupedAddBias(Tensor& y, const Tensor& b, Segments offsets) override;
-  void groupedBiasGrad(const Tensor& dy, Tensor& db, Segments offsets, float beta) override;
+  void doFill(Tensor& x, float value) override;
+  void doCopy(const Tensor& src, Tensor& dst) override;
+  void doAxpby(float a, const Tensor& x, float b, Tensor& y) override;
+  void doMul(const Tensor& x, const Tensor& y, Tensor& z) override;
+  void doActivation(Activation act, const Tensor& x, Tensor& y) override;
+  void doActivationBackward(Activation act, const Tensor& x, const Tensor& y, const Tensor& dy,
+                            Tensor& dx) override;
+  void doAddRowVector(Tensor& x, const Tensor& b) override;
+  void doSumRows(const Tensor& x, Tensor& out, float beta) override;
+  double doSumSquares(const Tensor& x) override;
 
-  void gatherRows(const Tensor& x, const Tensor& index, Tensor& out) override;
-  void scatterRows(const Tensor& src, const Tensor& index, Tensor& out) override;
-  void combineRows(const Tensor& src, const Tensor& rowPtr, const Tensor& slot,
-                   const Tensor& weight, float beta, Tensor& out) override;
-  void combineRowsBackward(const Tensor& dOut, const Tensor& src, const Tensor& rowPtr,
-                           const Tensor& slot, const Tensor& weight, Tensor& dSrc,
-                           Tensor& dWeight) override;
-  void softmaxRows(const Tensor& x, Tensor& y) override;
-  void softmaxRowsBackward(const Tensor& y, const Tensor& dy, Tensor& dx) override;
-  void topk(const Tensor& x, int k, Tensor& values, Tensor& indices) override;
+  void doGemm(bool transA, bool transB, float alpha, const Tensor& a, const Tensor& b, float beta,
+              Tensor& c) override;
+  void doGroupedGemm(const Tensor& x, const Tensor& w, Tensor& y, Segments offsets) override;
+  void doGroupedGemmBackwardInput(const Tensor& dy, const Tensor& w, Tensor& dx,
+                                  Segments offsets) override;
+  void doGroupedGemmBackwardWeight(const Tensor& x, const Tensor& dy, Tensor& dw, Segments offsets,
+                                   float beta) override;
+  bool doGroupedGemmBackwardWeightAdam(const Tensor& x, const Tensor& dy, Tensor& w, Tensor& m,
+                                       Tensor& v, Segments offsets, const AdamParams& p,
+                                       Tensor& dwScratch) override;
+  void doGroupedAddBias(Tensor& y, const Tensor& b, Segments offsets) override;
+  void doGroupedBiasGrad(const Tensor& dy, Tensor& db, Segments offsets, float beta) override;
 
-  double crossEntropy(const Tensor& logits, const Tensor& labels, float scale,
-                      Tensor& dLogits) override;
+  void doGatherRows(const Tensor& x, const Tensor& index, Tensor& out) override;
+  void doScatterRows(const Tensor& src, const Tensor& index, Tensor& out) override;
+  void doCombineRows(const Tensor& src, const Tensor& rowPtr, const Tensor& slot,
+                     const Tensor& weight, float beta, Tensor& out) override;
+  void doCombineRowsBackward(const Tensor& dOut, const Tensor& src, const Tensor& rowPtr,
+                             const Tensor& slot, const Tensor& weight, Tensor& dSrc,
+                             Tensor& dWeight) override;
 
-  void adamUpdate(Tensor& param, const Tensor& grad, Tensor& m, Tensor& v,
-                  const AdamParams& p) override;
-  void sgdUpdate(Tensor& param, const Tensor& grad, Tensor& velocity,
-                 const SgdParams& p) override;
+  double doCrossEntropy(const Tensor& logits, const Tensor& labels, float scale,
+                        Tensor& dLogits) override;
+
+  void doAdamUpdate(Tensor& param, const Tensor& grad, Tensor& m, Tensor& v,
+                    const AdamParams& p) override;
+  void doSgdUpdate(Tensor& param, const Tensor& grad, Tensor& velocity,
+                   const SgdParams& p) override;
 
  private:
   /** Runs body(0..chunks-1) on the worker threads; `elements` (the floats the op moves, when

@@ -10,7 +10,6 @@
 #include <xmmintrin.h>
 #endif
 #include <algorithm>
-#include <string>
 
 #include "compute/cpu/cpu_backend.h"
 
@@ -26,26 +25,6 @@ inline MatMap mat(const Tensor& t) { return MatMap(t.f32(), t.rows(), t.cols());
 inline ConstMatMap cmat(const Tensor& t) { return ConstMatMap(t.f32(), t.rows(), t.cols()); }
 inline ArrMap arr(const Tensor& t) { return ArrMap(t.f32(), Eigen::Index(t.size())); }
 inline ConstArrMap carr(const Tensor& t) { return ConstArrMap(t.f32(), Eigen::Index(t.size())); }
-
-/** Throws ShapeError(what) unless ok. */
-inline void require(bool ok, const char* op, const std::string& what) {
-  if (!ok) throw ShapeError(std::string(op) + ": " + what);
-}
-inline std::string shape(const Tensor& t) {
-  return std::to_string(t.rows()) + "x" + std::to_string(t.cols());
-}
-inline void requireF32(const Tensor& t, const char* op, const char* name) {
-  require(!t.empty() && t.dtype() == DType::F32 && t.f32() != nullptr, op,
-          std::string(name) + " must be a CPU float tensor");
-}
-inline void requireI32(const Tensor& t, const char* op, const char* name) {
-  require(!t.empty() && t.dtype() == DType::I32 && t.i32() != nullptr, op,
-          std::string(name) + " must be a CPU int32 tensor");
-}
-inline void requireSame(const Tensor& a, const Tensor& b, const char* op) {
-  require(a.rows() == b.rows() && a.cols() == b.cols(), op,
-          "shape mismatch " + shape(a) + " vs " + shape(b));
-}
 
 /** Element-wise work is split into chunks of this many elements (fixed: determinism). */
 constexpr Eigen::Index kElemChunk = 1 << 15;

@@ -28,14 +28,6 @@ void gemmInto(CBlock&& c, float alpha, const ABlock& a, const BBlock& b, float b
   }
 }
 
-void checkSegments(Segments offsets, int rows, const char* op) {
-  require(offsets.size() >= 2, op, "segments need at least one expert");
-  require(offsets.front() == 0 && offsets.back() == rows, op,
-          "segments must start at 0 and end at the row count " + std::to_string(rows));
-  for (std::size_t e = 1; e < offsets.size(); ++e)
-    require(offsets[e] >= offsets[e - 1], op, "segment offsets must be non-decreasing");
-}
-
 // What a product of m x k by k x n weighs in floats moved by a memory-bound op (for the
 // serial threshold): 2mnk flops at ~60 GFLOP/s a core take as long as moving mnk/8 floats.
 std::size_t gemmWork(long m, long n, long k) { return std::size_t(m) * std::size_t(n) * std::size_t(k) / 8; }
@@ -57,16 +49,9 @@ std::vector<Task> segmentTasks(Segments offsets, int per, int cols) {
 
 }  // namespace
 
-void CpuBackend::gemm(bool transA, bool transB, float alpha, const Tensor& a, const Tensor& b,
-                      float beta, Tensor& c) {
-  requireF32(a, "gemm", "a");
-  requireF32(b, "gemm", "b");
-  requireF32(c, "gemm", "c");
-  const int m = transA ? a.cols() : a.rows(), k = transA ? a.rows() : a.cols();
-  const int kb = transB ? b.cols() : b.rows(), n = transB ? b.rows() : b.cols();
-  require(k == kb && c.rows() == m && c.cols() == n, "gemm",
-          "op(A) " + std::to_string(m) + "x" + std::to_string(k) + " times op(B) " +
-              std::to_string(kb) + "x" + std::to_string(n) + " into C " + shape(c));
+void CpuBackend::doGemm(bool transA, bool transB, float alpha, const Tensor& a, const Tensor& b,
+                        float beta, Tensor& c) {
+  const int m = c.rows(), n = c.cols(), k = transA ? a.rows() : a.cols();
   if (m == 0 || n == 0) return;
   const int rowTiles = chunksFor(m, kTileRows), colTiles = chunksFor(n, kTileCols);
   parallel(rowTiles * colTiles, [&](int t) {
@@ -87,14 +72,8 @@ void CpuBackend::gemm(bool transA, bool transB, float alpha, const Tensor& a, co
   }, gemmWork(m, n, k));
 }
 
-void CpuBackend::groupedGemm(const Tensor& x, const Tensor& w, Tensor& y, Segments offsets) {
-  requireF32(x, "groupedGemm", "x");
-  requireF32(w, "groupedGemm", "w");
-  requireF32(y, "groupedGemm", "y");
-  checkSegments(offsets, x.rows(), "groupedGemm");
-  const int experts = int(offsets.size()) - 1, in = x.cols(), out = w.cols();
-  require(w.rows() == experts * in && y.rows() == x.rows() && y.cols() == out, "groupedGemm",
-          "x " + shape(x) + ", stacked w " + shape(w) + ", y " + shape(y));
+void CpuBackend::doGroupedGemm(const Tensor& x, const Tensor& w, Tensor& y, Segments offsets) {
+  const int in = x.cols(), out = w.cols();
   const auto tasks = segmentTasks(offsets, kTileRows, out);
   parallel(int(tasks.size()), [&](int i) {
     const Task& t = tasks[std::size_t(i)];
@@ -104,15 +83,9 @@ void CpuBackend::groupedGemm(const Tensor& x, const Tensor& w, Tensor& y, Segmen
   }, gemmWork(x.rows(), out, in));
 }
 
-void CpuBackend::groupedGemmBackwardInput(const Tensor& dy, const Tensor& w, Tensor& dx,
-                                          Segments offsets) {
-  requireF32(dy, "groupedGemmBackwardInput", "dy");
-  requireF32(w, "groupedGemmBackwardInput", "w");
-  requireF32(dx, "groupedGemmBackwardInput", "dx");
-  checkSegments(offsets, dy.rows(), "groupedGemmBackwardInput");
-  const int experts = int(offsets.size()) - 1, in = dx.cols(), out = dy.cols();
-  require(w.rows() == experts * in && w.cols() == out && dx.rows() == dy.rows(),
-          "groupedGemmBackwardInput", "dy " + shape(dy) + ", w " + shape(w) + ", dx " + shape(dx));
+void CpuBackend::doGroupedGemmBackwardInput(const Tensor& dy, const Tensor& w, Tensor& dx,
+                                            Segments offsets) {
+  const int in = dx.cols(), out = dy.cols();
   const auto tasks = segmentTasks(offsets, kTileRows, in);
   parallel(int(tasks.size()), [&](int i) {
     const Task& t = tasks[std::size_t(i)];
@@ -122,15 +95,9 @@ void CpuBackend::groupedGemmBackwardInput(const Tensor& dy, const Tensor& w, Ten
   }, gemmWork(dy.rows(), in, out));
 }
 
-void CpuBackend::groupedGemmBackwardWeight(const Tensor& x, const Tensor& dy, Tensor& dw,
-                                           Segments offsets, float beta) {
-  requireF32(x, "groupedGemmBackwardWeight", "x");
-  requireF32(dy, "groupedGemmBackwardWeight", "dy");
-  requireF32(dw, "groupedGemmBackwardWeight", "dw");
-  checkSegments(offsets, x.rows(), "groupedGemmBackwardWeight");
+void CpuBackend::doGroupedGemmBackwardWeight(const Tensor& x, const Tensor& dy, Tensor& dw,
+                                             Segments offsets, float beta) {
   const int experts = int(offsets.size()) - 1, in = x.cols(), out = dy.cols();
-  require(dy.rows() == x.rows() && dw.rows() == experts * in && dw.cols() == out,
-          "groupedGemmBackwardWeight", "x " + shape(x) + ", dy " + shape(dy) + ", dw " + shape(dw));
   // Tasks are (expert, block of weight rows): every output element is written by one task.
   constexpr int kBlock = 64;
   const int blocks = chunksFor(in, kBlock);
@@ -147,17 +114,10 @@ void CpuBackend::groupedGemmBackwardWeight(const Tensor& x, const Tensor& dy, Te
   }, gemmWork(x.rows(), in, out));
 }
 
-bool CpuBackend::groupedGemmBackwardWeightAdam(const Tensor& x, const Tensor& dy, Tensor& w,
-                                               Tensor& m, Tensor& v, Segments offsets,
-                                               const AdamParams& p, Tensor& /*dwScratch*/) {
-  requireF32(x, "groupedGemmBackwardWeightAdam", "x");
-  requireF32(dy, "groupedGemmBackwardWeightAdam", "dy");
-  for (const Tensor* t : {&w, &m, &v}) requireF32(*t, "groupedGemmBackwardWeightAdam", "state");
-  checkSegments(offsets, x.rows(), "groupedGemmBackwardWeightAdam");
+bool CpuBackend::doGroupedGemmBackwardWeightAdam(const Tensor& x, const Tensor& dy, Tensor& w,
+                                                 Tensor& m, Tensor& v, Segments offsets,
+                                                 const AdamParams& p, Tensor& /*dwScratch*/) {
   const int experts = int(offsets.size()) - 1, in = x.cols(), out = dy.cols();
-  require(dy.rows() == x.rows() && w.rows() == experts * in && w.cols() == out &&
-              m.rows() == w.rows() && m.cols() == out && v.rows() == w.rows() && v.cols() == out,
-          "groupedGemmBackwardWeightAdam", "x " + shape(x) + ", dy " + shape(dy) + ", w " + shape(w));
   // Same tasks as groupedGemmBackwardWeight; each block's gradient stays in cache and is
   // consumed by the Adam step at once instead of being written out and read back.
   constexpr int kBlock = 64;
@@ -180,12 +140,7 @@ bool CpuBackend::groupedGemmBackwardWeightAdam(const Tensor& x, const Tensor& dy
   return finite;
 }
 
-void CpuBackend::groupedAddBias(Tensor& y, const Tensor& b, Segments offsets) {
-  requireF32(y, "groupedAddBias", "y");
-  requireF32(b, "groupedAddBias", "b");
-  checkSegments(offsets, y.rows(), "groupedAddBias");
-  require(b.rows() == int(offsets.size()) - 1 && b.cols() == y.cols(), "groupedAddBias",
-          "bias " + shape(b) + " for y " + shape(y));
+void CpuBackend::doGroupedAddBias(Tensor& y, const Tensor& b, Segments offsets) {
   const auto tasks = segmentTasks(offsets, 256, y.cols());
   parallel(int(tasks.size()), [&](int i) {
     const Task& t = tasks[std::size_t(i)];
@@ -194,12 +149,7 @@ void CpuBackend::groupedAddBias(Tensor& y, const Tensor& b, Segments offsets) {
   }, 2 * y.size());
 }
 
-void CpuBackend::groupedBiasGrad(const Tensor& dy, Tensor& db, Segments offsets, float beta) {
-  requireF32(dy, "groupedBiasGrad", "dy");
-  requireF32(db, "groupedBiasGrad", "db");
-  checkSegments(offsets, dy.rows(), "groupedBiasGrad");
-  require(db.rows() == int(offsets.size()) - 1 && db.cols() == dy.cols(), "groupedBiasGrad",
-          "db " + shape(db) + " for dy " + shape(dy));
+void CpuBackend::doGroupedBiasGrad(const Tensor& dy, Tensor& db, Segments offsets, float beta) {
   parallel(db.rows(), [&](int e) {
     const int s = offsets[std::size_t(e)], n = offsets[std::size_t(e) + 1] - s;
     auto row = mat(db).row(e);

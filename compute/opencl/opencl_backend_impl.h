@@ -36,62 +36,60 @@ class OpenClBackend final : public Backend {
   std::string name() const override { return "opencl"; }
   std::string deviceName() const override { return mDeviceName; }
 
-  Tensor alloc(int rows, int cols, DType dtype = DType::F32) override;
-  void write(Tensor& dst, std::span<const float> src) override;
-  void write(Tensor& dst, std::span<const std::int32_t> src) override;
-  void read(const Tensor& src, std::span<float> dst) override;
-  void read(const Tensor& src, std::span<std::int32_t> dst) override;
-  void writeRows(Tensor& dst, int row0, std::span<const float> src) override;
   void synchronize() override;
 
-  void fill(Tensor& x, float value) override;
-  void copy(const Tensor& src, Tensor& dst) override;
-  void axpby(float a, const Tensor& x, float b, Tensor& y) override;
-  void mul(const Tensor& x, const Tensor& y, Tensor& z) override;
-  void activation(Activation act, const Tensor& x, Tensor& y) override;
-  void activationBackward(Activation act, const Tensor& x, const Tensor& y, const Tensor& dy,
-                          Tensor& dx) override;
-  void addRowVector(Tensor& x, const Tensor& b) override;
-  void sumRows(const Tensor& x, Tensor& out, float beta) override;
-  double sumSquares(const Tensor& x) override;
-  void randomNormal(Tensor& x, std::uint64_t seed, std::uint64_t offset) override;
+ protected:
+  Tensor doAlloc(int rows, int cols, DType dtype) override;
+  void doWrite(Tensor& dst, std::span<const float> src) override;
+  void doWrite(Tensor& dst, std::span<const std::int32_t> src) override;
+  void doRead(const Tensor& src, std::span<float> dst) override;
+  void doRead(const Tensor& src, std::span<std::int32_t> dst) override;
 
-  void gemm(bool transA, bool transB, float alpha, const Tensor& a, const Tensor& b, float beta,
-            Tensor& c) override;
-  void groupedGemm(const Tensor& x, const Tensor& w, Tensor& y, Segments offsets) override;
-  void groupedGemmBackwardInput(const Tensor& dy, const Tensor& w, Tensor& dx,
-                                Segments offsets) override;
-  void groupedGemmBackwardWeight(const Tensor& x, const Tensor& dy, Tensor& dw, Segments offsets,
-                                 float beta) override;
-  void groupedAddBias(Tensor& y, const Tensor& b, Segments offsets) override;
-  void groupedBiasGrad(const Tensor& dy, Tensor& db, Segments offsets, float beta) override;
+  void doFill(Tensor& x, float value) override;
+  void doCopy(const Tensor& src, Tensor& dst) override;
+  void doAxpby(float a, const Tensor& x, float b, Tensor& y) override;
+  void doMul(const Tensor& x, const Tensor& y, Tensor& z) override;
+  void doActivation(Activation act, const Tensor& x, Tensor& y) override;
+  void doActivationBackward(Activation act, const Tensor& x, const Tensor& y, const Tensor& dy,
+                            Tensor& dx) override;
+  void doAddRowVector(Tensor& x, const Tensor& b) override;
+  void doSumRows(const Tensor& x, Tensor& out, float beta) override;
+  double doSumSquares(const Tensor& x) override;
 
-  void gatherRows(const Tensor& x, const Tensor& index, Tensor& out) override;
-  void scatterRows(const Tensor& src, const Tensor& index, Tensor& out) override;
-  void combineRows(const Tensor& src, const Tensor& rowPtr, const Tensor& slot,
-                   const Tensor& weight, float beta, Tensor& out) override;
-  void combineRowsBackward(const Tensor& dOut, const Tensor& src, const Tensor& rowPtr,
-                           const Tensor& slot, const Tensor& weight, Tensor& dSrc,
-                           Tensor& dWeight) override;
-  void softmaxRows(const Tensor& x, Tensor& y) override;
-  void softmaxRowsBackward(const Tensor& y, const Tensor& dy, Tensor& dx) override;
-  void topk(const Tensor& x, int k, Tensor& values, Tensor& indices) override;
+  void doGemm(bool transA, bool transB, float alpha, const Tensor& a, const Tensor& b, float beta,
+              Tensor& c) override;
+  void doGroupedGemm(const Tensor& x, const Tensor& w, Tensor& y, Segments offsets) override;
+  void doGroupedGemmBackwardInput(const Tensor& dy, const Tensor& w, Tensor& dx,
+                                  Segments offsets) override;
+  void doGroupedGemmBackwardWeight(const Tensor& x, const Tensor& dy, Tensor& dw, Segments offsets,
+                                   float beta) override;
+  void doGroupedAddBias(Tensor& y, const Tensor& b, Segments offsets) override;
+  void doGroupedBiasGrad(const Tensor& dy, Tensor& db, Segments offsets, float beta) override;
 
-  double crossEntropy(const Tensor& logits, const Tensor& labels, float scale,
-                      Tensor& dLogits) override;
+  void doGatherRows(const Tensor& x, const Tensor& index, Tensor& out) override;
+  void doScatterRows(const Tensor& src, const Tensor& index, Tensor& out) override;
+  void doCombineRows(const Tensor& src, const Tensor& rowPtr, const Tensor& slot,
+                     const Tensor& weight, float beta, Tensor& out) override;
+  void doCombineRowsBackward(const Tensor& dOut, const Tensor& src, const Tensor& rowPtr,
+                             const Tensor& slot, const Tensor& weight, Tensor& dSrc,
+                             Tensor& dWeight) override;
 
-  void adamUpdate(Tensor& param, const Tensor& grad, Tensor& m, Tensor& v,
-                  const AdamParams& p) override;
-  void sgdUpdate(Tensor& param, const Tensor& grad, Tensor& velocity, const SgdParams& p) override;
+  double doCrossEntropy(const Tensor& logits, const Tensor& labels, float scale,
+                        Tensor& dLogits) override;
+
+  void doAdamUpdate(Tensor& param, const Tensor& grad, Tensor& m, Tensor& v,
+                    const AdamParams& p) override;
+  void doSgdUpdate(Tensor& param, const Tensor& grad, Tensor& velocity,
+                   const SgdParams& p) override;
 
  private:
   /** Every kernel of the program, created once in the constructor. */
   struct Kernels {
     cl::Kernel axpby, mul, activationForward, activationBackward, addRowVector, sumRows,
-        sumSquaresPartial, randomNormal;
+        sumSquaresPartial;
     cl::Kernel gemmTiled, gemmVectorNn, gemmVectorNt, groupedAddBias, groupedBiasGrad;
-    cl::Kernel gatherRows, scatterRows, combineRows, combineRowsBackwardSrc, combineRowsBackwardWeight,
-        softmaxRows, softmaxRowsBackward, topkRows, crossEntropy;
+    cl::Kernel gatherRows, scatterRows, combineRows, combineRowsBackwardSrc,
+        combineRowsBackwardWeight, crossEntropy;
     cl::Kernel adamUpdate, sgdUpdate;
   };
   /** One GEMM launch description; see kernels/gemm.cl for the meaning of the fields. */
@@ -105,7 +103,7 @@ class OpenClBackend final : public Backend {
   };
 
   void buildProgram();
-  /** The device buffer of a tensor of this backend (throws ShapeError otherwise). */
+  /** The device buffer of a tensor of this backend (Backend's fronts checked that it is). */
   const cl::Buffer& mem(const Tensor& t) const;
   /** A scratch buffer of at least `bytes`, reused across calls (slot: one per purpose). */
   const cl::Buffer& scratch(int slot, std::size_t bytes);
@@ -154,13 +152,5 @@ class OpenClBackend final : public Backend {
   std::vector<std::size_t> mScratchBytes;
   std::vector<float> mHostScratch;
 };
-
-// Shape checks shared by the op families; all throw ShapeError with the op's name.
-void requireF32(const Tensor& t, const char* op, const char* name);
-void requireI32(const Tensor& t, const char* op, const char* name);
-void requireShape(const Tensor& t, int rows, int cols, const char* op, const char* name);
-void requireSameShape(const Tensor& a, const Tensor& b, const char* op);
-/** offsets: experts + 1 >= 2 entries, offsets[0] == 0, non-decreasing, last == rows. */
-void requireSegments(Segments offsets, int experts, int rows, const char* op);
 
 }  // namespace moe::compute

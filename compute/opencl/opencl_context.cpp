@@ -86,48 +86,6 @@ void checkCl(cl_int err, const char* what) {
     throw BackendError(std::string("OpenCL: ") + what + " failed: " + clErrorString(err));
 }
 
-// ---- shape checks --------------------------------------------------------------------------
-
-namespace {
-std::string shapeOf(const Tensor& t) {
-  return std::to_string(t.rows()) + "x" + std::to_string(t.cols());
-}
-}  // namespace
-
-void requireF32(const Tensor& t, const char* op, const char* name) {
-  if (t.dtype() != DType::F32)
-    throw ShapeError(std::string(op) + ": " + name + " must be a float32 tensor");
-}
-
-void requireI32(const Tensor& t, const char* op, const char* name) {
-  if (t.dtype() != DType::I32)
-    throw ShapeError(std::string(op) + ": " + name + " must be an int32 tensor");
-}
-
-void requireShape(const Tensor& t, int rows, int cols, const char* op, const char* name) {
-  if (t.rows() != rows || t.cols() != cols)
-    throw ShapeError(std::string(op) + ": " + name + " is " + shapeOf(t) + ", expected " +
-                     std::to_string(rows) + "x" + std::to_string(cols));
-}
-
-void requireSameShape(const Tensor& a, const Tensor& b, const char* op) {
-  if (a.rows() != b.rows() || a.cols() != b.cols())
-    throw ShapeError(std::string(op) + ": shapes differ (" + shapeOf(a) + " vs " + shapeOf(b) +
-                     ")");
-}
-
-void requireSegments(Segments offsets, int experts, int rows, const char* op) {
-  if (experts < 1 || offsets.size() != std::size_t(experts) + 1)
-    throw ShapeError(std::string(op) + ": segments need at least one expert");
-  if (offsets[0] != 0) throw ShapeError(std::string(op) + ": offsets[0] must be 0");
-  for (int e = 0; e < experts; ++e)
-    if (offsets[e + 1] < offsets[e])
-      throw ShapeError(std::string(op) + ": segment offsets must be non-decreasing");
-  if (offsets[experts] != rows)
-    throw ShapeError(std::string(op) + ": segments cover " + std::to_string(offsets[experts]) +
-                     " rows, the tensor has " + std::to_string(rows));
-}
-
 // ---- construction ------------------------------------------------------------------------
 
 OpenClBackend::OpenClBackend(const cl::Platform& platform, const cl::Device& device)
@@ -178,7 +136,6 @@ void OpenClBackend::buildProgram() {
   mK.addRowVector = make("add_row_vector");
   mK.sumRows = make("sum_rows");
   mK.sumSquaresPartial = make("sum_squares_partial");
-  mK.randomNormal = make("random_normal");
   mK.gemmTiled = make("gemm_tiled");
   mK.gemmVectorNn = make("gemm_vector_nn");
   mK.gemmVectorNt = make("gemm_vector_nt");
@@ -189,9 +146,6 @@ void OpenClBackend::buildProgram() {
   mK.combineRows = make("combine_rows");
   mK.combineRowsBackwardSrc = make("combine_rows_backward_src");
   mK.combineRowsBackwardWeight = make("combine_rows_backward_weight");
-  mK.softmaxRows = make("softmax_rows");
-  mK.softmaxRowsBackward = make("softmax_rows_backward");
-  mK.topkRows = make("topk_rows");
   mK.crossEntropy = make("cross_entropy");
   mK.adamUpdate = make("adam_update");
   mK.sgdUpdate = make("sgd_update");
@@ -208,8 +162,6 @@ void OpenClBackend::buildProgram() {
 // ---- memory --------------------------------------------------------------------------------
 
 const cl::Buffer& OpenClBackend::mem(const Tensor& t) const {
-  if (t.empty() || t.backend() != this)
-    throw ShapeError("opencl: tensor is empty or belongs to another backend");
   return static_cast<const ClBuffer*>(t.buffer())->mem();
 }
 
@@ -227,9 +179,7 @@ const cl::Buffer& OpenClBackend::scratch(int slot, std::size_t bytes) {
   return mScratch[slot];
 }
 
-Tensor OpenClBackend::alloc(int rows, int cols, DType dtype) {
-  if (rows < 0 || cols < 0)
-    throw ShapeError("alloc: negative shape " + std::to_string(rows) + "x" + std::to_string(cols));
+Tensor OpenClBackend::doAlloc(int rows, int cols, DType dtype) {
   const std::size_t count = std::size_t(rows) * std::size_t(cols);
   if (count > std::size_t(0x7fffffff))
     throw ShapeError("alloc: tensor too large for int32 indexing");
@@ -241,52 +191,24 @@ Tensor OpenClBackend::alloc(int rows, int cols, DType dtype) {
   return Tensor(this, std::make_shared<ClBuffer>(std::move(buffer)), rows, cols, dtype);
 }
 
-namespace {
-void requireCount(const Tensor& t, std::size_t count, DType dtype, const char* op) {
-  if (t.dtype() != dtype)
-    throw ShapeError(std::string(op) + ": element type differs from the tensor's");
-  if (t.size() != count)
-    throw ShapeError(std::string(op) + ": " + std::to_string(count) + " values for a tensor of " +
-                     std::to_string(t.size()));
-}
-}  // namespace
-
-void OpenClBackend::write(Tensor& dst, std::span<const float> src) {
-  requireCount(dst, src.size(), DType::F32, "write");
+void OpenClBackend::doWrite(Tensor& dst, std::span<const float> src) {
   if (!src.empty())
     checkCl(mQueue.enqueueWriteBuffer(mem(dst), CL_TRUE, 0, src.size_bytes(), src.data()), "write");
 }
 
-void OpenClBackend::write(Tensor& dst, std::span<const std::int32_t> src) {
-  requireCount(dst, src.size(), DType::I32, "write");
+void OpenClBackend::doWrite(Tensor& dst, std::span<const std::int32_t> src) {
   if (!src.empty())
     checkCl(mQueue.enqueueWriteBuffer(mem(dst), CL_TRUE, 0, src.size_bytes(), src.data()), "write");
 }
 
-void OpenClBackend::read(const Tensor& src, std::span<float> dst) {
-  requireCount(src, dst.size(), DType::F32, "read");
+void OpenClBackend::doRead(const Tensor& src, std::span<float> dst) {
   if (!dst.empty())
     checkCl(mQueue.enqueueReadBuffer(mem(src), CL_TRUE, 0, dst.size_bytes(), dst.data()), "read");
 }
 
-void OpenClBackend::read(const Tensor& src, std::span<std::int32_t> dst) {
-  requireCount(src, dst.size(), DType::I32, "read");
+void OpenClBackend::doRead(const Tensor& src, std::span<std::int32_t> dst) {
   if (!dst.empty())
     checkCl(mQueue.enqueueReadBuffer(mem(src), CL_TRUE, 0, dst.size_bytes(), dst.data()), "read");
-}
-
-void OpenClBackend::writeRows(Tensor& dst, int row0, std::span<const float> src) {
-  requireF32(dst, "writeRows", "dst");
-  const std::size_t cols = std::size_t(dst.cols());
-  if (cols == 0 || src.size() % cols != 0)
-    throw ShapeError("writeRows: source size is not a multiple of the row length");
-  const std::size_t rows = src.size() / cols;
-  if (row0 < 0 || std::size_t(row0) + rows > std::size_t(dst.rows()))
-    throw ShapeError("writeRows: rows out of range");
-  if (!src.empty())
-    checkCl(mQueue.enqueueWriteBuffer(mem(dst), CL_TRUE, std::size_t(row0) * cols * 4,
-                                      src.size_bytes(), src.data()),
-            "writeRows");
 }
 
 void OpenClBackend::synchronize() { checkCl(mQueue.finish(), "synchronize"); }

@@ -50,19 +50,9 @@ void OpenClBackend::enqueueGemm(const GemmCall& c, const Tensor& a, const Tensor
   }
 }
 
-void OpenClBackend::gemm(bool transA, bool transB, float alpha, const Tensor& a, const Tensor& b,
-                         float beta, Tensor& c) {
-  requireF32(a, "gemm", "a");
-  requireF32(b, "gemm", "b");
-  requireF32(c, "gemm", "c");
-  const int m = transA ? a.cols() : a.rows();
-  const int k = transA ? a.rows() : a.cols();
-  const int kb = transB ? b.cols() : b.rows();
-  const int n = transB ? b.rows() : b.cols();
-  if (k != kb)
-    throw ShapeError("gemm: inner dimensions differ (" + std::to_string(k) + " vs " +
-                     std::to_string(kb) + ")");
-  requireShape(c, m, n, "gemm", "c");
+void OpenClBackend::doGemm(bool transA, bool transB, float alpha, const Tensor& a, const Tensor& b,
+                           float beta, Tensor& c) {
+  const int m = c.rows(), n = c.cols(), k = transA ? a.rows() : a.cols();
   GemmCall call;
   call.m = m, call.n = n, call.k = k, call.alpha = alpha, call.beta = beta;
   call.transA = transA, call.transB = transB;
@@ -71,15 +61,8 @@ void OpenClBackend::gemm(bool transA, bool transB, float alpha, const Tensor& a,
   enqueueGemm(call, a, b, c, kWhole);
 }
 
-void OpenClBackend::groupedGemm(const Tensor& x, const Tensor& w, Tensor& y, Segments offsets) {
-  requireF32(x, "groupedGemm", "x");
-  requireF32(w, "groupedGemm", "w");
-  requireF32(y, "groupedGemm", "y");
-  const int experts = int(offsets.size()) - 1;
+void OpenClBackend::doGroupedGemm(const Tensor& x, const Tensor& w, Tensor& y, Segments offsets) {
   const int in = x.cols(), out = w.cols();
-  requireSegments(offsets, experts, x.rows(), "groupedGemm");
-  requireShape(w, experts * in, out, "groupedGemm", "w");
-  requireShape(y, x.rows(), out, "groupedGemm", "y");
   GemmCall call;
   call.n = out, call.k = in, call.segM = true;
   call.lda = in, call.aSeg = in;
@@ -88,16 +71,9 @@ void OpenClBackend::groupedGemm(const Tensor& x, const Tensor& w, Tensor& y, Seg
   enqueueGemm(call, x, w, y, offsets);
 }
 
-void OpenClBackend::groupedGemmBackwardInput(const Tensor& dy, const Tensor& w, Tensor& dx,
-                                             Segments offsets) {
-  requireF32(dy, "groupedGemmBackwardInput", "dy");
-  requireF32(w, "groupedGemmBackwardInput", "w");
-  requireF32(dx, "groupedGemmBackwardInput", "dx");
-  const int experts = int(offsets.size()) - 1;
+void OpenClBackend::doGroupedGemmBackwardInput(const Tensor& dy, const Tensor& w, Tensor& dx,
+                                               Segments offsets) {
   const int in = dx.cols(), out = dy.cols();
-  requireSegments(offsets, experts, dy.rows(), "groupedGemmBackwardInput");
-  requireShape(w, experts * in, out, "groupedGemmBackwardInput", "w");
-  requireShape(dx, dy.rows(), in, "groupedGemmBackwardInput", "dx");
   GemmCall call;  // dx_e = dy_e * W_e^T: B = W_e (in x out) read transposed
   call.n = in, call.k = out, call.segM = true, call.transB = true;
   call.lda = out, call.aSeg = out;
@@ -106,16 +82,9 @@ void OpenClBackend::groupedGemmBackwardInput(const Tensor& dy, const Tensor& w, 
   enqueueGemm(call, dy, w, dx, offsets);
 }
 
-void OpenClBackend::groupedGemmBackwardWeight(const Tensor& x, const Tensor& dy, Tensor& dw,
-                                              Segments offsets, float beta) {
-  requireF32(x, "groupedGemmBackwardWeight", "x");
-  requireF32(dy, "groupedGemmBackwardWeight", "dy");
-  requireF32(dw, "groupedGemmBackwardWeight", "dw");
-  const int experts = int(offsets.size()) - 1;
+void OpenClBackend::doGroupedGemmBackwardWeight(const Tensor& x, const Tensor& dy, Tensor& dw,
+                                                Segments offsets, float beta) {
   const int in = x.cols(), out = dy.cols();
-  requireSegments(offsets, experts, x.rows(), "groupedGemmBackwardWeight");
-  if (dy.rows() != x.rows()) throw ShapeError("groupedGemmBackwardWeight: x and dy rows differ");
-  requireShape(dw, experts * in, out, "groupedGemmBackwardWeight", "dw");
   GemmCall call;  // dW_e = x_e^T * dy_e: K is the segment length; empty segments scale by beta
   call.m = in, call.n = out, call.segK = true, call.transA = true, call.beta = beta;
   call.lda = in, call.aSeg = in;
@@ -124,12 +93,8 @@ void OpenClBackend::groupedGemmBackwardWeight(const Tensor& x, const Tensor& dy,
   enqueueGemm(call, x, dy, dw, offsets);
 }
 
-void OpenClBackend::groupedAddBias(Tensor& y, const Tensor& b, Segments offsets) {
-  requireF32(y, "groupedAddBias", "y");
-  requireF32(b, "groupedAddBias", "b");
+void OpenClBackend::doGroupedAddBias(Tensor& y, const Tensor& b, Segments offsets) {
   const int experts = int(offsets.size()) - 1;
-  requireSegments(offsets, experts, y.rows(), "groupedAddBias");
-  requireShape(b, experts, y.cols(), "groupedAddBias", "b");
   for (int e0 = 0; e0 < experts; e0 += kGroupsPerLaunch) {
     const int count = std::min(kGroupsPerLaunch, experts - e0);
     const int rows = offsets[e0 + count] - offsets[e0];
@@ -138,12 +103,8 @@ void OpenClBackend::groupedAddBias(Tensor& y, const Tensor& b, Segments offsets)
   }
 }
 
-void OpenClBackend::groupedBiasGrad(const Tensor& dy, Tensor& db, Segments offsets, float beta) {
-  requireF32(dy, "groupedBiasGrad", "dy");
-  requireF32(db, "groupedBiasGrad", "db");
+void OpenClBackend::doGroupedBiasGrad(const Tensor& dy, Tensor& db, Segments offsets, float beta) {
   const int experts = int(offsets.size()) - 1;
-  requireSegments(offsets, experts, dy.rows(), "groupedBiasGrad");
-  requireShape(db, experts, dy.cols(), "groupedBiasGrad", "db");
   for (int e0 = 0; e0 < experts; e0 += kGroupsPerLaunch) {
     const int count = std::min(kGroupsPerLaunch, experts - e0);
     launch2d(mK.groupedBiasGrad, dy.cols(), count, dy, db, dy.cols(),

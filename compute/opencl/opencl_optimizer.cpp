@@ -1,18 +1,12 @@
 // Fused optimizer updates.
 #include <cmath>
-#include <initializer_list>
 
 #include "compute/opencl/opencl_backend_impl.h"
 
 namespace moe::compute {
 
-void OpenClBackend::adamUpdate(Tensor& param, const Tensor& grad, Tensor& m, Tensor& v,
-                               const AdamParams& p) {
-  for (const Tensor* t : std::initializer_list<const Tensor*>{&param, &grad, &m, &v})
-    requireF32(*t, "adamUpdate", "operand");
-  requireSameShape(param, grad, "adamUpdate");
-  requireSameShape(param, m, "adamUpdate");
-  requireSameShape(param, v, "adamUpdate");
+void OpenClBackend::doAdamUpdate(Tensor& param, const Tensor& grad, Tensor& m, Tensor& v,
+                                 const AdamParams& p) {
   const float bc1 = 1.0f - std::pow(p.beta1, float(p.step));
   const float bc2 = 1.0f - std::pow(p.beta2, float(p.step));
   launch1d(mK.adamUpdate, param.size(), param, grad, m, v, int(param.size()), p.beta1, p.beta2,
@@ -20,12 +14,8 @@ void OpenClBackend::adamUpdate(Tensor& param, const Tensor& grad, Tensor& m, Ten
            std::sqrt(bc2));
 }
 
-void OpenClBackend::sgdUpdate(Tensor& param, const Tensor& grad, Tensor& velocity,
-                              const SgdParams& p) {
-  for (const Tensor* t : std::initializer_list<const Tensor*>{&param, &grad, &velocity})
-    requireF32(*t, "sgdUpdate", "operand");
-  requireSameShape(param, grad, "sgdUpdate");
-  requireSameShape(param, velocity, "sgdUpdate");
+void OpenClBackend::doSgdUpdate(Tensor& param, const Tensor& grad, Tensor& velocity,
+                                const SgdParams& p) {
   launch1d(mK.sgdUpdate, param.size(), param, grad, velocity, int(param.size()), p.lr, p.momentum,
            p.weightDecay, p.nesterov);
 }

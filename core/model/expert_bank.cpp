@@ -42,18 +42,12 @@ const compute::Tensor& ExpertBank::forward(const compute::Tensor& xe, std::span<
 }
 
 void ExpertBank::weightGradient(const compute::Tensor& x, const compute::Tensor& dy, Parameter& w) {
-  if (mFused)
-    if (auto f = mFused->fused(&w)) {
-      const bool ok = mBackend.groupedGemmBackwardWeightAdam(x, dy, w.value, *f->m, *f->v, mOffsets,
-                                                             f->params, w.grad);
-      mFused->markFused(&w, ok);
-      return;
-    }
+  // x and dy (scratch of this bank and of its MoE layer) keep their values until the next
+  // forward, so the optimizer may compute the gradient in its step, fused with the update.
+  if (mFused && mFused->deferGroupedWeightGradient(&w, x, dy, mOffsets)) return;
   mBackend.groupedGemmBackwardWeight(x, dy, w.grad, mOffsets, 0.0f);
 }
 
-// Input gradients are computed before each weight gradient: a fused optimizer step changes
-// the weights, and the input gradient needs them as they were in the forward pass.
 void ExpertBank::backward(const compute::Tensor& dye, compute::Tensor* dxe) {
   if (mHidden == 0) {
     if (dxe) mBackend.groupedGemmBackwardInput(dye, mW1.value, *dxe, mOffsets);

@@ -24,8 +24,9 @@ class ExpertBank {
   /** Overwrites the parameter gradients; writes dxe (slots x in) when asked. */
   void backward(const compute::Tensor& dye, compute::Tensor* dxe);
 
-  /** When set (and the optimizer can fuse), backward applies the optimizer step to the weight
-   *  matrices as it computes their gradients, saving a round trip through memory. */
+  /** When set (and the optimizer can fuse), backward leaves the weight matrices' gradients to
+   *  the optimizer, which computes each in its step fused with the update, saving a round trip
+   *  through memory (Optimizer::deferGroupedWeightGradient). */
   void setFusedOptimizer(Optimizer* optimizer) { mFused = optimizer; }
 
   std::vector<Parameter*> parameters();

@@ -1,6 +1,7 @@
 #include "core/optim/optimizer.h"
 
 #include <cmath>
+#include <limits>
 #include <utility>
 
 namespace moe::core {
@@ -28,41 +29,70 @@ compute::AdamParams adamParams(const OptimConfig& c, long step) {
 }
 }  // namespace
 
-std::optional<Optimizer::FusedAdam> Optimizer::fused(const Parameter* p) {
-  if (mConfig.kind == OptimizerKind::Sgd || mConfig.clipNorm > 0.0) return std::nullopt;
+bool Optimizer::deferGroupedWeightGradient(const Parameter* p, const compute::Tensor& x,
+                                           const compute::Tensor& dy,
+                                           std::span<const int> offsets) {
+  if (mConfig.kind == OptimizerKind::Sgd || mConfig.clipNorm > 0.0) return false;
+  mDeferred.resize(mParams.size());
   for (std::size_t i = 0; i < mParams.size(); ++i)
-    if (mParams[i] == p) return FusedAdam{&mM[i], &mV[i], adamParams(mConfig, mSteps + 1)};
-  return std::nullopt;
+    if (mParams[i] == p) {
+      Deferred& d = mDeferred[i];
+      d.pending = true;
+      d.x = x;
+      d.dy = dy;
+      d.offsets.assign(offsets.begin(), offsets.end());
+      return true;
+    }
+  return false;
 }
 
-void Optimizer::markFused(const Parameter* p, bool ok) {
-  if (mFusedThisStep.size() != mParams.size()) mFusedThisStep.assign(mParams.size(), false);
-  for (std::size_t i = 0; i < mParams.size(); ++i)
-    if (mParams[i] == p) mFusedThisStep[i] = true;
-  if (!ok) mFusedFailed = true;
+bool Optimizer::provablyFinite(const Deferred& d) {
+  // The gradient G = x^T dy (per segment) has ||G||^2 <= ||x||^2 ||dy||^2 (Cauchy-Schwarz),
+  // and float rounding over fewer than 2^22 terms adds under a factor 2 to each element. Below
+  // FLT_MAX / 16 neither an element, nor a partial sum, nor the sum of squares a non-fusing
+  // backend checks can overflow; NaN or infinity in x or dy fails the test. One pass over each.
+  if (d.x.rows() >= (1 << 22)) return false;
+  const double sx = mBackend.sumSquares(d.x), sy = mBackend.sumSquares(d.dy);
+  return sx * sy <= double(std::numeric_limits<float>::max()) / 16.0;
 }
 
 double Optimizer::step() {
-  if (mFusedThisStep.size() != mParams.size()) mFusedThisStep.assign(mParams.size(), false);
-  // Parameters updated during backward are done; their gradients were never written out.
-  const std::vector<bool> fusedNow = std::exchange(mFusedThisStep, std::vector<bool>(mParams.size(), false));
-  const bool fusedFailed = std::exchange(mFusedFailed, false);
+  mDeferred.resize(mParams.size());
+  // Every gradient is checked before anything is written, so a refused step leaves weights,
+  // moments and the step count as they were. A deferred gradient that its bound cannot prove
+  // finite is written out and checked like the others (never in a healthy run).
+  for (std::size_t i = 0; i < mParams.size(); ++i) {
+    Deferred& d = mDeferred[i];
+    if (d.pending && !provablyFinite(d)) {
+      mBackend.groupedGemmBackwardWeight(d.x, d.dy, mParams[i]->grad, d.offsets, 0.0f);
+      d.pending = false;
+    }
+  }
   double sq = 0.0;
   for (std::size_t i = 0; i < mParams.size(); ++i)
-    if (!fusedNow[i]) sq += mBackend.sumSquares(mParams[i]->grad);
-  const double norm = fusedFailed ? std::nan("") : std::sqrt(sq);
-  // A NaN or infinite gradient would poison the weights and the moments: refuse the update and
-  // let the caller report divergence. (A fused layer has already skipped its non-finite
-  // blocks, but may have updated its finite ones.)
-  if (!std::isfinite(norm)) return norm;
+    if (!mDeferred[i].pending) sq += mBackend.sumSquares(mParams[i]->grad);
+  const double norm = std::sqrt(sq);
+  if (!std::isfinite(norm)) {
+    for (Deferred& d : mDeferred) d.pending = false;
+    return norm;
+  }
   if (mConfig.clipNorm > 0.0 && norm > mConfig.clipNorm) {
     const float scale = float(mConfig.clipNorm / norm);
     for (Parameter* p : mParams) mBackend.axpby(0.0f, p->grad, scale, p->grad);
   }
   ++mSteps;
+  bool fusedFinite = true;
   for (std::size_t i = 0; i < mParams.size(); ++i) {
-    if (fusedNow[i]) continue;
     Parameter& p = *mParams[i];
+    if (Deferred& d = mDeferred[i]; d.pending) {
+      d.pending = false;
+      // Unreachable after provablyFinite; were it not, the step would still be reported.
+      fusedFinite =
+          mBackend.groupedGemmBackwardWeightAdam(d.x, d.dy, p.value, mM[i], mV[i], d.offsets,
+                                                 adamParams(mConfig, mSteps), p.grad) &&
+          fusedFinite;
+      continue;
+    }
     if (p.sparse) {
       sparseStep(p, i);
       continue;
@@ -77,7 +107,7 @@ double Optimizer::step() {
       mBackend.adamUpdate(p.value, p.grad, mM[i], mV[i], adamParams(mConfig, mSteps));
     }
   }
-  return norm;
+  return fusedFinite ? norm : std::nan("");
 }
 
 void Optimizer::sparseStep(Parameter& p, std::size_t i) {

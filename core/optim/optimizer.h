@@ -2,7 +2,7 @@
 /** @file SGD with momentum, Adam and AdamW over a model's parameters, with global-norm
  *  gradient clipping and a learning rate that may change between steps. */
 #include <memory>
-#include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -15,8 +15,9 @@ class Optimizer {
  public:
   Optimizer(compute::Backend& backend, std::vector<Parameter*> params, const OptimConfig& config);
 
-  /** Clips (if configured) and applies one update. Returns the gradient norm before clipping.
-   *  A non-finite norm is returned without touching parameters, moments or the step count. */
+  /** Clips (if configured) and applies one update. Returns the norm of the gradients written
+   *  out (deferred ones are only checked). A non-finite gradient, deferred ones included, makes
+   *  it return a non-finite norm without touching parameters, moments or the step count. */
   double step();
 
   void setLearningRate(double lr) { mConfig.lr = lr; }
@@ -25,35 +26,40 @@ class Optimizer {
   const OptimConfig& config() const { return mConfig; }
 
   /**
-   * Fusing the update into the backward pass (Adam and AdamW without gradient clipping, which
-   * needs the global norm first): a layer that computes the gradient of `p` asks for its Adam
-   * state and the coming step's hyper-parameters, applies the step itself (see
-   * Backend::groupedGemmBackwardWeightAdam), and calls markFused(p) so step() skips it.
+   * Fusing a weight gradient with its Adam step (Adam and AdamW without gradient clipping,
+   * which needs the global norm first): a layer whose weight gradient is the grouped product
+   * x^T dy over expert segments (an expert bank) hands x, dy and the segments here instead of
+   * writing p.grad; step() then computes the gradient and applies Adam in one pass
+   * (Backend::groupedGemmBackwardWeightAdam), after every other gradient has been checked.
+   * x and dy must keep their values until step(). Returns false, recording nothing, when this
+   * optimizer cannot fuse or p is not one of its parameters: the caller then writes p.grad.
    */
-  struct FusedAdam {
-    compute::Tensor* m = nullptr;
-    compute::Tensor* v = nullptr;
-    compute::AdamParams params;
-  };
-  std::optional<FusedAdam> fused(const Parameter* p);
-  /** p was updated during this step's backward; ok = false when its gradient was not finite. */
-  void markFused(const Parameter* p, bool ok);
+  bool deferGroupedWeightGradient(const Parameter* p, const compute::Tensor& x,
+                                  const compute::Tensor& dy, std::span<const int> offsets);
 
   /** Optimizer state tensors (moments / velocity), named, for checkpoints. */
   std::vector<std::pair<std::string, compute::Tensor*>> state();
   void setSteps(long steps) { mSteps = steps; }
 
  private:
+  /** A gradient left to step() by deferGroupedWeightGradient. */
+  struct Deferred {
+    bool pending = false;
+    compute::Tensor x, dy;
+    std::vector<int> offsets;
+  };
+
   /** Lazy update of a row-sparse parameter: only the rows in p.rows (and their state). */
   void sparseStep(Parameter& p, std::size_t index);
+  /** True when d's gradient cannot hold an infinity or NaN, from the norms of x and dy. */
+  bool provablyFinite(const Deferred& d);
 
   compute::Backend& mBackend;
   std::vector<Parameter*> mParams;
   OptimConfig mConfig;
   long mSteps = 0;
   std::vector<compute::Tensor> mM, mV;  // Adam moments, or SGD velocity in mM
-  std::vector<bool> mFusedThisStep;
-  bool mFusedFailed = false;
+  std::vector<Deferred> mDeferred;      // one per parameter
   Scratch mRowValue, mRowM, mRowV;       // touched rows of a sparse parameter and its state
 };
 

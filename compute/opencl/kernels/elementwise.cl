@@ -1,4 +1,4 @@
-// Element-wise ops, activations, row-vector broadcast, reductions and the counter-based RNG.
+// Element-wise ops, activations, row-vector broadcast and reductions.
 // Portable OpenCL 1.2 C. 1-D kernels take the element count and ignore padding work-items.
 
 enum { ACT_IDENTITY, ACT_RELU, ACT_GELU, ACT_TANH, ACT_SIGMOID, ACT_SILU, ACT_SOFTPLUS };
@@ -95,42 +95,4 @@ void sum_squares_partial(__global const float* x, int n, __global float* partial
     barrier(CLK_LOCAL_MEM_FENCE);
   }
   if (lid == 0) partial[get_group_id(0)] = scratch[0];
-}
-
-// ---- counter-based RNG: the same functions as compute/random.h ----------------------------
-
-inline ulong mix64(ulong z) {
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9UL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebUL;
-  return z ^ (z >> 31);
-}
-
-inline float uniformAt(ulong seed, ulong counter) {
-  const ulong bits = mix64(seed * 0x9e3779b97f4a7c15UL + counter);
-  return ((float)((uint)((bits >> 40) & 0xFFFFFFUL)) + 0.5f) * (1.0f / 16777216.0f);
-}
-
-#ifdef cl_khr_fp64
-#pragma OPENCL EXTENSION cl_khr_fp64 : enable
-#endif
-
-inline float normalAt(ulong seed, ulong counter) {
-  const float u1 = uniformAt(seed, 2 * counter);
-  const float u2 = uniformAt(seed, 2 * counter + 1);
-  const float angle = 6.28318530717958647692f * u2;
-#ifdef cl_khr_fp64
-  // Double precision, rounded once per function, reproduces a correctly rounded float libm.
-  const float l = (float)log((double)u1);
-  const float r = (float)sqrt((double)(-2.0f * l));
-  const float c = (float)cos((double)angle);
-#else
-  const float r = sqrt(-2.0f * log(u1));
-  const float c = cos(angle);
-#endif
-  return r * c;
-}
-
-__kernel void random_normal(__global float* x, int n, ulong seed, ulong offset) {
-  const int i = get_global_id(0);
-  if (i < n) x[i] = normalAt(seed, offset + (ulong)i);
 }

@@ -1,4 +1,4 @@
-// Routing ops: gather, CSR combine (deterministic, no atomics), softmax, top-k, cross-entropy.
+// Routing ops: gather, scatter, CSR combine (deterministic, no atomics), cross-entropy.
 // Row-wise ops use one work-item per row: rows are short here (experts, classes), and a
 // sequential loop gives the same summation order on every device.
 
@@ -71,59 +71,6 @@ __kernel void combine_rows_backward_weight(__global const float* dOut, __global 
   __global const float* s = src + i * cols;
   for (int c = 0; c < cols; ++c) acc += d[c] * s[c];
   dWeight[j] = acc;
-}
-
-__kernel void softmax_rows(__global const float* x, __global float* y, int rows, int cols) {
-  const int r = get_global_id(0);
-  if (r >= rows) return;
-  __global const float* xr = x + r * cols;
-  __global float* yr = y + r * cols;
-  float m = xr[0];
-  for (int c = 1; c < cols; ++c) m = m < xr[c] ? xr[c] : m;  // std::max, as the CPU backend
-  float s = 0.0f;
-  for (int c = 0; c < cols; ++c) {
-    const float e = exp(xr[c] - m);
-    yr[c] = e;
-    s += e;
-  }
-  const float inv = 1.0f / s;
-  for (int c = 0; c < cols; ++c) yr[c] *= inv;
-}
-
-// dx = y * (dy - sum(dy * y)); dx may alias dy (each element is read before it is written).
-__kernel void softmax_rows_backward(__global const float* y, __global const float* dy,
-                                    __global float* dx, int rows, int cols) {
-  const int r = get_global_id(0);
-  if (r >= rows) return;
-  const int base = r * cols;
-  float dot = 0.0f;
-  for (int c = 0; c < cols; ++c) dot += dy[base + c] * y[base + c];
-  for (int c = 0; c < cols; ++c) dx[base + c] = y[base + c] * (dy[base + c] - dot);
-}
-
-// The k largest values per row, descending, ties to the lower column. Each pick is the best
-// element ranked strictly after the previous pick in (value desc, column asc) order.
-__kernel void topk_rows(__global const float* x, __global float* values, __global int* indices,
-                        int rows, int cols, int k) {
-  const int r = get_global_id(0);
-  if (r >= rows) return;
-  __global const float* xr = x + r * cols;
-  float prevV = INFINITY;
-  int prevI = -1;
-  for (int t = 0; t < k; ++t) {
-    int best = -1;
-    float bestV = -INFINITY;
-    for (int c = 0; c < cols; ++c) {
-      const float v = xr[c];
-      const bool after = v < prevV || (v == prevV && c > prevI);
-      if (after && (best < 0 || v > bestV)) { best = c; bestV = v; }
-    }
-    if (best < 0) best = prevI;  // only reachable with NaNs; keep the output well-formed
-    values[r * k + t] = xr[best];
-    indices[r * k + t] = best;
-    prevV = xr[best];
-    prevI = best;
-  }
 }
 
 // dLogits = scale * (softmax - onehot); loss[r] = logsumexp - logit[label] >= 0, summed on the

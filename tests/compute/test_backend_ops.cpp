@@ -1,0 +1,770 @@
+// Every op of the Backend interface on every backend (ggml's test-backend-ops pattern).
+//
+// opTable() lists each op with the shapes and edge cases it must handle (empty segments, zero
+// rows, beta != 0, aliasing where the contract allows it). Each row runs on the CPU reference
+// and on every backend under test: the CPU backend with another thread count (which must agree
+// bit for bit), the OpenCL backend and an OpenCL instance forced onto the tiled (GPU) GEMM
+// kernels, when a device is usable (PoCL here). Results are compared with the row's per-output
+// tolerance, and each row runs twice on the backend under test, which must repeat itself bit
+// for bit. shapeTable() gives, per op, a call with a wrong shape that every backend must refuse
+// with a ShapeError naming the op. everyOpIsCovered() requires rows for every Op.
+#include <QtTest>
+
+#include <memory>
+
+#include "backend_ops_env.h"
+#include "compute/backend_factory.h"
+#include "compute/cpu/cpu_backend.h"
+
+using namespace moe::compute;
+using namespace moe::compute::test;
+
+namespace {
+
+using Run = std::function<void(Env&)>;
+
+void add(std::vector<OpCase>& t, Op op, const std::string& name, Run run) {
+  t.push_back({op, name, std::move(run)});
+}
+
+// ---- memory -------------------------------------------------------------------------------
+
+void memoryRows(std::vector<OpCase>& t) {
+  for (auto [r, c] : {std::pair{0, 9}, {1, 1}, {7, 5}, {130, 257}})
+    add(t, Op::Alloc, "zeros " + dims(r, c), [r, c](Env& e) {
+      e.out("f32", e.be.alloc(r, c));
+      e.out("i32", e.be.alloc(r, c, DType::I32));
+    });
+  add(t, Op::Write, "float32 7x5", [](Env& e) { e.out("x", e.randn(7, 5, 1)); });
+  add(t, Op::Write, "int32 4x1, negative values", [](Env& e) {
+    e.out("i", e.ints(4, 1, {3, -1, 7, 0}));
+  });
+  add(t, Op::Write, "overwrites", [](Env& e) {
+    Tensor x = e.randn(3, 4, 1);
+    const std::vector<float> v(12, -0.5f);
+    e.be.write(x, std::span<const float>(v));
+    e.out("x", x);
+  });
+  add(t, Op::Write, "empty 0x9", [](Env& e) { e.out("x", e.floats(0, 9, {})); });
+  add(t, Op::Read, "float32 and int32 into host spans", [](Env& e) {
+    Tensor x = e.randn(6, 3, 2);
+    Tensor i = e.ints(2, 2, {5, -7, 0, 2147483647});
+    std::vector<float> hx(18);
+    std::vector<std::int32_t> hi(4);
+    e.be.read(x, std::span<float>(hx));
+    e.be.read(i, std::span<std::int32_t>(hi));
+    for (float v : hx) e.out("x", double(v));
+    for (std::int32_t v : hi) e.out("i", double(v));
+    std::vector<float> none;
+    e.be.read(e.be.alloc(0, 4), std::span<float>(none));  // empty: nothing to read
+  });
+}
+
+// ---- element-wise -------------------------------------------------------------------------
+
+void elementwiseRows(std::vector<OpCase>& t) {
+  const Tol close{1e-6f, 1e-6f};
+  for (auto [r, c] : elementShapes()) {
+    const std::string s = dims(r, c);
+    add(t, Op::Fill, s, [r, c](Env& e) {
+      Tensor x = e.randn(r, c, 1);
+      e.be.fill(x, 0.75f);
+      e.out("x", x);
+    });
+    add(t, Op::Copy, s, [r, c](Env& e) {
+      Tensor x = e.randn(r, c, 2), y = e.randn(r, c, 3);
+      e.be.copy(x, y);
+      e.out("y", y);
+    });
+    add(t, Op::Axpby, s + " a=0.5 b=-1.25", [=](Env& e) {
+      Tensor x = e.randn(r, c, 1), y = e.randn(r, c, 2);
+      e.be.axpby(0.5f, x, -1.25f, y);
+      e.out("y", y, close);
+    });
+    add(t, Op::Axpby, s + " b=0", [r, c](Env& e) {
+      Tensor x = e.randn(r, c, 1), y = e.randn(r, c, 2);
+      e.be.axpby(2.0f, x, 0.0f, y);
+      e.out("y", y);
+    });
+    add(t, Op::Axpby, s + " x aliasing y (gradient clipping)", [=](Env& e) {
+      Tensor y = e.randn(r, c, 2);
+      e.be.axpby(0.0f, y, 0.3f, y);
+      e.out("y", y, close);
+    });
+    add(t, Op::Mul, s, [=](Env& e) {
+      Tensor x = e.randn(r, c, 1), y = e.randn(r, c, 2), z = e.randn(r, c, 3);
+      e.be.mul(x, y, z);
+      e.out("z", z, close);
+      e.be.mul(x, y, y);  // z aliasing an input
+      e.out("y", y, close);
+    });
+    add(t, Op::AddRowVector, s, [=](Env& e) {
+      Tensor x = e.randn(r, c, 1), b = e.randn(1, c, 4);
+      e.be.addRowVector(x, b);
+      e.out("x", x, close);
+    });
+    for (float beta : {0.0f, 0.5f})
+      add(t, Op::SumRows, s + " beta=" + num(beta), [=](Env& e) {
+        Tensor x = e.randn(r, c, 1), out = e.randn(1, c, 5);
+        e.be.sumRows(x, out, beta);
+        e.out("out", out, {1e-5f * std::sqrt(float(r) + 1.0f), 1e-5f});
+      });
+    add(t, Op::SumSquares, s, [r, c](Env& e) {
+      e.out("sum", e.be.sumSquares(e.randn(r, c, 1)), {1e-6f, 1e-5f});
+    });
+  }
+  add(t, Op::Copy, "same count, other shape: 6x4 into 24x1", [](Env& e) {
+    Tensor x = e.randn(6, 4, 2), y = e.randn(24, 1, 3);
+    e.be.copy(x, y);
+    e.out("y", y);
+  });
+  add(t, Op::Copy, "int32", [](Env& e) {
+    Tensor x = e.ints(3, 1, {4, -2, 9}), y = e.ints(3, 1, {0, 0, 0});
+    e.be.copy(x, y);
+    e.out("y", y);
+  });
+  add(t, Op::Copy, "onto itself", [](Env& e) {
+    Tensor x = e.randn(5, 5, 2);
+    e.be.copy(x, x);
+    e.out("x", x);
+  });
+
+  for (int a = 0; a <= int(Activation::Softplus); ++a) {
+    const Activation act = Activation(a);
+    // GELU's derivative cancels (1 - tanh^2) for large |x|, which scales one ulp of tanh by
+    // about |x|^3: a looser absolute tolerance there.
+    const Tol fwd{2e-6f, 2e-6f}, bwd{act == Activation::Gelu ? 1e-4f : 1e-5f, 1e-5f};
+    for (auto [r, c] : {std::pair{1, 1}, {7, 10}, {33, 257}, {130, 256}, {0, 3}}) {
+      const std::string s = std::string(activationName(act)) + " " + dims(r, c);
+      add(t, Op::Activation, s, [=](Env& e) {
+        Tensor x = e.randn(r, c, 11, 3.0f), y = e.randn(r, c, 12);
+        e.be.activation(act, x, y);
+        e.out("y", y, fwd);
+        e.be.activation(act, x, x);  // y aliasing x
+        e.out("in place", x, fwd);
+      });
+      add(t, Op::ActivationBackward, s, [=](Env& e) {
+        Tensor x = e.randn(r, c, 11, 3.0f), y = e.be.alloc(r, c);
+        Tensor dy = e.randn(r, c, 13), dx = e.randn(r, c, 14);
+        e.be.activation(act, x, y);
+        e.be.activationBackward(act, x, y, dy, dx);
+        e.out("dx", dx, bwd);
+        e.be.activationBackward(act, x, y, dy, dy);  // dx aliasing dy
+        e.out("in place", dy, bwd);
+      });
+    }
+  }
+}
+
+// ---- matrix products ----------------------------------------------------------------------
+
+void gemmRow(std::vector<OpCase>& t, bool ta, bool tb, int m, int k, int n, float beta,
+             const std::string& note = {}) {
+  const std::string name = std::string(ta ? "T" : "N") + (tb ? "T" : "N") + " " +
+                           std::to_string(m) + "x" + std::to_string(k) + "x" + std::to_string(n) +
+                           " beta=" + num(beta) + note;
+  add(t, Op::Gemm, name, [=](Env& e) {
+    Tensor a = ta ? e.randn(k, m, 21) : e.randn(m, k, 21);
+    Tensor b = tb ? e.randn(n, k, 22) : e.randn(k, n, 22);
+    Tensor c = e.randn(m, n, 23);
+    e.be.gemm(ta, tb, 0.7f, a, b, beta, c);
+    e.out("c", c, {2e-5f * std::sqrt(float(k) + 1.0f), 1e-5f});
+  });
+}
+
+void gemmRows(std::vector<OpCase>& t) {
+  struct Shape {
+    int m, k, n;
+    float beta;
+  };
+  for (bool ta : {false, true})
+    for (bool tb : {false, true})
+      for (Shape s : {Shape{1, 1, 1, 0.0f},
+                      {7, 33, 130, 0.5f},
+                      {130, 7, 33, 0.0f},
+                      {33, 130, 7, 1.0f},
+                      {128, 784, 256, 0.0f}})
+        gemmRow(t, ta, tb, s.m, s.k, s.n, s.beta);
+  gemmRow(t, true, false, 784, 128, 256, 1.0f, " (a weight gradient)");
+  gemmRow(t, false, false, 5, 0, 6, 0.5f, " (k = 0: C = beta C)");
+  gemmRow(t, false, false, 0, 5, 6, 0.0f, " (no rows)");
+  gemmRow(t, false, true, 4, 5, 0, 0.0f, " (no columns)");
+}
+
+void groupedRows(std::vector<OpCase>& t) {
+  for (const GroupedShape& g : groupedShapes()) {
+    const Tol tol{g.tol(), 1e-5f}, tolK{g.tolK(), 1e-5f};
+    add(t, Op::GroupedGemm, g.name(), [g, tol](Env& e) {
+      const auto offsets = makeSegments(g.experts, g.rows, g.pattern, 31);
+      Tensor x = e.randn(g.rows, g.in, 32), w = e.randn(g.experts * g.in, g.out, 33, 0.1f);
+      Tensor y = e.randn(g.rows, g.out, 34);
+      e.be.groupedGemm(x, w, y, offsets);
+      e.out("y", y, tol);
+    });
+    add(t, Op::GroupedGemmBackwardInput, g.name(), [g, tol](Env& e) {
+      const auto offsets = makeSegments(g.experts, g.rows, g.pattern, 31);
+      Tensor dy = e.randn(g.rows, g.out, 36), w = e.randn(g.experts * g.in, g.out, 33, 0.1f);
+      Tensor dx = e.randn(g.rows, g.in, 37);
+      e.be.groupedGemmBackwardInput(dy, w, dx, offsets);
+      e.out("dx", dx, tol);
+    });
+    add(t, Op::GroupedGemmBackwardWeight, g.name(), [g, tolK](Env& e) {
+      const auto offsets = makeSegments(g.experts, g.rows, g.pattern, 31);
+      Tensor x = e.randn(g.rows, g.in, 32), dy = e.randn(g.rows, g.out, 36);
+      for (float beta : {0.0f, 1.0f, 0.5f}) {
+        Tensor dw = e.randn(g.experts * g.in, g.out, 38);
+        e.be.groupedGemmBackwardWeight(x, dy, dw, offsets, beta);
+        e.out("dw beta=" + num(beta), dw, tolK);
+      }
+    });
+    add(t, Op::GroupedGemmBackwardWeightAdam, g.name(), [g, tolK](Env& e) {
+      const auto offsets = makeSegments(g.experts, g.rows, g.pattern, 31);
+      const int wr = g.experts * g.in;
+      Tensor x = e.randn(g.rows, g.in, 32), dy = e.randn(g.rows, g.out, 36, 0.1f);
+      Tensor w = e.randn(wr, g.out, 33, 0.1f), m = e.be.alloc(wr, g.out), v = e.be.alloc(wr, g.out);
+      Tensor scratch = e.be.alloc(wr, g.out);
+      e.be.fill(m, 0.01f);
+      e.be.fill(v, 0.02f);
+      AdamParams p;
+      p.lr = 0.01f;
+      p.step = 3;
+      p.weightDecay = 0.1f;
+      p.decoupled = true;
+      e.check(e.be.groupedGemmBackwardWeightAdam(x, dy, w, m, v, offsets, p, scratch),
+              "a finite gradient must be reported finite");
+      e.out("w", w, {2e-6f, 1e-6f});
+      e.out("m", m, tolK);
+      e.out("v", v, {1e-7f, 1e-4f});
+    });
+    if (g.rows > 0)
+      add(t, Op::GroupedGemmBackwardWeightAdam, g.name() + ", one NaN in dy", [g](Env& e) {
+        const auto offsets = makeSegments(g.experts, g.rows, g.pattern, 31);
+        int hit = 0;  // the expert that owns row 0
+        while (offsets[std::size_t(hit) + 1] == 0) ++hit;
+        const int wr = g.experts * g.in;
+        Tensor x = e.randn(g.rows, g.in, 32), w = e.randn(wr, g.out, 33, 0.1f);
+        std::mt19937 rng(36);
+        std::normal_distribution<float> d(0.0f, 0.1f);
+        std::vector<float> dyv(std::size_t(g.rows) * std::size_t(g.out));
+        for (auto& v : dyv) v = d(rng);
+        dyv[0] = std::numeric_limits<float>::quiet_NaN();
+        Tensor dy = e.floats(g.rows, g.out, dyv), m = e.be.alloc(wr, g.out);
+        Tensor v = e.be.alloc(wr, g.out), scratch = e.be.alloc(wr, g.out);
+        const auto before = toHost(e.be, w);
+        AdamParams p;
+        e.check(!e.be.groupedGemmBackwardWeightAdam(x, dy, w, m, v, offsets, p, scratch),
+                "a NaN gradient must be reported");
+        const auto after = toHost(e.be, w);
+        const auto block = std::size_t(hit) * std::size_t(g.in) * std::size_t(g.out);
+        const auto blockEnd = block + std::size_t(g.in) * std::size_t(g.out);
+        e.check(std::equal(before.begin() + std::ptrdiff_t(block),
+                           before.begin() + std::ptrdiff_t(blockEnd),
+                           after.begin() + std::ptrdiff_t(block)),
+                "the NaN gradient's expert block must keep its weights");
+        const auto mh = toHost(e.be, m), vh = toHost(e.be, v);
+        e.check(
+            std::all_of(mh.begin() + std::ptrdiff_t(block), mh.begin() + std::ptrdiff_t(blockEnd),
+                        [](float z) { return z == 0.0f; }) &&
+                std::all_of(vh.begin() + std::ptrdiff_t(block),
+                            vh.begin() + std::ptrdiff_t(blockEnd),
+                            [](float z) { return z == 0.0f; }),
+            "the NaN gradient's expert block must keep its moments");
+      });
+    add(t, Op::GroupedAddBias, g.name(), [g](Env& e) {
+      const auto offsets = makeSegments(g.experts, g.rows, g.pattern, 31);
+      Tensor y = e.randn(g.rows, g.out, 34), b = e.randn(g.experts, g.out, 35);
+      e.be.groupedAddBias(y, b, offsets);
+      e.out("y", y, {1e-6f, 1e-6f});
+    });
+    add(t, Op::GroupedBiasGrad, g.name(), [g, tolK](Env& e) {
+      const auto offsets = makeSegments(g.experts, g.rows, g.pattern, 31);
+      Tensor dy = e.randn(g.rows, g.out, 36);
+      for (float beta : {0.0f, 1.0f}) {
+        Tensor db = e.randn(g.experts, g.out, 39);
+        e.be.groupedBiasGrad(dy, db, offsets, beta);
+        e.out("db beta=" + num(beta), db, tolK);
+      }
+    });
+  }
+}
+
+// ---- routing and loss ---------------------------------------------------------------------
+
+void routingRows(std::vector<OpCase>& t) {
+  struct Shape {
+    int rows, cols, k;
+  };
+  for (Shape s : {Shape{1, 1, 2},
+                  {7, 10, 2},
+                  {33, 256, 2},
+                  {130, 10, 2},
+                  {128, 784, 1},
+                  {33, 10, 3},
+                  {0, 4, 2}}) {
+    const std::string name = dims(s.rows, s.cols) + " top-" + std::to_string(s.k);
+    const Dispatch d = makeDispatch(s.rows, s.k, 41);
+    const int cols = s.cols;
+    add(t, Op::GatherRows, name, [d, cols](Env& e) {
+      Tensor src = e.randn(d.srcRows, cols, 42), slot = e.ints(d.nnz(), 1, d.slot);
+      Tensor out = e.randn(d.nnz(), cols, 44);
+      e.be.gatherRows(src, slot, out);
+      e.out("out", out);
+    });
+    add(t, Op::ScatterRows, name, [d, cols](Env& e) {
+      const int m = std::min(d.nnz(), d.srcRows);
+      Tensor index = e.ints(m, 1, std::vector<std::int32_t>(d.perm.begin(), d.perm.begin() + m));
+      Tensor part = e.randn(m, cols, 53), table = e.randn(d.srcRows, cols, 54);
+      e.be.scatterRows(part, index, table);
+      e.out("table", table);
+    });
+    add(t, Op::CombineRows, name, [d, cols](Env& e) {
+      Tensor src = e.randn(d.srcRows, cols, 42), rowPtr = e.ints(d.rows + 1, 1, d.rowPtr);
+      Tensor slot = e.ints(d.nnz(), 1, d.slot), weight = e.floats(d.nnz(), 1, d.weight);
+      for (float beta : {0.0f, 0.5f}) {
+        Tensor out = e.randn(d.rows, cols, 43);
+        e.be.combineRows(src, rowPtr, slot, weight, beta, out);
+        e.out("out beta=" + num(beta), out, {1e-6f, 1e-6f});
+      }
+    });
+    add(t, Op::CombineRowsBackward, name, [d, cols](Env& e) {
+      Tensor src = e.randn(d.srcRows, cols, 42), rowPtr = e.ints(d.rows + 1, 1, d.rowPtr);
+      Tensor slot = e.ints(d.nnz(), 1, d.slot), weight = e.floats(d.nnz(), 1, d.weight);
+      Tensor dOut = e.randn(d.rows, cols, 45), dSrc = e.randn(d.srcRows, cols, 46);
+      Tensor dWeight = e.randn(d.nnz(), 1, 47);
+      e.be.combineRowsBackward(dOut, src, rowPtr, slot, weight, dSrc, dWeight);
+      e.out("dSrc", dSrc);
+      e.out("dWeight", dWeight, {1e-5f * std::sqrt(float(cols)), 1e-5f});
+    });
+  }
+  for (auto [r, c] : {std::pair{1, 10}, {7, 10}, {33, 257}, {130, 256}, {0, 10}})
+    add(t, Op::CrossEntropy, dims(r, c), [r, c](Env& e) {
+      std::mt19937 rng(7);
+      std::vector<std::int32_t> labels(std::size_t(r), 0);
+      for (auto& l : labels) l = int(rng() % unsigned(c));
+      Tensor logits = e.randn(r, c, 48, 4.0f), lab = e.ints(r, 1, labels);
+      Tensor d = e.randn(r, c, 53);
+      const double loss = e.be.crossEntropy(logits, lab, 1.0f / float(std::max(r, 1)), d);
+      e.out("loss", loss, {1e-5f, 1e-5f});
+      e.out("dLogits", d, {1e-7f, 1e-5f});
+    });
+  add(t, Op::CrossEntropy, "label out of range", [](Env& e) {
+    Tensor logits = e.randn(3, 4, 48), lab = e.ints(3, 1, {0, 4, 1}), d = e.be.alloc(3, 4);
+    bool threw = false;
+    try {
+      e.be.crossEntropy(logits, lab, 1.0f, d);
+    } catch (const ShapeError&) {
+      threw = true;
+    }
+    e.check(threw, "a label equal to the class count must throw ShapeError");
+  });
+}
+
+// ---- optimizers ---------------------------------------------------------------------------
+
+void optimizerRows(std::vector<OpCase>& t) {
+  struct Kind {
+    const char* name;
+    float weightDecay;
+    bool flag;  // Adam: decoupled (AdamW); SGD: Nesterov
+  };
+  for (auto [r, c] : {std::pair{1, 1}, {33, 10}, {784, 256}, {0, 3}}) {
+    for (Kind k : {Kind{"adam", 0.0f, false}, {"adam l2", 0.01f, false}, {"adamw", 0.01f, true}})
+      add(t, Op::AdamUpdate, std::string(k.name) + " " + dims(r, c) + ", 3 steps",
+          [k, r, c](Env& e) {
+            Tensor p = e.randn(r, c, 61), m = e.be.alloc(r, c), v = e.be.alloc(r, c);
+            for (int step = 1; step <= 3; ++step) {
+              AdamParams ap;
+              ap.weightDecay = k.weightDecay;
+              ap.decoupled = k.flag;
+              ap.step = step;
+              e.be.adamUpdate(p, e.randn(r, c, 62 + unsigned(step)), m, v, ap);
+            }
+            e.out("param", p, {1e-6f, 1e-6f});
+            e.out("m", m, {1e-6f, 1e-6f});
+            e.out("v", v, {1e-7f, 1e-5f});
+          });
+    for (Kind k : {Kind{"sgd momentum", 0.0f, false}, {"sgd nesterov, decay", 0.001f, true}})
+      add(t, Op::SgdUpdate, std::string(k.name) + " " + dims(r, c) + ", 3 steps",
+          [k, r, c](Env& e) {
+            Tensor p = e.randn(r, c, 61), vel = e.be.alloc(r, c);
+            SgdParams sp;
+            sp.weightDecay = k.weightDecay;
+            sp.nesterov = k.flag;
+            for (int step = 1; step <= 3; ++step)
+              e.be.sgdUpdate(p, e.randn(r, c, 62 + unsigned(step)), vel, sp);
+            e.out("param", p, {1e-6f, 1e-6f});
+            e.out("velocity", vel, {1e-6f, 1e-6f});
+          });
+  }
+  add(t, Op::SgdUpdate, "plain (no momentum) 7x10", [](Env& e) {
+    Tensor p = e.randn(7, 10, 61), vel = e.be.alloc(7, 10);
+    SgdParams sp;
+    sp.momentum = 0.0f;
+    e.be.sgdUpdate(p, e.randn(7, 10, 62), vel, sp);
+    e.out("param", p, {1e-6f, 1e-6f});
+  });
+}
+
+std::vector<OpCase> opTable() {
+  std::vector<OpCase> t;
+  memoryRows(t);
+  elementwiseRows(t);
+  gemmRows(t);
+  groupedRows(t);
+  routingRows(t);
+  optimizerRows(t);
+  return t;
+}
+
+// ---- shape validation ---------------------------------------------------------------------
+
+std::vector<ShapeCase> shapeTable() {
+  using B = Backend;
+  const std::vector<int> seg3{0, 1, 3};  // 2 experts over 3 rows
+  std::vector<ShapeCase> t{
+      {Op::Alloc, "negative rows", [](B& b) { b.alloc(-1, 3); }},
+      {Op::Write, "5 values into 2x3",
+       [](B& b) {
+         Tensor x = b.alloc(2, 3);
+         const std::vector<float> v(5);
+         b.write(x, std::span<const float>(v));
+       }},
+      {Op::Write, "int32 values into a float tensor",
+       [](B& b) {
+         Tensor x = b.alloc(2, 1);
+         const std::vector<std::int32_t> v(2);
+         b.write(x, std::span<const std::int32_t>(v));
+       }},
+      {Op::Read, "2x3 into 5 values",
+       [](B& b) {
+         std::vector<float> v(5);
+         b.read(b.alloc(2, 3), std::span<float>(v));
+       }},
+      {Op::Fill, "an int32 tensor",
+       [](B& b) {
+         Tensor x = b.alloc(2, 2, DType::I32);
+         b.fill(x, 1.0f);
+       }},
+      {Op::Copy, "6 values into 8",
+       [](B& b) {
+         Tensor y = b.alloc(4, 2);
+         b.copy(b.alloc(2, 3), y);
+       }},
+      {Op::Copy, "float32 into int32",
+       [](B& b) {
+         Tensor y = b.alloc(2, 3, DType::I32);
+         b.copy(b.alloc(2, 3), y);
+       }},
+      {Op::Axpby, "x 2x3, y 3x2",
+       [](B& b) {
+         Tensor y = b.alloc(3, 2);
+         b.axpby(1.0f, b.alloc(2, 3), 1.0f, y);
+       }},
+      {Op::Mul, "z 2x4",
+       [](B& b) {
+         Tensor z = b.alloc(2, 4);
+         b.mul(b.alloc(2, 3), b.alloc(2, 3), z);
+       }},
+      {Op::Activation, "y 3x3",
+       [](B& b) {
+         Tensor y = b.alloc(3, 3);
+         b.activation(Activation::Relu, b.alloc(2, 3), y);
+       }},
+      {Op::ActivationBackward, "dx 3x2",
+       [](B& b) {
+         Tensor x = b.alloc(2, 3), dx = b.alloc(3, 2);
+         b.activationBackward(Activation::Tanh, x, x, x, dx);
+       }},
+      {Op::AddRowVector, "b 1x4 for x 2x3",
+       [](B& b) {
+         Tensor x = b.alloc(2, 3);
+         b.addRowVector(x, b.alloc(1, 4));
+       }},
+      {Op::SumRows, "out 2x3",
+       [](B& b) {
+         Tensor out = b.alloc(2, 3);
+         b.sumRows(b.alloc(2, 3), out, 0.0f);
+       }},
+      {Op::SumSquares, "an int32 tensor", [](B& b) { b.sumSquares(b.alloc(2, 3, DType::I32)); }},
+      {Op::Gemm, "inner dimensions 4 and 5",
+       [](B& b) {
+         Tensor c = b.alloc(3, 6);
+         b.gemm(false, false, 1.0f, b.alloc(3, 4), b.alloc(5, 6), 0.0f, c);
+       }},
+      {Op::Gemm, "C 3x5 for 3x6",
+       [](B& b) {
+         Tensor c = b.alloc(3, 5);
+         b.gemm(false, true, 1.0f, b.alloc(3, 4), b.alloc(6, 4), 0.0f, c);
+       }},
+      {Op::GroupedGemm, "segments cover 2 of 3 rows",
+       [](B& b) {
+         Tensor y = b.alloc(3, 6);
+         b.groupedGemm(b.alloc(3, 4), b.alloc(4, 6), y, std::vector<int>{0, 2});
+       }},
+      {Op::GroupedGemm, "stacked w 8x6 for 2 experts of 3 inputs",
+       [seg3](B& b) {
+         Tensor y = b.alloc(3, 6);
+         b.groupedGemm(b.alloc(3, 3), b.alloc(8, 6), y, seg3);
+       }},
+      {Op::GroupedGemmBackwardInput, "w 6x6 for 2 experts of 4 inputs",
+       [seg3](B& b) {
+         Tensor dx = b.alloc(3, 4);
+         b.groupedGemmBackwardInput(b.alloc(3, 6), b.alloc(6, 6), dx, seg3);
+       }},
+      {Op::GroupedGemmBackwardWeight, "dw 8x5 for 8x6",
+       [seg3](B& b) {
+         Tensor dw = b.alloc(8, 5);
+         b.groupedGemmBackwardWeight(b.alloc(3, 4), b.alloc(3, 6), dw, seg3, 0.0f);
+       }},
+      {Op::GroupedGemmBackwardWeightAdam, "v 8x5 for w 8x6",
+       [seg3](B& b) {
+         Tensor w = b.alloc(8, 6), m = b.alloc(8, 6), v = b.alloc(8, 5), s = b.alloc(8, 6);
+         b.groupedGemmBackwardWeightAdam(b.alloc(3, 4), b.alloc(3, 6), w, m, v, seg3, {}, s);
+       }},
+      {Op::GroupedAddBias, "b 3x6 for 2 experts",
+       [seg3](B& b) {
+         Tensor y = b.alloc(3, 6);
+         b.groupedAddBias(y, b.alloc(3, 6), seg3);
+       }},
+      {Op::GroupedBiasGrad, "decreasing offsets",
+       [](B& b) {
+         Tensor db = b.alloc(2, 6);
+         b.groupedBiasGrad(b.alloc(3, 6), db, std::vector<int>{0, 2, 1, 3}, 0.0f);
+       }},
+      {Op::GatherRows, "out 3x4 for 2 indices",
+       [](B& b) {
+         Tensor out = b.alloc(3, 4);
+         b.gatherRows(b.alloc(5, 4), b.alloc(2, 1, DType::I32), out);
+       }},
+      {Op::GatherRows, "a float32 index",
+       [](B& b) {
+         Tensor out = b.alloc(2, 4);
+         b.gatherRows(b.alloc(5, 4), b.alloc(2, 1), out);
+       }},
+      {Op::ScatterRows, "src 3x4 for 2 indices",
+       [](B& b) {
+         Tensor out = b.alloc(5, 4);
+         b.scatterRows(b.alloc(3, 4), b.alloc(2, 1, DType::I32), out);
+       }},
+      {Op::CombineRows, "rowPtr with 3 entries for 3 rows",
+       [](B& b) {
+         Tensor out = b.alloc(3, 4);
+         b.combineRows(b.alloc(2, 4), b.alloc(3, 1, DType::I32), b.alloc(2, 1, DType::I32),
+                       b.alloc(2, 1), 0.0f, out);
+       }},
+      {Op::CombineRows, "3 weights for 2 slots",
+       [](B& b) {
+         Tensor out = b.alloc(3, 4);
+         b.combineRows(b.alloc(2, 4), b.alloc(4, 1, DType::I32), b.alloc(2, 1, DType::I32),
+                       b.alloc(3, 1), 0.0f, out);
+       }},
+      {Op::CombineRowsBackward, "dWeight with 3 values for 2 slots",
+       [](B& b) {
+         Tensor dSrc = b.alloc(2, 4), dWeight = b.alloc(3, 1);
+         b.combineRowsBackward(b.alloc(3, 4), b.alloc(2, 4), b.alloc(4, 1, DType::I32),
+                               b.alloc(2, 1, DType::I32), b.alloc(2, 1), dSrc, dWeight);
+       }},
+      {Op::CrossEntropy, "2 labels for 3 rows",
+       [](B& b) {
+         Tensor d = b.alloc(3, 4);
+         b.crossEntropy(b.alloc(3, 4), b.alloc(2, 1, DType::I32), 1.0f, d);
+       }},
+      {Op::CrossEntropy, "logits without columns",
+       [](B& b) {
+         Tensor d = b.alloc(3, 0);
+         b.crossEntropy(b.alloc(3, 0), b.alloc(3, 1, DType::I32), 1.0f, d);
+       }},
+      {Op::AdamUpdate, "v 2x2 for param 2x3",
+       [](B& b) {
+         Tensor p = b.alloc(2, 3), m = b.alloc(2, 3), v = b.alloc(2, 2);
+         b.adamUpdate(p, b.alloc(2, 3), m, v, {});
+       }},
+      {Op::SgdUpdate, "grad 3x2 for param 2x3",
+       [](B& b) {
+         Tensor p = b.alloc(2, 3), vel = b.alloc(2, 3);
+         b.sgdUpdate(p, b.alloc(3, 2), vel, {});
+       }},
+      {Op::Axpby, "an empty tensor handle",
+       [](B& b) {
+         Tensor y = b.alloc(1, 1);
+         b.axpby(1.0f, Tensor(), 1.0f, y);
+       }},
+  };
+  return t;
+}
+
+/** The first element where got and want differ by more than tol, as a message; empty if none. */
+QString compare(const Output& want, const Output& got, Tol tol) {
+  if (want.what != got.what || want.values.size() != got.values.size())
+    return QString("%1: %2 values, expected %3 (%4)")
+        .arg(QString::fromStdString(got.what))
+        .arg(got.values.size())
+        .arg(want.values.size())
+        .arg(QString::fromStdString(want.what));
+  for (std::size_t i = 0; i < want.values.size(); ++i) {
+    const double a = want.values[i], b = got.values[i];
+    const bool ok = std::isnan(a) ? std::isnan(b)
+                                  : std::fabs(b - a) <= double(tol.atol) + tol.rtol * std::fabs(a);
+    if (!ok)
+      return QString("%1[%2]: %3, reference %4 (atol %5, rtol %6)")
+          .arg(QString::fromStdString(want.what))
+          .arg(i)
+          .arg(b, 0, 'g', 9)
+          .arg(a, 0, 'g', 9)
+          .arg(double(tol.atol))
+          .arg(double(tol.rtol));
+  }
+  return {};
+}
+
+}  // namespace
+
+class TestBackendOps : public QObject {
+  Q_OBJECT
+
+  /** A backend under test. exact: it must agree with the reference bit for bit. */
+  struct Subject {
+    QString name;
+    std::unique_ptr<Backend> backend;
+    bool exact = false;
+    QString unavailable;  // why there is no such backend here
+  };
+
+  CpuBackend mReference{2};
+  std::vector<Subject> mSubjects;
+  std::vector<OpCase> mOps = opTable();
+  std::vector<ShapeCase> mShapes = shapeTable();
+
+  Backend& backendOf(int subject) {
+    return subject < 0 ? static_cast<Backend&>(mReference)
+                       : *mSubjects[std::size_t(subject)].backend;
+  }
+
+ private Q_SLOTS:
+  void initTestCase() {
+    mSubjects.push_back({"cpu, 3 threads", std::make_unique<CpuBackend>(3), true, {}});
+    BackendChoice cl = createBackend("opencl", 2);
+    if (cl.fellBack) {
+      const QString why = QString::fromStdString(cl.message);
+      mSubjects.push_back({"opencl", nullptr, false, why});
+      mSubjects.push_back({"opencl, tiled gemm", nullptr, false, why});
+      return;
+    }
+    qInfo("OpenCL device: %s", cl.backend->deviceName().c_str());
+    mSubjects.push_back({"opencl", std::move(cl.backend), false, {}});
+    // A second instance on the local-memory tiled GEMM (the GPU path), so both GEMM kernel
+    // families are checked whatever the device.
+    qputenv("MOE_OPENCL_GEMM", "tiled");
+    mSubjects.push_back({"opencl, tiled gemm", createBackend("opencl", 2).backend, false, {}});
+    qunsetenv("MOE_OPENCL_GEMM");
+  }
+
+  void everyOpIsCovered() {
+    for (int i = 0; i < int(Op::Count); ++i) {
+      const Op op = Op(i);
+      const auto rows =
+          std::count_if(mOps.begin(), mOps.end(), [op](const OpCase& c) { return c.op == op; });
+      const auto checks = std::count_if(mShapes.begin(), mShapes.end(),
+                                        [op](const ShapeCase& c) { return c.op == op; });
+      QVERIFY2(rows > 0, qPrintable(QString("%1 has no row in the op table").arg(opName(op))));
+      QVERIFY2(checks > 0, qPrintable(QString("%1 has no shape-validation row").arg(opName(op))));
+    }
+  }
+
+  void ops_data() {
+    QTest::addColumn<int>("subject");
+    QTest::addColumn<int>("row");
+    for (std::size_t s = 0; s < mSubjects.size(); ++s) {
+      const QByteArray who = mSubjects[s].name.toUtf8();
+      if (!mSubjects[s].backend) {
+        QTest::addRow("%s: unavailable", who.constData()) << int(s) << -1;
+        continue;
+      }
+      for (std::size_t r = 0; r < mOps.size(); ++r)
+        QTest::addRow("%s | %s: %s", who.constData(), opName(mOps[r].op), mOps[r].name.c_str())
+            << int(s) << int(r);
+    }
+  }
+  void ops() {
+    QFETCH(int, subject);
+    QFETCH(int, row);
+    const Subject& s = mSubjects[std::size_t(subject)];
+    if (!s.backend) QSKIP(qPrintable("no usable OpenCL device: " + s.unavailable));
+    const OpCase& c = mOps[std::size_t(row)];
+    Env want(mReference), got(*s.backend), again(*s.backend);
+    c.run(want);
+    c.run(got);
+    c.run(again);
+    for (const Env* env : {&want, &got})
+      for (const std::string& f : env->failures)
+        QFAIL(qPrintable(QString("%1: %2")
+                             .arg(&env->be == &mReference ? "reference" : s.name)
+                             .arg(QString::fromStdString(f))));
+    QCOMPARE(got.outputs.size(), want.outputs.size());
+    for (std::size_t i = 0; i < want.outputs.size(); ++i) {
+      const QString vsReference =
+          compare(want.outputs[i], got.outputs[i], s.exact ? Tol{} : want.outputs[i].tol);
+      QVERIFY2(vsReference.isEmpty(), qPrintable(vsReference));
+      const QString repeat = compare(got.outputs[i], again.outputs[i], Tol{});
+      QVERIFY2(repeat.isEmpty(), qPrintable("not deterministic: " + repeat));
+    }
+  }
+
+  void shapes_data() {
+    QTest::addColumn<int>("subject");  // -1: the CPU reference
+    QTest::addColumn<int>("row");
+    for (int s = -1; s < int(mSubjects.size()); ++s) {
+      const QByteArray who = s < 0 ? QByteArray("cpu") : mSubjects[std::size_t(s)].name.toUtf8();
+      if (s >= 0 && !mSubjects[std::size_t(s)].backend) continue;  // ops() reports the skip
+      for (std::size_t r = 0; r < mShapes.size(); ++r)
+        QTest::addRow("%s | %s: %s", who.constData(), opName(mShapes[r].op),
+                      mShapes[r].name.c_str())
+            << s << int(r);
+    }
+  }
+  void shapes() {
+    QFETCH(int, subject);
+    QFETCH(int, row);
+    const ShapeCase& c = mShapes[std::size_t(row)];
+    const QString prefix = QString(opName(c.op)) + ": ";
+    try {
+      c.call(backendOf(subject));
+      QFAIL("no ShapeError");
+    } catch (const ShapeError& e) {
+      QVERIFY2(QString(e.what()).startsWith(prefix), e.what());
+    }
+  }
+
+  // A tensor of one backend passed to another is refused, not dereferenced.
+  void foreignTensors_data() {
+    QTest::addColumn<int>("subject");
+    for (std::size_t s = 0; s < mSubjects.size(); ++s)
+      if (mSubjects[s].backend)
+        QTest::addRow("%s", mSubjects[s].name.toUtf8().constData()) << int(s);
+  }
+  void foreignTensors() {
+    QFETCH(int, subject);
+    Backend& be = backendOf(subject);
+    Tensor mine = be.alloc(2, 3), theirs = mReference.alloc(2, 3);
+    QVERIFY_THROWS_EXCEPTION(ShapeError, be.copy(theirs, mine));
+    QVERIFY_THROWS_EXCEPTION(ShapeError, mReference.axpby(1.0f, mine, 1.0f, theirs));
+    try {
+      be.fill(theirs, 0.0f);
+      QFAIL("no ShapeError");
+    } catch (const ShapeError& e) {
+      QVERIFY2(QString(e.what()).contains("another backend"), e.what());
+    }
+  }
+
+  // Asking for a device that does not exist falls back to the CPU with a message that names it.
+  void missingDeviceFallsBack() {
+    if (listOpenClDevices().empty()) QSKIP("no OpenCL platform");
+    BackendChoice choice = createBackend("opencl:9:0", 1);
+    QVERIFY(choice.fellBack);
+    QCOMPARE(QString::fromStdString(choice.backend->name()), QString("cpu"));
+    QVERIFY2(QString::fromStdString(choice.message).contains("platform 9"), choice.message.c_str());
+  }
+};
+
+QTEST_GUILESS_MAIN(TestBackendOps)
+#include "test_backend_ops.moc"
