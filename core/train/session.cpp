@@ -197,8 +197,7 @@ std::shared_ptr<const EvalReport> Session::evaluate(bool validation) {
   MoeLayer* moe = mModel->moe();
   const int E = moe ? mConfig.model.experts : 0;
   report->experts = E;
-  const RouterKind kind = mConfig.model.router;
-  report->k = !moe ? 0 : kind == RouterKind::Dense ? E : kind == RouterKind::Switch ? 1 : mConfig.model.topK;
+  report->k = moe ? moe->router().expertsPerRow() : 0;
   const int rows = d.rows();
   report->predictions.resize(std::size_t(rows));
   report->predictionConfidence.resize(std::size_t(rows));

@@ -8,6 +8,7 @@
 #include "core/model/model.h"
 #include "core/optim/optimizer.h"
 #include "core/routing/routing_stats.h"
+#include "core/routing/router_registry.h"
 #include "core/train/session.h"
 
 namespace moe::core {
@@ -37,8 +38,7 @@ void addGenreExpert(const DispatchPlan& plan, const Dataset& d, const std::int32
 }
 
 int reportK(const TrainConfig& c) {
-  const RouterKind kind = c.model.router;
-  return kind == RouterKind::Dense ? c.model.experts : kind == RouterKind::Switch ? 1 : c.model.topK;
+  return expertsPerRow(c.model.router, c.model.topK, c.model.experts);
 }
 }  // namespace
 
