@@ -27,7 +27,7 @@ struct RouterSettings {
 
 /** What a router declares about itself: the registry's row for it. */
 struct RouterInfo {
-  const char* name = "";         ///< the config / CLI string, e.g. "topk"
+  const char* name = "";         ///< the config and CLI string (lowercase, dashes)
   const char* description = "";  ///< one line for help texts and tooltips
   std::vector<RouterSetting> settings;  ///< the settings it reads
   bool renormalises = false;  ///< gates = p renormalised over the chosen experts (else p as is)

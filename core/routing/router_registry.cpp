@@ -38,7 +38,7 @@ std::string routerNames(const std::string& separator) {
 std::string routerHelp() {
   std::string out;
   for (const RouterEntry& e : routerRegistry()) {
-    out += std::string(out.empty() ? "" : "\n") + e.info.name + ": " + e.info.description;
+    out += std::string(out.empty() ? "  " : "\n  ") + e.info.name + ": " + e.info.description;
     std::string reads;
     for (RouterSetting s : e.info.settings) {
       const ConfigKey* key = findConfigKey(routerSettingKey(s));

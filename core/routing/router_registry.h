@@ -22,7 +22,7 @@ const std::vector<RouterEntry>& routerRegistry();
 const RouterEntry& findRouter(const std::string& name);
 /** The registered names joined by `separator` ("dense | topk | ..."). */
 std::string routerNames(const std::string& separator = " | ");
-/** One line per router, "name: description (reads --top-k, ...)", for the CLI's help. */
+/** One indented line per router, "  name: description (reads --top-k, ...)", for help texts. */
 std::string routerHelp();
 /** The routers that read setting s, "read by a, b" (for help texts and tooltips). */
 std::string routersReading(RouterSetting s);

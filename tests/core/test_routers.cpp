@@ -196,6 +196,7 @@ class TestRouters : public QObject {
   void auxLossValues();
   void accumulatorStats();
   void accumulatorSumsPlans();
+  void weightedPlanAnalyses();
   void mutualInformation_data();
   void mutualInformation();
 };
@@ -589,6 +590,42 @@ void TestRouters::accumulatorSumsPlans() {
   QCOMPARE(s.unroutedFraction, 0.25);
   acc.reset(2);
   QVERIFY(acc.result().load.empty());
+}
+
+void TestRouters::weightedPlanAnalyses() {
+  // Soft-MoE-style plan: 3 rows, 2 experts with one slot each; slots mix rows, every row
+  // combines both slots. The analyses read offsets and the combine view, whatever the slots.
+  DispatchPlan p;
+  p.rows = 3;
+  p.experts = 2;
+  p.offsets = {0, 1, 2};
+  p.slotRow = {0, 2};
+  p.slotGate = {0.0f, 0.0f};
+  p.slotRank = {0, 0};
+  p.slotInPtr = {0, 3, 5};
+  p.slotInRows = {0, 1, 2, 1, 2};
+  p.slotInWeights = {0.5f, 0.3f, 0.2f, 0.4f, 0.6f};
+  p.rowPtr = {0, 2, 4, 6};
+  p.rowSlots = {0, 1, 1, 0, 1, 0};
+  p.rowGates = {0.7f, 0.3f, 0.6f, 0.4f, 0.9f, 0.1f};
+  p.rowExperts = {0, 1, 1, 0, 1, 0};
+  QVERIFY(p.weighted());
+  QVERIFY2(planProblem(p).isEmpty(), qPrintable(planProblem(p)));
+  const std::vector<float> probs{0.7f, 0.3f, 0.4f, 0.6f, 0.1f, 0.9f};
+  const std::int32_t labels[] = {0, 1, 1};
+  RoutingAccumulator acc(2);
+  acc.add(p, probs, labels, 2);
+  const RoutingStats s = acc.result();
+  QCOMPARE(s.load[0], 0.5f);
+  QCOMPARE(s.load[1], 0.5f);
+  QCOMPARE(s.deadExperts, 0);
+  QCOMPARE(s.unroutedFraction, 0.0);
+  const std::vector<std::int64_t> classExpert{1, 1, 2, 2};  // every row reaches both experts
+  QCOMPARE(acc.classExpert(), classExpert);
+  // A broken weighted plan is caught.
+  DispatchPlan bad = p;
+  bad.slotInRows[1] = 7;
+  QVERIFY(!planProblem(bad).isEmpty());
 }
 
 void TestRouters::mutualInformation_data() {
