@@ -38,9 +38,7 @@ QString planProblem(const DispatchPlan& p) {
     return "offsets do not span the slots";
   for (int e = 0; e < E; ++e)
     if (p.offsets[std::size_t(e) + 1] < p.offsets[std::size_t(e)]) return "offsets decrease";
-  if (p.slotGate.size() != std::size_t(S) || p.slotRank.size() != std::size_t(S) ||
-      p.rowSlots.size() != std::size_t(S) || p.rowGates.size() != std::size_t(S) ||
-      p.rowExperts.size() != std::size_t(S))
+  if (p.slotGate.size() != std::size_t(S) || p.slotRank.size() != std::size_t(S))
     return "slot arrays differ in size";
   if (p.weighted()) {  // every slot mixes rows with weights; the combine view may reuse slots
     if (int(p.slotInPtr.size()) != S + 1 || p.slotInPtr[0] != 0 ||
@@ -61,6 +59,9 @@ QString planProblem(const DispatchPlan& p) {
     }
     return {};
   }
+  if (p.rowSlots.size() != std::size_t(S) || p.rowGates.size() != std::size_t(S) ||
+      p.rowExperts.size() != std::size_t(S))
+    return "combine arrays differ in size from the slots";
   if (int(p.rowPtr.size()) != R + 1 || p.rowPtr[0] != 0 || p.rowPtr[std::size_t(R)] != S)
     return "rowPtr does not span the slots";
   std::vector<int> expertOfSlot(std::size_t(S), -1);
