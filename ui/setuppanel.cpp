@@ -201,7 +201,8 @@ void SetupPanel::setApplied() {
 }
 
 void SetupPanel::updateEnabled() {
-  const core::RouterInfo& router = core::findRouter(mRouter->currentData().toString().toStdString()).info;
+  const core::RouterInfo& router =
+      core::findRouter(mRouter->currentData().toString().toStdString()).info;
   // Text and ratings have one model each (the dataset picks it); the preset is for images.
   const bool images = taskOf(mDataset->currentData().toString()) == Task::Images;
   mModel->setEnabled(images);

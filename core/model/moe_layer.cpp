@@ -128,8 +128,8 @@ void MoeLayer::backwardWeighted(const compute::Tensor& dy, compute::Tensor* dx, 
 }
 
 void MoeLayer::DeviceCsr::build(compute::Backend& backend, const std::vector<std::int32_t>& ptr,
-                                const std::vector<std::int32_t>& idx,
-                                const std::vector<float>& w, int targets) {
+                                const std::vector<std::int32_t>& idx, const std::vector<float>& w,
+                                int targets) {
   std::vector<std::int32_t> tPtr(std::size_t(targets) + 1, 0), tIdx(idx.size());
   std::vector<float> tW(idx.size());
   for (std::int32_t k : idx) ++tPtr[std::size_t(k) + 1];

@@ -36,19 +36,19 @@ namespace moe::core {
 struct DispatchPlan {
   int rows = 0;
   int experts = 0;
-  std::vector<int> offsets;             ///< experts + 1
-  std::vector<std::int32_t> slotRow;    ///< batch row of each slot (largest weight if mixed)
-  std::vector<float> slotGate;          ///< gate weight of each one-row slot
-  std::vector<std::int32_t> slotRank;   ///< which of the row's choices (0 = first) the slot is
-  std::vector<std::int32_t> slotInPtr;  ///< weighted dispatch: slots + 1, else empty
-  std::vector<std::int32_t> slotInRows;     ///< weighted dispatch: rows mixed into each slot
-  std::vector<float> slotInWeights;         ///< weighted dispatch: their weights
-  std::vector<std::int32_t> rowPtr;     ///< rows + 1
-  std::vector<std::int32_t> rowSlots;   ///< slot ids per row, in rank order
-  std::vector<float> rowGates;          ///< gate of each rowSlots entry (same order)
-  std::vector<std::int32_t> rowExperts; ///< expert of each rowSlots entry (same order)
-  std::vector<std::int32_t> dropped;    ///< rows that wanted an expert but lost it to capacity
-  std::vector<std::int32_t> unrouted;   ///< rows that received no expert at all
+  std::vector<int> offsets;              ///< experts + 1
+  std::vector<std::int32_t> slotRow;     ///< batch row of each slot (largest weight if mixed)
+  std::vector<float> slotGate;           ///< gate weight of each one-row slot
+  std::vector<std::int32_t> slotRank;    ///< which of the row's choices (0 = first) the slot is
+  std::vector<std::int32_t> slotInPtr;   ///< weighted dispatch: slots + 1, else empty
+  std::vector<std::int32_t> slotInRows;  ///< weighted dispatch: rows mixed into each slot
+  std::vector<float> slotInWeights;      ///< weighted dispatch: their weights
+  std::vector<std::int32_t> rowPtr;      ///< rows + 1
+  std::vector<std::int32_t> rowSlots;    ///< slot ids per row, in rank order
+  std::vector<float> rowGates;           ///< gate of each rowSlots entry (same order)
+  std::vector<std::int32_t> rowExperts;  ///< expert of each rowSlots entry (same order)
+  std::vector<std::int32_t> dropped;     ///< rows that wanted an expert but lost it to capacity
+  std::vector<std::int32_t> unrouted;    ///< rows that received no expert at all
 
   int slots() const { return int(slotRow.size()); }
   int load(int e) const { return offsets[std::size_t(e) + 1] - offsets[std::size_t(e)]; }

@@ -139,7 +139,8 @@ AuxLosses Gating::aux(const LossConfig& w) {
     for (std::size_t i = 0; i < n; ++i) load[i % std::size_t(E)] += mP[i];
     out.loadLoss = cvSquared(load, grad);
     if (w.loadWeight > 0.0)
-      for (std::size_t i = 0; i < n; ++i) mAuxDp[i] += float(w.loadWeight * grad[i % std::size_t(E)]);
+      for (std::size_t i = 0; i < n; ++i)
+        mAuxDp[i] += float(w.loadWeight * grad[i % std::size_t(E)]);
   }
 
   // Router z-loss (ST-MoE) on the clean logits.

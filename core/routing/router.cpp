@@ -14,8 +14,7 @@ std::unique_ptr<RouterPolicy> makePolicy(compute::Backend& backend, int in,
 
 }  // namespace
 
-Router::Router(compute::Backend& backend, int in, const ModelConfig& config,
-               std::mt19937_64& rng)
+Router::Router(compute::Backend& backend, int in, const ModelConfig& config, std::mt19937_64& rng)
     : mBackend(backend),
       mIn(in),
       mExperts(config.experts),
@@ -23,9 +22,8 @@ Router::Router(compute::Backend& backend, int in, const ModelConfig& config,
       mGate(backend, "router.gate", in, config.experts, rng),
       mPolicy(makePolicy(backend, in, config, rng)) {}  // after the gate: draws from rng next
 
-const DispatchPlan& Router::route(const compute::Tensor& x, bool training,
-                                  std::uint64_t noiseSeed, std::uint64_t step,
-                                  const RowTokens& tokens) {
+const DispatchPlan& Router::route(const compute::Tensor& x, bool training, std::uint64_t noiseSeed,
+                                  std::uint64_t step, const RowTokens& tokens) {
   mX = x;
   const int rows = x.rows();
   compute::Tensor logits = mLogitsS.get(mBackend, rows, mExperts);

@@ -27,8 +27,8 @@ struct RouterSettings {
 
 /** What a router declares about itself: the registry's row for it. */
 struct RouterInfo {
-  const char* name = "";         ///< the config and CLI string (lowercase, dashes)
-  const char* description = "";  ///< one line for help texts and tooltips
+  const char* name = "";                ///< the config and CLI string (lowercase, dashes)
+  const char* description = "";         ///< one line for help texts and tooltips
   std::vector<RouterSetting> settings;  ///< the settings it reads
   bool renormalises = false;  ///< gates = p renormalised over the chosen experts (else p as is)
   /** How many experts a row gets (on average, before capacity drops). */

@@ -13,10 +13,8 @@ namespace moe::core {
 const std::vector<RouterEntry>& routerRegistry() {
   // One line per router, in menu order.
   static const std::vector<RouterEntry> all{
-      registryEntry<DenseRouter>(),
-      registryEntry<TopKRouter>(),
-      registryEntry<NoisyTopKRouter>(),
-      registryEntry<SwitchRouter>(),
+      registryEntry<DenseRouter>(),        registryEntry<TopKRouter>(),
+      registryEntry<NoisyTopKRouter>(),    registryEntry<SwitchRouter>(),
       registryEntry<ExpertChoiceRouter>(),
   };
   return all;
@@ -42,7 +40,8 @@ std::string routerHelp() {
     std::string reads;
     for (RouterSetting s : e.info.settings) {
       const ConfigKey* key = findConfigKey(routerSettingKey(s));
-      reads += std::string(reads.empty() ? "" : ", ") + (key && key->flag ? key->flag : routerSettingKey(s));
+      reads += std::string(reads.empty() ? "" : ", ") +
+               (key && key->flag ? key->flag : routerSettingKey(s));
     }
     if (!reads.empty()) out += " (reads " + reads + ")";
   }
@@ -58,9 +57,12 @@ std::string routersReading(RouterSetting s) {
 
 const char* routerSettingKey(RouterSetting s) {
   switch (s) {
-    case RouterSetting::TopK: return "top_k";
-    case RouterSetting::CapacityFactor: return "capacity_factor";
-    case RouterSetting::NoiseScale: return "noise_scale";
+    case RouterSetting::TopK:
+      return "top_k";
+    case RouterSetting::CapacityFactor:
+      return "capacity_factor";
+    case RouterSetting::NoiseScale:
+      return "noise_scale";
   }
   return "?";
 }

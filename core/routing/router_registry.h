@@ -34,9 +34,8 @@ int expertsPerRow(const std::string& router, int topK, int experts);
 /** Builds the registry entry of router class R (R::describe() and R(RouterBuild&)). */
 template <typename R>
 RouterEntry registryEntry() {
-  return {R::describe(), [](RouterBuild& b) -> std::unique_ptr<RouterPolicy> {
-            return std::make_unique<R>(b);
-          }};
+  return {R::describe(),
+          [](RouterBuild& b) -> std::unique_ptr<RouterPolicy> { return std::make_unique<R>(b); }};
 }
 
 }  // namespace moe::core

@@ -27,14 +27,15 @@ NamedField optimizerField() {
 }
 
 NamedField activationField() {
-  return {[](const TrainConfig& c) { return std::string(compute::activationName(c.model.activation)); },
-          [](TrainConfig& c, const std::string& s) {
-            try {
-              c.model.activation = compute::parseActivation(s);
-            } catch (const std::invalid_argument& e) {
-              throw ConfigError(e.what());
-            }
-          }};
+  return {
+      [](const TrainConfig& c) { return std::string(compute::activationName(c.model.activation)); },
+      [](TrainConfig& c, const std::string& s) {
+        try {
+          c.model.activation = compute::parseActivation(s);
+        } catch (const std::invalid_argument& e) {
+          throw ConfigError(e.what());
+        }
+      }};
 }
 
 std::vector<ConfigKey> makeKeys() {
@@ -51,7 +52,8 @@ std::vector<ConfigKey> makeKeys() {
        Int([](TrainConfig& c) -> int& { return c.model.experts; })},
       {"top_k", "--top-k", "experts per input (" + routersReading(RouterSetting::TopK) + ")",
        Int([](TrainConfig& c) -> int& { return c.model.topK; })},
-      {"capacity_factor", "--capacity-factor", "capacity factor (" + routersReading(RouterSetting::CapacityFactor) + ")",
+      {"capacity_factor", "--capacity-factor",
+       "capacity factor (" + routersReading(RouterSetting::CapacityFactor) + ")",
        Real([](TrainConfig& c) -> double& { return c.model.capacityFactor; })},
       {"expert_hidden", "--expert-hidden", "hidden width per expert (0: linear)",
        Int([](TrainConfig& c) -> int& { return c.model.expertHidden; })},
@@ -63,15 +65,18 @@ std::vector<ConfigKey> makeKeys() {
       {"embedding_l2", "--embedding-l2",
        "text/ratings: L2 penalty on the embedding rows a sample uses",
        Real([](TrainConfig& c) -> double& { return c.model.embeddingL2; })},
-      {"epochs", "--epochs", "training epochs", Int([](TrainConfig& c) -> int& { return c.epochs; })},
+      {"epochs", "--epochs", "training epochs",
+       Int([](TrainConfig& c) -> int& { return c.epochs; })},
       {"batch_size", "--batch-size", "batch size",
        Int([](TrainConfig& c) -> int& { return c.batchSize; })},
       {"lr", "--lr", "learning rate", Real([](TrainConfig& c) -> double& { return c.optim.lr; })},
       {"optimizer", "--optimizer", "sgd | adam | adamw", optimizerField()},
       {"momentum", nullptr, "SGD momentum",
        Real([](TrainConfig& c) -> double& { return c.optim.momentum; })},
-      {"beta1", nullptr, "Adam beta1", Real([](TrainConfig& c) -> double& { return c.optim.beta1; })},
-      {"beta2", nullptr, "Adam beta2", Real([](TrainConfig& c) -> double& { return c.optim.beta2; })},
+      {"beta1", nullptr, "Adam beta1",
+       Real([](TrainConfig& c) -> double& { return c.optim.beta1; })},
+      {"beta2", nullptr, "Adam beta2",
+       Real([](TrainConfig& c) -> double& { return c.optim.beta2; })},
       {"weight_decay", "--weight-decay", "weight decay",
        Real([](TrainConfig& c) -> double& { return c.optim.weightDecay; })},
       {"clip_norm", "--clip-norm", "global gradient-norm clip (0: off)",
@@ -84,7 +89,8 @@ std::vector<ConfigKey> makeKeys() {
        Real([](TrainConfig& c) -> double& { return c.loss.loadWeight; })},
       {"z_loss", "--z-loss", "weight of the router z-loss",
        Real([](TrainConfig& c) -> double& { return c.loss.zLossWeight; })},
-      {"seed", "--seed", "random seed", U64([](TrainConfig& c) -> std::uint64_t& { return c.seed; })},
+      {"seed", "--seed", "random seed",
+       U64([](TrainConfig& c) -> std::uint64_t& { return c.seed; })},
       {"threads", "--threads", "CPU threads (0: all cores)",
        Int([](TrainConfig& c) -> int& { return c.threads; })},
       {"backend", "--backend", "cpu | opencl | opencl:PLATFORM:DEVICE",

@@ -19,9 +19,9 @@ struct NamedField {
 };
 
 /** Where a key's value lives in TrainConfig. */
-using ConfigField = std::variant<int& (*)(TrainConfig&), double& (*)(TrainConfig&),
-                                 std::uint64_t& (*)(TrainConfig&), std::string& (*)(TrainConfig&),
-                                 NamedField>;
+using ConfigField =
+    std::variant<int& (*)(TrainConfig&), double& (*)(TrainConfig&),
+                 std::uint64_t& (*)(TrainConfig&), std::string& (*)(TrainConfig&), NamedField>;
 
 struct ConfigKey {
   const char* key;   ///< JSON key, e.g. "top_k"

@@ -7,8 +7,8 @@
 
 #include "core/model/model.h"
 #include "core/optim/optimizer.h"
-#include "core/routing/routing_stats.h"
 #include "core/routing/router_registry.h"
+#include "core/routing/routing_stats.h"
 #include "core/train/session.h"
 
 namespace moe::core {

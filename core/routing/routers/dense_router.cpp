@@ -3,7 +3,10 @@
 namespace moe::core {
 
 RouterInfo DenseRouter::describe() {
-  return {"dense", "every expert, weighted by the softmax (Jacobs & Jordan 1991)", {}, false,
+  return {"dense",
+          "every expert, weighted by the softmax (Jacobs & Jordan 1991)",
+          {},
+          false,
           [](const RouterSettings&, int experts) { return experts; }};
 }
 

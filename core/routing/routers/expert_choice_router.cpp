@@ -7,8 +7,10 @@
 namespace moe::core {
 
 RouterInfo ExpertChoiceRouter::describe() {
-  return {"expert-choice", "each expert takes its top inputs up to capacity (Zhou et al. 2022)",
-          {RouterSetting::TopK, RouterSetting::CapacityFactor}, false,
+  return {"expert-choice",
+          "each expert takes its top inputs up to capacity (Zhou et al. 2022)",
+          {RouterSetting::TopK, RouterSetting::CapacityFactor},
+          false,
           [](const RouterSettings& s, int) { return s.k; }};
 }
 

@@ -18,8 +18,10 @@ constexpr double kInvSqrt2Pi = 0.39894228040143267794;
 }  // namespace
 
 RouterInfo NoisyTopKRouter::describe() {
-  return {"noisy-topk", "top-k of the logits plus learned softplus noise (Shazeer et al. 2017)",
-          {RouterSetting::TopK, RouterSetting::NoiseScale}, true,
+  return {"noisy-topk",
+          "top-k of the logits plus learned softplus noise (Shazeer et al. 2017)",
+          {RouterSetting::TopK, RouterSetting::NoiseScale},
+          true,
           [](const RouterSettings& s, int) { return s.k; }};
 }
 
@@ -131,8 +133,6 @@ void NoisyTopKRouter::backward(const std::vector<float>& dh, const compute::Tens
   mNoise.backward(x, dz, dx, dx ? 1.0f : 0.0f);
 }
 
-std::vector<Parameter*> NoisyTopKRouter::parameters() {
-  return {&mNoise.weight(), &mNoise.bias()};
-}
+std::vector<Parameter*> NoisyTopKRouter::parameters() { return {&mNoise.weight(), &mNoise.bias()}; }
 
 }  // namespace moe::core

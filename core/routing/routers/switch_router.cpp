@@ -5,8 +5,11 @@
 namespace moe::core {
 
 RouterInfo SwitchRouter::describe() {
-  return {"switch", "top-1 with capacity; overflow inputs are dropped (Fedus et al.)",
-          {RouterSetting::CapacityFactor}, false, [](const RouterSettings&, int) { return 1; }};
+  return {"switch",
+          "top-1 with capacity; overflow inputs are dropped (Fedus et al.)",
+          {RouterSetting::CapacityFactor},
+          false,
+          [](const RouterSettings&, int) { return 1; }};
 }
 
 const RouterInfo& SwitchRouter::info() const {

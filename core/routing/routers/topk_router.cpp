@@ -3,8 +3,11 @@
 namespace moe::core {
 
 RouterInfo TopKRouter::describe() {
-  return {"topk", "softmax, top-k, gates renormalised over the k chosen", {RouterSetting::TopK},
-          true, [](const RouterSettings& s, int) { return s.k; }};
+  return {"topk",
+          "softmax, top-k, gates renormalised over the k chosen",
+          {RouterSetting::TopK},
+          true,
+          [](const RouterSettings& s, int) { return s.k; }};
 }
 
 const RouterInfo& TopKRouter::info() const {
