@@ -5,12 +5,16 @@
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <map>
+#include <type_traits>
+#include <variant>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
-#include "compute/backend.h"
 #include "core/data/dataset_table.h"
+#include "core/routing/router_registry.h"
+#include "core/train/config_keys.h"
 #include "core/train/history_file.h"
 #include "core/train/presets.h"
 #include "core/train/session_factory.h"
@@ -39,47 +43,27 @@ void progressBar(long step, long total, const core::StepMetrics& m) {
 int main(int argc, char** argv) {
   CLI::App app{"moe-train: train a Mixture-of-Experts model headless (MoE Explorer)"};
   core::TrainConfig cfg;
-  std::string configFile, router = "topk", model = "moe", optimizer = "adam", activation = "relu";
-  std::string save, load, historyFile;
+  std::string configFile, save, load, historyFile;
   bool asJson = false;
   app.add_option("--config", configFile, "JSON config file; flags given as well override it")
       ->check(CLI::ExistingFile);
-  app.add_option("--dataset", cfg.dataset,
-                 core::specForms() + "; settings not given default to the dataset's preset");
-  std::string datasets = "Datasets (--dataset):";
+  // One flag per row of the config table; names (router, model, ...) are parsed with the rest.
+  std::map<std::string, std::string> named;
+  for (const core::ConfigKey& k : core::configKeys()) {
+    if (!k.flag) continue;
+    std::visit(
+        [&](const auto& field) {
+          if constexpr (std::is_same_v<std::decay_t<decltype(field)>, core::NamedField>)
+            app.add_option(k.flag, named[k.key], k.help);
+          else
+            app.add_option(k.flag, field(cfg), k.help);
+        },
+        k.field);
+  }
+  std::string footer = "Datasets (--dataset):";
   for (const core::DatasetEntry& e : core::datasetTable())
-    datasets += "\n  " + core::specForm(e) + ": " + e.help + " [" + e.task + "]";
-  app.footer(datasets);
-  app.add_option("--data-dir", cfg.dataDir, "folder of the dataset (overrides its default)");
-  app.add_option("--model", model, "moe | stem-moe | dense-mlp");
-  app.add_option("--router", router, "dense | topk | noisy-topk | switch | expert-choice");
-  app.add_option("--experts", cfg.model.experts, "number of experts");
-  app.add_option("--top-k", cfg.model.topK, "experts per input");
-  app.add_option("--capacity-factor", cfg.model.capacityFactor, "Switch / Expert Choice capacity");
-  app.add_option("--expert-hidden", cfg.model.expertHidden, "hidden width per expert (0: linear)");
-  app.add_option("--activation", activation, "relu | gelu | tanh | silu | ...");
-  app.add_option("--stem-width", cfg.model.stemWidth, "stem-moe: stem width");
-  app.add_option("--noise", cfg.model.noiseScale, "noisy-topk: noise scale");
-  app.add_option("--embedding-l2", cfg.model.embeddingL2,
-                 "text/ratings: L2 penalty on the embedding rows a sample uses");
-  app.add_option("--epochs", cfg.epochs, "training epochs");
-  app.add_option("--batch-size", cfg.batchSize, "batch size");
-  app.add_option("--lr", cfg.optim.lr, "learning rate");
-  app.add_option("--optimizer", optimizer, "sgd | adam | adamw");
-  app.add_option("--weight-decay", cfg.optim.weightDecay, "weight decay");
-  app.add_option("--clip-norm", cfg.optim.clipNorm, "global gradient-norm clip (0: off)");
-  app.add_option("--aux-loss", cfg.loss.auxWeight, "weight of the Switch load-balancing loss");
-  app.add_option("--importance-loss", cfg.loss.importanceWeight, "weight of importance CV^2");
-  app.add_option("--load-loss", cfg.loss.loadWeight, "weight of load CV^2");
-  app.add_option("--z-loss", cfg.loss.zLossWeight, "weight of the router z-loss");
-  app.add_option("--seed", cfg.seed, "random seed");
-  app.add_option("--threads", cfg.threads, "CPU threads (0: all cores)");
-  app.add_option("--backend", cfg.backend, "cpu | opencl | opencl:PLATFORM:DEVICE");
-  app.add_option("--max-train", cfg.maxTrain, "use at most this many training samples");
-  app.add_option("--validation-fraction", cfg.validationFraction, "share of train held out");
-  app.add_option("--ngram-min", cfg.text.ngramMin, "text: shortest character n-gram");
-  app.add_option("--ngram-max", cfg.text.ngramMax, "text: longest character n-gram");
-  app.add_option("--hash-buckets", cfg.text.buckets, "text: hash buckets (embedding rows)");
+    footer += "\n  " + core::specForm(e) + ": " + e.help + " [" + e.task + "]";
+  app.footer(footer + "\nRouters (--router):\n" + core::routerHelp());
   app.add_option("--save", save, "write a checkpoint here at the end");
   app.add_option("--load", load, "start from this checkpoint")->check(CLI::ExistingFile);
   app.add_option("--history", historyFile,
@@ -95,34 +79,12 @@ int main(int argc, char** argv) {
           configFile.empty() ? core::presetFor(cfg.dataset) : core::loadConfigFile(configFile);
       json given;
       core::to_json(given, cfg);
+      for (const auto& [key, value] : named) given[key] = value;
       json base;
       core::to_json(base, fromFile);
-      const std::pair<const char*, const char*> flags[] = {
-          {"--dataset", "dataset"}, {"--data-dir", "data_dir"}, {"--experts", "experts"},
-          {"--top-k", "top_k"}, {"--capacity-factor", "capacity_factor"},
-          {"--expert-hidden", "expert_hidden"}, {"--stem-width", "stem_width"},
-          {"--noise", "noise_scale"}, {"--embedding-l2", "embedding_l2"}, {"--epochs", "epochs"}, {"--batch-size", "batch_size"},
-          {"--lr", "lr"}, {"--weight-decay", "weight_decay"}, {"--clip-norm", "clip_norm"},
-          {"--aux-loss", "aux_loss"}, {"--importance-loss", "importance_loss"},
-          {"--load-loss", "load_loss"}, {"--z-loss", "z_loss"}, {"--seed", "seed"},
-          {"--threads", "threads"}, {"--backend", "backend"}, {"--max-train", "max_train"},
-          {"--validation-fraction", "validation_fraction"}, {"--ngram-min", "ngram_min"},
-          {"--ngram-max", "ngram_max"}, {"--hash-buckets", "hash_buckets"}};
-      for (const auto& [flag, key] : flags)
-        if (app.count(flag)) base[key] = given[key];
+      for (const core::ConfigKey& k : core::configKeys())
+        if (k.flag && app.count(k.flag)) base[k.key] = given[k.key];
       core::from_json(base, cfg);
-      if (!app.count("--router")) router = core::routerName(cfg.model.router);
-      if (!app.count("--model")) model = core::modelName(cfg.model.kind);
-      if (!app.count("--optimizer")) optimizer = core::optimizerName(cfg.optim.kind);
-      if (!app.count("--activation")) activation = compute::activationName(cfg.model.activation);
-    }
-    cfg.model.router = core::parseRouter(router);
-    cfg.model.kind = core::parseModel(model);
-    cfg.optim.kind = core::parseOptimizer(optimizer);
-    try {
-      cfg.model.activation = compute::parseActivation(activation);
-    } catch (const std::invalid_argument& e) {
-      throw core::ConfigError(std::string("--activation: ") + e.what());
     }
     cfg.validate();
   } catch (const core::ConfigError& e) {
@@ -200,7 +162,7 @@ int main(int argc, char** argv) {
     json summary = {{"summary", true},
                     {"dataset", cfg.dataset},
                     {"model", core::modelName(cfg.model.kind)},
-                    {"router", core::routerName(cfg.model.router)},
+                    {"router", cfg.model.router},
                     {"backend", session.backendDescription()},
                     {"epochs", cfg.epochs},
                     {"train_samples_per_s", rate},

@@ -14,6 +14,7 @@
 #include <QVBoxLayout>
 
 #include "core/data/dataset_table.h"
+#include "core/routing/router_registry.h"
 #include "core/task/registry.h"
 #include "core/train/presets.h"
 #include "ui/datalabels.h"
@@ -82,9 +83,11 @@ SetupPanel::SetupPanel(QWidget* parent) : QWidget(parent) {
   mExperts = intBox(model, 1, 256);
   modelForm->addRow(tr("Experts"), mExperts);
   mRouter = new QComboBox(model);
-  for (auto k : {core::RouterKind::Dense, core::RouterKind::TopK, core::RouterKind::NoisyTopK,
-                 core::RouterKind::Switch, core::RouterKind::ExpertChoice})
-    mRouter->addItem(QString::fromLatin1(core::routerName(k)), int(k));
+  for (const core::RouterEntry& r : core::routerRegistry()) {
+    mRouter->addItem(QString::fromLatin1(r.info.name), QString::fromLatin1(r.info.name));
+    mRouter->setItemData(mRouter->count() - 1, QString::fromLatin1(r.info.description),
+                         Qt::ToolTipRole);
+  }
   modelForm->addRow(tr("Router"), mRouter);
   mTopK = intBox(model, 1, 256);
   modelForm->addRow(tr("Top-k"), mTopK);
@@ -197,7 +200,8 @@ void SetupPanel::setApplied() {
 }
 
 void SetupPanel::updateEnabled() {
-  const auto router = core::RouterKind(mRouter->currentData().toInt());
+  const core::RouterInfo& router =
+      core::findRouter(mRouter->currentData().toString().toStdString()).info;
   // Text and ratings have one model each (the dataset picks it); the preset is for images.
   const bool choice = taskOf(mDataset->currentData().toString()).modelChoice;
   mModel->setEnabled(choice);
@@ -210,10 +214,10 @@ void SetupPanel::updateEnabled() {
                      static_cast<QWidget*>(mNoise), static_cast<QWidget*>(mAux),
                      static_cast<QWidget*>(mZLoss)})
     w->setEnabled(moe);
-  mCapacity->setEnabled(moe && (router == core::RouterKind::Switch ||
-                                router == core::RouterKind::ExpertChoice));
-  mNoise->setEnabled(moe && router == core::RouterKind::NoisyTopK);
-  mTopK->setEnabled(moe && router != core::RouterKind::Dense && router != core::RouterKind::Switch);
+  // Only the settings the chosen router reads (its registry entry) are enabled.
+  mTopK->setEnabled(moe && router.reads(core::RouterSetting::TopK));
+  mCapacity->setEnabled(moe && router.reads(core::RouterSetting::CapacityFactor));
+  mNoise->setEnabled(moe && router.reads(core::RouterSetting::NoiseScale));
 }
 
 void SetupPanel::addDataset(const QString& spec) {
@@ -262,8 +266,12 @@ core::TrainConfig SetupPanel::config() const {
   c.maxTrain = mMaxTrain->value();
   c.model.kind = core::ModelKind(mModel->currentData().toInt());
   c.model.experts = mExperts->value();
-  c.model.router = core::RouterKind(mRouter->currentData().toInt());
-  c.model.topK = c.model.router == core::RouterKind::Switch ? 1 : mTopK->value();
+  c.model.router = mRouter->currentData().toString().toStdString();
+  // A router that does not read k gets as many as it uses (1 for Switch).
+  c.model.topK = core::findRouter(c.model.router).info.reads(core::RouterSetting::TopK)
+                     ? mTopK->value()
+                     : std::min(mTopK->value(), core::expertsPerRow(c.model.router, mTopK->value(),
+                                                                    c.model.experts));
   c.model.capacityFactor = mCapacity->value();
   c.model.expertHidden = mExpertWidth->value();
   c.model.noiseScale = mNoise->value();
@@ -288,7 +296,7 @@ void SetupPanel::setConfig(const core::TrainConfig& c) {
   mMaxTrain->setValue(c.maxTrain);
   selectData(mModel, int(c.model.kind));
   mExperts->setValue(c.model.experts);
-  selectData(mRouter, int(c.model.router));
+  selectData(mRouter, QString::fromStdString(c.model.router));
   mTopK->setValue(c.model.topK);
   mCapacity->setValue(c.model.capacityFactor);
   mExpertWidth->setValue(c.model.expertHidden);

@@ -68,7 +68,7 @@ void MoeClassifier::backward(const compute::Tensor& dLogits) { mMoe.backward(dLo
 
 std::string MoeClassifier::describe() const {
   return "MoE classifier: " + std::to_string(mFeatures) + " inputs -> " +
-         std::to_string(mConfig.experts) + " experts (" + routerName(mConfig.router) +
+         std::to_string(mConfig.experts) + " experts (" + mConfig.router +
          ", k=" + std::to_string(mConfig.topK) + ", hidden " +
          std::to_string(mConfig.expertHidden) + ") -> " + std::to_string(mClasses) + " classes";
 }
@@ -144,7 +144,7 @@ long StemMoeClassifier::paramsActivePerInput() const {
 
 std::string StemMoeClassifier::describe() const {
   return "Stem + MoE + head: " + std::to_string(mFeatures) + " -> stem " + std::to_string(mWidth) +
-         " -> " + std::to_string(mConfig.experts) + " experts (" + routerName(mConfig.router) +
+         " -> " + std::to_string(mConfig.experts) + " experts (" + mConfig.router +
          ", k=" + std::to_string(mConfig.topK) + ") with residual -> " + std::to_string(mClasses) +
          " classes";
 }

@@ -9,30 +9,48 @@ MoeLayer::MoeLayer(compute::Backend& backend, int in, int out, const ModelConfig
     : mBackend(backend),
       mIn(in),
       mOut(out),
-      mK(config.topK),
-      mKind(config.router),
       mRouter(backend, in, config, rng),
-      mExperts(backend, config.experts, in, config.expertHidden, out, config.activation, rng) {}
+      mExperts(backend, config.experts, in, config.expertHidden, out, config.activation, rng),
+      mPlan(&mRouter.gating().plan()) {}
 
 const compute::Tensor& MoeLayer::forward(const compute::Tensor& x, bool training,
                                          const LossConfig& loss, std::uint64_t noiseSeed,
-                                         std::uint64_t noiseCounter) {
-  mX = x;
-  const DispatchPlan& plan = mRouter.route(x, training, noiseSeed, noiseCounter);
+                                         std::uint64_t step, const RowTokens& tokens) {
+  const DispatchPlan& plan = mRouter.route(x, training, noiseSeed, step, tokens);
   mAux = mRouter.aux(loss);
+  return forwardPlan(x, plan);
+}
+
+const compute::Tensor& MoeLayer::forwardPlan(const compute::Tensor& x, const DispatchPlan& plan) {
+  mX = x;
+  mPlan = &plan;
   const int slots = plan.slots(), rows = x.rows();
   // The plan crosses to the device once per layer and step: a few KB of indices and gates.
-  mSlotRow = mSlotRowS.get(mBackend, slots, 1, DType::I32);
   mRowPtr = mRowPtrS.get(mBackend, rows + 1, 1, DType::I32);
-  mRowSlots = mRowSlotsS.get(mBackend, slots, 1, DType::I32);
-  mRowGates = mRowGatesS.get(mBackend, slots, 1);
-  mBackend.write(mSlotRow, std::span<const std::int32_t>(plan.slotRow));
+  const int links = int(plan.rowSlots.size());  // = slots, unless slots serve many rows
+  mRowSlots = mRowSlotsS.get(mBackend, links, 1, DType::I32);
+  mRowGates = mRowGatesS.get(mBackend, links, 1);
+  compute::Tensor xe = mXeS.get(mBackend, slots, mIn);
+  if (!plan.weighted()) {
+    mSlotRow = mSlotRowS.get(mBackend, slots, 1, DType::I32);
+    mBackend.write(mSlotRow, std::span<const std::int32_t>(plan.slotRow));
+  }
   mBackend.write(mRowPtr, std::span<const std::int32_t>(plan.rowPtr));
   mBackend.write(mRowSlots, std::span<const std::int32_t>(plan.rowSlots));
   mBackend.write(mRowGates, std::span<const float>(plan.rowGates));
-
-  compute::Tensor xe = mXeS.get(mBackend, slots, mIn);
-  mBackend.gatherRows(x, mSlotRow, xe);
+  if (!plan.weighted()) {
+    mBackend.gatherRows(x, mSlotRow, xe);
+  } else {
+    // A slot's input is a weighted sum of rows: the combine op with x as the source.
+    const int nnz = plan.slotInPtr.back();
+    mInPtr = mInPtrS.get(mBackend, slots + 1, 1, DType::I32);
+    mInRows = mInRowsS.get(mBackend, nnz, 1, DType::I32);
+    mInWeights = mInWeightsS.get(mBackend, nnz, 1);
+    mBackend.write(mInPtr, std::span<const std::int32_t>(plan.slotInPtr));
+    mBackend.write(mInRows, std::span<const std::int32_t>(plan.slotInRows));
+    mBackend.write(mInWeights, std::span<const float>(plan.slotInWeights));
+    mBackend.combineRows(x, mInPtr, mInRows, mInWeights, 0.0f, xe);
+  }
   mYe = mExperts.forward(xe, plan.offsets);
   mY = mYS.get(mBackend, rows, mOut);
   mBackend.combineRows(mYe, mRowPtr, mRowSlots, mRowGates, 0.0f, mY);
@@ -40,26 +58,95 @@ const compute::Tensor& MoeLayer::forward(const compute::Tensor& x, bool training
 }
 
 void MoeLayer::backward(const compute::Tensor& dy, compute::Tensor* dx, float dxBeta) {
-  const DispatchPlan& plan = this->plan();
+  backwardPlan(dy, dx, dxBeta);
+  // Routers today build one-row slots; one that builds weighted slots (Soft MoE) also takes
+  // slotWeightGrads() back to its logits.
+  mRouter.backward(mDRowGates, dx, dx ? 1.0f : 0.0f);
+}
+
+void MoeLayer::backwardPlan(const compute::Tensor& dy, compute::Tensor* dx, float dxBeta) {
+  const DispatchPlan& plan = *mPlan;
+  if (plan.weighted()) return backwardWeighted(dy, dx, dxBeta);
   const int slots = plan.slots();
   compute::Tensor dye = mDyeS.get(mBackend, slots, mOut);
   compute::Tensor dGate = mDGateS.get(mBackend, slots, 1);
   mBackend.combineRowsBackward(dy, mYe, mRowPtr, mRowSlots, mRowGates, dye, dGate);
   mDRowGates.resize(std::size_t(slots));
   mBackend.read(dGate, std::span<float>(mDRowGates));
-  if (dx) {
-    compute::Tensor dxe = mDxeS.get(mBackend, slots, mIn);
-    mExperts.backward(dye, &dxe);
-    // Scatter each slot's input gradient back to its row: a combine with unit weights.
-    if (mOnes.size() != std::size_t(slots)) mOnes.assign(std::size_t(slots), 1.0f);
-    compute::Tensor ones = mOnesS.get(mBackend, slots, 1);
-    mBackend.write(ones, std::span<const float>(mOnes));
-    mBackend.combineRows(dxe, mRowPtr, mRowSlots, ones, dxBeta, *dx);
-    mRouter.backward(mDRowGates, dx, 1.0f);
-  } else {
+  mDSlotWeights.clear();
+  if (!dx) {
     mExperts.backward(dye, nullptr);
-    mRouter.backward(mDRowGates, nullptr, 0.0f);
+    return;
   }
+  compute::Tensor dxe = mDxeS.get(mBackend, slots, mIn);
+  mExperts.backward(dye, &dxe);
+  // Scatter each slot's input gradient back to its row: a combine with unit weights.
+  if (mOnes.size() != std::size_t(slots)) mOnes.assign(std::size_t(slots), 1.0f);
+  compute::Tensor ones = mOnesS.get(mBackend, slots, 1);
+  mBackend.write(ones, std::span<const float>(mOnes));
+  mBackend.combineRows(dxe, mRowPtr, mRowSlots, ones, dxBeta, *dx);
+}
+
+namespace {
+
+/** Host dot products out[j] = <a[i(j)], b[k(j)]> over CSR links: row i owns [ptr[i], ptr[i+1]),
+ *  k = idx[j]; a and b have `cols` columns. */
+std::vector<float> linkDots(const std::vector<std::int32_t>& ptr,
+                            const std::vector<std::int32_t>& idx, const std::vector<float>& a,
+                            const std::vector<float>& b, int cols) {
+  std::vector<float> out(idx.size());
+  for (std::size_t i = 0; i + 1 < ptr.size(); ++i)
+    for (int j = ptr[i]; j < ptr[i + 1]; ++j) {
+      double d = 0.0;
+      for (int c = 0; c < cols; ++c)
+        d += double(a[i * std::size_t(cols) + std::size_t(c)]) *
+             b[std::size_t(idx[std::size_t(j)]) * std::size_t(cols) + std::size_t(c)];
+      out[std::size_t(j)] = float(d);
+    }
+  return out;
+}
+
+}  // namespace
+
+void MoeLayer::backwardWeighted(const compute::Tensor& dy, compute::Tensor* dx, float dxBeta) {
+  // The general form: slots may mix rows and serve many rows, so both directions are
+  // combines with transposed CSRs, and weight gradients are dot products on the host.
+  const DispatchPlan& plan = *mPlan;
+  const int slots = plan.slots(), rows = mX.rows();
+  const auto dyHost = compute::toHost(mBackend, dy), yeHost = compute::toHost(mBackend, mYe);
+  mDRowGates = linkDots(plan.rowPtr, plan.rowSlots, dyHost, yeHost, mOut);
+  compute::Tensor dye = mDyeS.get(mBackend, slots, mOut);
+  mTransposeA.build(mBackend, plan.rowPtr, plan.rowSlots, plan.rowGates, slots);
+  mBackend.combineRows(dy, mTransposeA.ptr, mTransposeA.idx, mTransposeA.weight, 0.0f, dye);
+  compute::Tensor dxe = mDxeS.get(mBackend, slots, mIn);
+  mExperts.backward(dye, &dxe);
+  const auto dxeHost = compute::toHost(mBackend, dxe), xHost = compute::toHost(mBackend, mX);
+  mDSlotWeights = linkDots(plan.slotInPtr, plan.slotInRows, dxeHost, xHost, mIn);
+  if (!dx) return;
+  mTransposeB.build(mBackend, plan.slotInPtr, plan.slotInRows, plan.slotInWeights, rows);
+  mBackend.combineRows(dxe, mTransposeB.ptr, mTransposeB.idx, mTransposeB.weight, dxBeta, *dx);
+}
+
+void MoeLayer::DeviceCsr::build(compute::Backend& backend, const std::vector<std::int32_t>& ptr,
+                                const std::vector<std::int32_t>& idx, const std::vector<float>& w,
+                                int targets) {
+  std::vector<std::int32_t> tPtr(std::size_t(targets) + 1, 0), tIdx(idx.size());
+  std::vector<float> tW(idx.size());
+  for (std::int32_t k : idx) ++tPtr[std::size_t(k) + 1];
+  for (int t = 0; t < targets; ++t) tPtr[std::size_t(t) + 1] += tPtr[std::size_t(t)];
+  std::vector<std::int32_t> fill(tPtr.begin(), tPtr.end() - 1);
+  for (std::size_t i = 0; i + 1 < ptr.size(); ++i)
+    for (int j = ptr[i]; j < ptr[i + 1]; ++j) {
+      const auto k = std::size_t(fill[std::size_t(idx[std::size_t(j)])]++);
+      tIdx[k] = std::int32_t(i);
+      tW[k] = w[std::size_t(j)];
+    }
+  this->ptr = ptrS.get(backend, targets + 1, 1, compute::DType::I32);
+  this->idx = idxS.get(backend, int(idx.size()), 1, compute::DType::I32);
+  weight = weightS.get(backend, int(idx.size()), 1);
+  backend.write(this->ptr, std::span<const std::int32_t>(tPtr));
+  backend.write(this->idx, std::span<const std::int32_t>(tIdx));
+  backend.write(weight, std::span<const float>(tW));
 }
 
 std::vector<Parameter*> MoeLayer::parameters() {
@@ -73,10 +160,7 @@ long MoeLayer::paramCount() const {
 }
 
 long MoeLayer::activeParamsPerRow() const {
-  const int used = mKind == RouterKind::Dense ? mExperts.experts()
-                   : mKind == RouterKind::Switch ? 1
-                                                 : mK;
-  return mRouter.paramCount() + mExperts.paramsPerExpert() * used;
+  return mRouter.paramCount() + mExperts.paramsPerExpert() * mRouter.expertsPerRow();
 }
 
 }  // namespace moe::core

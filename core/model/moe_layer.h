@@ -8,21 +8,35 @@
 namespace moe::core {
 
 /**
- * y = sum over the experts chosen for a row of gate * expert(x_row). A row with no expert
- * (dropped or unchosen) gets y = 0; see DispatchPlan.
+ * y = sum over the experts chosen for a row of gate * expert(slot input), where a slot's
+ * input is one row, or a weighted mix of rows (see DispatchPlan). A row with no expert
+ * (dropped or unchosen) gets y = 0.
  */
 class MoeLayer {
  public:
   MoeLayer(compute::Backend& backend, int in, int out, const ModelConfig& config,
            std::mt19937_64& rng);
 
-  /** Routes and runs x (rows x in); returns y (rows x out). Computes the auxiliary losses. */
+  /** Routes and runs x (rows x in); returns y (rows x out). Computes the auxiliary losses.
+   *  `tokens`: the rows' token ids and positions where the model has them. */
   const compute::Tensor& forward(const compute::Tensor& x, bool training, const LossConfig& loss,
-                                 std::uint64_t noiseSeed, std::uint64_t noiseCounter);
+                                 std::uint64_t noiseSeed, std::uint64_t step,
+                                 const RowTokens& tokens = {});
   /** Backward from dy; fills parameter gradients; dx = dxBeta * dx + d/dx when dx given. */
   void backward(const compute::Tensor& dy, compute::Tensor* dx, float dxBeta);
 
-  const DispatchPlan& plan() const { return mRouter.gating().plan(); }
+  /** Runs the experts on a given plan, without routing: dispatch, experts, combine. `plan`
+   *  must stay alive until backwardPlan. For hand-made plans (tests, analyses). */
+  const compute::Tensor& forwardPlan(const compute::Tensor& x, const DispatchPlan& plan);
+  /** Backward of forwardPlan: expert gradients, dx (as in backward), rowGateGrads() and, for
+   *  a weighted plan, slotWeightGrads(). The router's parameters are not touched. */
+  void backwardPlan(const compute::Tensor& dy, compute::Tensor* dx, float dxBeta);
+  /** d loss / d plan().rowGates, from the last backward. */
+  const std::vector<float>& rowGateGrads() const { return mDRowGates; }
+  /** d loss / d plan().slotInWeights (weighted plans), from the last backward. */
+  const std::vector<float>& slotWeightGrads() const { return mDSlotWeights; }
+
+  const DispatchPlan& plan() const { return *mPlan; }
   const std::vector<float>& probs() const { return mRouter.gating().probs(); }
   const AuxLosses& auxLosses() const { return mAux; }
   /** Expert outputs of the last forward, one row per slot. */
@@ -35,16 +49,29 @@ class MoeLayer {
   long activeParamsPerRow() const;  ///< router + the experts a row uses on average
 
  private:
+  /** A CSR transposed on the host and put on the device: for each target, its (source,
+   *  weight) links. */
+  struct DeviceCsr {
+    Scratch ptrS, idxS, weightS;
+    compute::Tensor ptr, idx, weight;
+    void build(compute::Backend& backend, const std::vector<std::int32_t>& ptr,
+               const std::vector<std::int32_t>& idx, const std::vector<float>& w, int targets);
+  };
+  void backwardWeighted(const compute::Tensor& dy, compute::Tensor* dx, float dxBeta);
+
   compute::Backend& mBackend;
-  int mIn, mOut, mK;
-  RouterKind mKind;
+  int mIn, mOut;
   Router mRouter;
   ExpertBank mExperts;
+  const DispatchPlan* mPlan;
   AuxLosses mAux;
   compute::Tensor mX, mYe, mY;
   Scratch mSlotRowS, mRowPtrS, mRowSlotsS, mRowGatesS, mOnesS, mXeS, mYS, mDyeS, mDxeS, mDGateS;
+  Scratch mInPtrS, mInRowsS, mInWeightsS;
+  DeviceCsr mTransposeA, mTransposeB;  // weighted plans: combine and dispatch, transposed
   compute::Tensor mSlotRow, mRowPtr, mRowSlots, mRowGates;
-  std::vector<float> mDRowGates, mOnes;
+  compute::Tensor mInPtr, mInRows, mInWeights;
+  std::vector<float> mDRowGates, mDSlotWeights, mOnes;
 };
 
 }  // namespace moe::core

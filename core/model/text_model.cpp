@@ -50,9 +50,12 @@ const compute::Tensor& TextMoeClassifier::forwardTokens(std::span<const std::int
   mTextPtr.assign(textPtr.begin(), textPtr.end());
   const int texts = int(textPtr.size()) - 1, tokens = int(ids.size());
   mOwner.resize(std::size_t(tokens));
+  mPositions.resize(std::size_t(tokens));  // the router sees each token's id and position
   for (int t = 0; t < texts; ++t)
-    for (int r = textPtr[std::size_t(t)]; r < textPtr[std::size_t(t) + 1]; ++r)
+    for (int r = textPtr[std::size_t(t)]; r < textPtr[std::size_t(t) + 1]; ++r) {
       mOwner[std::size_t(r)] = t;
+      mPositions[std::size_t(r)] = r - textPtr[std::size_t(t)];
+    }
   // One bag of weight 1 per token: a lookup.
   mUnitPtr.resize(std::size_t(tokens) + 1);
   for (int r = 0; r <= tokens; ++r) mUnitPtr[std::size_t(r)] = r;
@@ -63,7 +66,8 @@ const compute::Tensor& TextMoeClassifier::forwardTokens(std::span<const std::int
   mRouted = tokens > 0;
   if (mRouted) {
     const compute::Tensor& y =
-        mMoe.forward(mX, training, ctx.loss, ctx.noiseSeed, ctx.noiseCounter);
+        mMoe.forward(mX, training, ctx.loss, ctx.noiseSeed, ctx.noiseCounter,
+                     RowTokens{ids.data(), mPositions.data()});
     mBackend.copy(y, mH);
     mBackend.axpby(1.0f, mX, 1.0f, mH);  // residual: dropped tokens still count
   }
@@ -104,7 +108,7 @@ long TextMoeClassifier::paramsActivePerInput() const {
 std::string TextMoeClassifier::describe() const {
   return "Text MoE: " + std::to_string(mBuckets) + " hashed n-grams -> embedding " +
          std::to_string(mDim) + " -> per-token MoE of " + std::to_string(mConfig.experts) +
-         " experts (" + routerName(mConfig.router) + ", k=" + std::to_string(mConfig.topK) +
+         " experts (" + mConfig.router + ", k=" + std::to_string(mConfig.topK) +
          ", residual) -> mean pool -> " + std::to_string(mClasses) + " classes";
 }
 
@@ -170,9 +174,12 @@ Inspection TextMoeClassifier::inspectTokens(std::span<const std::int32_t> ids) {
     out.chosen.push_back(k);
     out.chosenGates.push_back(float(taken[std::size_t(k)]) / float(std::max(1, slots)));
     std::vector<float> pooled = base;
-    for (int s = plan.offsets[std::size_t(k)]; s < plan.offsets[std::size_t(k) + 1]; ++s)
+    for (int j = 0; j < plan.rowPtr[std::size_t(T)]; ++j) {  // the combine view: any plan
+      if (plan.rowExperts[std::size_t(j)] != k) continue;
+      const std::size_t s = std::size_t(plan.rowSlots[std::size_t(j)]);
       for (int c = 0; c < mDim; ++c)
-        pooled[std::size_t(c)] += plan.slotGate[std::size_t(s)] * ye[std::size_t(s) * mDim + c] / float(T);
+        pooled[std::size_t(c)] += plan.rowGates[std::size_t(j)] * ye[s * mDim + c] / float(T);
+    }
     std::vector<float> z(bias);
     for (int c = 0; c < mDim; ++c)
       for (int o = 0; o < mClasses; ++o) z[std::size_t(o)] += pooled[std::size_t(c)] * w[std::size_t(c) * mClasses + o];

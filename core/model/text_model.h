@@ -46,7 +46,7 @@ class TextMoeClassifier final : public Model {
   SegmentMeanPool mPool;
   Linear mHead;
   bool mRouted = false;  ///< the last forward had tokens (and so a dispatch plan)
-  std::vector<std::int32_t> mBatchPtr, mBatchIds, mTextPtr, mOwner, mUnitPtr;
+  std::vector<std::int32_t> mBatchPtr, mBatchIds, mTextPtr, mOwner, mPositions, mUnitPtr;
   std::vector<float> mOnes;
   compute::Tensor mX, mH, mP, mLogits, mDP, mDH, mDX;
   Scratch mXS, mHS, mPS, mLogitsS, mDPS, mDHS, mDXS;

@@ -1,10 +1,12 @@
 #pragma once
-/** @file Host-side gating: from router logits to a DispatchPlan, the auxiliary losses, and the
- *  backward pass to the logits. Works on the small rows x experts matrices only, so every
- *  backend shares it and finite-difference tests can check it directly. */
+/** @file Host-side gating shared by every router: from scores to probabilities and a
+ *  DispatchPlan, the auxiliary losses, and the backward pass to the logits. Works on the small
+ *  rows x experts matrices only, so every backend shares it and finite-difference tests can
+ *  check it directly. What differs between routers lives in RouterPolicy. */
 #include <vector>
 
 #include "core/routing/dispatch_plan.h"
+#include "core/routing/router_policy.h"
 #include "core/train/config.h"
 #include "core/train/metrics.h"
 
@@ -20,51 +22,39 @@ struct AuxLosses {
 };
 
 /**
- * One batch's gating. forward() routes; aux() computes losses and remembers their gradients;
- * backward() turns the gradient of the combine weights (plus the aux gradients) into
- * gradients of the clean logits and, for the noisy router, of the noise logits.
- *
- * Scores are H = z + eps * noiseScale * softplus(zNoise) for the noisy router in training,
- * else H = z; probabilities p = softmax(H). Gates: Dense, Switch, Expert Choice use p as is;
- * TopK and NoisyTopK renormalise p over the chosen experts (= softmax over the top-k scores).
- * Capacity = ceil(capacityFactor * k * rows / experts), with k = 1 for Switch.
+ * One batch's gating. forward() routes: the router sets the scores H (the logits, or the
+ * logits plus noise), p = softmax(H), the router chooses experts and gates from p, and the
+ * plan is built from its choices. aux() computes the losses and remembers their gradients;
+ * backward() turns the gradient of the combine weights (plus the aux gradients) into the
+ * gradient of the logits, through the renormalisation when the router renormalises (g_i = p_i
+ * / sum of the chosen p), and leaves the gradient of the scores for the router's own backward.
  */
 class Gating {
  public:
-  struct Settings {
-    RouterKind kind = RouterKind::TopK;
-    int k = 2;
-    double capacityFactor = 1.25;
-    float noiseScale = 1.0f;
-  };
-
-  /** z: rows x experts logits. zNoise and eps (rows x experts) only for the noisy router in
-   *  training; pass nullptr otherwise. */
-  void forward(const Settings& s, int rows, int experts, const float* z, const float* zNoise,
-               const float* eps);
+  /** Routes the batch `in` (in.logits: rows x experts) with `router`, which must outlive the
+   *  calls to aux() and backward() for this batch. */
+  void forward(RouterPolicy& router, const RouterInput& in);
   /** Computes the auxiliary losses for this batch and stores their weighted gradients. */
   AuxLosses aux(const LossConfig& weights);
-  /** dRowGates: gradient of the loss w.r.t. plan().rowGates. Writes dz (rows x experts) and,
-   *  when the noise path was used, dzNoise. */
-  void backward(const float* dRowGates, float* dz, float* dzNoise) const;
+  /** dRowGates: gradient of the loss w.r.t. plan().rowGates. Writes dz (rows x experts), the
+   *  gradient w.r.t. the logits, and dh, the gradient w.r.t. the scores H (for the router). */
+  void backward(const float* dRowGates, float* dz, std::vector<float>& dh) const;
 
   const DispatchPlan& plan() const { return mPlan; }
   const std::vector<float>& probs() const { return mP; }
-  bool noisy() const { return mNoisy; }
+  /** True when the scores were more than the logits (the noisy router in training). */
+  bool perturbed() const { return mRouter && mRouter->perturbed(); }
 
  private:
-  void choose(const Settings& s);
-  void buildPlan(const std::vector<std::vector<std::pair<int, float>>>& choices);
+  void buildPlan(const RouterChoices& choices);
 
-  Settings mSettings;
+  RouterPolicy* mRouter = nullptr;
   int mRows = 0, mExperts = 0;
-  bool mNoisy = false;
-  std::vector<float> mZ, mZNoise, mEps, mSigma, mH, mP;
+  std::vector<float> mZ, mH, mP;
+  RouterChoices mChoices;
   DispatchPlan mPlan;
-  std::vector<std::uint8_t> mWanted;  ///< per row: lost a wanted expert to capacity
   // Gradients of the weighted aux losses, added in backward().
-  std::vector<float> mAuxDp, mAuxDz, mAuxDzNoise, mAuxDRowGates;
+  std::vector<float> mAuxDp, mAuxDz, mAuxDRowGates;
 };
-
 
 }  // namespace moe::core

@@ -1,7 +1,9 @@
 #pragma once
-/** @file The gate: a linear map to expert logits on the backend, then host-side Gating. */
+/** @file The gate: a linear map to expert logits on the backend, then the registered router
+ *  (RouterPolicy) and the shared host-side Gating. */
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "core/model/linear.h"
@@ -9,17 +11,24 @@
 
 namespace moe::core {
 
+/** Token data of the rows being routed, where the model has them (null otherwise). */
+struct RowTokens {
+  const std::int32_t* ids = nullptr;        ///< one token id per row
+  const std::int32_t* positions = nullptr;  ///< one position (within its sequence) per row
+};
+
 class Router {
  public:
+  /** The router named config.router (ConfigError listing the registry when unknown). */
   Router(compute::Backend& backend, int in, const ModelConfig& config, std::mt19937_64& rng);
 
   /**
-   * Computes the logits of x (rows x in) and routes the batch. Noise (noisy router, training
-   * only) is drawn from the counter-based generator at (noiseSeed, noiseCounter), so runs are
-   * reproducible and identical across backends.
+   * Computes the logits of x (rows x in) and routes the batch. `step` is the trainer's step
+   * counter; noise (noisy router, training only) is drawn from the counter-based generator at
+   * (noiseSeed, step), so runs are reproducible and identical across backends.
    */
   const DispatchPlan& route(const compute::Tensor& x, bool training, std::uint64_t noiseSeed,
-                            std::uint64_t noiseCounter);
+                            std::uint64_t step, const RowTokens& tokens = {});
   AuxLosses aux(const LossConfig& weights) { return mGating.aux(weights); }
   /** dRowGates: gradient w.r.t. plan().rowGates. Fills the router's parameter gradients and,
    *  when dx is given, dx = dxBeta * dx + d loss / d x. */
@@ -28,9 +37,12 @@ class Router {
   void inputGradient(const std::vector<float>& dz, compute::Tensor& dx);
 
   const Gating& gating() const { return mGating; }
+  const RouterPolicy& policy() const { return *mPolicy; }
   const std::vector<float>& logits() const { return mLogitsHost; }
   std::vector<Parameter*> parameters();
   long paramCount() const;
+  /** Experts a row gets with the current settings (RouterInfo::expertsPerRow). */
+  int expertsPerRow() const;
 
   void setCapacityFactor(double cf) { mSettings.capacityFactor = cf; }
   void setNoiseScale(double s) { mSettings.noiseScale = float(s); }
@@ -38,13 +50,12 @@ class Router {
  private:
   compute::Backend& mBackend;
   int mIn, mExperts;
-  Gating::Settings mSettings;
+  RouterSettings mSettings;
   Linear mGate;
-  std::unique_ptr<Linear> mNoise;  // NoisyTopK only
+  std::unique_ptr<RouterPolicy> mPolicy;
   compute::Tensor mX;
-  Scratch mLogitsS, mNoiseS, mDzS;
-  std::vector<float> mLogitsHost, mNoiseHost, mEps, mDz, mDzNoise;
-  bool mUsedNoise = false;
+  Scratch mLogitsS, mDzS;
+  std::vector<float> mLogitsHost, mDz, mDh;
   Gating mGating;
 };
 

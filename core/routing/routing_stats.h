@@ -8,7 +8,9 @@
 
 namespace moe::core {
 
-/** Adds up plans (and their router probabilities) and reports RoutingStats for them all. */
+/** Adds up plans (and their router probabilities) and reports RoutingStats for them all.
+ *  Reads the plan's offsets (slots per expert) and its combine view (which experts each row
+ *  reaches), so it holds for one-row and weighted (mixed-row) slots alike. */
 class RoutingAccumulator {
  public:
   explicit RoutingAccumulator(int experts = 0) { reset(experts); }

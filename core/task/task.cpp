@@ -1,5 +1,7 @@
 #include "core/task/task.h"
 
+#include "core/routing/router_registry.h"
+
 namespace moe::core {
 
 Task::Task(const TaskInfo& info, const TrainConfig& config, const DataSplits& data,
@@ -56,8 +58,6 @@ TokenizerOptions Task::tokenizerOptions() const {
   return o;
 }
 
-int expertsPerRow(const ModelConfig& c) {
-  return c.router == RouterKind::Dense ? c.experts : c.router == RouterKind::Switch ? 1 : c.topK;
-}
+int expertsPerRow(const ModelConfig& c) { return expertsPerRow(c.router, c.topK, c.experts); }
 
 }  // namespace moe::core

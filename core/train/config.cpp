@@ -3,9 +3,14 @@
 #include <array>
 #include <fstream>
 #include <sstream>
+#include <type_traits>
 #include <utility>
+#include <variant>
 
 #include <nlohmann/json.hpp>
+
+#include "core/routing/router_registry.h"
+#include "core/train/config_keys.h"
 
 namespace moe::core {
 
@@ -29,13 +34,6 @@ E parseIn(const std::array<std::pair<E, const char*>, N>& table, const std::stri
   throw ConfigError(std::string("unknown ") + what + " '" + s + "' (expected one of: " + valid + ")");
 }
 
-constexpr std::array<std::pair<RouterKind, const char*>, 5> kRouters{{
-    {RouterKind::Dense, "dense"},
-    {RouterKind::TopK, "topk"},
-    {RouterKind::NoisyTopK, "noisy-topk"},
-    {RouterKind::Switch, "switch"},
-    {RouterKind::ExpertChoice, "expert-choice"},
-}};
 constexpr std::array<std::pair<ModelKind, const char*>, 3> kModels{{
     {ModelKind::MoeClassifier, "moe"},
     {ModelKind::StemMoe, "stem-moe"},
@@ -53,8 +51,6 @@ void check(bool ok, const std::string& message) {
 
 }  // namespace
 
-const char* routerName(RouterKind k) { return nameOf(kRouters, k); }
-RouterKind parseRouter(const std::string& s) { return parseIn(kRouters, s, "router"); }
 const char* modelName(ModelKind k) { return nameOf(kModels, k); }
 ModelKind parseModel(const std::string& s) { return parseIn(kModels, s, "model"); }
 const char* optimizerName(OptimizerKind k) { return nameOf(kOptimizers, k); }
@@ -62,6 +58,7 @@ OptimizerKind parseOptimizer(const std::string& s) { return parseIn(kOptimizers,
 
 void TrainConfig::validate() const {
   const auto& m = model;
+  findRouter(m.router);  // ConfigError listing the registered routers
   check(m.experts >= 1 && m.experts <= 256, "experts must be between 1 and 256");
   check(m.topK >= 1 && m.topK <= m.experts,
         "top-k must be between 1 and the number of experts (" + std::to_string(m.experts) + ")");
@@ -92,41 +89,18 @@ void TrainConfig::validate() const {
 }
 
 void to_json(nlohmann::json& j, const TrainConfig& c) {
-  j = nlohmann::json{
-      {"dataset", c.dataset},
-      {"data_dir", c.dataDir},
-      {"model", modelName(c.model.kind)},
-      {"router", routerName(c.model.router)},
-      {"experts", c.model.experts},
-      {"top_k", c.model.topK},
-      {"capacity_factor", c.model.capacityFactor},
-      {"expert_hidden", c.model.expertHidden},
-      {"activation", compute::activationName(c.model.activation)},
-      {"stem_width", c.model.stemWidth},
-      {"noise_scale", c.model.noiseScale},
-      {"embedding_l2", c.model.embeddingL2},
-      {"aux_loss", c.loss.auxWeight},
-      {"importance_loss", c.loss.importanceWeight},
-      {"load_loss", c.loss.loadWeight},
-      {"z_loss", c.loss.zLossWeight},
-      {"optimizer", optimizerName(c.optim.kind)},
-      {"lr", c.optim.lr},
-      {"momentum", c.optim.momentum},
-      {"beta1", c.optim.beta1},
-      {"beta2", c.optim.beta2},
-      {"weight_decay", c.optim.weightDecay},
-      {"clip_norm", c.optim.clipNorm},
-      {"epochs", c.epochs},
-      {"batch_size", c.batchSize},
-      {"seed", c.seed},
-      {"threads", c.threads},
-      {"backend", c.backend},
-      {"max_train", c.maxTrain},
-      {"validation_fraction", c.validationFraction},
-      {"ngram_min", c.text.ngramMin},
-      {"ngram_max", c.text.ngramMax},
-      {"hash_buckets", c.text.buckets},
-  };
+  j = nlohmann::json::object();
+  // The table's accessors take a mutable config; writing JSON only reads through them.
+  TrainConfig& m = const_cast<TrainConfig&>(c);
+  for (const ConfigKey& k : configKeys())
+    std::visit(
+        [&](const auto& field) {
+          if constexpr (std::is_same_v<std::decay_t<decltype(field)>, NamedField>)
+            j[k.key] = field.get(c);
+          else
+            j[k.key] = field(m);
+        },
+        k.field);
 }
 
 void from_json(const nlohmann::json& j, TrainConfig& c) {
@@ -134,46 +108,20 @@ void from_json(const nlohmann::json& j, TrainConfig& c) {
   for (auto it = j.begin(); it != j.end(); ++it) {
     const std::string& key = it.key();
     const auto& v = it.value();
+    const ConfigKey* k = findConfigKey(key);
+    if (!k) throw ConfigError("unknown config key '" + key + "'");
     try {
-      if (key == "dataset") c.dataset = v.get<std::string>();
-      else if (key == "data_dir") c.dataDir = v.get<std::string>();
-      else if (key == "model") c.model.kind = parseModel(v.get<std::string>());
-      else if (key == "router") c.model.router = parseRouter(v.get<std::string>());
-      else if (key == "experts") c.model.experts = v.get<int>();
-      else if (key == "top_k") c.model.topK = v.get<int>();
-      else if (key == "capacity_factor") c.model.capacityFactor = v.get<double>();
-      else if (key == "expert_hidden") c.model.expertHidden = v.get<int>();
-      else if (key == "activation") {
-        try {
-          c.model.activation = compute::parseActivation(v.get<std::string>());
-        } catch (const std::invalid_argument& e) {
-          throw ConfigError(e.what());
-        }
-      } else if (key == "stem_width") c.model.stemWidth = v.get<int>();
-      else if (key == "noise_scale") c.model.noiseScale = v.get<double>();
-      else if (key == "embedding_l2") c.model.embeddingL2 = v.get<double>();
-      else if (key == "aux_loss") c.loss.auxWeight = v.get<double>();
-      else if (key == "importance_loss") c.loss.importanceWeight = v.get<double>();
-      else if (key == "load_loss") c.loss.loadWeight = v.get<double>();
-      else if (key == "z_loss") c.loss.zLossWeight = v.get<double>();
-      else if (key == "optimizer") c.optim.kind = parseOptimizer(v.get<std::string>());
-      else if (key == "lr") c.optim.lr = v.get<double>();
-      else if (key == "momentum") c.optim.momentum = v.get<double>();
-      else if (key == "beta1") c.optim.beta1 = v.get<double>();
-      else if (key == "beta2") c.optim.beta2 = v.get<double>();
-      else if (key == "weight_decay") c.optim.weightDecay = v.get<double>();
-      else if (key == "clip_norm") c.optim.clipNorm = v.get<double>();
-      else if (key == "epochs") c.epochs = v.get<int>();
-      else if (key == "batch_size") c.batchSize = v.get<int>();
-      else if (key == "seed") c.seed = v.get<std::uint64_t>();
-      else if (key == "threads") c.threads = v.get<int>();
-      else if (key == "backend") c.backend = v.get<std::string>();
-      else if (key == "max_train") c.maxTrain = v.get<int>();
-      else if (key == "validation_fraction") c.validationFraction = v.get<double>();
-      else if (key == "ngram_min") c.text.ngramMin = v.get<int>();
-      else if (key == "ngram_max") c.text.ngramMax = v.get<int>();
-      else if (key == "hash_buckets") c.text.buckets = v.get<int>();
-      else throw ConfigError("unknown config key '" + key + "'");
+      std::visit(
+          [&](const auto& field) {
+            using F = std::decay_t<decltype(field)>;
+            if constexpr (std::is_same_v<F, NamedField>) {
+              field.set(c, v.template get<std::string>());
+            } else {
+              auto& member = field(c);
+              member = v.template get<std::decay_t<decltype(member)>>();
+            }
+          },
+          k->field);
     } catch (const nlohmann::json::exception&) {
       throw ConfigError("config key '" + key + "' has the wrong type (" +
                         std::string(v.type_name()) + ")");

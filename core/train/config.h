@@ -16,15 +16,6 @@ class ConfigError : public std::invalid_argument {
   using std::invalid_argument::invalid_argument;
 };
 
-/** How the gate turns probabilities into a dispatch plan. */
-enum class RouterKind : std::uint8_t {
-  Dense,         ///< every expert, weighted by the softmax (Jacobs & Jordan 1991)
-  TopK,          ///< softmax, top-k, gates renormalised over the k chosen
-  NoisyTopK,     ///< Shazeer et al. 2017: learned softplus noise, softmax over the top-k
-  Switch,        ///< Fedus et al.: top-1 with capacity, overflow tokens dropped
-  ExpertChoice,  ///< Zhou et al. 2022: each expert takes its top rows up to capacity
-};
-
 enum class ModelKind : std::uint8_t {
   MoeClassifier,  ///< input -> MoE of MLP experts -> class logits (the reference task)
   StemMoe,        ///< input -> linear stem -> MoE (residual) -> linear head
@@ -33,8 +24,8 @@ enum class ModelKind : std::uint8_t {
 
 enum class OptimizerKind : std::uint8_t { Sgd, Adam, AdamW };
 
-const char* routerName(RouterKind k);
-RouterKind parseRouter(const std::string& s);
+/** The default router's name (defined by the router registry, core/routing). */
+std::string defaultRouterName();
 const char* modelName(ModelKind k);
 ModelKind parseModel(const std::string& s);
 const char* optimizerName(OptimizerKind k);
@@ -42,14 +33,15 @@ OptimizerKind parseOptimizer(const std::string& s);
 
 struct ModelConfig {
   ModelKind kind = ModelKind::MoeClassifier;
-  RouterKind router = RouterKind::TopK;
+  /** A name in the router registry (core/routing/router_registry.h); validate() checks it. */
+  std::string router = defaultRouterName();
   int experts = 8;
   int topK = 2;
-  double capacityFactor = 1.25;  ///< Switch and Expert Choice; capacity = ceil(cf * k * rows / E)
+  double capacityFactor = 1.25;  ///< capacity = ceil(cf * k * rows / E), for routers with one
   int expertHidden = 256;        ///< hidden width of each MLP expert; 0 = linear experts
   compute::Activation activation = compute::Activation::Relu;
   int stemWidth = 128;           ///< StemMoe: width of the stem and of the experts' output
-  double noiseScale = 1.0;       ///< NoisyTopK: multiplier on the learned noise (0 = off)
+  double noiseScale = 1.0;       ///< noisy router: multiplier on the learned noise (0 = off)
   /** Text and rating models: L2 penalty lambda * |row|^2 on each embedding row a sample
    *  uses, averaged over the batch like the loss (Funk-SVD's per-rating regularisation). */
   double embeddingL2 = 0.0;
@@ -99,6 +91,7 @@ struct TrainConfig {
   void validate() const;
 };
 
+/** Every key of the config table (config_keys.h). */
 void to_json(nlohmann::json& j, const TrainConfig& c);
 /** Unknown keys and wrong types throw ConfigError naming the key. Missing keys keep defaults. */
 void from_json(const nlohmann::json& j, TrainConfig& c);

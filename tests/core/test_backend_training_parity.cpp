@@ -1,5 +1,6 @@
 // Whole training steps on the OpenCL backend against the CPU reference: same model, same
-// seed, same batches; the losses and routing must agree within tolerance after N steps.
+// seed, same batches; the losses and routing must agree within tolerance after N steps. Every
+// registered router runs (from the registry, no edit here), plus other models and optimizers.
 #include <QtTest>
 
 #include <cmath>
@@ -7,13 +8,13 @@
 #include "compute/backend_factory.h"
 #include "compute/cpu/cpu_backend.h"
 #include "core/data/catalog.h"
+#include "core/routing/router_registry.h"
 #include "core/train/session.h"
 #include "tests/core/dataset_skips.h"
 
 using namespace moe;
 using namespace moe::core;
 
-Q_DECLARE_METATYPE(moe::core::RouterKind)
 Q_DECLARE_METATYPE(moe::core::ModelKind)
 
 class TestBackendTrainingParity : public QObject {
@@ -34,22 +35,23 @@ class TestBackendTrainingParity : public QObject {
 
   void stepsAgree_data() {
     QTest::addColumn<moe::core::ModelKind>("model");
-    QTest::addColumn<moe::core::RouterKind>("router");
+    QTest::addColumn<QString>("router");
     QTest::addColumn<QString>("optimizer");
-    QTest::newRow("reference moe top-2 adam") << ModelKind::MoeClassifier << RouterKind::TopK << "adam";
-    QTest::newRow("switch sgd") << ModelKind::MoeClassifier << RouterKind::Switch << "sgd";
-    QTest::newRow("expert choice adamw") << ModelKind::MoeClassifier << RouterKind::ExpertChoice << "adamw";
-    QTest::newRow("noisy top-k") << ModelKind::MoeClassifier << RouterKind::NoisyTopK << "adam";
-    QTest::newRow("stem-moe dense router") << ModelKind::StemMoe << RouterKind::Dense << "adam";
-    QTest::newRow("dense mlp") << ModelKind::DenseMlp << RouterKind::TopK << "adam";
+    for (const RouterEntry& r : routerRegistry())
+      QTest::newRow(qPrintable(QString("moe ") + r.info.name + " adam"))
+          << ModelKind::MoeClassifier << QString(r.info.name) << "adam";
+    QTest::newRow("switch sgd") << ModelKind::MoeClassifier << "switch" << "sgd";
+    QTest::newRow("expert choice adamw") << ModelKind::MoeClassifier << "expert-choice" << "adamw";
+    QTest::newRow("stem-moe dense router") << ModelKind::StemMoe << "dense" << "adam";
+    QTest::newRow("dense mlp") << ModelKind::DenseMlp << "topk" << "adam";
   }
   void stepsAgree() {
     QFETCH(moe::core::ModelKind, model);
-    QFETCH(moe::core::RouterKind, router);
+    QFETCH(QString, router);
     QFETCH(QString, optimizer);
     TrainConfig c;
     c.model.kind = model;
-    c.model.router = router;
+    c.model.router = router.toStdString();
     c.model.experts = 4;
     c.model.expertHidden = 64;
     c.model.stemWidth = 64;

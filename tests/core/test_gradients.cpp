@@ -1,6 +1,7 @@
 // Finite-difference gradient checks (tiny-dnn style) for every layer with a backward pass:
-// Linear, ExpertBank, Gating (every router kind and every auxiliary loss), MoeLayer and the
-// whole classifiers. Central differences on small sizes; forward passes run in float32, the
+// Linear, ExpertBank, Gating (every registered router and every auxiliary loss), MoeLayer (every
+// router, and a hand-made weighted plan) and the whole classifiers. The router tables come from
+// the registry, so a new router is checked with no edit here. Central differences on small sizes; forward passes run in float32, the
 // objectives are summed in double.
 #include <QtTest>
 
@@ -18,12 +19,12 @@
 #include "core/model/model.h"
 #include "core/model/moe_layer.h"
 #include "core/routing/gating.h"
+#include "core/routing/router_registry.h"
 
 using namespace moe;
 using namespace moe::core;
 using compute::Tensor;
 
-Q_DECLARE_METATYPE(moe::core::RouterKind)
 Q_DECLARE_METATYPE(moe::core::ModelKind)
 Q_DECLARE_METATYPE(moe::compute::Activation)
 
@@ -159,6 +160,12 @@ std::vector<float> separatedLogits(int rows, int experts, std::mt19937_64& rng) 
 
 constexpr int kRows = 5, kIn = 6, kExperts = 4, kHidden = 3, kOut = 5;
 
+/** k for a router: `k` when it reads k, else what it uses anyway (validate() wants k <= E). */
+int kFor(const std::string& router, int k) {
+  const RouterInfo& info = findRouter(router).info;
+  return info.reads(RouterSetting::TopK) ? k : std::min(k, info.expertsPerRow({k, 1.0, 1.0f}, kExperts));
+}
+
 }  // namespace
 
 class TestGradients : public QObject {
@@ -177,6 +184,7 @@ class TestGradients : public QObject {
   void auxLoss();
   void moeLayer_data();
   void moeLayer();
+  void weightedPlan();
   void model_data();
   void model();
 };
@@ -250,40 +258,82 @@ void TestGradients::expertBank() {
 }
 
 void TestGradients::gatingBackward_data() {
-  QTest::addColumn<RouterKind>("kind");
+  QTest::addColumn<QString>("router");
   QTest::addColumn<int>("k");
   QTest::addColumn<double>("capacityFactor");
-  QTest::newRow("dense") << RouterKind::Dense << 4 << 1.0;
-  QTest::newRow("topk k=1") << RouterKind::TopK << 1 << 1.0;
-  QTest::newRow("topk k=2") << RouterKind::TopK << 2 << 1.0;
-  QTest::newRow("topk k=3") << RouterKind::TopK << 3 << 1.0;
-  QTest::newRow("noisy-topk k=2") << RouterKind::NoisyTopK << 2 << 1.0;
-  QTest::newRow("switch generous") << RouterKind::Switch << 1 << 4.0;
-  QTest::newRow("switch tight (drops)") << RouterKind::Switch << 1 << 0.5;
-  QTest::newRow("expert-choice k=2") << RouterKind::ExpertChoice << 2 << 1.0;
-  QTest::newRow("expert-choice k=1") << RouterKind::ExpertChoice << 1 << 0.5;
+  for (const RouterEntry& r : routerRegistry()) {  // every registered router, no edit here
+    const QString n = r.info.name;
+    const bool readsK = r.info.reads(RouterSetting::TopK);
+    for (int k : readsK ? std::vector<int>{1, 2, 3} : std::vector<int>{kFor(n.toStdString(), 2)})
+      QTest::newRow(qPrintable(n + " k=" + QString::number(k))) << n << k << 4.0;
+    if (r.info.reads(RouterSetting::CapacityFactor))  // tight: drops and unrouted rows
+      QTest::newRow(qPrintable(n + " tight capacity")) << n << kFor(n.toStdString(), 1) << 0.5;
+  }
 }
+
+namespace {
+
+/** A registered router with its own parameters on the CPU, fed host logits z and input x. */
+struct GatingFixture {
+  std::unique_ptr<RouterPolicy> policy;
+  Gating g;
+  RouterInput in;
+  Tensor x;
+  std::vector<float> z;
+};
+
+std::unique_ptr<GatingFixture> gatingFixture(compute::Backend& b, const std::string& router, int k,
+                                             double cf, float noiseScale, std::mt19937_64& rng) {
+  auto f = std::make_unique<GatingFixture>();
+  RouterBuild build{b, kIn, kExperts, rng};
+  f->policy = findRouter(router).create(build);
+  f->z = separatedLogits(kRows, kExperts, rng);
+  f->x = upload(b, randomVector(std::size_t(kRows) * kIn, rng), kRows, kIn);
+  f->in.rows = kRows;
+  f->in.experts = kExperts;
+  f->in.x = &f->x;
+  f->in.step = 3;
+  f->in.noiseSeed = 77;
+  f->in.training = true;
+  f->in.settings = RouterSettings{k, cf, noiseScale};
+  return f;
+}
+
+/** Checks d objective / d (logits, the router's own parameters, x) against the analytic
+ *  gradients: dz from Gating, the rest from the router's backward of dh. */
+void checkGating(compute::Backend& b, GatingFixture& f, const std::function<double()>& objective,
+                 const std::vector<float>& dRowGates, GradCheck& check) {
+  std::vector<float> dz(f.z.size()), dh;
+  f.g.backward(dRowGates.data(), dz.data(), dh);
+  Tensor dx = b.alloc(kRows, kIn);
+  b.fill(dx, 0.0f);
+  f.policy->backward(dh, f.x, &dx);
+  std::vector<std::vector<float>> grads;
+  for (Parameter* p : f.policy->parameters()) grads.push_back(compute::toHost(b, p->grad));
+  const auto dxHost = compute::toHost(b, dx);
+  const PlanShape reference(f.g.plan());
+  auto stable = [&] { return PlanShape(f.g.plan()) == reference; };
+  checkHost(f.z, dz, objective, 1e-3, "dz", check, stable);
+  const auto params = f.policy->parameters();
+  for (std::size_t i = 0; i < params.size(); ++i)
+    checkTensor(b, params[i]->value, grads[i], objective, 1e-3, params[i]->name, check, {}, stable);
+  checkTensor(b, f.x, dxHost, objective, 1e-3, "x (router's own path)", check, {}, stable);
+}
+
+}  // namespace
 
 // Objective = sum_j C[row, expert_j] * rowGates_j with random C; dRowGates_j = C[row, expert_j].
 void TestGradients::gatingBackward() {
-  QFETCH(RouterKind, kind);
+  QFETCH(QString, router);
   QFETCH(int, k);
   QFETCH(double, capacityFactor);
   std::mt19937_64 rng(3);
-  const bool noisy = kind == RouterKind::NoisyTopK;
-  std::vector<float> z = separatedLogits(kRows, kExperts, rng);
-  std::vector<float> zNoise = randomVector(z.size(), rng, -3.0f, -1.0f);  // small sigma
-  std::normal_distribution<float> normal;
-  std::vector<float> eps(z.size());
-  for (auto& e : eps) e = normal(rng);
-  const auto C = randomVector(z.size(), rng);
-  const Gating::Settings s{kind, k, capacityFactor, 0.5f};
-
-  Gating g;
+  auto f = gatingFixture(mBackend, router.toStdString(), k, capacityFactor, 0.1f, rng);
+  const auto C = randomVector(f->z.size(), rng);
   auto objective = [&] {
-    g.forward(s, kRows, kExperts, z.data(), noisy ? zNoise.data() : nullptr,
-              noisy ? eps.data() : nullptr);
-    const DispatchPlan& p = g.plan();
+    f->in.logits = f->z.data();
+    f->g.forward(*f->policy, f->in);
+    const DispatchPlan& p = f->g.plan();
     double v = 0.0;
     for (int r = 0; r < kRows; ++r)
       for (int j = p.rowPtr[r]; j < p.rowPtr[r + 1]; ++j)
@@ -291,56 +341,39 @@ void TestGradients::gatingBackward() {
     return v;
   };
   objective();
-  QCOMPARE(g.noisy(), noisy);
-  const PlanShape reference(g.plan());
-  if (kind == RouterKind::Switch && capacityFactor < 1.0) QVERIFY(!g.plan().dropped.empty());
-  const DispatchPlan& p = g.plan();
+  QCOMPARE(f->g.perturbed(), !f->policy->parameters().empty());
+  if (capacityFactor < 1.0) QVERIFY(!f->g.plan().dropped.empty() || !f->g.plan().unrouted.empty());
+  const DispatchPlan& p = f->g.plan();
   std::vector<float> dRowGates(p.rowGates.size());
   for (int r = 0; r < kRows; ++r)
     for (int j = p.rowPtr[r]; j < p.rowPtr[r + 1]; ++j)
       dRowGates[std::size_t(j)] = C[std::size_t(r) * kExperts + p.rowExperts[std::size_t(j)]];
-  std::vector<float> dz(z.size()), dzNoise(z.size(), 123.0f);
-  g.backward(dRowGates.data(), dz.data(), dzNoise.data());
-  if (!noisy)
-    for (float v : dzNoise) QCOMPARE(v, 0.0f);
-
-  auto stable = [&] { return PlanShape(g.plan()) == reference; };
   GradCheck check(1e-2, 2e-4);
-  checkHost(z, dz, objective, 1e-3, "dz", check, stable);
-  if (noisy) checkHost(zNoise, dzNoise, objective, 1e-3, "dzNoise", check, stable);
+  checkGating(mBackend, *f, objective, dRowGates, check);
   QVERIFY2(check.ok(), check.report().constData());
 }
 
 void TestGradients::auxLoss_data() {
-  QTest::addColumn<RouterKind>("kind");
+  QTest::addColumn<QString>("router");
   QTest::addColumn<int>("k");
   QTest::addColumn<QString>("loss");
-  const std::pair<RouterKind, int> routers[] = {{RouterKind::Dense, 4},
-                                                {RouterKind::TopK, 2},
-                                                {RouterKind::NoisyTopK, 2},
-                                                {RouterKind::NoisyTopK, 1},
-                                                {RouterKind::Switch, 1},
-                                                {RouterKind::ExpertChoice, 2}};
   for (const QString loss : {"switch", "importance", "load", "z"})
-    for (const auto& [kind, k] : routers)
-      QTest::newRow(qPrintable(loss + " / " + routerName(kind) + " k=" + QString::number(k)))
-          << kind << k << loss;
+    for (const RouterEntry& r : routerRegistry()) {
+      const QString n = r.info.name;
+      for (int k : r.info.reads(RouterSetting::TopK) ? std::vector<int>{1, 2}
+                                                     : std::vector<int>{kFor(n.toStdString(), 2)})
+        QTest::newRow(qPrintable(loss + " / " + n + " k=" + QString::number(k))) << n << k << loss;
+    }
 }
 
 // Each auxiliary loss alone: objective = its weighted value, gradient from backward() with
 // zero combine-weight gradients.
 void TestGradients::auxLoss() {
-  QFETCH(RouterKind, kind);
+  QFETCH(QString, router);
   QFETCH(int, k);
   QFETCH(QString, loss);
   std::mt19937_64 rng(4);
-  const bool noisy = kind == RouterKind::NoisyTopK;
-  std::vector<float> z = separatedLogits(kRows, kExperts, rng);
-  std::vector<float> zNoise = randomVector(z.size(), rng, -1.0f, 0.5f);
-  std::normal_distribution<float> normal;
-  std::vector<float> eps(z.size());
-  for (auto& e : eps) e = 0.5f * normal(rng);
-  const Gating::Settings s{kind, k, 2.0, 1.0f};
+  auto f = gatingFixture(mBackend, router.toStdString(), k, 2.0, 0.5f, rng);
   LossConfig w{0.0, 0.0, 0.0, 0.0};
   const double weight = 0.7;
   if (loss == "switch") w.auxWeight = weight;
@@ -348,12 +381,11 @@ void TestGradients::auxLoss() {
   if (loss == "load") w.loadWeight = weight;
   if (loss == "z") w.zLossWeight = weight;
 
-  Gating g;
   AuxLosses aux;
   auto objective = [&] {
-    g.forward(s, kRows, kExperts, z.data(), noisy ? zNoise.data() : nullptr,
-              noisy ? eps.data() : nullptr);
-    aux = g.aux(w);
+    f->in.logits = f->z.data();
+    f->g.forward(*f->policy, f->in);
+    aux = f->g.aux(w);
     return aux.weighted;
   };
   const double value = objective();
@@ -363,46 +395,36 @@ void TestGradients::auxLoss() {
                                                    : aux.zLoss;
   QVERIFY(std::isfinite(value));
   QCOMPARE(value, weight * unweighted);
-  const PlanShape reference(g.plan());
-  const std::vector<float> zeros(g.plan().rowGates.size(), 0.0f);
-  std::vector<float> dz(z.size()), dzNoise(z.size());
-  g.backward(zeros.data(), dz.data(), dzNoise.data());
-
-  auto stable = [&] { return PlanShape(g.plan()) == reference; };
+  const std::vector<float> zeros(f->g.plan().rowGates.size(), 0.0f);
   GradCheck check(1e-2, 2e-4);
-  checkHost(z, dz, objective, 1e-3, "dz", check, stable);
-  if (noisy) checkHost(zNoise, dzNoise, objective, 1e-3, "dzNoise", check, stable);
+  checkGating(mBackend, *f, objective, zeros, check);
   QVERIFY2(check.ok(), check.report().constData());
 }
 
 void TestGradients::moeLayer_data() {
-  QTest::addColumn<RouterKind>("kind");
+  QTest::addColumn<QString>("router");
   QTest::addColumn<int>("k");
   QTest::addColumn<int>("hidden");
   QTest::addColumn<bool>("withAux");
   for (bool aux : {false, true}) {
-    const char* tag = aux ? " + aux losses" : "";
-    QTest::newRow((std::string("dense") + tag).c_str()) << RouterKind::Dense << 4 << kHidden << aux;
-    QTest::newRow((std::string("topk k=2") + tag).c_str()) << RouterKind::TopK << 2 << kHidden << aux;
-    QTest::newRow((std::string("topk k=2 linear experts") + tag).c_str())
-        << RouterKind::TopK << 2 << 0 << aux;
-    QTest::newRow((std::string("noisy-topk k=2") + tag).c_str())
-        << RouterKind::NoisyTopK << 2 << kHidden << aux;
-    QTest::newRow((std::string("switch") + tag).c_str()) << RouterKind::Switch << 1 << kHidden << aux;
-    QTest::newRow((std::string("expert-choice") + tag).c_str())
-        << RouterKind::ExpertChoice << 2 << kHidden << aux;
+    const QString tag = aux ? " + aux losses" : "";
+    for (const RouterEntry& r : routerRegistry()) {
+      const QString n = r.info.name;
+      QTest::newRow(qPrintable(n + tag)) << n << kFor(n.toStdString(), 2) << kHidden << aux;
+    }
+    QTest::newRow(qPrintable("topk k=2 linear experts" + tag)) << QString("topk") << 2 << 0 << aux;
   }
 }
 
 // Objective = sum C .* y + weighted aux losses, w.r.t. router and expert parameters and x.
 void TestGradients::moeLayer() {
-  QFETCH(RouterKind, kind);
+  QFETCH(QString, router);
   QFETCH(int, k);
   QFETCH(int, hidden);
   QFETCH(bool, withAux);
   std::mt19937_64 rng(5);
   ModelConfig mc;
-  mc.router = kind;
+  mc.router = router.toStdString();
   mc.experts = kExperts;
   mc.topK = k;
   mc.expertHidden = hidden;
@@ -444,22 +466,131 @@ void TestGradients::moeLayer() {
     QCOMPARE(compute::toHost(mBackend, params[i]->grad), grads[i]);
 }
 
+namespace {
+
+/** A plan by hand: per expert, slots that each mix rows (row, weight); per row, the (slot,
+ *  gate) pairs its output combines. One-row slots when `weighted` is false (weight 1 each). */
+DispatchPlan handPlan(bool weighted) {
+  const std::vector<std::vector<std::vector<std::pair<int, float>>>> slotsOf{
+      {{{0, 0.5f}, {2, 0.3f}, {4, 0.2f}}, {{1, 1.0f}}},  // expert 0: two slots
+      {{{0, 0.1f}, {1, 0.2f}, {3, 0.7f}}},               // expert 1
+      {},                                                 // expert 2: none
+      {{{2, 0.6f}, {3, 0.4f}}, {{4, 0.9f}, {0, 0.1f}}}};  // expert 3
+  const std::vector<std::vector<std::pair<int, float>>> combine{
+      {{0, 0.7f}, {2, 0.3f}}, {{1, 0.5f}, {2, 0.5f}}, {{3, 1.0f}}, {}, {{4, 0.6f}, {0, 0.4f}}};
+  DispatchPlan p;
+  p.rows = kRows;
+  p.experts = kExperts;
+  p.offsets.push_back(0);
+  std::vector<int> expertOf;
+  if (weighted) p.slotInPtr.push_back(0);
+  for (int e = 0; e < kExperts; ++e) {
+    for (const auto& mix : slotsOf[std::size_t(e)]) {
+      expertOf.push_back(e);
+      std::pair<int, float> best{-1, -1.0f};
+      for (const auto& [r, w] : mix) {
+        if (w > best.second) best = {r, w};
+        p.slotInRows.push_back(r);
+        p.slotInWeights.push_back(w);
+      }
+      p.slotRow.push_back(best.first);
+      p.slotGate.push_back(0.0f);
+      p.slotRank.push_back(0);
+      if (weighted) p.slotInPtr.push_back(std::int32_t(p.slotInRows.size()));
+    }
+    p.offsets.push_back(int(p.slotRow.size()));
+  }
+  if (!weighted) {  // the one-row twin: each slot is its representative row
+    p.slotInRows.clear();
+    p.slotInWeights.clear();
+  }
+  p.rowPtr.push_back(0);
+  for (int r = 0; r < kRows; ++r) {
+    for (const auto& [s, g] : combine[std::size_t(r)]) {
+      p.rowSlots.push_back(s);
+      p.rowGates.push_back(g);
+      p.rowExperts.push_back(expertOf[std::size_t(s)]);
+    }
+    if (combine[std::size_t(r)].empty()) p.unrouted.push_back(r);
+    p.rowPtr.push_back(std::int32_t(p.rowSlots.size()));
+  }
+  return p;
+}
+
+}  // namespace
+
+// Soft-MoE-style dispatch: slots that mix rows. Forward equals the one-row plan when each slot
+// is one row with weight 1; gradients w.r.t. x, the experts, the combine gates and the
+// dispatch weights match central differences.
+void TestGradients::weightedPlan() {
+  std::mt19937_64 rng(13);
+  ModelConfig mc;
+  mc.experts = kExperts;
+  mc.expertHidden = kHidden;
+  mc.activation = compute::Activation::Tanh;
+  MoeLayer layer(mBackend, kIn, kOut, mc, rng);
+  Tensor x = upload(mBackend, randomVector(std::size_t(kRows) * kIn, rng), kRows, kIn);
+
+  // A weighted plan whose slots are single rows of weight 1 gives what the one-row plan gives.
+  DispatchPlan one = handPlan(false), unit = handPlan(false);
+  unit.slotInPtr.clear();
+  unit.slotInPtr.push_back(0);
+  for (int s = 0; s < unit.slots(); ++s) {
+    unit.slotInRows.push_back(unit.slotRow[std::size_t(s)]);
+    unit.slotInWeights.push_back(1.0f);
+    unit.slotInPtr.push_back(std::int32_t(unit.slotInRows.size()));
+  }
+  const auto yOne = compute::toHost(mBackend, layer.forwardPlan(x, one));
+  const auto yUnit = compute::toHost(mBackend, layer.forwardPlan(x, unit));
+  for (std::size_t i = 0; i < yOne.size(); ++i) QVERIFY(std::fabs(yOne[i] - yUnit[i]) < 1e-6f);
+
+  DispatchPlan plan = handPlan(true);
+  QVERIFY(plan.weighted());
+  const auto c = randomVector(std::size_t(kRows) * kOut, rng);
+  auto objective = [&] { return dot(compute::toHost(mBackend, layer.forwardPlan(x, plan)), c); };
+  objective();
+  Tensor dy = upload(mBackend, c, kRows, kOut), dx = mBackend.alloc(kRows, kIn);
+  layer.backwardPlan(dy, &dx, 0.0f);
+  const auto dxHost = compute::toHost(mBackend, dx);
+  const auto dGates = layer.rowGateGrads(), dWeights = layer.slotWeightGrads();
+  QCOMPARE(dWeights.size(), plan.slotInWeights.size());
+  QCOMPARE(dGates.size(), plan.rowGates.size());
+  const auto params = layer.experts().parameters();
+  std::vector<std::vector<float>> grads;
+  for (Parameter* p : params) grads.push_back(compute::toHost(mBackend, p->grad));
+
+  GradCheck check(2e-2, 1e-3);
+  for (std::size_t i = 0; i < params.size(); ++i)
+    checkTensor(mBackend, params[i]->value, grads[i], objective, 5e-3, params[i]->name, check);
+  checkTensor(mBackend, x, dxHost, objective, 5e-3, "x", check);
+  checkHost(plan.slotInWeights, dWeights, objective, 5e-3, "slotInWeights", check);
+  checkHost(plan.rowGates, dGates, objective, 5e-3, "rowGates", check);
+  QVERIFY2(check.ok(), check.report().constData());
+
+  // dxBeta accumulates; without dx the expert and weight gradients are the same.
+  layer.backwardPlan(dy, &dx, 1.0f);
+  const auto dx2 = compute::toHost(mBackend, dx);
+  for (std::size_t i = 0; i < dx2.size(); ++i) QVERIFY(std::fabs(dx2[i] - 2.0f * dxHost[i]) < 1e-5f);
+  layer.backwardPlan(dy, nullptr, 0.0f);
+  QCOMPARE(layer.slotWeightGrads(), dWeights);
+  for (std::size_t i = 0; i < params.size(); ++i)
+    QCOMPARE(compute::toHost(mBackend, params[i]->grad), grads[i]);
+}
+
 void TestGradients::model_data() {
   QTest::addColumn<ModelKind>("kind");
-  QTest::addColumn<RouterKind>("router");
-  QTest::newRow("moe topk") << ModelKind::MoeClassifier << RouterKind::TopK;
-  QTest::newRow("moe noisy-topk") << ModelKind::MoeClassifier << RouterKind::NoisyTopK;
-  QTest::newRow("moe expert-choice") << ModelKind::MoeClassifier << RouterKind::ExpertChoice;
-  QTest::newRow("stem-moe topk") << ModelKind::StemMoe << RouterKind::TopK;
-  QTest::newRow("stem-moe switch") << ModelKind::StemMoe << RouterKind::Switch;
-  QTest::newRow("dense-mlp") << ModelKind::DenseMlp << RouterKind::TopK;
+  QTest::addColumn<QString>("router");
+  for (ModelKind m : {ModelKind::MoeClassifier, ModelKind::StemMoe})
+    for (const RouterEntry& r : routerRegistry())
+      QTest::newRow(qPrintable(QString(modelName(m)) + " " + r.info.name)) << m << QString(r.info.name);
+  QTest::newRow("dense-mlp") << ModelKind::DenseMlp << QString(defaultRouterName().c_str());
 }
 
 // Whole models without a Session: createModel, forward, cross-entropy (+ aux), backward, and
 // central differences of the loss on sampled parameter entries.
 void TestGradients::model() {
   QFETCH(ModelKind, kind);
-  QFETCH(RouterKind, router);
+  QFETCH(QString, router);
   std::mt19937_64 rng(6);
   const int rows = 6, features = 7, classes = 3;
   Dataset data;
@@ -473,9 +604,9 @@ void TestGradients::model() {
   TrainConfig config;
   config.seed = 9;
   config.model.kind = kind;
-  config.model.router = router;
+  config.model.router = router.toStdString();
   config.model.experts = kExperts;
-  config.model.topK = router == RouterKind::Switch ? 1 : 2;
+  config.model.topK = kFor(config.model.router, 2);
   config.model.expertHidden = kHidden;
   config.model.stemWidth = 5;
   config.model.activation = compute::Activation::Tanh;

@@ -1,5 +1,7 @@
-// Routing invariants: every router kind's DispatchPlan, capacities and drops, the plan's CSR
-// views, routing statistics on handmade plans and the class/expert mutual information.
+// Routing invariants: every registered router's DispatchPlan (table-driven from the registry),
+// the registry itself, capacities and drops of the routers that have them, the plan's CSR
+// views (one-row and weighted), routing statistics on handmade plans and the class/expert
+// mutual information.
 #include <QtTest>
 
 #include <algorithm>
@@ -9,12 +11,15 @@
 #include <set>
 #include <vector>
 
+#include "compute/cpu/cpu_backend.h"
 #include "core/routing/gating.h"
+#include "core/routing/router.h"
+#include "core/routing/router_registry.h"
 #include "core/routing/routing_stats.h"
+#include "core/train/config_keys.h"
 
+using namespace moe;
 using namespace moe::core;
-
-Q_DECLARE_METATYPE(moe::core::RouterKind)
 
 namespace {
 
@@ -33,10 +38,30 @@ QString planProblem(const DispatchPlan& p) {
     return "offsets do not span the slots";
   for (int e = 0; e < E; ++e)
     if (p.offsets[std::size_t(e) + 1] < p.offsets[std::size_t(e)]) return "offsets decrease";
-  if (p.slotGate.size() != std::size_t(S) || p.slotRank.size() != std::size_t(S) ||
-      p.rowSlots.size() != std::size_t(S) || p.rowGates.size() != std::size_t(S) ||
-      p.rowExperts.size() != std::size_t(S))
+  if (p.slotGate.size() != std::size_t(S) || p.slotRank.size() != std::size_t(S))
     return "slot arrays differ in size";
+  if (p.weighted()) {  // every slot mixes rows with weights; the combine view may reuse slots
+    if (int(p.slotInPtr.size()) != S + 1 || p.slotInPtr[0] != 0 ||
+        p.slotInPtr[std::size_t(S)] != int(p.slotInRows.size()) ||
+        p.slotInRows.size() != p.slotInWeights.size())
+      return "slotIn arrays do not span the slots";
+    for (std::int32_t r : p.slotInRows)
+      if (r < 0 || r >= R) return "slotInRows out of range";
+    if (int(p.rowPtr.size()) != R + 1 || p.rowPtr[0] != 0 ||
+        p.rowPtr[std::size_t(R)] != int(p.rowSlots.size()) ||
+        p.rowGates.size() != p.rowSlots.size() || p.rowExperts.size() != p.rowSlots.size())
+      return "the combine view does not span its links";
+    for (std::size_t j = 0; j < p.rowSlots.size(); ++j) {
+      const int s = p.rowSlots[j];
+      if (s < 0 || s >= S) return "rowSlots out of range";
+      if (s < p.offsets[std::size_t(p.rowExperts[j])] || s >= p.offsets[std::size_t(p.rowExperts[j]) + 1])
+        return "experts disagree";
+    }
+    return {};
+  }
+  if (p.rowSlots.size() != std::size_t(S) || p.rowGates.size() != std::size_t(S) ||
+      p.rowExperts.size() != std::size_t(S))
+    return "combine arrays differ in size from the slots";
   if (int(p.rowPtr.size()) != R + 1 || p.rowPtr[0] != 0 || p.rowPtr[std::size_t(R)] != S)
     return "rowPtr does not span the slots";
   std::vector<int> expertOfSlot(std::size_t(S), -1);
@@ -103,19 +128,61 @@ DispatchPlan makePlan(int experts, const std::vector<std::vector<std::pair<int, 
   return p;
 }
 
-Gating route(RouterKind kind, int k, double cf, int rows, int experts, const std::vector<float>& z) {
-  Gating g;
-  g.forward(Gating::Settings{kind, k, cf, 1.0f}, rows, experts, z.data(), nullptr, nullptr);
-  return g;
+compute::CpuBackend& cpu() {
+  static compute::CpuBackend backend{1};
+  return backend;
 }
+
+/** A registered router and its gating of one batch of host logits. */
+struct Routed {
+  std::unique_ptr<RouterPolicy> policy;
+  Gating gating;
+  const DispatchPlan& plan() const { return gating.plan(); }
+  const std::vector<float>& probs() const { return gating.probs(); }
+};
+
+std::unique_ptr<Routed> route(const std::string& name, int k, double cf, int rows, int experts,
+                              const std::vector<float>& z, const std::int32_t* tokenIds = nullptr) {
+  auto out = std::make_unique<Routed>();
+  std::mt19937_64 rng(1);
+  RouterBuild build{cpu(), 3, experts, rng};
+  out->policy = findRouter(name).create(build);
+  RouterInput in;
+  in.rows = rows;
+  in.experts = experts;
+  in.logits = z.data();
+  in.tokenIds = tokenIds;
+  in.settings = RouterSettings{k, cf, 1.0f};
+  out->gating.forward(*out->policy, in);
+  return out;
+}
+
+/** Hash routing (Roller et al. 2021) written against the interface, to show a router sees
+ *  the rows' token ids: token t goes to expert t mod E with its probability as gate. */
+class HashRouter final : public RouterPolicy {
+ public:
+  const RouterInfo& info() const override {
+    static const RouterInfo i{"hash-test", "token id mod experts", {}, false,
+                              [](const RouterSettings&, int) { return 1; }};
+    return i;
+  }
+  void choose(const RouterInput& in, const std::vector<float>& p, RouterChoices& out) override {
+    for (int r = 0; r < in.rows; ++r) {
+      const int e = in.tokenIds[r] % in.experts;
+      out.rows[std::size_t(r)].push_back({e, p[std::size_t(r) * in.experts + e]});
+    }
+  }
+};
 
 }  // namespace
 
 class TestRouters : public QObject {
   Q_OBJECT
  private Q_SLOTS:
+  void registry();
   void planConsistency_data();
   void planConsistency();
+  void routersSeeTokenIds();
   void topK_data();
   void topK();
   void dense();
@@ -130,42 +197,103 @@ class TestRouters : public QObject {
   void auxLossValues();
   void accumulatorStats();
   void accumulatorSumsPlans();
+  void weightedPlanAnalyses();
   void mutualInformation_data();
   void mutualInformation();
 };
 
+void TestRouters::registry() {
+  const auto& all = routerRegistry();
+  QVERIFY(all.size() >= 5);
+  std::set<std::string> names;
+  for (const RouterEntry& r : all) {
+    const std::string name = r.info.name;
+    QVERIFY2(names.insert(name).second, name.c_str());  // unique
+    QVERIFY(!name.empty() && std::string(r.info.description).size() > 10);
+    QVERIFY(r.info.expertsPerRow && r.create);
+    QCOMPARE(std::string(findRouter(name).info.name), name);
+    for (RouterSetting s : r.info.settings)  // every setting is a config key with a flag
+      QVERIFY(findConfigKey(routerSettingKey(s)) && findConfigKey(routerSettingKey(s))->flag);
+    QVERIFY(QString::fromStdString(routerHelp()).contains(QString::fromStdString(name) + ": "));
+  }
+  QCOMPARE(defaultRouterName(), ModelConfig().router);
+  QVERIFY(names.count(defaultRouterName()));
+  try {
+    findRouter("no-such-router");
+    QFAIL("an unknown router was accepted");
+  } catch (const ConfigError& e) {
+    for (const std::string& name : names) QVERIFY2(QString(e.what()).contains(name.c_str()), e.what());
+  }
+  TrainConfig c;
+  c.model.router = "no-such-router";
+  QVERIFY_THROWS_EXCEPTION(ConfigError, c.validate());
+}
+
 void TestRouters::planConsistency_data() {
-  QTest::addColumn<RouterKind>("kind");
+  QTest::addColumn<QString>("router");
   QTest::addColumn<int>("k");
   QTest::addColumn<double>("cf");
   QTest::addColumn<int>("rows");
   QTest::addColumn<int>("experts");
-  QTest::newRow("dense") << RouterKind::Dense << 8 << 1.0 << 37 << 8;
-  QTest::newRow("topk 1") << RouterKind::TopK << 1 << 1.0 << 37 << 8;
-  QTest::newRow("topk 2") << RouterKind::TopK << 2 << 1.0 << 64 << 8;
-  QTest::newRow("noisy-topk (clean)") << RouterKind::NoisyTopK << 2 << 1.0 << 64 << 8;
-  QTest::newRow("switch 1.0") << RouterKind::Switch << 1 << 1.0 << 64 << 8;
-  QTest::newRow("switch 0.5") << RouterKind::Switch << 1 << 0.5 << 64 << 8;
-  QTest::newRow("expert-choice 2") << RouterKind::ExpertChoice << 2 << 1.0 << 64 << 8;
-  QTest::newRow("expert-choice 0.3") << RouterKind::ExpertChoice << 1 << 0.3 << 50 << 4;
-  QTest::newRow("one row") << RouterKind::TopK << 2 << 1.0 << 1 << 4;
-  QTest::newRow("one expert") << RouterKind::TopK << 1 << 1.0 << 10 << 1;
+  for (const RouterEntry& r : routerRegistry()) {  // every registered router, no edit here
+    const QString n = r.info.name;
+    QTest::newRow(qPrintable(n + " k1")) << n << 1 << 1.0 << 37 << 8;
+    QTest::newRow(qPrintable(n + " k2")) << n << 2 << 1.0 << 64 << 8;
+    QTest::newRow(qPrintable(n + " cf0.5")) << n << 2 << 0.5 << 64 << 8;
+    QTest::newRow(qPrintable(n + " cf0.3 uneven")) << n << 1 << 0.3 << 50 << 4;
+    QTest::newRow(qPrintable(n + " one row")) << n << 2 << 1.0 << 1 << 4;
+    QTest::newRow(qPrintable(n + " one expert")) << n << 1 << 1.0 << 10 << 1;
+  }
 }
 
 void TestRouters::planConsistency() {
-  QFETCH(RouterKind, kind);
+  QFETCH(QString, router);
   QFETCH(int, k);
   QFETCH(double, cf);
   QFETCH(int, rows);
   QFETCH(int, experts);
+  const RouterInfo& info = findRouter(router.toStdString()).info;
   for (std::uint64_t seed = 1; seed <= 5; ++seed) {
-    const Gating g = route(kind, k, cf, rows, experts, randomLogits(rows, experts, seed));
-    QCOMPARE(g.plan().rows, rows);
-    QCOMPARE(g.plan().experts, experts);
-    const QString problem = planProblem(g.plan());
+    const auto g = route(router.toStdString(), k, cf, rows, experts, randomLogits(rows, experts, seed));
+    QCOMPARE(g->plan().rows, rows);
+    QCOMPARE(g->plan().experts, experts);
+    QVERIFY(!g->plan().weighted());
+    const QString problem = planProblem(g->plan());
     QVERIFY2(problem.isEmpty(), qPrintable(problem));
-    QCOMPARE(g.probs().size(), std::size_t(rows) * experts);
+    QCOMPARE(g->probs().size(), std::size_t(rows) * experts);
+    // The declared experts per row bounds what the plan gives (capacity may give fewer).
+    const int perRow = info.expertsPerRow(RouterSettings{k, cf, 1.0f}, experts);
+    QVERIFY(perRow >= 1 && perRow <= experts);
+    // Capacity rounds up per expert: at most one slot more per expert than the average.
+    const int rounding = info.reads(RouterSetting::CapacityFactor) ? experts : 0;
+    QVERIFY(g->plan().slots() <= rows * perRow + rounding);
+    // Renormalising routers' gates sum to 1 over each routed row.
+    if (info.renormalises)
+      for (int r = 0; r < rows; ++r) {
+        double sum = 0.0;
+        for (int j = g->plan().rowPtr[std::size_t(r)]; j < g->plan().rowPtr[std::size_t(r) + 1]; ++j)
+          sum += g->plan().rowGates[std::size_t(j)];
+        QVERIFY(std::fabs(sum - 1.0) < 1e-5);
+      }
   }
+}
+
+void TestRouters::routersSeeTokenIds() {
+  const int rows = 12, experts = 4;
+  const auto z = randomLogits(rows, experts, 3);
+  std::vector<std::int32_t> ids(static_cast<std::size_t>(rows));
+  for (int r = 0; r < rows; ++r) ids[std::size_t(r)] = 7 * r + 1;
+  HashRouter hash;
+  Gating g;
+  RouterInput in;
+  in.rows = rows;
+  in.experts = experts;
+  in.logits = z.data();
+  in.tokenIds = ids.data();
+  g.forward(hash, in);
+  QVERIFY(planProblem(g.plan()).isEmpty());
+  for (int r = 0; r < rows; ++r)
+    QCOMPARE(g.plan().rowExperts[std::size_t(g.plan().rowPtr[std::size_t(r)])], (7 * r + 1) % experts);
 }
 
 void TestRouters::topK_data() {
@@ -181,8 +309,8 @@ void TestRouters::topK() {
   QFETCH(int, experts);
   const int rows = 40;
   const auto z = randomLogits(rows, experts, 7);
-  const Gating g = route(RouterKind::TopK, k, 1.0, rows, experts, z);
-  const DispatchPlan& p = g.plan();
+  const auto g = route("topk", k, 1.0, rows, experts, z);
+  const DispatchPlan& p = g->plan();
   QCOMPARE(p.slots(), rows * k);
   QVERIFY(p.dropped.empty());
   QVERIFY(p.unrouted.empty());
@@ -196,25 +324,25 @@ void TestRouters::topK() {
       if (j > p.rowPtr[std::size_t(r)]) QVERIFY(p.rowGates[std::size_t(j)] <= p.rowGates[std::size_t(j) - 1]);
       const int e = p.rowExperts[std::size_t(j)];
       chosen.insert(e);
-      smallestChosen = std::min(smallestChosen, g.probs()[std::size_t(r) * experts + e]);
+      smallestChosen = std::min(smallestChosen, g->probs()[std::size_t(r) * experts + e]);
     }
     QVERIFY(std::fabs(sum - 1.0) < 1e-5);
     for (int e = 0; e < experts; ++e)  // the chosen are the most probable
-      if (!chosen.count(e)) QVERIFY(g.probs()[std::size_t(r) * experts + e] <= smallestChosen);
+      if (!chosen.count(e)) QVERIFY(g->probs()[std::size_t(r) * experts + e] <= smallestChosen);
   }
 }
 
 void TestRouters::dense() {
   const int rows = 20, experts = 6;
-  const Gating g = route(RouterKind::Dense, 2, 1.0, rows, experts, randomLogits(rows, experts, 8));
-  const DispatchPlan& p = g.plan();
+  const auto g = route("dense", 2, 1.0, rows, experts, randomLogits(rows, experts, 8));
+  const DispatchPlan& p = g->plan();
   QCOMPARE(p.slots(), rows * experts);
   for (int e = 0; e < experts; ++e) QCOMPARE(p.load(e), rows);
   for (int r = 0; r < rows; ++r) {
     double sum = 0.0;
     for (int j = p.rowPtr[std::size_t(r)]; j < p.rowPtr[std::size_t(r) + 1]; ++j) {
       const int e = p.rowExperts[std::size_t(j)];
-      QCOMPARE(p.rowGates[std::size_t(j)], g.probs()[std::size_t(r) * experts + e]);
+      QCOMPARE(p.rowGates[std::size_t(j)], g->probs()[std::size_t(r) * experts + e]);
       sum += p.rowGates[std::size_t(j)];
     }
     QVERIFY(std::fabs(sum - 1.0) < 1e-5);
@@ -224,28 +352,46 @@ void TestRouters::dense() {
 void TestRouters::noisyWithoutNoiseIsTopK() {
   const int rows = 30, experts = 8;
   const auto z = randomLogits(rows, experts, 9);
-  const Gating a = route(RouterKind::NoisyTopK, 2, 1.0, rows, experts, z);
-  const Gating b = route(RouterKind::TopK, 2, 1.0, rows, experts, z);
-  QVERIFY(!a.noisy());
-  QCOMPARE(a.plan().rowExperts, b.plan().rowExperts);
-  QCOMPARE(a.plan().rowGates, b.plan().rowGates);
+  const auto a = route("noisy-topk", 2, 1.0, rows, experts, z);  // not training: no noise
+  const auto b = route("topk", 2, 1.0, rows, experts, z);
+  QVERIFY(!a->gating.perturbed());
+  QCOMPARE(a->plan().rowExperts, b->plan().rowExperts);
+  QCOMPARE(a->plan().rowGates, b->plan().rowGates);
 }
 
 void TestRouters::noisyUsesNoise() {
-  const int rows = 30, experts = 8;
-  const auto z = randomLogits(rows, experts, 10);
-  std::vector<float> zNoise(z.size(), 2.0f), eps = randomLogits(rows, experts, 11);
-  Gating g;
-  g.forward(Gating::Settings{RouterKind::NoisyTopK, 2, 1.0, 1.0f}, rows, experts, z.data(),
-            zNoise.data(), eps.data());
-  QVERIFY(g.noisy());
-  const Gating clean = route(RouterKind::TopK, 2, 1.0, rows, experts, z);
-  QVERIFY(g.plan().rowExperts != clean.plan().rowExperts);  // noise of sigma ~2 moves choices
-  QVERIFY(planProblem(g.plan()).isEmpty());
-  // Zero noise scale: the clean decision again.
-  g.forward(Gating::Settings{RouterKind::NoisyTopK, 2, 1.0, 0.0f}, rows, experts, z.data(),
-            zNoise.data(), eps.data());
-  QCOMPARE(g.plan().rowExperts, clean.plan().rowExperts);
+  // Through the Router: the noise map's weights are zero and its bias 2, so every noise logit
+  // is 2 (sigma = scale * softplus(2)); eps comes from the counter-based stream.
+  const int rows = 30, in = 5, experts = 8;
+  std::mt19937_64 rng(10);
+  ModelConfig mc;
+  mc.router = "noisy-topk";
+  mc.experts = experts;
+  mc.topK = 2;
+  Router router(cpu(), in, mc, rng);
+  const auto params = router.parameters();
+  QCOMPARE(int(params.size()), 4);  // gate weight and bias, noise weight and bias
+  cpu().fill(params[2]->value, 0.0f);
+  cpu().fill(params[3]->value, 2.0f);
+  QCOMPARE(router.paramCount(), 2L * (in * experts + experts));
+  std::uniform_real_distribution<float> d(-1.0f, 1.0f);
+  std::vector<float> xv(std::size_t(rows) * in);
+  for (auto& v : xv) v = d(rng);
+  compute::Tensor x = cpu().alloc(rows, in);
+  cpu().write(x, std::span<const float>(xv));
+  router.route(x, false, 7, 3);
+  QVERIFY(!router.gating().perturbed());
+  const auto clean = router.gating().plan().rowExperts;
+  router.route(x, true, 7, 3);
+  QVERIFY(router.gating().perturbed());
+  const auto noisy = router.gating().plan().rowExperts;
+  QVERIFY(noisy != clean);  // noise of sigma ~2 moves choices
+  QVERIFY(planProblem(router.gating().plan()).isEmpty());
+  router.route(x, true, 7, 3);  // the same (seed, step): the same noise
+  QCOMPARE(router.gating().plan().rowExperts, noisy);
+  router.setNoiseScale(0.0);  // zero noise scale: the clean decision again
+  router.route(x, true, 7, 3);
+  QCOMPARE(router.gating().plan().rowExperts, clean);
 }
 
 void TestRouters::switchCapacity_data() {
@@ -268,11 +414,11 @@ void TestRouters::switchCapacity() {
     // Skewed logits: expert 0 is popular, so capacity matters.
     auto z = randomLogits(rows, experts, seed);
     for (int r = 0; r < rows; ++r) z[std::size_t(r) * experts] += 1.0f;
-    const Gating g = route(RouterKind::Switch, 1, cf, rows, experts, z);
-    const DispatchPlan& p = g.plan();
+    const auto g = route("switch", 1, cf, rows, experts, z);
+    const DispatchPlan& p = g->plan();
     int argmaxCount0 = 0;
     for (int r = 0; r < rows; ++r) {
-      const float* pr = &g.probs()[std::size_t(r) * experts];
+      const float* pr = &g->probs()[std::size_t(r) * experts];
       argmaxCount0 += std::max_element(pr, pr + experts) == pr;
     }
     for (int e = 0; e < experts; ++e) QVERIFY(p.load(e) <= capacity);
@@ -284,7 +430,7 @@ void TestRouters::switchCapacity() {
       QVERIFY(n <= 1);
       if (n == 1) {  // the row's first choice, ungated by renormalisation
         const int j = p.rowPtr[std::size_t(r)];
-        const float* pr = &g.probs()[std::size_t(r) * experts];
+        const float* pr = &g->probs()[std::size_t(r) * experts];
         QCOMPARE(p.rowExperts[std::size_t(j)], int(std::max_element(pr, pr + experts) - pr));
         QCOMPARE(p.rowGates[std::size_t(j)], pr[p.rowExperts[std::size_t(j)]]);
       }
@@ -306,8 +452,8 @@ void TestRouters::switchAllPreferOne() {
   const int rows = 10, experts = 4;
   std::vector<float> z(std::size_t(rows) * experts, 0.0f);
   for (int r = 0; r < rows; ++r) z[std::size_t(r) * experts] = 3.0f;  // everyone wants expert 0
-  const Gating g = route(RouterKind::Switch, 1, cf, rows, experts, z);
-  const DispatchPlan& p = g.plan();
+  const auto g = route("switch", 1, cf, rows, experts, z);
+  const DispatchPlan& p = g->plan();
   const int capacity = int(std::ceil(cf * rows / experts));
   QCOMPARE(p.load(0), std::min(rows, capacity));
   for (int e = 1; e < experts; ++e) QCOMPARE(p.load(e), 0);
@@ -316,7 +462,7 @@ void TestRouters::switchAllPreferOne() {
   for (int r = capacity; r < rows; ++r) expectDropped.push_back(r);
   QCOMPARE(p.dropped, expectDropped);
   QCOMPARE(p.unrouted, expectDropped);
-  const RoutingStats s = routingStats(p, g.probs());
+  const RoutingStats s = routingStats(p, g->probs());
   QCOMPARE(s.droppedFraction, double(expectDropped.size()) / rows);
   QCOMPARE(s.deadExperts, experts - 1);
 }
@@ -340,8 +486,8 @@ void TestRouters::expertChoice() {
   QFETCH(int, experts);
   const int capacity = std::min(rows, int(std::ceil(cf * k * rows / experts)));
   const auto z = randomLogits(rows, experts, 12);
-  const Gating g = route(RouterKind::ExpertChoice, k, cf, rows, experts, z);
-  const DispatchPlan& p = g.plan();
+  const auto g = route("expert-choice", k, cf, rows, experts, z);
+  const DispatchPlan& p = g->plan();
   QVERIFY(p.dropped.empty());
   for (int e = 0; e < experts; ++e) {
     QCOMPARE(p.load(e), capacity);
@@ -351,11 +497,11 @@ void TestRouters::expertChoice() {
     for (int s = p.offsets[std::size_t(e)]; s < p.offsets[std::size_t(e) + 1]; ++s) {
       const int r = p.slotRow[std::size_t(s)];
       taken.insert(r);
-      smallestTaken = std::min(smallestTaken, g.probs()[std::size_t(r) * experts + e]);
-      QCOMPARE(p.slotGate[std::size_t(s)], g.probs()[std::size_t(r) * experts + e]);
+      smallestTaken = std::min(smallestTaken, g->probs()[std::size_t(r) * experts + e]);
+      QCOMPARE(p.slotGate[std::size_t(s)], g->probs()[std::size_t(r) * experts + e]);
     }
     for (int r = 0; r < rows; ++r)
-      if (!taken.count(r)) QVERIFY(g.probs()[std::size_t(r) * experts + e] <= smallestTaken);
+      if (!taken.count(r)) QVERIFY(g->probs()[std::size_t(r) * experts + e] <= smallestTaken);
   }
   for (int r = 0; r < rows; ++r)  // first choice first
     for (int j = p.rowPtr[std::size_t(r)] + 1; j < p.rowPtr[std::size_t(r) + 1]; ++j)
@@ -368,8 +514,8 @@ void TestRouters::auxLossValues() {
   const int rows = 8, experts = 4;
   std::vector<float> z(std::size_t(rows) * experts, 0.0f);
   for (int r = 0; r < rows; ++r) z[std::size_t(r) * experts + std::size_t(r % experts)] = 1e-4f;
-  Gating g = route(RouterKind::Switch, 1, 4.0, rows, experts, z);
-  const AuxLosses a = g.aux(LossConfig{1.0, 1.0, 1.0, 1.0});
+  auto g = route("switch", 1, 4.0, rows, experts, z);
+  const AuxLosses a = g->gating.aux(LossConfig{1.0, 1.0, 1.0, 1.0});
   QVERIFY(std::fabs(a.switchLoss - 1.0) < 1e-3);
   QVERIFY(a.importanceLoss < 1e-6);
   QVERIFY(a.loadLoss < 1e-6);
@@ -378,8 +524,8 @@ void TestRouters::auxLossValues() {
   // Everything on expert 0: Switch loss -> N * 1 * P_0 -> close to N.
   std::vector<float> skew(std::size_t(rows) * experts, -10.0f);
   for (int r = 0; r < rows; ++r) skew[std::size_t(r) * experts] = 10.0f;
-  Gating h = route(RouterKind::TopK, 1, 1.0, rows, experts, skew);
-  const AuxLosses b = h.aux(LossConfig{});
+  auto h = route("topk", 1, 1.0, rows, experts, skew);
+  const AuxLosses b = h->gating.aux(LossConfig{});
   QVERIFY(std::fabs(b.switchLoss - experts) < 1e-3);
   QVERIFY(std::fabs(b.importanceLoss - (experts - 1)) < 1e-3);  // CV^2 of (n,0,0,0) = E - 1
 }
@@ -445,6 +591,42 @@ void TestRouters::accumulatorSumsPlans() {
   QCOMPARE(s.unroutedFraction, 0.25);
   acc.reset(2);
   QVERIFY(acc.result().load.empty());
+}
+
+void TestRouters::weightedPlanAnalyses() {
+  // Soft-MoE-style plan: 3 rows, 2 experts with one slot each; slots mix rows, every row
+  // combines both slots. The analyses read offsets and the combine view, whatever the slots.
+  DispatchPlan p;
+  p.rows = 3;
+  p.experts = 2;
+  p.offsets = {0, 1, 2};
+  p.slotRow = {0, 2};
+  p.slotGate = {0.0f, 0.0f};
+  p.slotRank = {0, 0};
+  p.slotInPtr = {0, 3, 5};
+  p.slotInRows = {0, 1, 2, 1, 2};
+  p.slotInWeights = {0.5f, 0.3f, 0.2f, 0.4f, 0.6f};
+  p.rowPtr = {0, 2, 4, 6};
+  p.rowSlots = {0, 1, 1, 0, 1, 0};
+  p.rowGates = {0.7f, 0.3f, 0.6f, 0.4f, 0.9f, 0.1f};
+  p.rowExperts = {0, 1, 1, 0, 1, 0};
+  QVERIFY(p.weighted());
+  QVERIFY2(planProblem(p).isEmpty(), qPrintable(planProblem(p)));
+  const std::vector<float> probs{0.7f, 0.3f, 0.4f, 0.6f, 0.1f, 0.9f};
+  const std::int32_t labels[] = {0, 1, 1};
+  RoutingAccumulator acc(2);
+  acc.add(p, probs, labels, 2);
+  const RoutingStats s = acc.result();
+  QCOMPARE(s.load[0], 0.5f);
+  QCOMPARE(s.load[1], 0.5f);
+  QCOMPARE(s.deadExperts, 0);
+  QCOMPARE(s.unroutedFraction, 0.0);
+  const std::vector<std::int64_t> classExpert{1, 1, 2, 2};  // every row reaches both experts
+  QCOMPARE(acc.classExpert(), classExpert);
+  // A broken weighted plan is caught.
+  DispatchPlan bad = p;
+  bad.slotInRows[1] = 7;
+  QVERIFY(!planProblem(bad).isEmpty());
 }
 
 void TestRouters::mutualInformation_data() {

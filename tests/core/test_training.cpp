@@ -17,6 +17,7 @@
 #include "core/data/splits.h"
 #include "core/model/model.h"
 #include "core/optim/optimizer.h"
+#include "core/routing/router_registry.h"
 #include "core/train/session.h"
 #include "core/train/trainer.h"
 #include "tests/core/dataset_skips.h"
@@ -25,7 +26,6 @@
 using namespace moe;
 using namespace moe::core;
 
-Q_DECLARE_METATYPE(moe::core::RouterKind)
 Q_DECLARE_METATYPE(moe::core::ModelKind)
 
 namespace {
@@ -91,20 +91,20 @@ void TestTraining::initTestCase() {
 }
 
 void TestTraining::determinism_data() {
-  QTest::addColumn<RouterKind>("router");
+  QTest::addColumn<QString>("router");
   QTest::addColumn<ModelKind>("model");
-  QTest::newRow("topk moe") << RouterKind::TopK << ModelKind::MoeClassifier;
-  QTest::newRow("noisy-topk moe") << RouterKind::NoisyTopK << ModelKind::MoeClassifier;
-  QTest::newRow("switch stem-moe") << RouterKind::Switch << ModelKind::StemMoe;
+  QTest::newRow("topk moe") << QString("topk") << ModelKind::MoeClassifier;
+  QTest::newRow("noisy-topk moe") << QString("noisy-topk") << ModelKind::MoeClassifier;
+  QTest::newRow("switch stem-moe") << QString("switch") << ModelKind::StemMoe;
 }
 
 void TestTraining::determinism() {
-  QFETCH(RouterKind, router);
+  QFETCH(QString, router);
   QFETCH(ModelKind, model);
   TrainConfig c = smallConfig();
-  c.model.router = router;
+  c.model.router = router.toStdString();
   c.model.kind = model;
-  if (router == RouterKind::Switch) c.model.topK = 1;
+  if (router == "switch") c.model.topK = 1;
   auto run = [&](std::uint64_t seed) {
     TrainConfig cc = c;
     cc.seed = seed;
@@ -125,7 +125,7 @@ void TestTraining::determinism() {
 // baseline of equal active width 0.818 under the same budget.
 void TestTraining::learnsFashionMnist() {
   TrainConfig c;
-  c.model.router = RouterKind::TopK;
+  c.model.router = "topk";
   c.model.experts = 8;
   c.model.topK = 2;
   c.model.expertHidden = 64;
@@ -158,22 +158,22 @@ void TestTraining::learnsFashionMnist() {
 }
 
 void TestTraining::everyRouterTrains_data() {
-  QTest::addColumn<RouterKind>("router");
+  QTest::addColumn<QString>("router");
   QTest::addColumn<ModelKind>("model");
-  for (RouterKind r : {RouterKind::Dense, RouterKind::TopK, RouterKind::NoisyTopK,
-                       RouterKind::Switch, RouterKind::ExpertChoice})
+  for (const RouterEntry& r : routerRegistry())  // every registered router, no edit here
     for (ModelKind m : {ModelKind::MoeClassifier, ModelKind::StemMoe})
-      QTest::newRow(qPrintable(QString(routerName(r)) + " / " + modelName(m))) << r << m;
-  QTest::newRow("dense-mlp") << RouterKind::TopK << ModelKind::DenseMlp;
+      QTest::newRow(qPrintable(QString(r.info.name) + " / " + modelName(m)))
+          << QString(r.info.name) << m;
+  QTest::newRow("dense-mlp") << QString("topk") << ModelKind::DenseMlp;
 }
 
 void TestTraining::everyRouterTrains() {
-  QFETCH(RouterKind, router);
+  QFETCH(QString, router);
   QFETCH(ModelKind, model);
   TrainConfig c = smallConfig();
-  c.model.router = router;
+  c.model.router = router.toStdString();
   c.model.kind = model;
-  c.model.topK = router == RouterKind::Switch ? 1 : 2;
+  c.model.topK = std::min(2, expertsPerRow(c.model.router, 2, c.model.experts));
   c.loss = LossConfig{0.01, 0.01, 0.01, 1e-3};
   c.optim.lr = 3e-3;
   c.batchSize = 64;
@@ -199,13 +199,13 @@ void TestTraining::everyRouterTrains() {
 }
 
 void TestTraining::divergenceOnNaNData() {
-  for (RouterKind router : {RouterKind::TopK, RouterKind::ExpertChoice, RouterKind::Switch}) {
+  for (const QString router : {"topk", "expert-choice", "switch"}) {
     auto poisoned = std::make_shared<DataSplits>(*mSmall);
     for (int r = 0; r < poisoned->train.rows(); ++r)
       poisoned->train.x[std::size_t(r) * 784 + 300] = std::numeric_limits<float>::quiet_NaN();
     TrainConfig c = smallConfig();
-    c.model.router = router;
-    c.model.topK = router == RouterKind::Switch ? 1 : 2;
+    c.model.router = router.toStdString();
+    c.model.topK = std::min(2, expertsPerRow(c.model.router, 2, c.model.experts));
     auto s = makeSession(c, poisoned);
     const auto before = paramValues(*s);
     QVERIFY_THROWS_EXCEPTION(DivergenceError, s->trainStep());
@@ -271,7 +271,7 @@ void TestTraining::optimizerSkipsNonFiniteGradients() {
 
 void TestTraining::liveSettings() {
   TrainConfig c = smallConfig();
-  c.model.router = RouterKind::Switch;
+  c.model.router = "switch";
   c.model.topK = 1;
   c.model.capacityFactor = 0.25;
   auto s = makeSession(c, mSmall);
@@ -462,7 +462,7 @@ void TestTraining::configJsonRoundTrip() {
   c.dataset = "idx:/tmp/x";
   c.dataDir = "/data";
   c.model.kind = ModelKind::StemMoe;
-  c.model.router = RouterKind::ExpertChoice;
+  c.model.router = "expert-choice";
   c.model.experts = 16;
   c.model.topK = 3;
   c.model.capacityFactor = 1.5;
@@ -492,7 +492,7 @@ void TestTraining::configJsonRoundTrip() {
   nlohmann::json j2;
   to_json(j2, back);
   QCOMPARE(QString::fromStdString(j2.dump()), QString::fromStdString(j.dump()));
-  QCOMPARE(back.model.router, RouterKind::ExpertChoice);
+  QCOMPARE(back.model.router, std::string("expert-choice"));
   QCOMPARE(back.model.activation, compute::Activation::Gelu);
   QCOMPARE(back.seed, c.seed);
   QCOMPARE(back.optim.lr, 3e-4);

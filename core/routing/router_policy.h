@@ -1,0 +1,112 @@
+#pragma once
+/** @file The interface every router implements, and what a router sees of a batch. */
+#include <cstdint>
+#include <memory>
+#include <random>
+#include <utility>
+#include <vector>
+
+#include "core/model/parameter.h"
+
+namespace moe::core {
+
+/** A setting a router may read; the setup panel and the CLI show only those a router reads. */
+enum class RouterSetting : std::uint8_t {
+  TopK,            ///< experts per row (config key top_k)
+  CapacityFactor,  ///< capacity = ceil(cf * k * rows / experts) (config key capacity_factor)
+  NoiseScale,      ///< multiplier on learned noise (config key noise_scale)
+};
+
+/** The values of every RouterSetting; a router reads the ones its RouterInfo lists. Capacity
+ *  factor and noise scale may change between steps (live settings). */
+struct RouterSettings {
+  int k = 2;
+  double capacityFactor = 1.25;
+  float noiseScale = 1.0f;
+};
+
+/** What a router declares about itself: the registry's row for it. */
+struct RouterInfo {
+  const char* name = "";                ///< the config and CLI string (lowercase, dashes)
+  const char* description = "";         ///< one line for help texts and tooltips
+  std::vector<RouterSetting> settings;  ///< the settings it reads
+  bool renormalises = false;  ///< gates = p renormalised over the chosen experts (else p as is)
+  /** How many experts a row gets (on average, before capacity drops). */
+  int (*expertsPerRow)(const RouterSettings& s, int experts) = nullptr;
+
+  bool reads(RouterSetting s) const;
+};
+
+/** What a router is built from: its own parameters (if any) live on `backend`, sized by the
+ *  gate's input width `in`, drawn from `rng` after the gate's. */
+struct RouterBuild {
+  compute::Backend& backend;
+  int in;
+  int experts;
+  std::mt19937_64& rng;
+};
+
+/**
+ * One batch as a router sees it. Pointers are null where the batch has no such data: token
+ * ids and positions exist for token models (the text model routes each token), so a hash
+ * router can route by id. Noise is drawn from the counter-based generator at
+ * (noiseSeed, step), so runs are reproducible and identical across backends.
+ */
+struct RouterInput {
+  int rows = 0;
+  int experts = 0;
+  const float* logits = nullptr;            ///< rows x experts, host: the gate's clean logits
+  const compute::Tensor* x = nullptr;       ///< the gate's input (rows x in) on the backend
+  const std::int32_t* tokenIds = nullptr;   ///< rows: the token id of each row, or null
+  const std::int32_t* positions = nullptr;  ///< rows: position within its sequence, or null
+  std::uint64_t step = 0;                   ///< the trainer's step counter (noise counter)
+  std::uint64_t noiseSeed = 0;
+  bool training = false;
+  RouterSettings settings;
+};
+
+/** Each row's choices, (expert, gate) in rank order, and the rows that lost a wanted expert
+ *  to capacity; Gating builds the DispatchPlan from them. */
+struct RouterChoices {
+  std::vector<std::vector<std::pair<int, float>>> rows;
+  std::vector<std::uint8_t> dropped;
+};
+
+/**
+ * A router: one small class per file under core/routing/routers/, one line in the registry
+ * (router_registry.cpp). Gating does what every router shares (softmax of the scores, the
+ * plan, the auxiliary losses, softmax backward); the router decides the scores (e.g. noise),
+ * the choice of experts, and the backward of whatever it added to the scores. The object
+ * lives as long as the model, so members are its persistent state across steps.
+ */
+class RouterPolicy {
+ public:
+  virtual ~RouterPolicy() = default;
+
+  virtual const RouterInfo& info() const = 0;
+  /** Scores h (rows x experts, preset to the logits) whose softmax gives the probabilities.
+   *  Routers that perturb the scores (noise) override this. */
+  virtual void scores(const RouterInput& in, std::vector<float>& h);
+  /** Picks each row's experts and gates from the probabilities p (rows x experts). */
+  virtual void choose(const RouterInput& in, const std::vector<float>& p, RouterChoices& out) = 0;
+
+  /** A router whose scores are noisy may supply a differentiable load per expert for the load
+   *  CV^2 loss (Shazeer et al.); returns false to use the soft load sum_r p (the default). */
+  virtual bool smoothLoad(std::vector<double>& load);
+  /** Backward of smoothLoad: dLoad_e = weight * grad[e]; adds d/dlogits into dz. */
+  virtual void smoothLoadBackward(double weight, const std::vector<double>& grad, float* dz);
+
+  /** dh: gradient of the loss w.r.t. the scores (rows x experts). Fills the gradients of the
+   *  router's own parameters and, when dx is given, adds d loss / d x to dx. */
+  virtual void backward(const std::vector<float>& dh, const compute::Tensor& x,
+                        compute::Tensor* dx);
+  /** Parameters of its own (the gate's are the Router's). */
+  virtual std::vector<Parameter*> parameters() { return {}; }
+  /** True when the last scores() used something beyond the logits (noise). */
+  virtual bool perturbed() const { return false; }
+};
+
+/** Indices of the k largest values of row (n entries), descending, ties to the lower index. */
+std::vector<int> topIndices(const float* row, int n, int k);
+
+}  // namespace moe::core

@@ -1,0 +1,124 @@
+#include "core/train/config_keys.h"
+
+#include "core/data/dataset_table.h"
+#include "core/routing/router_registry.h"
+
+namespace moe::core {
+
+namespace {
+
+using Int = int& (*)(TrainConfig&);
+using Real = double& (*)(TrainConfig&);
+using U64 = std::uint64_t& (*)(TrainConfig&);
+using Str = std::string& (*)(TrainConfig&);
+
+NamedField modelField() {
+  return {[](const TrainConfig& c) { return std::string(modelName(c.model.kind)); },
+          [](TrainConfig& c, const std::string& s) { c.model.kind = parseModel(s); }};
+}
+
+NamedField routerField() {
+  return {[](const TrainConfig& c) { return c.model.router; },
+          [](TrainConfig& c, const std::string& s) { c.model.router = findRouter(s).info.name; }};
+}
+
+NamedField optimizerField() {
+  return {[](const TrainConfig& c) { return std::string(optimizerName(c.optim.kind)); },
+          [](TrainConfig& c, const std::string& s) { c.optim.kind = parseOptimizer(s); }};
+}
+
+NamedField activationField() {
+  return {
+      [](const TrainConfig& c) { return std::string(compute::activationName(c.model.activation)); },
+      [](TrainConfig& c, const std::string& s) {
+        try {
+          c.model.activation = compute::parseActivation(s);
+        } catch (const std::invalid_argument& e) {
+          throw ConfigError(e.what());
+        }
+      }};
+}
+
+std::vector<ConfigKey> makeKeys() {
+  return {
+      {"dataset", "--dataset",
+       specForms() + "; settings not given default to the dataset's preset",
+       Str([](TrainConfig& c) -> std::string& { return c.dataset; })},
+      {"data_dir", "--data-dir", "folder of the dataset (overrides its default)",
+       Str([](TrainConfig& c) -> std::string& { return c.dataDir; })},
+      {"model", "--model", "moe | stem-moe | dense-mlp", modelField()},
+      {"router", "--router", routerNames(" | "), routerField()},
+      {"experts", "--experts", "number of experts",
+       Int([](TrainConfig& c) -> int& { return c.model.experts; })},
+      {"top_k", "--top-k", "experts per input (" + routersReading(RouterSetting::TopK) + ")",
+       Int([](TrainConfig& c) -> int& { return c.model.topK; })},
+      {"capacity_factor", "--capacity-factor",
+       "capacity factor (" + routersReading(RouterSetting::CapacityFactor) + ")",
+       Real([](TrainConfig& c) -> double& { return c.model.capacityFactor; })},
+      {"expert_hidden", "--expert-hidden", "hidden width per expert (0: linear)",
+       Int([](TrainConfig& c) -> int& { return c.model.expertHidden; })},
+      {"activation", "--activation", "relu | gelu | tanh | silu | ...", activationField()},
+      {"stem_width", "--stem-width", "stem-moe: stem width",
+       Int([](TrainConfig& c) -> int& { return c.model.stemWidth; })},
+      {"noise_scale", "--noise", "noise scale (" + routersReading(RouterSetting::NoiseScale) + ")",
+       Real([](TrainConfig& c) -> double& { return c.model.noiseScale; })},
+      {"embedding_l2", "--embedding-l2",
+       "text/ratings: L2 penalty on the embedding rows a sample uses",
+       Real([](TrainConfig& c) -> double& { return c.model.embeddingL2; })},
+      {"epochs", "--epochs", "training epochs",
+       Int([](TrainConfig& c) -> int& { return c.epochs; })},
+      {"batch_size", "--batch-size", "batch size",
+       Int([](TrainConfig& c) -> int& { return c.batchSize; })},
+      {"lr", "--lr", "learning rate", Real([](TrainConfig& c) -> double& { return c.optim.lr; })},
+      {"optimizer", "--optimizer", "sgd | adam | adamw", optimizerField()},
+      {"momentum", nullptr, "SGD momentum",
+       Real([](TrainConfig& c) -> double& { return c.optim.momentum; })},
+      {"beta1", nullptr, "Adam beta1",
+       Real([](TrainConfig& c) -> double& { return c.optim.beta1; })},
+      {"beta2", nullptr, "Adam beta2",
+       Real([](TrainConfig& c) -> double& { return c.optim.beta2; })},
+      {"weight_decay", "--weight-decay", "weight decay",
+       Real([](TrainConfig& c) -> double& { return c.optim.weightDecay; })},
+      {"clip_norm", "--clip-norm", "global gradient-norm clip (0: off)",
+       Real([](TrainConfig& c) -> double& { return c.optim.clipNorm; })},
+      {"aux_loss", "--aux-loss", "weight of the Switch load-balancing loss",
+       Real([](TrainConfig& c) -> double& { return c.loss.auxWeight; })},
+      {"importance_loss", "--importance-loss", "weight of importance CV^2",
+       Real([](TrainConfig& c) -> double& { return c.loss.importanceWeight; })},
+      {"load_loss", "--load-loss", "weight of load CV^2",
+       Real([](TrainConfig& c) -> double& { return c.loss.loadWeight; })},
+      {"z_loss", "--z-loss", "weight of the router z-loss",
+       Real([](TrainConfig& c) -> double& { return c.loss.zLossWeight; })},
+      {"seed", "--seed", "random seed",
+       U64([](TrainConfig& c) -> std::uint64_t& { return c.seed; })},
+      {"threads", "--threads", "CPU threads (0: all cores)",
+       Int([](TrainConfig& c) -> int& { return c.threads; })},
+      {"backend", "--backend", "cpu | opencl | opencl:PLATFORM:DEVICE",
+       Str([](TrainConfig& c) -> std::string& { return c.backend; })},
+      {"max_train", "--max-train", "use at most this many training samples",
+       Int([](TrainConfig& c) -> int& { return c.maxTrain; })},
+      {"validation_fraction", "--validation-fraction", "share of train held out",
+       Real([](TrainConfig& c) -> double& { return c.validationFraction; })},
+      {"ngram_min", "--ngram-min", "text: shortest character n-gram",
+       Int([](TrainConfig& c) -> int& { return c.text.ngramMin; })},
+      {"ngram_max", "--ngram-max", "text: longest character n-gram",
+       Int([](TrainConfig& c) -> int& { return c.text.ngramMax; })},
+      {"hash_buckets", "--hash-buckets", "text: hash buckets (embedding rows)",
+       Int([](TrainConfig& c) -> int& { return c.text.buckets; })},
+  };
+}
+
+}  // namespace
+
+const std::vector<ConfigKey>& configKeys() {
+  static const std::vector<ConfigKey> keys = makeKeys();
+  return keys;
+}
+
+const ConfigKey* findConfigKey(const std::string& key) {
+  for (const ConfigKey& k : configKeys())
+    if (key == k.key) return &k;
+  return nullptr;
+}
+
+}  // namespace moe::core
