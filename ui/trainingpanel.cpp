@@ -156,7 +156,7 @@ void TrainingPanel::rebuild() {
   mEvalsShown = 0;
   mHasEval = false;
   const auto data = mController->data();
-  setTask(data ? data->train.kind : core::DataKind::Dense);
+  setTask(mController->task());
   if (data) {
     const int classes = int(classNames(data->test).size());
     mHeatmap->setCounts(classNames(data->test), mController->config().model.experts,
@@ -170,12 +170,8 @@ void TrainingPanel::rebuild() {
   refreshAll();
 }
 
-void TrainingPanel::setTask(core::DataKind kind) {
-  switch (kind) {
-    case core::DataKind::Tokens: mHeatmap->setRowKind(tr("Language"), tr("tokens")); break;
-    case core::DataKind::Ratings: mHeatmap->setRowKind(tr("Genre"), tr("ratings")); break;
-    case core::DataKind::Dense: mHeatmap->setRowKind(tr("Class"), QString()); break;
-  }
+void TrainingPanel::setTask(const core::TaskInfo& task) {
+  mHeatmap->setRowKind(tr(task.rowKind), tr(task.rowUnit));
 }
 
 void TrainingPanel::appendSteps(std::size_t from) {

@@ -7,6 +7,7 @@
 #include <QWidget>
 
 #include "core/data/dataset.h"
+#include "core/task/task_info.h"
 #include "core/train/metric_table.h"
 #include "core/train/metrics.h"
 
@@ -56,7 +57,7 @@ class TrainingPanel : public QWidget {
   };
   void rebuild();
   /** Heatmap rows: classes, languages or genres. */
-  void setTask(core::DataKind kind);
+  void setTask(const core::TaskInfo& task);
   SeriesPlot* plotFor(core::MetricGroup group) const;
   /** Draws the history's steps from `from` on and the evaluations not drawn yet. */
   void appendSteps(std::size_t from);
