@@ -10,6 +10,11 @@ long Model::paramsTotal() {
   return n;
 }
 
+std::vector<MoeLayer*> Model::moeLayers() {
+  MoeLayer* m = moe();
+  return m ? std::vector<MoeLayer*>{m} : std::vector<MoeLayer*>{};
+}
+
 void Model::setCapacityFactor(double cf) {
   if (MoeLayer* m = moe()) m->router().setCapacityFactor(cf);
 }

@@ -41,6 +41,9 @@ class Model {
   virtual std::vector<Parameter*> parameters() = 0;
   /** The MoE layer whose routing is analysed and shown; nullptr for dense models. */
   virtual MoeLayer* moe() = 0;
+  /** Every MoE layer, in a fixed order (checkpoints key router state by this index). The
+   *  default is moe() alone; models with several MoE layers override it. */
+  virtual std::vector<MoeLayer*> moeLayers();
   virtual long paramsActivePerInput() const = 0;
   virtual std::string describe() const = 0;
   /** Inspects one input (a batch of one row): gate, expert predictions, saliency. */

@@ -1,5 +1,7 @@
 #include "core/routing/router.h"
 
+#include <stdexcept>
+
 #include "core/routing/router_registry.h"
 
 namespace moe::core {
@@ -21,6 +23,14 @@ Router::Router(compute::Backend& backend, int in, const ModelConfig& config, std
       mSettings{config.topK, config.capacityFactor, float(config.noiseScale)},
       mGate(backend, "router.gate", in, config.experts, rng),
       mPolicy(makePolicy(backend, in, config, rng)) {}  // after the gate: draws from rng next
+
+void Router::setPolicy(std::unique_ptr<RouterPolicy> policy) {
+  if (!policy) throw std::invalid_argument("Router::setPolicy: no policy");
+  if (!policy->parameters().empty())
+    throw std::invalid_argument(std::string("Router::setPolicy: router '") + policy->info().name +
+                                "' has parameters of its own; register it instead");
+  mPolicy = std::move(policy);
+}
 
 const DispatchPlan& Router::route(const compute::Tensor& x, bool training, std::uint64_t noiseSeed,
                                   std::uint64_t step, const RowTokens& tokens) {

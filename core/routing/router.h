@@ -38,6 +38,14 @@ class Router {
 
   const Gating& gating() const { return mGating; }
   const RouterPolicy& policy() const { return *mPolicy; }
+  RouterPolicy& policy() { return *mPolicy; }
+  /**
+   * Replaces the policy built from the registry by `policy`, for tests and analyses of a router
+   * that is not registered. Call between steps. The replacement must have no parameters of its
+   * own (whoever holds the model's parameter list, e.g. the optimizer, already read it):
+   * throws std::invalid_argument otherwise.
+   */
+  void setPolicy(std::unique_ptr<RouterPolicy> policy);
   const std::vector<float>& logits() const { return mLogitsHost; }
   std::vector<Parameter*> parameters();
   long paramCount() const;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <numeric>
+#include <string>
 
 namespace moe::core {
 
@@ -16,6 +17,17 @@ bool RouterPolicy::smoothLoad(std::vector<double>&) { return false; }
 void RouterPolicy::smoothLoadBackward(double, const std::vector<double>&, float*) {}
 
 void RouterPolicy::backward(const std::vector<float>&, const compute::Tensor&, compute::Tensor*) {}
+
+void RouterPolicy::setState(std::span<const float> s) { requireStateSize(s, 0); }
+
+void RouterPolicy::afterStep(std::uint64_t) {}
+
+void RouterPolicy::requireStateSize(std::span<const float> s, std::size_t n) const {
+  if (s.size() == n) return;
+  throw RouterStateError("router '" + std::string(info().name) + "' keeps " +
+                         (n == 0 ? std::string("no state") : std::to_string(n) + " state values") +
+                         "; the saved state has " + std::to_string(s.size()));
+}
 
 std::vector<int> topIndices(const float* row, int n, int k) {
   std::vector<int> idx(static_cast<std::size_t>(n));

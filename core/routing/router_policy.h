@@ -3,6 +3,8 @@
 #include <cstdint>
 #include <memory>
 #include <random>
+#include <span>
+#include <stdexcept>
 #include <utility>
 #include <vector>
 
@@ -65,6 +67,13 @@ struct RouterInput {
   RouterSettings settings;
 };
 
+/** A router's saved state does not fit it (wrong size or invalid values); what() names the
+ *  router. */
+class RouterStateError : public std::invalid_argument {
+ public:
+  using std::invalid_argument::invalid_argument;
+};
+
 /** Each row's choices, (expert, gate) in rank order, and the rows that lost a wanted expert
  *  to capacity; Gating builds the DispatchPlan from them. */
 struct RouterChoices {
@@ -77,7 +86,9 @@ struct RouterChoices {
  * (router_registry.cpp). Gating does what every router shares (softmax of the scores, the
  * plan, the auxiliary losses, softmax backward); the router decides the scores (e.g. noise),
  * the choice of experts, and the backward of whatever it added to the scores. The object
- * lives as long as the model, so members are its persistent state across steps.
+ * lives as long as the model, so members are its persistent state across steps; state that is
+ * not a Parameter (a balancing bias, a hash table, counters) is exposed by state() and
+ * setState() so that checkpoints keep it.
  */
 class RouterPolicy {
  public:
@@ -104,6 +115,23 @@ class RouterPolicy {
   virtual std::vector<Parameter*> parameters() { return {}; }
   /** True when the last scores() used something beyond the logits (noise). */
   virtual bool perturbed() const { return false; }
+
+  /** Persistent state beyond parameters, flattened to floats, saved in checkpoints (Session::
+   *  save). Empty, the default, for routers without state; its size must not change with
+   *  training (only with the router's construction). */
+  virtual std::vector<float> state() const { return {}; }
+  /** Restores a state() of this router (Session::load). Throws RouterStateError naming the
+   *  router, changing nothing, when `s` does not fit: the default accepts only an empty state;
+   *  overrides call requireStateSize() first. */
+  virtual void setState(std::span<const float> s);
+  /** Called once after each training step whose optimizer step was applied (not after a step
+   *  refused as divergent, nor after evaluation): where a router moves its state from what
+   *  that step's choose() saw (e.g. a per-expert balancing bias). `step`: steps done so far. */
+  virtual void afterStep(std::uint64_t step);
+
+ protected:
+  /** Throws RouterStateError naming the router unless s.size() == n. */
+  void requireStateSize(std::span<const float> s, std::size_t n) const;
 };
 
 /** Indices of the k largest values of row (n entries), descending, ties to the lower index. */

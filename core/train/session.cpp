@@ -95,6 +95,9 @@ StepMetrics Session::finishStep(double loss, double metric, const AuxLosses& aux
                           "; training paused before applying it (try a lower learning rate)");
   StepMetrics m;
   ++mStep;
+  // The step is applied: routers with state move it now (RouterPolicy::afterStep).
+  for (MoeLayer* layer : mModel->moeLayers())
+    layer->router().policy().afterStep(std::uint64_t(mStep));
   m.step = mStep;
   m.epoch = mEpoch;
   m.samples = int(rows);
