@@ -95,12 +95,15 @@ class Session {
   long paramsTotal() const;
   long paramsActivePerInput() const;
 
-  /** Writes a checkpoint (model, optimizer state, config, step) atomically. */
+  /** Writes a checkpoint (model, optimizer state, router state (RouterPolicy::state), config,
+   *  step) atomically. */
   void save(const std::string& path) const;
   /** Restores a checkpoint written by save() for the same model shape, with the saved run's
    *  seed and live settings (lr, loss weights, capacity factor, noise scale), so training
-   *  continues exactly as the saved run would have. Throws CheckpointError, changing nothing,
-   *  for a file that is unreadable, corrupt or for another model. */
+   *  continues exactly as the saved run would have. Routers get their saved state back; a file
+   *  without router state (older files) leaves it as constructed. Throws CheckpointError,
+   *  changing nothing, for a file that is unreadable, corrupt, for another model, or whose
+   *  router state does not fit the router. */
   void load(const std::string& path);
 
  private:

@@ -1,5 +1,8 @@
-// Session checkpoints: parameters, optimizer state, config and position in training.
+// Session checkpoints: parameters, optimizer state, router state, config and position in
+// training.
 #include <nlohmann/json.hpp>
+
+#include <string_view>
 
 #include "core/model/model.h"
 #include "core/optim/optimizer.h"
@@ -18,6 +21,43 @@ std::vector<std::pair<std::string, compute::Tensor*>> stateTensors(Model& model,
   return all;
 }
 
+// Router state (RouterPolicy::state) is stored after those tensors, one 1 x n tensor per MoE
+// layer whose router has any, named kRouterStatePrefix + the layer's index in moeLayers().
+// Files without such tensors (written before router state existed, or by stateless routers,
+// whose files are unchanged) load with every router's state as constructed.
+constexpr std::string_view kRouterStatePrefix = "router_state/";
+
+bool isRouterState(const std::string& name) { return name.starts_with(kRouterStatePrefix); }
+
+// The MoE layer index a router-state tensor names; -1 when the name has no valid index.
+int routerStateLayer(const std::string& name, std::size_t layers) {
+  const std::string digits = name.substr(kRouterStatePrefix.size());
+  if (digits.empty() || digits.size() > 6 ||
+      digits.find_first_not_of("0123456789") != std::string::npos)
+    return -1;
+  const int layer = std::stoi(digits);
+  return std::size_t(layer) < layers ? layer : -1;
+}
+
+// Sets each layer's router state to states[layer] (absent: left as is), all or nothing: when a
+// router refuses its state, the ones already set get their previous state back.
+void applyRouterStates(const std::vector<MoeLayer*>& layers,
+                       const std::vector<const CheckpointTensor*>& states,
+                       const std::string& path) {
+  std::vector<std::vector<float>> previous;
+  for (MoeLayer* layer : layers) previous.push_back(layer->router().policy().state());
+  std::size_t done = 0;
+  try {
+    for (; done < layers.size(); ++done)
+      if (states[done])
+        layers[done]->router().policy().setState(std::span<const float>(states[done]->data));
+  } catch (const RouterStateError& e) {
+    for (std::size_t i = 0; i < done; ++i)
+      if (states[i]) layers[i]->router().policy().setState(std::span<const float>(previous[i]));
+    throw CheckpointError("'" + path + "': MoE layer " + std::to_string(done) + ": " + e.what());
+  }
+}
+
 }  // namespace
 
 void Session::save(const std::string& path) const {
@@ -29,6 +69,14 @@ void Session::save(const std::string& path) const {
              {"features", mData->train.features}, {"classes", mData->train.classes}};
   for (auto& [name, t] : stateTensors(*mModel, *mOptimizer))
     cp.tensors.push_back({name, t->rows(), t->cols(), compute::toHost(*mBackend, *t)});
+  const std::vector<MoeLayer*> layers = mModel->moeLayers();
+  for (std::size_t i = 0; i < layers.size(); ++i) {
+    std::vector<float> state = layers[i]->router().policy().state();
+    if (state.empty()) continue;
+    const int n = int(state.size());
+    cp.tensors.push_back(
+        {std::string(kRouterStatePrefix) + std::to_string(i), 1, n, std::move(state)});
+  }
   writeCheckpoint(path, cp);
 }
 
@@ -42,13 +90,36 @@ void Session::load(const std::string& path) {
                           std::to_string(cp.meta.value("features", -1)) + " features and " +
                           std::to_string(cp.meta.value("classes", -1)) +
                           " classes; the current dataset differs");
+  // Router state apart; the rest must be the model's and the optimizer's tensors, in order.
+  const std::vector<MoeLayer*> layers = mModel->moeLayers();
+  std::vector<const CheckpointTensor*> routerStates(layers.size(), nullptr);
+  std::vector<const CheckpointTensor*> tensors;
+  for (const CheckpointTensor& t : cp.tensors) {
+    if (!isRouterState(t.name)) {
+      tensors.push_back(&t);
+      continue;
+    }
+    const int layer = routerStateLayer(t.name, layers.size());
+    if (layer < 0 || routerStates[std::size_t(layer)])
+      throw CheckpointError("'" + path + "' holds router state '" + t.name + "', but the model " +
+                            "has " + std::to_string(layers.size()) + " MoE layer(s)" +
+                            (layer < 0 ? "" : " (and it appears twice)"));
+    const RouterPolicy& policy = layers[std::size_t(layer)]->router().policy();
+    const std::size_t want = policy.state().size();
+    if (t.data.size() != want)
+      throw CheckpointError("'" + path + "': router state of MoE layer " + std::to_string(layer) +
+                            " has " + std::to_string(t.data.size()) + " values; router '" +
+                            policy.info().name + "' keeps " + std::to_string(want) +
+                            " (another router or router settings?)");
+    routerStates[std::size_t(layer)] = &t;
+  }
   auto targets = stateTensors(*mModel, *mOptimizer);
-  if (targets.size() != cp.tensors.size())
-    throw CheckpointError("'" + path + "' holds " + std::to_string(cp.tensors.size()) +
+  if (targets.size() != tensors.size())
+    throw CheckpointError("'" + path + "' holds " + std::to_string(tensors.size()) +
                           " tensors; the current model and optimizer need " +
                           std::to_string(targets.size()) + " (different model settings?)");
   for (std::size_t i = 0; i < targets.size(); ++i) {
-    const auto& src = cp.tensors[i];
+    const auto& src = *tensors[i];
     const auto& [name, dst] = targets[i];
     if (src.name != name || src.rows != dst->rows() || src.cols != dst->cols())
       throw CheckpointError("'" + path + "': tensor '" + src.name + "' " +
@@ -56,11 +127,13 @@ void Session::load(const std::string& path) {
                             " does not match the model's '" + name + "' " +
                             std::to_string(dst->rows()) + "x" + std::to_string(dst->cols()));
   }
-  // Everything verified: only now change the session.
-  for (std::size_t i = 0; i < targets.size(); ++i)
-    mBackend->write(*targets[i].second, std::span<const float>(cp.tensors[i].data));
   TrainConfig saved;
   from_json(cp.meta.at("config"), saved);
+  // Everything verified: only now change the session. Router state first: a router may still
+  // refuse its values (setState), and then nothing has changed.
+  applyRouterStates(layers, routerStates, path);
+  for (std::size_t i = 0; i < targets.size(); ++i)
+    mBackend->write(*targets[i].second, std::span<const float>(tensors[i]->data));
   mConfig.optim.lr = saved.optim.lr;
   mConfig.loss = saved.loss;
   mConfig.model.capacityFactor = saved.model.capacityFactor;
