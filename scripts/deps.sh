@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages MoE Explorer needs, skipping those already present.
 set -euo pipefail
-PKGS=(build-essential cmake ninja-build pkg-config
+PKGS=(build-essential cmake ninja-build pkg-config ccache
       qt6-base-dev libqcustomplot-dev libeigen3-dev libtbb-dev zlib1g-dev nlohmann-json3-dev libcli11-dev
       opencl-headers opencl-clhpp-headers ocl-icd-opencl-dev pocl-opencl-icd
       dataset-fashion-mnist
