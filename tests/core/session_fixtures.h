@@ -4,6 +4,8 @@
 #include <vector>
 
 #include "compute/cpu/cpu_backend.h"
+#include "core/data/catalog.h"
+#include "core/data/splits.h"
 #include "core/model/model.h"
 #include "core/train/session.h"
 
@@ -14,6 +16,17 @@ inline std::unique_ptr<Session> makeSession(const TrainConfig& config,
                                             std::shared_ptr<const DataSplits> data) {
   return std::make_unique<Session>(config, std::move(data),
                                    std::make_unique<compute::CpuBackend>(config.threads));
+}
+
+/** Fashion-MNIST cut to 1000 training rows and a stratified 500 test rows, no validation: the
+ *  small data the checkpoint suites train on. */
+inline std::shared_ptr<const DataSplits> smallFashionMnist() {
+  DataOptions opt;
+  opt.maxTrain = 1000;
+  opt.validationFraction = 0.0;
+  auto d = std::make_shared<DataSplits>(loadDataset("fashion-mnist", opt));
+  d->test = subset(d->test, 500, 2);
+  return d;
 }
 
 /** A small, fast MoE on 784 inputs: 4 experts, top-2, batch 100, 2 threads. */

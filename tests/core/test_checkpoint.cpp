@@ -72,12 +72,7 @@ class TestCheckpoint : public QObject {
 void TestCheckpoint::initTestCase() {
   MOE_SKIP_WITHOUT_FASHION_MNIST();
   QVERIFY(mDir.isValid());
-  DataOptions opt;
-  opt.maxTrain = 1000;
-  opt.validationFraction = 0.0;
-  auto d = std::make_shared<DataSplits>(loadDataset("fashion-mnist", opt));
-  d->test = subset(d->test, 500, 2);
-  mData = d;
+  mData = testing::smallFashionMnist();
   // The reference checkpoint most refusal tests start from.
   auto s = makeSession(smallConfig(), mData);
   for (int i = 0; i < 3; ++i) s->trainStep();

@@ -124,12 +124,7 @@ class TestRouterState : public QObject {
 void TestRouterState::initTestCase() {
   MOE_SKIP_WITHOUT_FASHION_MNIST();
   QVERIFY(mDir.isValid());
-  DataOptions opt;
-  opt.maxTrain = 1000;
-  opt.validationFraction = 0.0;
-  auto d = std::make_shared<DataSplits>(loadDataset("fashion-mnist", opt));
-  d->test = subset(d->test, 500, 2);
-  mData = d;
+  mData = testing::smallFashionMnist();
 }
 
 void TestRouterState::rewrite(const std::string& from, const std::string& to,
