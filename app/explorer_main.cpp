@@ -1,7 +1,9 @@
 // moe-explorer: the GUI. Argument parsing and the window; everything else lives in ui/.
 #include <cstdio>
+#include <string_view>
 
 #include <QApplication>
+#include <QCoreApplication>
 #include <QCommandLineParser>
 #include <QJsonDocument>
 #include <QTimer>
@@ -17,49 +19,85 @@
 
 using namespace moe;
 
+namespace {
+
+// Every option of the window's command line; filled before any QApplication exists so that
+// --help and --version work without a display.
+struct Options {
+  QCommandLineParser parser;
+  QCommandLineOption configOpt{QStringLiteral("config"), QStringLiteral("JSON TrainConfig to start from."), QStringLiteral("FILE")};
+  QCommandLineOption datasetOpt{QStringLiteral("dataset"), QString::fromStdString(core::specForms() + " (starts from its preset)"), QStringLiteral("SPEC")};
+  QCommandLineOption maxTrainOpt{QStringLiteral("max-train"), QStringLiteral("Train on at most N inputs."), QStringLiteral("N")};
+  QCommandLineOption threadsOpt{QStringLiteral("threads"), QStringLiteral("Trainer CPU threads."), QStringLiteral("N")};
+  QCommandLineOption defaultsOpt{QStringLiteral("defaults"), QStringLiteral("Ignore the settings remembered from the last launch.")};
+  QCommandLineOption playOpt{QStringLiteral("play"), QStringLiteral("Start training as soon as the session is ready.")};
+  QCommandLineOption benchOpt{QStringLiteral("benchmark-responsiveness"),
+      QStringLiteral("Train for SECONDS in the window, print event-loop lateness and throughput as JSON, exit."), QStringLiteral("SECONDS")};
+  QCommandLineOption shotOpt{QStringLiteral("screenshot"), QStringLiteral("Train, grab the window into PATH (PNG), exit."), QStringLiteral("PATH")};
+  QCommandLineOption shotViewOpt{QStringLiteral("screenshot-view"), QStringLiteral("training | inspector | gallery | text | recommend"), QStringLiteral("VIEW"), QStringLiteral("training")};
+  QCommandLineOption shotSecondsOpt{QStringLiteral("screenshot-after"), QStringLiteral("Seconds of training before the screenshot."), QStringLiteral("SECONDS"), QStringLiteral("20")};
+  QCommandLineOption typeOpt{QStringLiteral("type"), QStringLiteral("Text screenshot: the sentence typed into the inspector."), QStringLiteral("TEXT")};
+  QCommandLineOption userOpt{QStringLiteral("user"), QStringLiteral("Recommend screenshot: the user (0-based index)."), QStringLiteral("N"), QStringLiteral("0")};
+
+  Options() {
+    parser.setApplicationDescription(QStringLiteral("Train Mixture-of-Experts models live and watch the gate."));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    parser.addOptions({configOpt, datasetOpt, maxTrainOpt, threadsOpt, defaultsOpt, playOpt, benchOpt, shotOpt,
+                       shotViewOpt, shotSecondsOpt, typeOpt, userOpt});
+  }
+};
+
+void setApplicationNames() {
+  QCoreApplication::setApplicationName(QStringLiteral("moe-explorer"));
+  QCoreApplication::setOrganizationName(QStringLiteral("moe-explorer"));
+  QCoreApplication::setApplicationVersion(QStringLiteral("0.1.0"));
+}
+
+// True when the command line only asks for help or the version (or is wrong): answered
+// without opening a display, which a terminal over ssh may not have.
+bool answersWithoutWindow(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view a = argv[i];
+    if (a == "-h" || a == "--help" || a == "--help-all" || a == "-?" || a == "-v" || a == "--version") return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
+  if (answersWithoutWindow(argc, argv)) {
+    QCoreApplication app(argc, argv);
+    setApplicationNames();
+    Options options;
+    options.parser.process(app);  // prints the help or version and exits 0
+    return 0;
+  }
   QApplication app(argc, argv);
-  QApplication::setApplicationName(QStringLiteral("moe-explorer"));
-  QApplication::setOrganizationName(QStringLiteral("moe-explorer"));
-  QApplication::setApplicationVersion(QStringLiteral("0.1.0"));
+  setApplicationNames();
   QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/moe-explorer.png")));
 
-  QCommandLineParser parser;
-  parser.setApplicationDescription(QStringLiteral("Train Mixture-of-Experts models live and watch the gate."));
-  parser.addHelpOption();
-  parser.addVersionOption();
-  const QCommandLineOption configOpt(QStringLiteral("config"), QStringLiteral("JSON TrainConfig to start from."), QStringLiteral("FILE"));
-  const QCommandLineOption datasetOpt(QStringLiteral("dataset"), QString::fromStdString(core::specForms() + " (starts from its preset)"), QStringLiteral("SPEC"));
-  const QCommandLineOption maxTrainOpt(QStringLiteral("max-train"), QStringLiteral("Train on at most N inputs."), QStringLiteral("N"));
-  const QCommandLineOption threadsOpt(QStringLiteral("threads"), QStringLiteral("Trainer CPU threads."), QStringLiteral("N"));
-  const QCommandLineOption defaultsOpt(QStringLiteral("defaults"), QStringLiteral("Ignore the settings remembered from the last launch."));
-  const QCommandLineOption playOpt(QStringLiteral("play"), QStringLiteral("Start training as soon as the session is ready."));
-  const QCommandLineOption benchOpt(QStringLiteral("benchmark-responsiveness"),
-      QStringLiteral("Train for SECONDS in the window, print event-loop lateness and throughput as JSON, exit."), QStringLiteral("SECONDS"));
-  const QCommandLineOption shotOpt(QStringLiteral("screenshot"), QStringLiteral("Train, grab the window into PATH (PNG), exit."), QStringLiteral("PATH"));
-  const QCommandLineOption shotViewOpt(QStringLiteral("screenshot-view"), QStringLiteral("training | inspector | gallery | text | recommend"), QStringLiteral("VIEW"), QStringLiteral("training"));
-  const QCommandLineOption shotSecondsOpt(QStringLiteral("screenshot-after"), QStringLiteral("Seconds of training before the screenshot."), QStringLiteral("SECONDS"), QStringLiteral("20"));
-  const QCommandLineOption typeOpt(QStringLiteral("type"), QStringLiteral("Text screenshot: the sentence typed into the inspector."), QStringLiteral("TEXT"));
-  const QCommandLineOption userOpt(QStringLiteral("user"), QStringLiteral("Recommend screenshot: the user (0-based index)."), QStringLiteral("N"), QStringLiteral("0"));
-  parser.addOptions({configOpt, datasetOpt, maxTrainOpt, threadsOpt, defaultsOpt, playOpt, benchOpt, shotOpt, shotViewOpt, shotSecondsOpt, typeOpt, userOpt});
+  Options options;
+  QCommandLineParser& parser = options.parser;
   parser.process(app);
 
-  const bool scripted = parser.isSet(benchOpt) || parser.isSet(shotOpt);
+  const bool scripted = parser.isSet(options.benchOpt) || parser.isSet(options.shotOpt);
   core::TrainConfig config = ui::MainWindow::rememberedConfig();
-  if (parser.isSet(defaultsOpt) || scripted) {
+  if (parser.isSet(options.defaultsOpt) || scripted) {
     config = core::TrainConfig{};
     config.epochs = 20;
   }
   try {
-    if (parser.isSet(configOpt)) config = core::loadConfigFile(parser.value(configOpt).toStdString());
+    if (parser.isSet(options.configOpt)) config = core::loadConfigFile(parser.value(options.configOpt).toStdString());
   } catch (const std::exception& e) {
     std::fprintf(stderr, "moe-explorer: %s\n", e.what());
     return 2;
   }
-  if (parser.isSet(datasetOpt)) {
+  if (parser.isSet(options.datasetOpt)) {
     // A dataset named on the command line starts from its tuned defaults (a --config wins).
-    const std::string spec = parser.value(datasetOpt).toStdString();
-    if (parser.isSet(configOpt)) {
+    const std::string spec = parser.value(options.datasetOpt).toStdString();
+    if (parser.isSet(options.configOpt)) {
       config.dataset = spec;
     } else {
       const int epochs = config.epochs;
@@ -67,14 +105,14 @@ int main(int argc, char** argv) {
       if (config.epochs == core::TrainConfig{}.epochs) config.epochs = epochs;  // images explore on
     }
   }
-  if (parser.isSet(maxTrainOpt)) config.maxTrain = parser.value(maxTrainOpt).toInt();
-  if (parser.isSet(threadsOpt)) config.threads = parser.value(threadsOpt).toInt();
+  if (parser.isSet(options.maxTrainOpt)) config.maxTrain = parser.value(options.maxTrainOpt).toInt();
+  if (parser.isSet(options.threadsOpt)) config.threads = parser.value(options.threadsOpt).toInt();
 
   ui::MainWindow window;
   window.show();
   int exitCode = 0;
-  if (parser.isSet(benchOpt)) {
-    auto* bench = new ui::ResponsivenessBenchmark(&window, parser.value(benchOpt).toDouble(), &window);
+  if (parser.isSet(options.benchOpt)) {
+    auto* bench = new ui::ResponsivenessBenchmark(&window, parser.value(options.benchOpt).toDouble(), &window);
     QObject::connect(bench, &ui::ResponsivenessBenchmark::finished, &app, [&](const QJsonObject& r) {
       std::printf("%s\n", QJsonDocument(r).toJson(QJsonDocument::Indented).constData());
       std::fflush(stdout);
@@ -82,21 +120,21 @@ int main(int argc, char** argv) {
       app.exit(exitCode);
     });
     bench->start();
-  } else if (parser.isSet(shotOpt)) {
-    const QString view = parser.value(shotViewOpt);
+  } else if (parser.isSet(options.shotOpt)) {
+    const QString view = parser.value(options.shotViewOpt);
     const auto v = view == QLatin1String("inspector") ? ui::ScreenshotRunner::View::Inspector
                    : view == QLatin1String("gallery") ? ui::ScreenshotRunner::View::Gallery
                    : view == QLatin1String("text")    ? ui::ScreenshotRunner::View::Text
                    : view == QLatin1String("recommend") ? ui::ScreenshotRunner::View::Recommend
                                                         : ui::ScreenshotRunner::View::Training;
     window.resize(1600, 1000);
-    auto* shot = new ui::ScreenshotRunner(&window, parser.value(shotOpt), v,
-                                          parser.value(shotSecondsOpt).toDouble(), &window);
-    shot->setTypedText(parser.value(typeOpt));
-    shot->setUser(parser.value(userOpt).toInt());
+    auto* shot = new ui::ScreenshotRunner(&window, parser.value(options.shotOpt), v,
+                                          parser.value(options.shotSecondsOpt).toDouble(), &window);
+    shot->setTypedText(parser.value(options.typeOpt));
+    shot->setUser(parser.value(options.userOpt).toInt());
     QObject::connect(shot, &ui::ScreenshotRunner::finished, &app, [&](bool ok) { app.exit(ok ? 0 : 1); });
     shot->start();
-  } else if (parser.isSet(playOpt)) {
+  } else if (parser.isSet(options.playOpt)) {
     QObject::connect(window.controller(), &ui::SessionController::sessionReady, window.controller(),
                      &ui::SessionController::play, Qt::SingleShotConnection);
   }
