@@ -31,6 +31,30 @@ GateBarChart::GateBarChart(QWidget* parent) : PlotView(tr("Gate probabilities"),
   yAxis->setRange(0, 1.05);
 }
 
+QCPItemText* GateBarChart::addLabel(double x, double y, const QString& text, const QColor& color) {
+  auto* t = new QCPItemText(this);
+  t->setPositionAlignment(Qt::AlignBottom | Qt::AlignHCenter);
+  t->position->setCoords(x, y + 0.01);
+  t->setText(text);
+  t->setColor(color);
+  t->setFont(xAxis->tickLabelFont());
+  mLabels.push_back(t);
+  return t;
+}
+
+void GateBarChart::clearLabels() {
+  for (QCPItemText* t : mLabels) removeItem(t);
+  mLabels.clear();
+}
+
+void GateBarChart::setExpertAxis(int n, double top) {
+  QSharedPointer<QCPAxisTickerText> xt(new QCPAxisTickerText);
+  for (int e = 0; e < n; ++e) xt->addTick(e, QStringLiteral("E%1").arg(e));
+  xAxis->setTicker(xt);
+  xAxis->setRange(-0.6, n - 0.4);
+  yAxis->setRange(0, std::min(1.3, top * 1.25 + 0.1));
+}
+
 void GateBarChart::setGate(const std::vector<float>& probs,
                            const std::vector<std::int32_t>& chosen,
                            const std::vector<float>& chosenGates, bool dropped) {
@@ -39,36 +63,71 @@ void GateBarChart::setGate(const std::vector<float>& probs,
   QVector<double> other;
   QVector<double> picked;
   mValues.assign(probs.begin(), probs.end());
+  mShares.clear();
+  for (QCPBars* b : {mOther, mChosen}) b->setWidth(0.7);
+  mOther->setName(tr("not chosen"));
+  mChosen->setName(tr("chosen"));
+  yAxis->setLabel(tr("probability"));
+  clearLabels();
   for (int e = 0; e < n; ++e) {
     keys.push_back(e);
-    const bool isChosen = std::find(chosen.begin(), chosen.end(), e) != chosen.end();
-    other.push_back(isChosen ? 0.0 : probs[std::size_t(e)]);
-    picked.push_back(isChosen ? probs[std::size_t(e)] : 0.0);
+    const auto it = std::find(chosen.begin(), chosen.end(), e);
+    const bool isChosen = it != chosen.end();
+    const double p = probs[std::size_t(e)];
+    other.push_back(isChosen ? 0.0 : p);
+    picked.push_back(isChosen ? p : 0.0);
+    if (isChosen) {
+      const std::size_t r = std::size_t(it - chosen.begin());
+      const float w = r < chosenGates.size() ? chosenGates[r] : 0.0f;
+      addLabel(e, p, tr("#%1\nw=%2").arg(r + 1).arg(double(w), 0, 'f', 2), Qt::black);
+    } else {
+      addLabel(e, p, QString::number(p, 'f', 2), QColor(110, 110, 110));
+    }
   }
   mOther->setData(keys, other, true);
   mChosen->setData(keys, picked, true);
-  for (QCPItemText* t : mLabels) removeItem(t);
-  mLabels.clear();
-  for (std::size_t r = 0; r < chosen.size(); ++r) {
-    const int e = chosen[r];
-    if (e < 0 || e >= n) continue;
-    auto* t = new QCPItemText(this);
-    t->setPositionAlignment(Qt::AlignBottom | Qt::AlignHCenter);
-    t->position->setCoords(e, probs[std::size_t(e)] + 0.01);
-    const float w = r < chosenGates.size() ? chosenGates[r] : 0.0f;
-    t->setText(tr("#%1\nw=%2").arg(r + 1).arg(double(w), 0, 'f', 2));
-    t->setFont(xAxis->tickLabelFont());
-    mLabels.push_back(t);
-  }
   mDropped->setText(tr("dropped: an expert it wanted was full"));
   mDropped->setVisible(dropped);
-  QSharedPointer<QCPAxisTickerText> xt(new QCPAxisTickerText);
-  for (int e = 0; e < n; ++e) xt->addTick(e, QStringLiteral("E%1").arg(e));
-  xAxis->setTicker(xt);
-  xAxis->setRange(-0.6, n - 0.4);
-  const double top = probs.empty() ? 1.0 : *std::max_element(probs.begin(), probs.end());
-  yAxis->setRange(0, std::min(1.3, top * 1.25 + 0.1));
+  setExpertAxis(n, probs.empty() ? 1.0 : *std::max_element(probs.begin(), probs.end()));
   refresh();
+}
+
+void GateBarChart::setTokenShares(const std::vector<float>& meanProbs,
+                                  const std::vector<std::int32_t>& experts,
+                                  const std::vector<float>& shares) {
+  const int n = int(meanProbs.size());
+  mValues.assign(meanProbs.begin(), meanProbs.end());
+  mShares.assign(std::size_t(n), 0.0);
+  for (std::size_t i = 0; i < experts.size() && i < shares.size(); ++i)
+    if (experts[i] >= 0 && experts[i] < n) mShares[std::size_t(experts[i])] = shares[i];
+  QVector<double> probKeys, shareKeys, probVals, shareVals;
+  clearLabels();
+  double top = 0.0;
+  for (int e = 0; e < n; ++e) {
+    // Side by side: the mean gate left of the expert's tick, its share of the tokens right.
+    probKeys.push_back(e - 0.19);
+    shareKeys.push_back(e + 0.19);
+    probVals.push_back(mValues[std::size_t(e)]);
+    shareVals.push_back(mShares[std::size_t(e)]);
+    addLabel(e + 0.19, mShares[std::size_t(e)], QStringLiteral("%1%").arg(100.0 * mShares[std::size_t(e)], 0, 'f', 0),
+             Qt::black);
+    top = std::max({top, mValues[std::size_t(e)], mShares[std::size_t(e)]});
+  }
+  for (QCPBars* b : {mOther, mChosen}) b->setWidth(0.36);
+  mOther->setName(tr("mean gate probability"));
+  mChosen->setName(tr("share of token routings (top-k)"));
+  yAxis->setLabel(tr("probability / share"));
+  mOther->setData(probKeys, probVals, true);
+  mChosen->setData(shareKeys, shareVals, true);
+  mDropped->setVisible(false);
+  setExpertAxis(n, top);
+  refresh();
+}
+
+QStringList GateBarChart::labelTexts() const {
+  QStringList texts;
+  for (const QCPItemText* t : mLabels) texts << t->text();
+  return texts;
 }
 
 void GateBarChart::clearGate() { setGate({}, {}, {}, false); }

@@ -8,7 +8,9 @@ namespace moe::ui {
 
 /**
  * The gate's probability for every expert as bars. Chosen experts are coloured and labelled
- * with their rank and combine weight; a dropped input (capacity) is marked in red.
+ * with their rank and combine weight, the others with their probability; a dropped input
+ * (capacity) is marked in red. For a sentence, setTokenShares shows the mean gate beside the
+ * share of tokens each expert took.
  */
 class GateBarChart : public PlotView {
   Q_OBJECT
@@ -18,9 +20,20 @@ class GateBarChart : public PlotView {
 
   void setGate(const std::vector<float>& probs, const std::vector<std::int32_t>& chosen,
                const std::vector<float>& chosenGates, bool dropped);
+  /**
+   * A sentence's view (text models route tokens): per expert, the mean gate probability over
+   * its tokens beside the share of its tokens the expert took. `experts`/`shares` list the
+   * experts that took tokens and their shares, in any order.
+   */
+  void setTokenShares(const std::vector<float>& meanProbs, const std::vector<std::int32_t>& experts,
+                      const std::vector<float>& shares);
   void clearGate();
   /** The probabilities on display (for tests). */
   std::vector<double> values() const;
+  /** Per expert, the share of tokens on display after setTokenShares (for tests). */
+  std::vector<double> tokenShares() const { return mShares; }
+  /** The value labels on display, left to right (for tests). */
+  QStringList labelTexts() const;
 
  protected:
   void rescale() override {}
@@ -31,6 +44,11 @@ class GateBarChart : public PlotView {
   std::vector<QCPItemText*> mLabels;
   QCPItemText* mDropped = nullptr;
   std::vector<double> mValues;
+  std::vector<double> mShares;
+
+  QCPItemText* addLabel(double x, double y, const QString& text, const QColor& color);
+  void clearLabels();
+  void setExpertAxis(int n, double top);
 };
 
 }  // namespace moe::ui

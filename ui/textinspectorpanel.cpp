@@ -55,8 +55,7 @@ TextInspectorPanel::TextInspectorPanel(SessionController* controller, QWidget* p
   mRouting = new TokenRoutingView(this);
   mPrediction = new CategoryBarChart(tr("Language probabilities"), tr("probability"), this);
   mGate = new GateBarChart(this);
-  mGate->setTitle(tr("Mean gate over the tokens"));
-  mGate->legend->setVisible(false);  // every expert takes some tokens: "chosen" says little
+  mGate->setTitle(tr("Experts over the tokens"));
 
   auto* detail = new QWidget(this);
   auto* grid = new QGridLayout(detail);
@@ -207,7 +206,7 @@ void TextInspectorPanel::display(const core::Inspection& in, bool typed) {
   const auto data = mController->data();
   const int experts = mController->config().model.experts;
   mRouting->setRouting(in, experts);
-  mGate->setGate(in.gateProbs, in.chosen, in.chosenGates, in.dropped);
+  mGate->setTokenShares(in.gateProbs, in.chosen, in.chosenGates);
   QStringList names;
   std::vector<double> probs;
   std::vector<QColor> colors;

@@ -95,6 +95,19 @@ class WidgetsTest : public QObject {
     chart.setGate({0.1f, 0.6f, 0.3f}, {1, 2}, {0.67f, 0.33f}, true);
     QCOMPARE(int(chart.values().size()), 3);
     QCOMPARE(chart.values()[1], double(0.6f));
+    // Every expert carries its value: chosen ones their rank and weight, the others their
+    // probability.
+    QCOMPARE(chart.labelTexts(), QStringList({"0.10", "#1\nw=0.67", "#2\nw=0.33"}));
+  }
+
+  void tokenSharesAreShownPerExpertNotByRank() {
+    // A sentence: E2 took 60 % of the tokens and E0 40 %, listed most first.
+    ui::GateBarChart chart;
+    chart.setTokenShares({0.5f, 0.2f, 0.3f}, {2, 0}, {0.6f, 0.4f});
+    QCOMPARE(chart.values(), std::vector<double>({0.5f, 0.2f, 0.3f}));
+    QCOMPARE(chart.tokenShares(), std::vector<double>({0.4f, 0.0, 0.6f}));
+    QCOMPARE(chart.labelTexts(), QStringList({"40%", "0%", "60%"}));
+    QVERIFY(chart.legend->visible());
   }
 
   void exportFormats_data() {
