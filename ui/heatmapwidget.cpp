@@ -1,6 +1,9 @@
 #include "ui/heatmapwidget.h"
 
+#include <algorithm>
 #include <cmath>
+
+#include <QTimer>
 
 namespace moe::ui {
 
@@ -59,8 +62,21 @@ void HeatmapWidget::setGrid(int classes, int experts) {
   }
   xAxis->setRange(-0.5, experts - 0.5);
   yAxis->setRange(-0.5, classes - 0.5);
+  mTickEvery = 0;  // a new grid needs new ticks
+  setExpertTicks();
+}
+
+void HeatmapWidget::setExpertTicks() {
+  // Every expert's name where they fit side by side, else every 2nd, 4th, ... one.
+  const QFontMetrics fm(xAxis->tickLabelFont());
+  const int nameWidth = fm.horizontalAdvance(QStringLiteral("E%1 ").arg(std::max(0, mExperts - 1)));
+  const int room = std::max(1, axisRect()->width());
+  int every = 1;
+  while (every < mExperts && (mExperts / every) * nameWidth > room) every *= 2;
+  if (every == mTickEvery && xAxis->ticker().dynamicCast<QCPAxisTickerText>()) return;
+  mTickEvery = every;
   QSharedPointer<QCPAxisTickerText> xt(new QCPAxisTickerText);
-  for (int e = 0; e < experts; ++e) xt->addTick(e, QStringLiteral("E%1").arg(e));
+  for (int e = 0; e < mExperts; e += every) xt->addTick(e, QStringLiteral("E%1").arg(e));
   xAxis->setTicker(xt);
 }
 
@@ -85,15 +101,55 @@ void HeatmapWidget::setCounts(const QStringList& classNames, int experts,
       mMap->data()->setCell(e, c, s);
       QCPItemText* t = mLabels[std::size_t(c * experts + e)];
       t->setText(labels && s >= 0.005 ? QString::number(int(std::lround(s * 100))) : QString());
-      t->setColor(s > 0.55 ? Qt::white : Qt::black);
+      t->setColor(s > 0.55 * mScaleMax ? Qt::white : Qt::black);
     }
   }
-  // Two short lines: the plot is a third of the window wide.
-  QString title = tr("%1 × expert · %2").arg(mNoun, source);
-  if (mutualInformation >= 0)
-    title += tr("\nI(%1; expert) = %2 bits").arg(mNoun.toLower()).arg(mutualInformation, 0, 'f', 2);
-  titleElement()->setText(title);
+  // Title and a smaller line (the plot is a third of the window wide): what, then from where
+  // and how much it says, against the most it could say: I <= min(log2 rows, log2 experts).
+  QString second = source;
+  if (mutualInformation >= 0) {
+    const double most = std::log2(double(std::max(1, std::min(classes, experts))));
+    second += tr(" · I = %1 of %2 bits").arg(mutualInformation, 0, 'f', 2).arg(most, 0, 'f', 2);
+  }
+  titleElement()->setText(tr("%1 × expert").arg(mNoun));
+  setSubtitle(second);
+  fitLabels();
   refresh();
+}
+
+void HeatmapWidget::setScaleMax(double most) {
+  mScaleMax = std::clamp(most, 1e-3, 1.0);
+  mScale->setDataRange(QCPRange(0, mScaleMax));
+  refresh();
+}
+
+void HeatmapWidget::fitLabels() {
+  if (mExperts <= 0 || mClasses <= 0) return;
+  setExpertTicks();
+  // The widest label, "100", fits its cell: smaller fonts for narrow cells, never larger
+  // than the tick labels.
+  const double cellW = std::max(1.0, double(axisRect()->width()) / mExperts);
+  const double cellH = std::max(1.0, double(axisRect()->height()) / mClasses);
+  QFont f = xAxis->tickLabelFont();
+  const QFontMetricsF base(f);
+  const double scale = std::min({1.0, 0.9 * cellW / base.horizontalAdvance(QStringLiteral("100")),
+                                 0.9 * cellH / base.height()});
+  // Below 6 pt a number is unreadable: then the colours speak alone.
+  mNumbersFit = f.pointSizeF() * scale >= 6.0;
+  f.setPointSizeF(std::max(6.0, f.pointSizeF() * scale));
+  for (QCPItemText* t : mLabels) {
+    t->setFont(f);
+    t->setVisible(mNumbersFit);
+  }
+}
+
+void HeatmapWidget::resizeEvent(QResizeEvent* event) {
+  PlotView::resizeEvent(event);
+  // The axis rect gets its new size in the next layout pass: fit the labels to it then.
+  QTimer::singleShot(0, this, [this] {
+    fitLabels();
+    refresh();
+  });
 }
 
 void HeatmapWidget::setRowKind(const QString& noun, const QString& counted) {

@@ -26,6 +26,14 @@ class HeatmapWidget : public PlotView {
   /** What the rows are ("Class", "Language", "Genre") and what is counted ("tokens"),
    *  for the title and the colour scale. */
   void setRowKind(const QString& noun, const QString& counted);
+  /** The top of the colour scale: the largest share a cell can reach (1/k when each input
+   *  goes to k experts, so a fully specialised cell is dark whatever k is). */
+  void setScaleMax(double most);
+  double scaleMax() const { return mScaleMax; }
+  /** The font of the numbers in the cells (fitted to the cell size). */
+  /** True when the cells are large enough for their numbers (else only colours show). */
+  bool cellNumbersShown() const { return mNumbersFit && mClasses * mExperts <= 160; }
+  QFont cellFont() const { return mLabels.empty() ? xAxis->tickLabelFont() : mLabels.front()->font(); }
   /** The row labels on display. */
   QStringList rowNames() const { return mRowNames; }
   int classes() const { return mClasses; }
@@ -41,10 +49,13 @@ class HeatmapWidget : public PlotView {
  protected:
   void mouseReleaseEvent(QMouseEvent* event) override;
   void rescale() override {}
+  void resizeEvent(QResizeEvent* event) override;
 
  private:
   bool cellAt(const QPointF& pos, int* cls, int* expert) const;
   void setGrid(int classes, int experts);
+  void fitLabels();
+  void setExpertTicks();
 
   QCPColorMap* mMap = nullptr;
   QCPColorScale* mScale = nullptr;
@@ -56,6 +67,9 @@ class HeatmapWidget : public PlotView {
   QString mNoun = tr("Class");
   QString mCounted;
   QStringList mRowNames;
+  double mScaleMax = 1.0;
+  bool mNumbersFit = true;
+  int mTickEvery = 0;
 };
 
 }  // namespace moe::ui

@@ -7,14 +7,7 @@ namespace moe::ui {
 LoadPlot::LoadPlot(QWidget* parent) : PlotView(tr("Expert load"), parent) {
   xAxis->setLabel(tr("step"));
   yAxis->setLabel(tr("share of routed inputs (stacked)"));
-  // The legend goes under the plot: inside, it would hide the top bands.
-  legend->setVisible(true);
-  axisRect()->insetLayout()->take(legend);
-  plotLayout()->addElement(2, 0, legend);
-  plotLayout()->setRowStretchFactor(2, 0.001);
-  legend->setFillOrder(QCPLegend::foColumnsFirst);
-  legend->setWrap(5);
-  legend->setMargins(QMargins(4, 1, 4, 1));
+  placeLegendBelow();  // inside, it would hide the top bands
   setExperts(8);
 }
 

@@ -32,7 +32,7 @@ class LoadPlot : public PlotView {
 
  private:
   int mExperts = 0;
-  double mAlpha = 0.2;
+  double mAlpha = 0.05;  // per-batch loads are noisy: the same EMA as the other train curves
   std::vector<double> mSmoothed;
   std::vector<QCPGraph*> mBands;  // per expert; painted from the last expert down
   std::vector<CurveThinning> mThinning;  // one per band; all see the same steps

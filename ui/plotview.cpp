@@ -3,10 +3,13 @@
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QMenu>
+#include <QResizeEvent>
 #include <QPointer>
 #include <QSettings>
 
+#include <algorithm>
 #include <deque>
+#include <vector>
 
 namespace moe::ui {
 
@@ -145,6 +148,7 @@ void PlotView::setBaseFontSize(int points) {
   title.setPointSize(points + 2);
   title.setBold(true);
   mTitleElement->setFont(title);
+  if (mSubtitle) mSubtitle->setFont(label);
 }
 
 void PlotView::setFollowing(bool follow) {
@@ -170,6 +174,7 @@ void PlotView::refresh() {
 
 void PlotView::replotNow() {
   mDirty = false;
+  fitLegendColumns();  // entries may have been added since the last resize
   mSinceReplot.restart();
   if (mFollowing) rescale();
   replot(QCustomPlot::rpRefreshHint);
@@ -193,6 +198,65 @@ void PlotView::wheelEvent(QWheelEvent* event) {
 void PlotView::mouseDoubleClickEvent(QMouseEvent* event) {
   QCustomPlot::mouseDoubleClickEvent(event);
   setFollowing(true);
+}
+
+void PlotView::placeLegendBelow() {
+  legend->setVisible(true);
+  axisRect()->insetLayout()->take(legend);
+  plotLayout()->addElement(plotLayout()->rowCount(), 0, legend);
+  plotLayout()->setRowStretchFactor(plotLayout()->rowCount() - 1, 0.001);
+  legend->setFillOrder(QCPLegend::foColumnsFirst);
+  legend->setMargins(QMargins(4, 1, 4, 1));
+  mLegendBelow = true;
+  fitLegendColumns();
+}
+
+void PlotView::fitLegendColumns() {
+  if (!mLegendBelow) return;
+  std::vector<int> widths;
+  for (int i = 0; i < legend->itemCount(); ++i)
+    if (const QCPAbstractLegendItem* item = legend->item(i))  // a re-flowed grid has empty cells
+      widths.push_back(item->minimumOuterSizeHint().width());
+  if (widths.empty()) return;
+  // The most columns whose widest entries fit side by side (entry i goes to column i % c).
+  const int room = width() - 16;
+  int columns = 1;
+  for (int c = int(widths.size()); c > 1; --c) {
+    std::vector<int> column(std::size_t(c), 0);
+    for (std::size_t i = 0; i < widths.size(); ++i) column[i % std::size_t(c)] = std::max(column[i % std::size_t(c)], widths[i]);
+    int total = legend->columnSpacing() * (c - 1) + legend->margins().left() + legend->margins().right();
+    for (int w : column) total += w;
+    if (total <= room) {
+      columns = c;
+      break;
+    }
+  }
+  if (columns == legend->wrap()) return;
+  legend->setWrap(columns);
+  legend->setFillOrder(QCPLegend::foColumnsFirst, true);  // re-flows the entries
+}
+
+void PlotView::setSubtitle(const QString& text) {
+  if (!mSubtitle) {
+    plotLayout()->insertRow(1);
+    QFont f = xAxis->labelFont();
+    mSubtitle = new QCPTextElement(this, text, f);
+    plotLayout()->addElement(1, 0, mSubtitle);
+    plotLayout()->setRowStretchFactor(1, 0.001);
+  }
+  mSubtitle->setText(text);
+}
+
+QString PlotView::shownTitle() const {
+  return mSubtitle ? mTitleElement->text() + QLatin1Char('\n') + mSubtitle->text() : mTitleElement->text();
+}
+
+void PlotView::resizeEvent(QResizeEvent* event) {
+  // As many x ticks as their labels have room for: "1000 2000 3000", never "100020003000".
+  const int labelWidth = QFontMetrics(xAxis->tickLabelFont()).horizontalAdvance(QStringLiteral("00000")) + 24;
+  xAxis->ticker()->setTickCount(std::clamp(event->size().width() / std::max(1, labelWidth) - 1, 2, 8));
+  QCustomPlot::resizeEvent(event);
+  fitLegendColumns();
 }
 
 bool PlotView::exportTo(const QString& path, QString* error) {

@@ -41,6 +41,10 @@ class PlotView : public QCustomPlot {
   explicit PlotView(const QString& title, QWidget* parent = nullptr);
 
   QString title() const { return mTitle; }
+  /** The title as drawn, with any second line (e.g. the heatmap's source and information). */
+  QString shownTitle() const;
+  /** A second, smaller line under the title (what the plot shows: split, step, a figure). */
+  void setSubtitle(const QString& text);
   /** Changes the title (and so the export file name), e.g. "RMSE" for a regression task. */
   void setTitle(const QString& title);
   /** Writes the plot to path; the suffix (.png or .pdf) picks the format. */
@@ -55,6 +59,9 @@ class PlotView : public QCustomPlot {
   void setMinReplotInterval(int ms) { mMinInterval = ms; }
   /** A short file name derived from the title, e.g. "expert-load". */
   QString slug() const;
+  /** Puts the legend in a row under the axes, in as many columns as its widest entry
+   *  leaves room for: inside the axes it would hide the curves it names. */
+  void placeLegendBelow();
   /** Sets the font point size of every text on the plot. */
   void setBaseFontSize(int points);
 
@@ -68,6 +75,7 @@ class PlotView : public QCustomPlot {
   void mousePressEvent(QMouseEvent* event) override;
   void wheelEvent(QWheelEvent* event) override;
   void mouseDoubleClickEvent(QMouseEvent* event) override;
+  void resizeEvent(QResizeEvent* event) override;
   QCPTextElement* titleElement() const { return mTitleElement; }
 
  private:
@@ -76,8 +84,11 @@ class PlotView : public QCustomPlot {
 
   QString mTitle;
   QCPTextElement* mTitleElement = nullptr;
+  QCPTextElement* mSubtitle = nullptr;
   bool mFollowing = true;
+  bool mLegendBelow = false;
   void replotNow();
+  void fitLegendColumns();
 
   bool mDirty = false;
   int mMinInterval = 250;  // 4 Hz per plot: live to the eye, a small share of the UI thread

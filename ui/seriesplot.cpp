@@ -9,8 +9,7 @@ SeriesPlot::SeriesPlot(const QString& title, const QString& xLabel, const QStrin
     : PlotView(title, parent) {
   xAxis->setLabel(xLabel);
   yAxis->setLabel(yLabel);
-  legend->setVisible(true);
-  axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
+  placeLegendBelow();
 }
 
 int SeriesPlot::addSeries(const QString& name, const QColor& color, const SeriesStyle& style) {
@@ -63,12 +62,33 @@ void SeriesPlot::setYFloor(double lo, double hi) {
   mFloorHi = hi;
 }
 
+QCPRange SeriesPlot::readableRange(double lo, double hi) {
+  const double span = hi - lo;
+  if (span > 1e-9 * std::max(1.0, std::max(std::abs(lo), std::abs(hi)))) {
+    const double pad = span * 0.05;
+    // A series that never goes below zero (a count, a share) keeps zero as its floor.
+    return QCPRange(lo >= 0 && lo - pad < 0 ? 0.0 : lo - pad, hi + pad);
+  }
+  // A constant series: a range around it that reads as "flat at v", not +-1500 around 0.
+  const double v = 0.5 * (lo + hi);
+  const double half = std::max(0.5, std::abs(v) * 0.1);
+  if (v >= 0 && v - half < 0) return QCPRange(0.0, std::max(1.0, 2.0 * v));
+  return QCPRange(v - half, v + half);
+}
+
 void SeriesPlot::rescale() {
   rescaleAxes(true);
   for (QCPAxis* axis : {yAxis, yAxis2}) {
-    const QCPRange r = axis->range();
-    const double pad = std::max(1e-9, (r.upper - r.lower) * 0.05);
-    axis->setRange(r.lower - pad, r.upper + pad);
+    bool any = false;
+    QCPRange data;
+    for (QCPAbstractPlottable* p : axis->plottables()) {
+      bool found = false;
+      const QCPRange r = p->getValueRange(found);
+      if (!found) continue;
+      data = any ? QCPRange(std::min(data.lower, r.lower), std::max(data.upper, r.upper)) : r;
+      any = true;
+    }
+    if (any) axis->setRange(readableRange(data.lower, data.upper));
   }
   if (mHasFloor) {
     const QCPRange r = yAxis->range();

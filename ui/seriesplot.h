@@ -36,6 +36,9 @@ class SeriesPlot : public PlotView {
   void setYFloor(double lo, double hi);
   /** Labels the right-hand axis (shown once a series uses it). */
   void setRightLabel(const QString& label);
+  /** The y range drawn for data in [lo, hi]: 5 % padding, zero kept as the floor of
+   *  non-negative data, and a readable range around a constant series. */
+  static QCPRange readableRange(double lo, double hi);
 
  protected:
   void rescale() override;

@@ -6,6 +6,7 @@
 #include <QGridLayout>
 
 #include "core/data/dataset.h"
+#include "core/task/task.h"
 #include "core/train/run_history.h"
 #include "ui/datalabels.h"
 #include "ui/heatmapwidget.h"
@@ -74,6 +75,8 @@ TrainingPanel::TrainingPanel(SessionController* controller, QWidget* parent)
   grid->addWidget(mHeatmap, 1, 0);
   grid->addWidget(mImbalance, 1, 1);
   grid->addWidget(mAux, 1, 2);
+  for (int i = 0; i < 3; ++i) grid->setColumnStretch(i, 1);  // equal cells, whatever the legends
+  for (int i = 0; i < 2; ++i) grid->setRowStretch(i, 1);
 
   connect(mHeatmap, &HeatmapWidget::cellClicked, this, &TrainingPanel::heatmapCellClicked);
   connect(controller, &SessionController::sessionReady, this, &TrainingPanel::rebuild);
@@ -139,8 +142,6 @@ void TrainingPanel::setQuality(core::QualityMetric quality) {
   if (mAccuracy->title() != title) mAccuracy->setTitle(title);  // setTitle replots
   mAccuracy->yAxis->setLabel(*qualityRow.unit ? QStringLiteral("%1 (%2)").arg(info.label, qualityRow.unit)
                                               : QString::fromUtf8(info.label));
-  mAccuracy->axisRect()->insetLayout()->setInsetAlignment(
-      0, (info.higherIsBetter ? Qt::AlignBottom : Qt::AlignTop) | Qt::AlignRight);
   mAccuracy->setYFloor(0.0, 1.0);
   mImbalance->setYFloor(0.0, 1.0);
 }
@@ -152,6 +153,8 @@ void TrainingPanel::rebuild() {
     p->setFollowing(true);
   }
   mLoad->setExperts(mController->config().model.experts);
+  // Each input takes k routings, so no cell can pass 1/k: the scale ends there.
+  mHeatmap->setScaleMax(1.0 / std::max(1, core::expertsPerRow(mController->config().model)));
   mLoad->setFollowing(true);
   mEvalsShown = 0;
   mHasEval = false;
