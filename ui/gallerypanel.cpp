@@ -40,6 +40,8 @@ GalleryPanel::GalleryPanel(SessionController* controller, QWidget* parent)
   });
 }
 
+QString GalleryPanel::headerText() const { return mHeader->text(); }
+
 void GalleryPanel::showEvent(QShowEvent* event) {
   QWidget::showEvent(event);
   if (mController->latestEval() != mShown) rebuild();
@@ -57,6 +59,9 @@ void GalleryPanel::rebuild() {
   const auto data = mController->data();
   const core::EvalReport* r = mShown.get();
   if (!r || !data || r->experts <= 0) {
+    // Nothing of an earlier session may stay: say what fills this view, and when.
+    mHeader->setText(tr("No evaluation of this model yet: press Play (or Step epoch). The gallery "
+                        "fills at the first evaluation of the test split."));
     mHeader->setVisible(true);
     return;
   }

@@ -23,6 +23,8 @@ class GalleryPanel : public QWidget {
   explicit GalleryPanel(SessionController* controller, QWidget* parent = nullptr);
 
   int expertRows() const { return mRows; }
+  /** The header line, which names the evaluation shown (for tests). */
+  QString headerText() const;
 
  Q_SIGNALS:
   /** The user clicked a thumbnail: inspect this test row. */

@@ -90,9 +90,10 @@ InspectorPanel::InspectorPanel(SessionController* controller, QWidget* parent)
   });
   connect(mSaliency, &QCheckBox::toggled, mImage, &ImageView::setOverlayVisible);
   connect(controller, &SessionController::sessionReady, this, [this] {
-    mReport.reset();
+    mReport = mController->latestEval();
     mInspection.reset();
     mCurrent = -1;
+    clearDetails();  // the last model's verdicts must not stay beside the new model's list
     rebuildFilters();
     refreshList();
   });
@@ -167,6 +168,30 @@ void InspectorPanel::refreshList() {
   }
 }
 
+QString InspectorPanel::summaryText() const { return mSummary->text(); }
+
+void InspectorPanel::clearDetails() {
+  mImage->setImage(QImage());
+  mImage->setOverlay(QImage());
+  mGate->clearGate();
+  mExperts->setRowCount(0);
+  mSummary->setText(tr("Pick an input on the left (train first for predictions)."));
+}
+
+QString InspectorPanel::evaluationVerdict(const core::Inspection& in) const {
+  // The list and the filters come from the last evaluation, the details from the weights
+  // now: when they differ, say what the evaluation saw, so the two never contradict.
+  const core::EvalReport* r = mReport.get();
+  if (!r || in.index < 0 || in.index >= int(r->predictions.size())) return {};
+  const int then = r->predictions[std::size_t(in.index)];
+  if (r->step == in.step) return {};
+  return tr("<br>At the evaluation of step %1 (what the list shows): predicted <b>%2</b> %3")
+      .arg(r->step)
+      .arg(className(then))
+      .arg(then == in.label ? tr("<span style='color:#2a8a2a'>✔</span>")
+                            : tr("<span style='color:#c02020'>✘</span>"));
+}
+
 void InspectorPanel::showInput(int testIndex) {
   const auto data = mController->data();
   if (!data || testIndex < 0 || testIndex >= data->test.rows()) return;
@@ -190,14 +215,16 @@ void InspectorPanel::onInspection(const core::Inspection& in) {
   const int predicted = in.predicted >= 0 ? in.predicted : argmax(in.prediction);
   const double conf = predicted >= 0 && predicted < int(in.prediction.size())
                           ? double(in.prediction[std::size_t(predicted)]) : 0.0;
-  QString text = tr("Input #%1 · true: <b>%2</b> · predicted: <b>%3</b> (%4%) %5")
+  QString text = tr("Input #%1 · true: <b>%2</b> · model at step %6: predicted <b>%3</b> (%4%) %5")
                      .arg(in.index)
                      .arg(className(in.label), className(predicted))
                      .arg(conf * 100, 0, 'f', 1)
                      .arg(right ? tr("<span style='color:#2a8a2a'>✔ correct</span>")
-                                : tr("<span style='color:#c02020'>✘ wrong</span>"));
+                                : tr("<span style='color:#c02020'>✘ wrong</span>"))
+                     .arg(in.step);
   if (in.dropped) text += tr(" · <span style='color:#c02020'>dropped by capacity</span>");
   if (!in.note.empty()) text += QStringLiteral(" · ") + QString::fromStdString(in.note).toHtmlEscaped();
+  text += evaluationVerdict(in);
   mSummary->setText(text);
 
   mExperts->setRowCount(0);

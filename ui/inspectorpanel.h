@@ -42,6 +42,8 @@ class InspectorPanel : public QWidget {
   int currentInput() const { return mCurrent; }
   const std::optional<core::Inspection>& inspection() const { return mInspection; }
   GateBarChart* gateChart() const { return mGate; }
+  /** The summary line as shown (rich text), for tests. */
+  QString summaryText() const;
   QListWidget* list() const { return mList; }
 
  protected:
@@ -51,6 +53,10 @@ class InspectorPanel : public QWidget {
   void rebuildFilters();
   void refreshList();
   void onInspection(const core::Inspection& inspection);
+  void clearDetails();
+  /** What the last evaluation predicted for the inspected input, when it was made at
+   *  another step than the inspection's weights (empty otherwise). */
+  QString evaluationVerdict(const core::Inspection& in) const;
   QString className(int cls) const;
 
   SessionController* mController;

@@ -224,6 +224,8 @@ void MainWindow::buildMenus() {
   });
 }
 
+QString MainWindow::stepText() const { return mStepLabel->text(); }
+
 void MainWindow::updateStatus() {
   const core::Snapshot& s = mController->snapshot();
   if (!mController->hasSession()) {

@@ -42,6 +42,8 @@ class MainWindow : public QMainWindow {
   TextInspectorPanel* textInspectorPanel() const { return mTextInspector; }
   RecommendPanel* recommendPanel() const { return mRecommend; }
   GalleryPanel* galleryPanel() const { return mGallery; }
+  /** The status bar's "epoch E · step S", as shown (for tests). */
+  QString stepText() const;
   MessageBanner* banner() const { return mBanner; }
   QTabWidget* tabs() const { return mTabs; }
 

@@ -271,7 +271,7 @@ void SessionController::finishBuild() {
     mHistory = std::move(*restore);
     const std::string path = checkpoint.toStdString();
     if (!checkpoint.isEmpty() && QFileInfo::exists(checkpoint))
-      mTasks.push_back({mTrainer->post([path](core::Session& s) { s.load(path); }), restoreDir, false});
+      mTasks.push_back({mTrainer->loadCheckpoint(path), restoreDir, false});
     else
       Q_EMIT sessionLoaded(restoreDir, true, tr("no checkpoint: settings and history only"));
   }

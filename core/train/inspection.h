@@ -19,6 +19,7 @@ struct TokenRouting {
 /** One input through the model, expert by expert. */
 struct Inspection {
   int index = -1;        ///< row in the test split
+  long step = -1;        ///< training steps the inspected weights had taken
   int label = -1;
   int experts = 0;
   int classes = 0;

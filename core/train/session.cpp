@@ -154,10 +154,16 @@ Inspection Session::inspect(int testIndex) {
   if (testIndex < 0 || testIndex >= d.rows())
     throw std::out_of_range("test index " + std::to_string(testIndex) + " is outside [0, " +
                             std::to_string(d.rows()) + ")");
-  return mTask->inspect(testIndex);
+  Inspection in = mTask->inspect(testIndex);
+  in.step = mStep;
+  return in;
 }
 
-Inspection Session::inspectText(const std::string& text) { return mTask->inspectText(text); }
+Inspection Session::inspectText(const std::string& text) {
+  Inspection in = mTask->inspectText(text);
+  in.step = mStep;
+  return in;
+}
 
 UserRecommendations Session::recommend(int user, int n) { return mTask->recommend(user, n); }
 

@@ -167,6 +167,27 @@ TrainerState Trainer::state() const {
   return mSnapshot.state;
 }
 
+void Trainer::publishPosition() {
+  mSnapshot.step = mSession->step();
+  mSnapshot.epoch = mSession->epoch();
+  mSnapshot.epochProgress = mSession->epochProgress();
+  mSnapshot.classExpertTrain = mSession->classExpertTrain();
+}
+
+std::future<void> Trainer::loadCheckpoint(std::string path) {
+  return post([this, path = std::move(path)](Session& s) {
+    s.load(path);
+    publishLoaded(s.evaluate());
+  });
+}
+
+void Trainer::publishLoaded(std::shared_ptr<const EvalReport> eval) {
+  std::lock_guard lock(mMutex);
+  mEvals.push_back(eval);
+  mSnapshot.lastEval = std::move(eval);
+  publishPosition();
+}
+
 void Trainer::publish(const StepMetrics* m, std::shared_ptr<const EvalReport> eval) {
   std::lock_guard lock(mMutex);
   if (m) {
@@ -179,10 +200,7 @@ void Trainer::publish(const StepMetrics* m, std::shared_ptr<const EvalReport> ev
     mEvals.push_back(eval);
     mSnapshot.lastEval = std::move(eval);
   }
-  mSnapshot.step = mSession->step();
-  mSnapshot.epoch = mSession->epoch();
-  mSnapshot.epochProgress = mSession->epochProgress();
-  mSnapshot.classExpertTrain = mSession->classExpertTrain();
+  publishPosition();
 }
 
 void Trainer::run() {

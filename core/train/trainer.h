@@ -52,6 +52,12 @@ class Trainer {
    *  future. Used for inspection and saving, which must not race with a step. */
   std::future<void> post(std::function<void(Session&)> fn);
 
+  /** Loads a checkpoint (Session::load) and evaluates the loaded model, so that every view
+   *  shows the loaded weights: the snapshot's step and epoch, and an evaluation report
+   *  (published for the views, not added to the history: a restored session brings its own
+   *  rows). The future holds the load's exception, if any; nothing changes then. */
+  std::future<void> loadCheckpoint(std::string path);
+
   /** Inspects one test input (gate probabilities, expert predictions, saliency). */
   std::future<Inspection> inspect(int testIndex);
   /** Text datasets: inspects any typed text (Session::inspectText); the future holds
@@ -83,6 +89,9 @@ class Trainer {
   std::future<T> ask(std::function<T(Session&)> fn);
   void run();
   void publish(const StepMetrics* m, std::shared_ptr<const EvalReport> eval);
+  /** Publishes the position and an evaluation of weights loaded from a checkpoint. */
+  void publishLoaded(std::shared_ptr<const EvalReport> eval);
+  void publishPosition();  ///< the session's step, epoch and train counts; mMutex held
 
   std::unique_ptr<Session> mSession;
   const DataSplits& mData;
