@@ -17,6 +17,7 @@
 #include "core/data/movielens.h"
 #include "core/data/text_corpus.h"
 #include "core/data/text_csv.h"
+#include "core/train/history_file.h"
 
 using namespace moe::core;
 
@@ -172,6 +173,28 @@ class TestReaderLimits : public QObject {
     all.userCount = all.itemCount = 1;
     const QString e = dataError([&] { splitRatings(all, 0.2, 0.0, 1); });
     QVERIFY2(e.contains("1 rating(s) are too few for a 20% test split"), qPrintable(e));
+  }
+
+  // Found with the session fuzz target: numbers out of their type's range in a run history
+  // were cast (undefined behaviour); they are refused, naming the line and the key.
+  void historyNumbersOutOfRangeAreRefused_data() {
+    QTest::addColumn<QString>("row");
+    QTest::addColumn<QString>("mentions");
+    QTest::newRow("epoch 1e30") << R"({"row":"step","step":1,"epoch":1e30})" << "\"epoch\"";
+    QTest::newRow("epoch 2^40") << R"({"row":"step","step":1,"epoch":1099511627776})" << "\"epoch\"";
+    QTest::newRow("load 1e300") << R"({"row":"step","step":1,"expert_load":[1e300]})" << "expert_load";
+  }
+  void historyNumbersOutOfRangeAreRefused() {
+    QFETCH(QString, row);
+    QFETCH(QString, mentions);
+    const std::string header = historyText(TrainConfig{}, RunHistory{});
+    const std::string text = header + row.toStdString() + "\n";
+    try {
+      parseHistory(text, "h.jsonl");
+      QFAIL("accepted");
+    } catch (const HistoryFileError& e) {
+      QVERIFY2(QString(e.what()).contains("h.jsonl:2:") && QString(e.what()).contains(mentions), e.what());
+    }
   }
 };
 

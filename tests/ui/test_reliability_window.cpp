@@ -7,6 +7,9 @@
 
 #include <cstdlib>
 
+#include <nlohmann/json.hpp>
+
+#include "ui/legacysession.h"
 #include "ui/mainwindow.h"
 #include "ui/memoryestimatelabel.h"
 #include "ui/sessioncontroller.h"
@@ -85,6 +88,19 @@ class ReliabilityWindowTest : public QObject {
     QVERIFY2(label->text().contains("Apply will refuse"), qPrintable(label->text()));
     QVERIFY(label->toolTip().contains("parameters 13.3 GB"));
     unsetenv("MOE_MEMORY_AVAILABLE");
+  }
+
+  // Found with the session fuzz target: an older session.json with numbers out of range was
+  // cast (undefined behaviour); the reader refuses it, naming the key.
+  void legacySessionNumbersOutOfRange() {
+    for (const char* step : {R"({"step": 1e300})", R"({"epoch": -1e30})", R"({"routing": {"load": [1e300]}})",
+                             R"({"routing": {"dead": 5000000000}})"}) {
+      nlohmann::json doc = nlohmann::json::parse(R"({"format": "moe-explorer-session", "config": {},
+                                                     "history": {"steps": [], "evals": []}})");
+      doc["history"]["steps"].push_back(nlohmann::json::parse(step));
+      QVERIFY(ui::isLegacySession(doc));
+      QVERIFY_THROWS_EXCEPTION(std::runtime_error, ui::readLegacySession(doc));
+    }
   }
 };
 
