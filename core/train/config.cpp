@@ -58,6 +58,9 @@ template <typename M>
 void checkIntegral(const std::string& key, const nlohmann::json& v) {
   const std::string range = "an integer in " + std::to_string(std::numeric_limits<M>::min()) +
                             ".." + std::to_string(std::numeric_limits<M>::max());
+  if (!v.is_number())
+    throw ConfigError("config key '" + key + "' has the wrong type (" +
+                      std::string(v.type_name()) + ")");
   if (!v.is_number_integer())
     throw ConfigError("config key '" + key + "' must be " + range + ", got " + v.dump());
   constexpr auto kMax = std::uint64_t(std::numeric_limits<M>::max());
