@@ -2,9 +2,11 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <limits>
 #include <map>
 #include <type_traits>
 #include <variant>
@@ -15,7 +17,10 @@
 #include "core/data/dataset_table.h"
 #include "core/routing/router_registry.h"
 #include "core/train/config_keys.h"
+#include "core/train/checkpoint.h"
 #include "core/train/history_file.h"
+#include "core/train/memory_budget.h"
+#include "core/train/output_check.h"
 #include "core/train/presets.h"
 #include "core/train/session_factory.h"
 
@@ -38,6 +43,25 @@ void progressBar(long step, long total, const core::StepMetrics& m) {
   std::fflush(stderr);
 }
 
+// A flag value that must be a whole number of type T, written in decimal, in T's range.
+template <typename T>
+CLI::Validator wholeNumber() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        T v{};
+        const char* end = text.data() + text.size();
+        const auto [at, ec] = std::from_chars(text.data(), end, v);
+        if (!text.empty() && ec == std::errc() && at == end) return {};
+        return "'" + text + "' is not a whole number in " +
+               std::to_string(std::numeric_limits<T>::min()) + ".." +
+               std::to_string(std::numeric_limits<T>::max());
+      },
+      "INT");
+}
+
+// The exit codes of the contract (README, docs/RELIABILITY.md).
+constexpr int kExitDone = 0, kExitFailed = 1, kExitBadInput = 2;
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -53,10 +77,16 @@ int main(int argc, char** argv) {
     if (!k.flag) continue;
     std::visit(
         [&](const auto& field) {
-          if constexpr (std::is_same_v<std::decay_t<decltype(field)>, core::NamedField>)
+          using F = std::decay_t<decltype(field)>;
+          if constexpr (std::is_same_v<F, core::NamedField>) {
             app.add_option(k.flag, named[k.key], k.help);
-          else
-            app.add_option(k.flag, field(cfg), k.help);
+          } else {
+            CLI::Option* option = app.add_option(k.flag, field(cfg), k.help);
+            // Integers are checked as written: "-5" must not wrap to 2^64 - 5, a 23-digit seed
+            // must not saturate, "3.7" must not become 3.
+            using M = std::decay_t<decltype(field(cfg))>;
+            if constexpr (std::is_integral_v<M>) option->check(wholeNumber<M>(), "", "");
+          }
         },
         k.field);
   }
@@ -70,7 +100,12 @@ int main(int argc, char** argv) {
                  "write the run's history (every step and evaluation, JSON Lines) here at the "
                  "end; the window opens it with File > Open run history");
   app.add_flag("--json", asJson, "one JSON object per line per epoch, and a summary line");
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help and --version exit 0; every wrong flag or value exits 2 (CLI11's own codes vary).
+    return app.exit(e) == 0 ? kExitDone : kExitBadInput;
+  }
 
   try {
     {
@@ -87,17 +122,46 @@ int main(int argc, char** argv) {
       core::from_json(base, cfg);
     }
     cfg.validate();
+    // Output paths are checked now, not after the training run they would lose.
+    if (!save.empty()) core::checkOutputFile(save, "--save");
+    if (!historyFile.empty()) core::checkOutputFile(historyFile, "--history");
   } catch (const core::ConfigError& e) {
     std::cerr << "moe-train: invalid setting: " << e.what() << "\n";
-    return 2;
+    return kExitBadInput;
+  }
+
+  // Setting up: a dataset, a checkpoint or a setting that is refused is bad input (2); running
+  // out of memory or another failure while training is a failed run (1).
+  std::shared_ptr<const core::DataSplits> data;
+  core::SessionBuild build;
+  double loadSeconds = 0.0;
+  try {
+    const auto tLoad = std::chrono::steady_clock::now();
+    data = core::loadData(cfg);
+    loadSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - tLoad).count();
+    build = core::buildSession(cfg, data);
+    if (!load.empty()) build.session->load(load);
+  } catch (const core::MemoryBudgetError& e) {
+    std::cerr << "moe-train: " << e.what() << "\n";
+    return kExitBadInput;
+  } catch (const core::ConfigError& e) {
+    std::cerr << "moe-train: invalid setting: " << e.what() << "\n";
+    return kExitBadInput;
+  } catch (const core::DataError& e) {
+    std::cerr << "moe-train: " << e.what() << "\n";
+    return kExitBadInput;
+  } catch (const core::CheckpointError& e) {
+    std::cerr << "moe-train: --load: " << e.what() << "\n";
+    return kExitBadInput;
+  } catch (const std::invalid_argument& e) {  // an unknown backend spec
+    std::cerr << "moe-train: invalid setting: " << e.what() << "\n";
+    return kExitBadInput;
+  } catch (const std::exception& e) {
+    std::cerr << "moe-train: " << e.what() << "\n";
+    return kExitFailed;
   }
 
   try {
-    const auto tLoad = std::chrono::steady_clock::now();
-    const std::shared_ptr<const core::DataSplits> data = core::loadData(cfg);
-    const double loadSeconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - tLoad).count();
-
     // What the loader skipped (malformed lines, invalid UTF-8), with file:line, on stderr.
     const core::LoadReport& report = data->report;
     if (report.skipped > 0) {
@@ -109,10 +173,9 @@ int main(int argc, char** argv) {
         std::cerr << "  ... and " << report.skipped - int(report.problems.size()) << " more\n";
     }
 
-    core::SessionBuild build = core::buildSession(cfg, data);
+    for (const std::string& w : report.warnings) std::cerr << "moe-train: warning: " << w << "\n";
     if (!build.notice.empty()) std::cerr << "moe-train: " << build.notice << "\n";
     core::Session& session = *build.session;
-    if (!load.empty()) session.load(load);
     const bool tty = !asJson && isatty(fileno(stderr));
     if (!asJson)
       std::cout << "MoE Explorer / moe-train\n  data: " << data->train.name << " ("
@@ -128,6 +191,31 @@ int main(int argc, char** argv) {
     long samples = 0;
     std::shared_ptr<const core::EvalReport> eval;
     core::StepMetrics last;
+    const auto evaluate = [&] {
+      eval = session.evaluate();
+      history.append(*eval);
+      const double rate = samples / std::max(trainSeconds, 1e-9);
+      if (asJson) {
+        // The evaluation's metrics from the table, with the last batch's loss and the rate.
+        json line = core::metricsJson(history, core::MetricScope::Eval, history.evals().size() - 1);
+        line.update({{"epoch", session.epoch()}, {"step", session.step()},
+                     {"train_loss", history.steps().empty() ? json(nullptr) : json(last.loss)},
+                     {"train_samples_per_s", rate}});
+        std::cout << line.dump() << std::endl;
+      } else {
+        std::printf("epoch %d: test %s %.4f, test loss %.4f, %.0f samples/s, load CV %.3f, "
+                    "dropped %.3f\n", session.epoch(), qualityLabel,
+                    eval->quality, eval->loss, rate, eval->routing.loadCv,
+                    eval->routing.droppedFraction);
+      }
+    };
+    if (session.finished()) {
+      // A checkpoint of a finished run: nothing to train, but its numbers are measured, not 0.
+      std::cerr << "moe-train: the checkpoint has trained " << session.epoch() << " of "
+                << cfg.epochs << " epoch(s): nothing is left to train (raise --epochs to "
+                << "continue); evaluating it\n";
+      evaluate();
+    }
     while (!session.finished()) {
       const auto t0 = std::chrono::steady_clock::now();
       last = session.trainStep();
@@ -139,22 +227,8 @@ int main(int argc, char** argv) {
                                     session.stepsPerEpoch(),
                     session.stepsPerEpoch(), last);
       if (!session.epochFinished()) continue;
-      eval = session.evaluate();
-      history.append(*eval);
-      const double rate = samples / std::max(trainSeconds, 1e-9);
       if (tty) std::fprintf(stderr, "\n");
-      if (asJson) {
-        // The evaluation's metrics from the table, with the last batch's loss and the rate.
-        json line = core::metricsJson(history, core::MetricScope::Eval, history.evals().size() - 1);
-        line.update({{"epoch", session.epoch()}, {"step", session.step()},
-                     {"train_loss", last.loss}, {"train_samples_per_s", rate}});
-        std::cout << line.dump() << std::endl;
-      } else {
-        std::printf("epoch %d: test %s %.4f, test loss %.4f, %.0f samples/s, load CV %.3f, "
-                    "dropped %.3f\n", session.epoch(), qualityLabel,
-                    eval->quality, eval->loss, rate, eval->routing.loadCv,
-                    eval->routing.droppedFraction);
-      }
+      evaluate();
     }
     if (!save.empty()) session.save(save);
     if (!historyFile.empty()) core::writeHistoryFile(historyFile, cfg, history);
@@ -167,8 +241,9 @@ int main(int argc, char** argv) {
                     {"epochs", cfg.epochs},
                     {"train_samples_per_s", rate},
                     {"train_seconds", trainSeconds},
-                    {core::qualityMetricDef(core::MetricScope::Eval, history.quality()).id, 0.0},
-                    {"test_loss", 0.0},
+                    // Filled from the last evaluation below; null if none was measured.
+                    {core::qualityMetricDef(core::MetricScope::Eval, history.quality()).id, nullptr},
+                    {"test_loss", nullptr},
                     {"skipped_records", data->report.skipped},
                     {"params_total", session.paramsTotal()},
                     {"params_active_per_input", session.paramsActivePerInput()},
@@ -182,9 +257,9 @@ int main(int argc, char** argv) {
     else std::printf("done: %.0f samples/s, test %s %.4f, peak memory %.0f MB\n", rate,
                      qualityLabel, eval ? eval->quality : 0.0,
                      peakRssMb());
-  } catch (const std::exception& e) {
+  } catch (const std::exception& e) {  // training, --save or --history failed
     std::cerr << "moe-train: " << e.what() << "\n";
-    return 1;
+    return kExitFailed;
   }
-  return 0;
+  return kExitDone;
 }

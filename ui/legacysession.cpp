@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/train/json_number.h"
+
 namespace moe::ui {
 
 using nlohmann::json;
@@ -19,14 +21,14 @@ double num(const json& j, const char* key) {
 
 core::RoutingStats routingFrom(const json& j) {
   core::RoutingStats r;
-  r.load = j.value("load", std::vector<float>{});
-  r.importance = j.value("importance", std::vector<float>{});
+  r.load = core::jsonFloats(j, "load");
+  r.importance = core::jsonFloats(j, "importance");
   r.loadCv = num(j, "cv");
   r.maxVio = num(j, "maxVio");
   r.droppedFraction = num(j, "dropped");
   r.unroutedFraction = num(j, "unrouted");
   r.entropy = num(j, "entropy");
-  r.deadExperts = j.value("dead", 0);
+  r.deadExperts = core::jsonInteger(j, "dead", 0);
   return r;
 }
 
@@ -43,8 +45,8 @@ core::RunRecord readLegacySession(const json& doc) {
   // Through the records and the metric table, as if the rows were being trained now.
   for (const json& s : h.at("steps")) {
     core::StepMetrics m;
-    m.step = s.value("step", 0L);
-    m.epoch = s.value("epoch", 0);
+    m.step = core::jsonInteger(s, "step", 0L);
+    m.epoch = core::jsonInteger(s, "epoch", 0);
     m.epochProgress = num(s, "progress");
     m.loss = num(s, "loss");
     m.quality = num(s, "accuracy");
@@ -60,8 +62,8 @@ core::RunRecord readLegacySession(const json& doc) {
   }
   for (const json& s : h.at("evals")) {
     core::EvalReport e;
-    e.step = s.value("step", 0L);
-    e.epoch = s.value("epoch", 0);
+    e.step = core::jsonInteger(s, "step", 0L);
+    e.epoch = core::jsonInteger(s, "epoch", 0);
     e.loss = num(s, "loss");
     e.quality = num(s, "accuracy");
     e.mutualInformation = num(s, "mi");

@@ -82,6 +82,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   setCentralWidget(central);
 
   mStateLabel = new QLabel(this);
+  mStateLabel->setObjectName(QStringLiteral("stateLabel"));
   mStepLabel = new QLabel(this);
   mSpeedLabel = new QLabel(this);
   mBackendLabel = new QLabel(this);
@@ -121,6 +122,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     mStateLabel->setText(what);
   });
   connect(mController, &SessionController::sessionReady, this, [this] {
+    if (mController->data())
+      mSetup->setDataShape(core::shapeOf(*mController->data()), mController->config().dataset);
     mSetup->setConfig(mController->config());
     adaptToData();
     if (!mBanner->isError()) mBanner->hide();

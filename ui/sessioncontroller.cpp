@@ -6,6 +6,7 @@
 #include <QFileInfo>
 
 #include "core/task/registry.h"
+#include "core/train/output_check.h"
 #include "core/train/session_factory.h"
 #include "core/train/trainer.h"
 #include "ui/sessionio.h"
@@ -191,6 +192,13 @@ void SessionController::saveSession(const QString& dir) {
     Q_EMIT sessionSaved(dir, false, tr("Cannot create the folder %1").arg(dir));
     return;
   }
+  try {  // both files are checked before either is written: no half-saved session
+    for (const QString& name : {kSessionHistoryFile, QStringLiteral("checkpoint.bin")})
+      core::checkOutputFile((dir + '/' + name).toStdString(), "Save session");
+  } catch (const std::exception& e) {
+    Q_EMIT sessionSaved(dir, false, QString::fromUtf8(e.what()));
+    return;
+  }
   if (!writeSessionFile(dir + '/' + kSessionHistoryFile, mConfig, mHistory, &error)) {
     Q_EMIT sessionSaved(dir, false, error);
     return;
@@ -247,6 +255,7 @@ void SessionController::finishBuild() {
     const QString error = QString::fromStdString(result->error);
     Q_EMIT notice(tr("Could not build the session: %1").arg(error), true);
     if (!restoreDir.isEmpty()) Q_EMIT sessionLoaded(restoreDir, false, error);
+    Q_EMIT snapshotUpdated();  // the status bar stops saying "Loading …"
     return;
   }
   if (mTrainer) mTrainer->stop();

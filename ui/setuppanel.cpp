@@ -18,6 +18,7 @@
 #include "core/task/registry.h"
 #include "core/train/presets.h"
 #include "ui/datalabels.h"
+#include "ui/memoryestimatelabel.h"
 
 namespace moe::ui {
 
@@ -91,27 +92,28 @@ SetupPanel::SetupPanel(QWidget* parent) : QWidget(parent) {
   modelForm->addRow(tr("Router"), mRouter);
   mTopK = intBox(model, 1, 256);
   modelForm->addRow(tr("Top-k"), mTopK);
-  mCapacity = liveBox(Live::CapacityFactor, 0.1, 16.0, 2, 0.05);
+  // Every range is the one TrainConfig::validate accepts: what a config file asks for is shown.
+  mCapacity = liveBox(Live::CapacityFactor, 0.01, 64.0, 2, 0.05);
   modelForm->addRow(tr("Capacity factor ⚡"), mCapacity);
-  mExpertWidth = intBox(model, 0, 8192, tr("linear"));
+  mExpertWidth = intBox(model, 0, 16384, tr("linear"));
   mExpertWidth->setSingleStep(32);
   modelForm->addRow(tr("Expert width"), mExpertWidth);
-  mNoise = liveBox(Live::NoiseScale, 0.0, 10.0, 2, 0.1);
+  mNoise = liveBox(Live::NoiseScale, 0.0, 100.0, 2, 0.1);
   modelForm->addRow(tr("Gate noise ⚡"), mNoise);
 
   auto* loss = new QGroupBox(tr("Auxiliary losses"), this);
   auto* lossForm = new QFormLayout(loss);
-  mAux = liveBox(Live::AuxWeight, 0.0, 10.0, 4, 0.005);
+  mAux = liveBox(Live::AuxWeight, 0.0, 1000.0, 4, 0.005);
   lossForm->addRow(tr("Switch balance ⚡"), mAux);
-  mZLoss = liveBox(Live::ZLossWeight, 0.0, 10.0, 4, 0.001);
+  mZLoss = liveBox(Live::ZLossWeight, 0.0, 1000.0, 4, 0.001);
   lossForm->addRow(tr("Router z-loss ⚡"), mZLoss);
   mImportance = new QDoubleSpinBox(loss);
-  mImportance->setRange(0, 10);
+  mImportance->setRange(0, 1000);
   mImportance->setDecimals(4);
   mImportance->setSingleStep(0.01);
   lossForm->addRow(tr("Importance CV²"), mImportance);
   mLoadWeight = new QDoubleSpinBox(loss);
-  mLoadWeight->setRange(0, 10);
+  mLoadWeight->setRange(0, 1000);
   mLoadWeight->setDecimals(4);
   mLoadWeight->setSingleStep(0.01);
   lossForm->addRow(tr("Load CV²"), mLoadWeight);
@@ -131,7 +133,7 @@ SetupPanel::SetupPanel(QWidget* parent) : QWidget(parent) {
   optimForm->addRow(tr("Epochs"), mEpochs);
   mSeed = intBox(optim, 0, 2'000'000'000);
   optimForm->addRow(tr("Seed"), mSeed);
-  mThreads = intBox(optim, 0, 256, tr("all cores"));
+  mThreads = intBox(optim, 0, 1024, tr("all cores"));
   mThreads->setToolTip(tr("CPU threads for the trainer; leave one core for the window"));
   optimForm->addRow(tr("Threads"), mThreads);
   mBackend = new QComboBox(optim);
@@ -152,6 +154,8 @@ SetupPanel::SetupPanel(QWidget* parent) : QWidget(parent) {
   for (QWidget* w : {static_cast<QWidget*>(data), static_cast<QWidget*>(model),
                      static_cast<QWidget*>(loss), static_cast<QWidget*>(optim)})
     layout->addWidget(w);
+  mMemory = new MemoryEstimateLabel(this);
+  layout->addWidget(mMemory);
   layout->addLayout(buttons);
   auto* hint = new QLabel(tr("⚡ changes live while training"), this);
   hint->setEnabled(false);
@@ -184,8 +188,14 @@ QDoubleSpinBox* SetupPanel::liveBox(SessionController::Live which, double min, d
   return box;
 }
 
+void SetupPanel::setDataShape(const core::DataShape& shape, const std::string& dataset) {
+  mMemory->setData(shape, dataset);
+  mMemory->showEstimate(config());
+}
+
 void SetupPanel::markDirty() {
   if (mLoading) return;
+  mMemory->showEstimate(config());
   mApply->setText(tr("Apply *"));
   QFont f = mApply->font();
   f.setBold(true);
@@ -317,6 +327,7 @@ void SetupPanel::setConfig(const core::TrainConfig& c) {
   mLoading = false;
   updateEnabled();
   setApplied();
+  mMemory->showEstimate(config());
 }
 
 }  // namespace moe::ui

@@ -3,6 +3,7 @@
 
 #include "core/data/dataset_table.h"
 #include "core/train/config.h"
+#include "core/train/memory_budget.h"
 #include "ui/sessioncontroller.h"
 
 class QComboBox;
@@ -11,6 +12,8 @@ class QPushButton;
 class QSpinBox;
 
 namespace moe::ui {
+
+class MemoryEstimateLabel;
 
 /**
  * The run's settings: dataset, model preset, MoE settings, losses, optimizer. Apply rebuilds
@@ -37,6 +40,8 @@ class SetupPanel : public QWidget {
   QDoubleSpinBox* learningRateBox() const { return mLr; }
   /** Marks the settings as applied (the Apply button stops asking for attention). */
   void setApplied();
+  /** The loaded data's shape, for the memory estimate shown before Apply. */
+  void setDataShape(const core::DataShape& shape, const std::string& dataset);
 
  Q_SIGNALS:
   void applyRequested();
@@ -72,6 +77,7 @@ class SetupPanel : public QWidget {
   QComboBox* mBackend;
   QPushButton* mApply;
   QPushButton* mReset;
+  MemoryEstimateLabel* mMemory;
   core::TrainConfig mBase;  // fields the panel does not show survive a round trip
   bool mLoading = false;
 };

@@ -67,7 +67,7 @@ DataSplits loadCifar10Dir(const std::string& dir) {
   const std::string meta = joinPath(dir, "batches.meta.txt");
   if (isRegularFile(meta)) {
     std::vector<std::string> names;
-    const std::string text = readWholeFile(meta);
+    const std::string text = readWholeFile(meta, kMaxMetadataFileBytes);
     std::size_t pos = 0;
     while (pos < text.size() && names.size() < kClasses) {
       std::size_t eol = text.find('\n', pos);

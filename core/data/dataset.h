@@ -25,6 +25,8 @@ struct LoadReport {
   int empty = 0;        ///< records empty after trimming (counted in skipped only for CSV)
   int duplicates = 0;   ///< exact duplicate texts dropped (not a problem: not in skipped)
   std::vector<std::string> problems;  ///< "FILE:LINE: what is wrong", first kMaxProblems
+  /** Things that loaded but look wrong (labels with gaps): shown to the user, not refused. */
+  std::vector<std::string> warnings;
 
   /** Counts one skipped record and keeps its message while fewer than kMaxProblems are kept. */
   void skip(std::string message) {

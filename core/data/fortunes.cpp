@@ -102,7 +102,7 @@ TextCorpus readFortunesCorpus(const std::string& root) {
       throw DataError(joinPath(root, langs[l].folder) + ": no " + langs[l].name +
                       " fortunes found (install Debian's " + langs[l].package + ")");
     for (const auto& path : files) {
-      const std::string content = readWholeFile(path);
+      const std::string content = readWholeFile(path, kMaxTextFileBytes);
       for (const auto& rec : splitFortuneRecords(content))
         corpus.add(rec.text, std::int32_t(l), path + ":" + std::to_string(rec.line));
     }

@@ -18,6 +18,7 @@ namespace {
 
 constexpr std::uint32_t kImagesMagic = 0x00000803;
 constexpr std::uint32_t kLabelsMagic = 0x00000801;
+constexpr std::uint32_t kMaxImagePixels = 1u << 24;  // 4096 x 4096
 
 std::uint32_t bigEndian32(const std::string& data, std::size_t at) {
   const auto* p = reinterpret_cast<const unsigned char*>(data.data() + at);
@@ -46,17 +47,29 @@ std::string readIdx(const std::string& path, std::uint32_t magic, const char* wh
     throw DataError(path + ": truncated: the IDX header needs " + std::to_string(header) +
                     " bytes, the file has " + std::to_string(data.size()));
   dimsOut.clear();
+  static const char* const kFields[] = {"number of items", "rows", "columns"};
   std::uint64_t payload = 1;
   for (int d = 0; d < dims; ++d) {
     const std::uint32_t v = bigEndian32(data, 4 + 4 * std::size_t(d));
-    if (v > 0x7fffffffu)
-      throw DataError(path + ": header dimension " + std::to_string(v) + " too large");
+    const std::string field = std::string("header field '") +
+                              (dims == 1 ? "number of labels" : kFields[d]) + "' (" +
+                              std::to_string(v) + ")";
+    if (v > 0x7fffffffu) throw DataError(path + ": " + field + " is too large");
     dimsOut.push_back(v);
-    payload *= v;
+    // Checked: a crafted header must not wrap around to the file's size.
+    if (__builtin_mul_overflow(payload, std::uint64_t(v), &payload))
+      throw DataError(path + ": " + field + " makes the data size overflow 64 bits (the " +
+                      "header declares far more " + what + " than the file's " +
+                      std::to_string(data.size()) + " bytes hold)");
   }
   if (dims > 1 && (dimsOut[1] == 0 || dimsOut[2] == 0))
     throw DataError(path + ": header declares images of size " + std::to_string(dimsOut[1]) + "x" +
                     std::to_string(dimsOut[2]));
+  // An image is one row of features (an int): rows x columns must fit one.
+  if (dims > 1 && std::uint64_t(dimsOut[1]) * dimsOut[2] > std::uint64_t(kMaxImagePixels))
+    throw DataError(path + ": header fields 'rows' x 'columns' (" + std::to_string(dimsOut[1]) +
+                    " x " + std::to_string(dimsOut[2]) + ") exceed " +
+                    std::to_string(kMaxImagePixels) + " pixels per image");
   const std::uint64_t have = data.size() - header;
   if (payload > have)
     throw DataError(path + ": truncated: header counts " + std::to_string(dimsOut[0]) + " " + what +
@@ -114,7 +127,7 @@ std::string findIdxFile(const std::string& dir, std::initializer_list<const char
 std::vector<std::string> emnistClassNames(const std::string& dir, const std::string& prefix) {
   const std::string path = joinPath(dir, prefix + "mapping.txt");
   if (!isRegularFile(path)) return {};
-  std::istringstream in(readWholeFile(path));
+  std::istringstream in(readWholeFile(path, kMaxMetadataFileBytes));
   std::vector<std::string> names;
   std::string line;
   int lineNo = 0;
@@ -238,6 +251,19 @@ DataSplits loadIdxDir(const std::string& dir, const std::vector<std::string>& cl
       d->classes = classes;
       for (int c = int(d->classNames.size()); c < classes; ++c)
         d->classNames.push_back(std::to_string(c));
+    }
+    // Labels 0 and 200 make 201 classes, 199 of them never seen: say so.
+    std::vector<char> seen(std::size_t(std::max(classes, 0)), 0);
+    for (const Dataset* d : {&s.train, &s.test})
+      for (const std::int32_t l : d->labels) seen[std::size_t(l)] = 1;
+    const auto missing = std::count(seen.begin(), seen.end(), 0);
+    if (missing > 0) {
+      const auto first = std::find(seen.begin(), seen.end(), 0) - seen.begin();
+      s.report.warnings.push_back(
+          trainLabels + ": the labels run from 0 to " + std::to_string(classes - 1) + " but " +
+          std::to_string(missing) + " of these " + std::to_string(classes) +
+          " classes have no sample (the first: " + std::to_string(first) +
+          "); the model still has an output for each");
     }
   }
   const std::string name = names == fashionMnistClassNames() ? "fashion-mnist"

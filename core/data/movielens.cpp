@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <cstdlib>
 #include <unordered_map>
 
@@ -68,7 +69,7 @@ void forEachLine(const std::string& text, F&& f) {
 std::vector<RawRating> readRatings(const std::string& path, std::string_view sep, bool header,
                                    LoadReport& report) {
   std::vector<RawRating> out;
-  const std::string text = readWholeFile(path);
+  const std::string text = readWholeFile(path, kMaxTextFileBytes);
   forEachLine(text, [&](std::string_view line, int number) {
     if (trimAscii(line).empty() || (header && number == 1)) return;
     const std::string where = path + ":" + std::to_string(number) + ": ";
@@ -100,7 +101,7 @@ const std::vector<std::string>& ml100kGenres() {
 
 void readMovies100k(const std::string& path, std::unordered_map<std::int64_t, RawMovie>& movies,
                     LoadReport& report) {
-  const std::string text = readWholeFile(path);
+  const std::string text = readWholeFile(path, kMaxTextFileBytes);
   forEachLine(text, [&](std::string_view line, int number) {
     if (trimAscii(line).empty()) return;
     const auto f = splitOn(line, "|");
@@ -128,7 +129,7 @@ void addMovie(std::int64_t id, std::string_view title, std::string_view genres,
 
 void readMovies1m(const std::string& path, std::unordered_map<std::int64_t, RawMovie>& movies,
                   LoadReport& report) {
-  const std::string text = readWholeFile(path);
+  const std::string text = readWholeFile(path, kMaxTextFileBytes);
   forEachLine(text, [&](std::string_view line, int number) {
     if (trimAscii(line).empty()) return;
     const auto f = splitOn(line, "::");
@@ -143,7 +144,7 @@ void readMovies1m(const std::string& path, std::unordered_map<std::int64_t, RawM
 
 void readMoviesLatest(const std::string& path, std::unordered_map<std::int64_t, RawMovie>& movies,
                       LoadReport& report) {
-  const std::string text = readWholeFile(path);
+  const std::string text = readWholeFile(path, kMaxTextFileBytes);
   for (const auto& rec : parseCsv(text, ',', report, path)) {
     std::int64_t id = 0;
     if (rec.line == 1 && !rec.fields.empty() && !parseNumber(rec.fields[0], id)) continue;
@@ -189,7 +190,18 @@ Dataset readMovieLens(const std::string& dir, LoadReport& report) {
       break;
     }
   }
-  if (raw.empty()) throw DataError(dir + ": no valid ratings");
+  if (raw.empty()) {
+    // Say why: the per-line reasons the readers collected (a missing column, a bad number).
+    std::string msg = dir + ": no valid ratings";
+    if (report.skipped > 0) {
+      msg += " (" + std::to_string(report.skipped) + " line(s) skipped:";
+      for (std::size_t i = 0; i < report.problems.size() && i < 3; ++i)
+        msg += (i ? "; " : " ") + report.problems[i];
+      if (report.skipped > 3) msg += "; ...";
+      msg += ")";
+    }
+    throw DataError(msg);
+  }
 
   Dataset d;
   d.name = "movielens";
@@ -247,6 +259,9 @@ DataSplits splitRatings(const Dataset& all, double testFraction, double validati
                         std::uint64_t seed) {
   DataSplits s;
   auto [rest, test] = splitDataset(all, testFraction, seed);
+  if (test.rows() == 0 && testFraction > 0.0)
+    throw DataError(all.name + ": " + std::to_string(all.rows()) + " rating(s) are too few for a " +
+                    std::to_string(int(std::lround(testFraction * 100))) + "% test split");
   auto [train, validation] = splitDataset(rest, validationFraction, seed ^ 0x9e3779b97f4a7c15ull);
   s.train = std::move(train);
   s.validation = std::move(validation);

@@ -122,7 +122,7 @@ std::vector<CsvRecord> parseCsv(std::string_view text, char delimiter, LoadRepor
 }
 
 TextCorpus readTextCsv(const std::string& path, const TextCsvOptions& options) {
-  const std::string text = readWholeFile(path);
+  const std::string text = readWholeFile(path, kMaxTextFileBytes);
   TextCorpus corpus;
   corpus.name = "text-csv:" + path;
   const char delimiter = options.delimiter ? options.delimiter : detectDelimiter(path, text);

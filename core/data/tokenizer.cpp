@@ -1,5 +1,7 @@
 #include "core/data/tokenizer.h"
 
+#include <limits>
+
 #include "core/data/utf8.h"
 
 namespace moe::core {
@@ -130,6 +132,10 @@ Dataset makeTokenDataset(std::string name, std::vector<std::string> texts,
   for (const std::string& t : texts) {
     const std::vector<std::int32_t> ids = tokenize(t, options);
     d.tokens.insert(d.tokens.end(), ids.begin(), ids.end());
+    // Offsets are 32-bit: refuse a corpus whose token count they cannot index.
+    if (d.tokens.size() > std::size_t(std::numeric_limits<std::int32_t>::max()))
+      throw DataError(d.name + ": more than 2^31 tokens (" + std::to_string(texts.size()) +
+                      " texts); use fewer texts or a narrower n-gram range");
     d.tokenOffsets.push_back(std::int32_t(d.tokens.size()));
   }
   d.texts = std::move(texts);

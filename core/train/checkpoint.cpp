@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <limits>
 #include <unistd.h>
 
 namespace moe::core {
@@ -50,9 +51,13 @@ std::size_t declaredSize(const std::string& blob) {
   try {
     const auto meta = nlohmann::json::parse(blob.substr(kPrefix, std::size_t(headerSize)));
     for (const auto& t : meta.at("tensors")) {
+      if (!t.at(1).is_number_integer() || !t.at(2).is_number_integer()) return 0;
       const auto rows = t.at(1).get<std::int64_t>(), cols = t.at(2).get<std::int64_t>();
       if (rows < 0 || cols < 0 || rows > (1 << 30) || cols > (1 << 30)) return 0;
-      total += std::size_t(rows) * std::size_t(cols) * sizeof(float);
+      std::size_t bytes = 0;
+      if (__builtin_mul_overflow(std::size_t(rows) * std::size_t(cols), sizeof(float), &bytes) ||
+          __builtin_add_overflow(total, bytes, &total))
+        return 0;
     }
   } catch (const nlohmann::json::exception&) {
     return 0;
@@ -132,10 +137,16 @@ Checkpoint readCheckpoint(const std::string& path) {
     cp.meta = nlohmann::json::parse(blob.substr(pos, std::size_t(headerSize)));
     pos += std::size_t(headerSize);
     for (const auto& t : cp.meta.at("tensors")) {
+      // Shapes are whole numbers in int's range: a float or a huge value is refused, not cast.
+      for (const int i : {1, 2})
+        if (!t.at(i).is_number_integer() || t.at(i).get<std::int64_t>() < 0 ||
+            t.at(i).get<std::int64_t>() > std::numeric_limits<int>::max() ||
+            (t.at(i).is_number_unsigned() &&
+             t.at(i).get<std::uint64_t>() > std::uint64_t(std::numeric_limits<int>::max())))
+          throw CheckpointError("'" + path + "' has an invalid tensor shape " + t.dump());
       CheckpointTensor ct{t.at(0).get<std::string>(), t.at(1).get<int>(), t.at(2).get<int>(), {}};
-      if (ct.rows < 0 || ct.cols < 0) throw CheckpointError("'" + path + "' has a negative tensor shape");
-      const std::size_t n = std::size_t(ct.rows) * std::size_t(ct.cols);
-      if (pos + n * sizeof(float) > blob.size() - 4)
+      const std::size_t n = std::size_t(ct.rows) * std::size_t(ct.cols);  // < 2^62: no overflow
+      if (n > (blob.size() - 4 - pos) / sizeof(float))
         throw CheckpointError("'" + path + "' is truncated in tensor '" + ct.name + "'");
       ct.data.resize(n);
       if (n > 0) std::memcpy(ct.data.data(), blob.data() + pos, n * sizeof(float));

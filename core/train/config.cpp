@@ -2,6 +2,7 @@
 
 #include <array>
 #include <fstream>
+#include <limits>
 #include <sstream>
 #include <type_traits>
 #include <utility>
@@ -45,8 +46,30 @@ constexpr std::array<std::pair<OptimizerKind, const char*>, 3> kOptimizers{{
     {OptimizerKind::AdamW, "adamw"},
 }};
 
+constexpr std::size_t kMaxConfigBytes = std::size_t(1) << 20;
+
 void check(bool ok, const std::string& message) {
   if (!ok) throw ConfigError(message);
+}
+
+// An integer key takes a JSON integer that fits its member: 3.7 is not truncated to 3, -5 does
+// not wrap around as a seed, and 1e30 is not cast (undefined behaviour) to an int.
+template <typename M>
+void checkIntegral(const std::string& key, const nlohmann::json& v) {
+  const std::string range = "an integer in " + std::to_string(std::numeric_limits<M>::min()) +
+                            ".." + std::to_string(std::numeric_limits<M>::max());
+  if (!v.is_number())
+    throw ConfigError("config key '" + key + "' has the wrong type (" +
+                      std::string(v.type_name()) + ")");
+  if (!v.is_number_integer())
+    throw ConfigError("config key '" + key + "' must be " + range + ", got " + v.dump());
+  constexpr auto kMax = std::uint64_t(std::numeric_limits<M>::max());
+  const std::int64_t s = v.is_number_unsigned() ? 0 : v.get<std::int64_t>();
+  const bool fits = v.is_number_unsigned() ? v.get<std::uint64_t>() <= kMax
+                    : s >= 0               ? std::uint64_t(s) <= kMax
+                                           : std::is_signed_v<M> &&
+                                   s >= std::int64_t(std::numeric_limits<M>::min());
+  if (!fits) throw ConfigError("config key '" + key + "' must be " + range + ", got " + v.dump());
 }
 
 }  // namespace
@@ -118,7 +141,9 @@ void from_json(const nlohmann::json& j, TrainConfig& c) {
               field.set(c, v.template get<std::string>());
             } else {
               auto& member = field(c);
-              member = v.template get<std::decay_t<decltype(member)>>();
+              using M = std::decay_t<decltype(member)>;
+              if constexpr (std::is_integral_v<M>) checkIntegral<M>(key, v);
+              member = v.template get<M>();
             }
           },
           k->field);
@@ -130,11 +155,23 @@ void from_json(const nlohmann::json& j, TrainConfig& c) {
 }
 
 TrainConfig loadConfigFile(const std::string& path) {
-  std::ifstream in(path);
+  std::ifstream in(path, std::ios::binary);
   if (!in) throw ConfigError("cannot open config file '" + path + "'");
+  std::string text;
+  try {  // a config is a few hundred bytes: stop reading a device or a huge file at the limit
+    char chunk[16384];
+    while (text.size() <= kMaxConfigBytes && (in.read(chunk, sizeof chunk) || in.gcount() > 0))
+      text.append(chunk, std::size_t(in.gcount()));
+  } catch (const std::exception& e) {
+    throw ConfigError("cannot read config file '" + path + "': " + e.what());
+  }
+  if (text.size() > kMaxConfigBytes)
+    throw ConfigError("config file '" + path + "' is larger than " +
+                      std::to_string(kMaxConfigBytes >> 20) + " MiB; a config is one JSON object");
   nlohmann::json j;
   try {
-    in >> j;
+    // Parsing the whole text refuses anything after the object (a second object, stray text).
+    j = nlohmann::json::parse(text);
   } catch (const nlohmann::json::parse_error& e) {
     throw ConfigError("config file '" + path + "' is not valid JSON: " + e.what());
   }

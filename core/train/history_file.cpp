@@ -10,6 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/train/json_number.h"
+
 namespace moe::core {
 
 using nlohmann::json;
@@ -60,8 +62,8 @@ HistoryRow parseRow(const json& j, const RunHistory& h, MetricScope scope, const
   const auto step = j.find("step");
   if (step == j.end() || !step->is_number_integer())
     throw HistoryFileError(at + "a row needs an integer \"step\"");
-  row.step = step->get<long>();
-  row.epoch = j.value("epoch", 0);
+  row.step = jsonInteger(j, "step", 0L);
+  row.epoch = jsonInteger(j, "epoch", 0);
   for (const MetricDef* d : h.scalarColumns(scope)) {
     const auto it = j.find(d->id);
     row.values.push_back(it == j.end() ? std::numeric_limits<double>::quiet_NaN()
@@ -72,7 +74,12 @@ HistoryRow parseRow(const json& j, const RunHistory& h, MetricScope scope, const
     const auto it = j.find(d->id);
     if (it != j.end() && !it->is_null()) {
       if (!it->is_array()) throw HistoryFileError(at + "\"" + d->id + "\" is not a list");
-      for (const json& v : *it) values.push_back(float(numberOrNan(v, at + "\"" + d->id + "\"")));
+      for (const json& v : *it) {
+        const double x = numberOrNan(v, at + "\"" + d->id + "\"");
+        if (std::abs(x) > double(std::numeric_limits<float>::max()))  // a float cast: UB
+          throw HistoryFileError(at + "\"" + d->id + "\" holds a value out of range");
+        values.push_back(float(x));
+      }
     }
     row.vectors.push_back(std::move(values));
   }
@@ -85,7 +92,7 @@ void readLine(const json& j, const std::string& at, bool& header, RunRecord& rec
     if (j.value("format", std::string()) != kFormat)
       throw HistoryFileError(at + "not a run history (the first line has no \"format\": \"" +
                              kFormat + "\")");
-    const int version = j.value("version", 0);
+    const int version = jsonInteger(j, "version", 0);
     if (version > kVersion)
       throw HistoryFileError(at + "written by a newer version (format version " +
                              std::to_string(version) + ")");
@@ -160,7 +167,9 @@ RunRecord parseHistory(std::string_view text, const std::string& name) {
     if (!j.is_object()) throw HistoryFileError(at + "expected a JSON object");
     try {
       readLine(j, at, header, record);
-    } catch (const json::exception& e) {
+    } catch (const HistoryFileError&) {
+      throw;
+    } catch (const std::exception& e) {  // the JSON library's, or a number out of range
       throw HistoryFileError(at + e.what());
     }
   }

@@ -21,14 +21,16 @@ std::shared_ptr<const DataSplits> loadData(const TrainConfig& config);
 struct SessionBuild {
   std::shared_ptr<const DataSplits> data;
   std::unique_ptr<Session> session;
-  std::string notice;  ///< why the requested backend was not used (CPU fallback); empty if it was
+  std::string notice;  ///< why the requested backend was not used (CPU fallback), a memory
+                       ///< warning; empty when there is nothing to say
 };
 
 /**
  * Validates the config, loads its data unless `data` is given (loaded for the same dataKey),
  * creates the backend (an OpenCL failure falls back to the CPU with a notice) and builds the
- * session. @throws ConfigError for invalid settings, std::invalid_argument for an unknown
- * backend spec, DataError when the data cannot be loaded.
+ * session. @throws ConfigError for invalid settings, MemoryBudgetError (a ConfigError) when the
+ * model would need more memory than is available (core/train/memory_budget.h),
+ * std::invalid_argument for an unknown backend spec, DataError when the data cannot be loaded.
  */
 SessionBuild buildSession(const TrainConfig& config,
                           std::shared_ptr<const DataSplits> data = nullptr);

@@ -7,6 +7,7 @@
 #include "core/model/model.h"
 #include "core/optim/optimizer.h"
 #include "core/train/checkpoint.h"
+#include "core/train/checkpoint_header.h"
 #include "core/train/session.h"
 
 namespace moe::core {
@@ -82,14 +83,12 @@ void Session::save(const std::string& path) const {
 
 void Session::load(const std::string& path) {
   const Checkpoint cp = readCheckpoint(path);
-  if (cp.meta.value("format", "") != "moe-explorer-checkpoint")
-    throw CheckpointError("'" + path + "' is not a MoE Explorer session checkpoint");
-  if (cp.meta.value("features", -1) != mData->train.features ||
-      cp.meta.value("classes", -1) != mData->train.classes)
+  // The position in training and the data's shape, checked before anything changes.
+  const CheckpointHeader header = parseCheckpointHeader(cp.meta, path);
+  if (header.features != mData->train.features || header.classes != mData->train.classes)
     throw CheckpointError("'" + path + "' was trained on data with " +
-                          std::to_string(cp.meta.value("features", -1)) + " features and " +
-                          std::to_string(cp.meta.value("classes", -1)) +
-                          " classes; the current dataset differs");
+                          std::to_string(header.features) + " features and " +
+                          std::to_string(header.classes) + " classes; the current dataset differs");
   // Router state apart; the rest must be the model's and the optimizer's tensors, in order.
   const std::vector<MoeLayer*> layers = mModel->moeLayers();
   std::vector<const CheckpointTensor*> routerStates(layers.size(), nullptr);
@@ -128,7 +127,11 @@ void Session::load(const std::string& path) {
                             std::to_string(dst->rows()) + "x" + std::to_string(dst->cols()));
   }
   TrainConfig saved;
-  from_json(cp.meta.at("config"), saved);
+  try {
+    from_json(header.config, saved);
+  } catch (const ConfigError& e) {
+    throw CheckpointError("'" + path + "': its config: " + e.what());
+  }
   // Everything verified: only now change the session. Router state first: a router may still
   // refuse its values (setState), and then nothing has changed.
   applyRouterStates(layers, routerStates, path);
@@ -142,16 +145,15 @@ void Session::load(const std::string& path) {
   // a resumed epoch would repeat some rows and skip others.
   mConfig.seed = saved.seed;
   applyLive();
-  mStep = cp.meta.value("step", 0L);
-  mEpoch = cp.meta.value("epoch", 0);
+  mStep = header.step;
+  mEpoch = int(header.epoch);
   // The epoch's permutation depends only on (seed, epoch): rebuild it and resume mid-epoch.
-  const long cursor = cp.meta.value("cursor", 0L);
   mCursor = 0;
-  if (cursor > 0 && cursor < long(mOrder.size())) {
+  if (header.cursor > 0 && header.cursor < long(mOrder.size())) {
     startEpoch();
-    mCursor = cursor;
+    mCursor = header.cursor;
   }
-  mOptimizer->setSteps(cp.meta.value("optimizer_steps", 0L));
+  mOptimizer->setSteps(header.optimizerSteps);
 }
 
 }  // namespace moe::core

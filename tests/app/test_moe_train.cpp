@@ -6,6 +6,12 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <functional>
+
+#include <nlohmann/json.hpp>
+
+#include "core/train/checkpoint.h"
+
 namespace {
 
 struct Result {
@@ -151,6 +157,118 @@ class TestMoeTrain : public QObject {
     QCOMPARE(steps.last()["train_loss"], epoch["train_loss"]);
     for (const QString& key : evals[0].keys())
       if (key != "row") QVERIFY2(evals[0][key] == epoch[key], qPrintable(key));
+  }
+
+  // The exit-code contract (README): 0 done, 1 training failed, 2 bad flag, value, config or
+  // data file, with a message that names it. Each row is one promise of the table.
+  void exitCodeContract_data() {
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<int>("code");
+    QTest::addColumn<QString>("mentions");
+    const QStringList tiny{"--max-train", "300", "--threads", "2"};
+    QTest::newRow("help") << QStringList{"--help"} << 0 << "";
+    QTest::newRow("unknown flag") << QStringList{"--no-such-flag"} << 2 << "no-such-flag";
+    QTest::newRow("not a number") << QStringList{"--experts", "abc"} << 2 << "experts";
+    QTest::newRow("fraction for an integer") << QStringList{"--experts", "3.7"} << 2 << "experts";
+    QTest::newRow("negative seed") << QStringList{"--seed", "-5"} << 2 << "seed";
+    QTest::newRow("23-digit seed") << QStringList{"--seed", "12345678901234567890123"} << 2 << "seed";
+    QTest::newRow("int overflow") << QStringList{"--epochs", "99999999999"} << 2 << "epochs";
+    QTest::newRow("missing config") << QStringList{"--config", "/nonexistent.json"} << 2 << "config";
+    QTest::newRow("missing checkpoint") << QStringList{"--load", "/nonexistent.ckpt"} << 2 << "load";
+    QTest::newRow("unknown dataset") << QStringList{"--dataset", "nosuch"} << 2 << "nosuch";
+    QTest::newRow("/dev/zero as text") << QStringList{"--dataset", "text-csv:/dev/zero"} << 2 << "limit";
+    QTest::newRow("unwritable --save") << tiny + QStringList{"--save", "/nonexistent/a.ckpt"} << 2
+                                       << "--save";
+    QTest::newRow("unwritable --history") << tiny + QStringList{"--history", "/nonexistent/h.jsonl"}
+                                          << 2 << "--history";
+    QTest::newRow("memory budget") << QStringList{"--experts", "256", "--expert-hidden", "16384"} << 2
+                                   << "GB available";
+  }
+  void exitCodeContract() {
+    QFETCH(QStringList, args);
+    QFETCH(int, code);
+    QFETCH(QString, mentions);
+    QProcess p;
+    p.start(MOE_TRAIN_BIN, args);
+    p.waitForFinished(300000);
+    const QByteArray err = p.readAllStandardError();
+    QVERIFY2(p.exitCode() == code, qPrintable(QString("exit %1: %2").arg(p.exitCode()).arg(err)));
+    QVERIFY2(err.contains(mentions.toUtf8()), err.constData());
+    // Refused before training: no epoch was printed.
+    if (code == 2) QVERIFY2(!p.readAllStandardOutput().contains("epoch"), "trained first");
+  }
+
+  // Exit 1: the run trained but failed at the end (here: --save cannot write its temporary
+  // file, a folder of that name being in the way), with the message naming the file.
+  void failedRunExitsOne() {
+    QTemporaryDir dir;
+    QVERIFY(QDir(dir.path()).mkdir("a.ckpt.tmp"));
+    const Result r = runTrain({"--max-train", "300", "--threads", "2", "--save", dir.filePath("a.ckpt")});
+    QCOMPARE(r.code, 1);
+    QVERIFY2(r.out.contains("epoch 1") && r.err.contains("a.ckpt.tmp"), r.err.constData());
+  }
+
+  // Config files: trailing text, a fraction or a negative seed in JSON exit 2, naming the key.
+  void configFileContract_data() {
+    QTest::addColumn<QByteArray>("text");
+    QTest::addColumn<QString>("mentions");
+    QTest::newRow("trailing text") << QByteArray(R"({"experts": 4} and more)") << "not valid JSON";
+    QTest::newRow("fraction") << QByteArray(R"({"experts": 3.7})") << "experts";
+    QTest::newRow("negative seed") << QByteArray(R"({"seed": -5})") << "seed";
+    QTest::newRow("not an object") << QByteArray("[1, 2]") << "JSON object";
+  }
+  void configFileContract() {
+    QFETCH(QByteArray, text);
+    QFETCH(QString, mentions);
+    QTemporaryDir dir;
+    QFile f(dir.filePath("c.json"));
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(text);
+    f.close();
+    const Result r = runTrain({"--config", f.fileName()});
+    QCOMPARE(r.code, 2);
+    QVERIFY2(r.err.contains(mentions.toUtf8()), r.err.constData());
+  }
+
+  // Crafted checkpoints: a negative step or epoch, a missing key: exit 2 naming the key.
+  void checkpointContract() {
+    QTemporaryDir dir;
+    const QString good = dir.filePath("good.ckpt");
+    QCOMPARE(runTrain(kSmall + QStringList{"--save", good}).code, 0);
+    const auto craft = [&](const char* name, const std::function<void(nlohmann::json&)>& edit) {
+      moe::core::Checkpoint cp = moe::core::readCheckpoint(good.toStdString());
+      edit(cp.meta);
+      moe::core::writeCheckpoint(dir.filePath(name).toStdString(), cp);
+      return runTrain(kSmall + QStringList{"--epochs", "2", "--load", dir.filePath(name)});
+    };
+    const Result step = craft("step.ckpt", [](nlohmann::json& m) { m["step"] = -3; });
+    QCOMPARE(step.code, 2);
+    QVERIFY2(step.err.contains("'step'"), step.err.constData());
+    const Result epoch = craft("epoch.ckpt", [](nlohmann::json& m) { m["epoch"] = -1; });
+    QCOMPARE(epoch.code, 2);
+    QVERIFY2(epoch.err.contains("'epoch'"), epoch.err.constData());
+    const Result missing = craft("missing.ckpt", [](nlohmann::json& m) { m.erase("config"); });
+    QCOMPARE(missing.code, 2);
+    QVERIFY2(missing.err.contains("'config'") && !missing.err.contains("json.exception"),
+             missing.err.constData());
+  }
+
+  // Resuming a finished run evaluates it (the numbers the run measured), never prints 0.
+  void resumingAFinishedRunEvaluates() {
+    QTemporaryDir dir;
+    const QString ckpt = dir.filePath("done.ckpt");
+    const Result first = runTrain(kSmall + QStringList{"--save", ckpt});
+    QCOMPARE(first.code, 0);
+    const Result again = runTrain(kSmall + QStringList{"--load", ckpt});
+    QCOMPARE(again.code, 0);
+    QVERIFY2(again.err.contains("nothing is left to train"), again.err.constData());
+    const QJsonObject a = lastJson(first.out), b = lastJson(again.out);
+    QVERIFY(b["test_loss"].toDouble() > 0.0);
+    QCOMPARE(b["test_accuracy"].toDouble(), a["test_accuracy"].toDouble());
+    QCOMPARE(b["test_loss"].toDouble(), a["test_loss"].toDouble());
+    const Result text = runTrain(QStringList{"--max-train", "2000", "--threads", "2", "--load", ckpt});
+    QCOMPARE(text.code, 0);
+    QVERIFY2(!text.out.contains("accuracy 0.0000"), text.out.constData());
   }
 
   // moe-kernel-bench (the step breakdown behind BENCHMARKS.md's sparse/dense analysis).

@@ -1,5 +1,6 @@
 // The config key table: JSON keys and moe-train flags are the ones scripts rely on, each once,
 // and to_json / from_json write and read exactly the table's keys.
+#include <QTemporaryDir>
 #include <QtTest>
 
 #include <set>
@@ -100,6 +101,53 @@ class TestConfigKeys : public QObject {
       QVERIFY2(back == changed, k.key);
       QVERIFY2(back != base, k.key);
     }
+  }
+
+  // Every integer key (from the table) takes only integers that fit: 3.7 is not truncated,
+  // 1e30 not cast, a negative seed not wrapped, 2^40 not cut to an int. The error names the key.
+  void integerKeysRefuseWhatDoesNotFit() {
+    int integerKeys = 0;
+    for (const ConfigKey& k : configKeys()) {
+      const bool isInt = std::holds_alternative<int& (*)(TrainConfig&)>(k.field);
+      const bool isU64 = std::holds_alternative<std::uint64_t& (*)(TrainConfig&)>(k.field);
+      if (!isInt && !isU64) continue;
+      ++integerKeys;
+      std::vector<nlohmann::json> bad{3.7, 1e30, "12", true};
+      if (isU64) bad.push_back(-5);
+      if (isInt) bad.push_back(std::int64_t(1) << 40);
+      for (const nlohmann::json& v : bad) {
+        TrainConfig c;
+        try {
+          from_json(nlohmann::json{{k.key, v}}, c);
+          QFAIL(qPrintable(QString("%1 = %2 was accepted").arg(k.key, QString::fromStdString(v.dump()))));
+        } catch (const ConfigError& e) {
+          QVERIFY2(QString(e.what()).contains(k.key), e.what());
+        }
+      }
+      TrainConfig c;
+      from_json(nlohmann::json{{k.key, 7}}, c);  // a plain integer still reads
+    }
+    QVERIFY(integerKeys >= 10);
+    TrainConfig c;
+    from_json(nlohmann::json{{"seed", std::uint64_t(-1)}}, c);  // the whole uint64 range
+    QCOMPARE(c.seed, std::uint64_t(-1));
+  }
+
+  // A config file is one JSON object: trailing text or a second object is refused.
+  void configFileTrailingTextIsRefused() {
+    QTemporaryDir dir;
+    const QString path = dir.filePath("c.json");
+    const auto write = [&](const char* text) {
+      QFile f(path);
+      QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+      f.write(text);
+    };
+    write(R"({"experts": 4} {"experts": 5})");
+    QVERIFY_THROWS_EXCEPTION(ConfigError, loadConfigFile(path.toStdString()));
+    write(R"({"experts": 4} trailing)");
+    QVERIFY_THROWS_EXCEPTION(ConfigError, loadConfigFile(path.toStdString()));
+    write("{\"experts\": 4}\n\n");
+    QCOMPARE(loadConfigFile(path.toStdString()).model.experts, 4);
   }
 };
 

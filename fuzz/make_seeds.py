@@ -1,0 +1,73 @@
+#!/usr/bin/env python3
+"""Writes the fuzz targets' seed corpora: one folder per target of small valid files.
+Usage: fuzz/make_seeds.py OUTDIR   (scripts/fuzz.sh calls it; nothing here is committed data)"""
+import gzip
+import json
+import os
+import struct
+import sys
+
+out = sys.argv[1]
+
+
+def seed(target, name, data):
+    os.makedirs(os.path.join(out, target), exist_ok=True)
+    with open(os.path.join(out, target, name), "wb") as f:
+        f.write(data if isinstance(data, bytes) else data.encode())
+
+
+def idx_images(count, rows, cols):
+    body = bytes((i * 37) % 256 for i in range(count * rows * cols))
+    return struct.pack(">IIII", 0x803, count, rows, cols) + body
+
+
+def idx_labels(labels):
+    return struct.pack(">II", 0x801, len(labels)) + bytes(labels)
+
+
+images, labels = idx_images(3, 2, 2), idx_labels([0, 1, 2])
+for name, data in [("images", images), ("labels", labels), ("images-28", idx_images(2, 28, 28))]:
+    seed("idx", name, data)
+    seed("idx", name + ".gz", gzip.compress(data))
+    seed("idx_gz", name, data)
+
+record = lambda label: bytes([label]) + bytes((i * 7) % 256 for i in range(3072))
+seed("cifar_batch", "two-records", record(3) + record(9))
+seed("cifar_meta", "batches.meta.txt",
+     "airplane\nautomobile\nbird\ncat\ndeer\ndog\nfrog\nhorse\nship\ntruck\n\n")
+seed("emnist_mapping", "mapping.txt", "0 65\n1 66\n2 67\n")
+seed("emnist_mapping", "digits.txt", "0 48\r\n1 49\r\n2 50\r\n")
+
+rows = ["%d,\"Title %d\",\"Some text about topic %d, number %d\"" % (c + 1, i, c, i)
+        for c in range(3) for i in range(6)]
+seed("text_csv", "agnews.csv", "\x00" + "\n".join(rows) + "\n")
+seed("text_csv", "named.csv", "\x04label,text\n" + "".join(
+    "%s,\"line %d \"\"quoted\"\"\nsecond line\"\n" % (["en", "de"][i % 2], i) for i in range(12)))
+seed("text_csv", "tabs.tsv", "\x42" + "".join("pos\tgood text %d\nneg\tbad text %d\n" % (i, i)
+                                              for i in range(8)))
+
+seed("fortunes", "fortunes", "".join("Fortune number %d\n  -- Someone\n%%\n" % i for i in range(12)))
+
+latest = "userId,movieId,rating,timestamp\n" + "".join(
+    "%d,%d,%.1f,9649827%02d\n" % (u, m, 0.5 + (u * m) % 10 * 0.5, u) for u in range(1, 6) for m in range(1, 6))
+seed("movielens_latest", "ml-latest", latest + "\n----\nmovieId,title,genres\n" + "".join(
+    "%d,\"Movie %d, The (199%d)\",Comedy|Drama\n" % (m, m, m) for m in range(1, 6)))
+u_data = "".join("%d\t%d\t%d\t8749657%02d\n" % (u, m, 1 + (u + m) % 5, u) for u in range(1, 6) for m in range(1, 6))
+u_item = "".join("%d|Movie %d (1995)|01-Jan-1995||http://x|%s\n" % (m, m, "|".join("01"[(m + g) % 2] for g in range(19)))
+                 for m in range(1, 6))
+seed("movielens_100k", "ml-100k", u_data + "\n----\n" + u_item)
+dat = "".join("%d::%d::%d::9783007%02d\n" % (u, m, 1 + (u * m) % 5, u) for u in range(1, 6) for m in range(1, 6))
+seed("movielens_1m", "ml-1m", dat + "\n----\n" + "".join(
+    "%d::Movie %d (1995)::Animation|Children's\n" % (m, m) for m in range(1, 6)))
+
+seed("config", "small.json", json.dumps({"router": "switch", "experts": 4, "top_k": 1, "lr": 0.002}))
+seed("config", "text.json", json.dumps({"dataset": "fortunes-langid", "model": "moe", "hash_buckets": 4096,
+                                        "ngram_min": 1, "ngram_max": 3, "seed": 18446744073709551615,
+                                        "optimizer": "adamw", "activation": "gelu"}))
+
+legacy = {"format": "moe-explorer-session", "config": {"experts": 4},
+          "history": {"steps": [{"step": i, "epoch": 0, "progress": i / 4, "loss": 1.0 / (i + 1),
+                                 "accuracy": 0.5, "lr": 0.001, "routing": {"load": [0.5, 0.5], "cv": 0.1}}
+                                for i in range(1, 4)],
+                      "evals": [{"step": 3, "epoch": 1, "loss": 0.4, "accuracy": 0.8, "mi": 0.3}]}}
+seed("session", "session.json", json.dumps(legacy))
