@@ -2,6 +2,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -17,6 +18,7 @@
 #include "core/train/config_keys.h"
 #include "core/train/history_file.h"
 #include "core/train/presets.h"
+#include "core/train/router_health.h"
 #include "core/train/session_factory.h"
 
 using namespace moe;
@@ -70,7 +72,12 @@ int main(int argc, char** argv) {
                  "write the run's history (every step and evaluation, JSON Lines) here at the "
                  "end; the window opens it with File > Open run history");
   app.add_flag("--json", asJson, "one JSON object per line per epoch, and a summary line");
+  std::string failOnList;
+  app.add_option("--fail-on", failOnList,
+                 "stop with exit code 3 when one of these router alarms fires: comma-separated "
+                 "collapse, dead_expert (or dead), drops, churn, non_finite, loss_spike, or all");
   CLI11_PARSE(app, argc, argv);
+  std::vector<std::string> failOn;
 
   try {
     {
@@ -87,6 +94,7 @@ int main(int argc, char** argv) {
       core::from_json(base, cfg);
     }
     cfg.validate();
+    failOn = core::parseRouterEventKinds(failOnList);
   } catch (const core::ConfigError& e) {
     std::cerr << "moe-train: invalid setting: " << e.what() << "\n";
     return 2;
@@ -128,12 +136,32 @@ int main(int argc, char** argv) {
     long samples = 0;
     std::shared_ptr<const core::EvalReport> eval;
     core::StepMetrics last;
+    // Router-health alarms: one JSON line each (--json) or a readable line; --fail-on stops.
+    std::size_t eventsSeen = 0;
+    std::string alarmStop;
+    auto reportEvents = [&] {
+      for (; eventsSeen < session.events().size(); ++eventsSeen) {
+        const core::RouterEvent& e = session.events()[eventsSeen];
+        history.appendEvent(e);
+        if (asJson) std::cout << core::routerEventJson(e) << std::endl;
+        else std::cout << (tty ? "\n" : "") << "moe-train: " << core::routerEventLine(e) << std::endl;
+        if (alarmStop.empty() && std::find(failOn.begin(), failOn.end(), e.kind) != failOn.end())
+          alarmStop = e.kind;
+      }
+      return alarmStop.empty();
+    };
     while (!session.finished()) {
       const auto t0 = std::chrono::steady_clock::now();
-      last = session.trainStep();
+      try {
+        last = session.trainStep();
+      } catch (const core::DivergenceError&) {
+        reportEvents();
+        throw;
+      }
       trainSeconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       samples += last.samples;
       history.append(last);
+      if (!reportEvents()) break;
       if (tty && (last.step % 10 == 0 || session.epochFinished()))
         progressBar(last.step - (session.epochFinished() ? session.epoch() - 1 : session.epoch()) *
                                     session.stepsPerEpoch(),
@@ -141,6 +169,7 @@ int main(int argc, char** argv) {
       if (!session.epochFinished()) continue;
       eval = session.evaluate();
       history.append(*eval);
+      const bool keepGoing = reportEvents();
       const double rate = samples / std::max(trainSeconds, 1e-9);
       if (tty) std::fprintf(stderr, "\n");
       if (asJson) {
@@ -155,6 +184,7 @@ int main(int argc, char** argv) {
                     eval->quality, eval->loss, rate, eval->routing.loadCv,
                     eval->routing.droppedFraction);
       }
+      if (!keepGoing) break;
     }
     if (!save.empty()) session.save(save);
     if (!historyFile.empty()) core::writeHistoryFile(historyFile, cfg, history);
@@ -175,6 +205,7 @@ int main(int argc, char** argv) {
                     {"peak_rss_mb", peakRssMb()},
                     {"data_load_seconds", loadSeconds}};
     // The last evaluation's metrics marked for the summary in the table.
+    if (!alarmStop.empty()) summary["stopped_by_alarm"] = alarmStop;
     if (eval)
       summary.update(core::metricsJson(history, core::MetricScope::Eval, history.evals().size() - 1,
                                        core::kSummary));
@@ -182,6 +213,10 @@ int main(int argc, char** argv) {
     else std::printf("done: %.0f samples/s, test %s %.4f, peak memory %.0f MB\n", rate,
                      qualityLabel, eval ? eval->quality : 0.0,
                      peakRssMb());
+    if (!alarmStop.empty()) {
+      std::cerr << "moe-train: stopped: the " << alarmStop << " alarm fired (--fail-on)\n";
+      return 3;
+    }
   } catch (const std::exception& e) {
     std::cerr << "moe-train: " << e.what() << "\n";
     return 1;

@@ -83,6 +83,8 @@ class Trainer {
   std::future<T> ask(std::function<T(Session&)> fn);
   void run();
   void publish(const StepMetrics* m, std::shared_ptr<const EvalReport> eval);
+  /** Copies the session's new router-health events into the history (lock held). */
+  void copyEvents();
 
   std::unique_ptr<Session> mSession;
   const DataSplits& mData;
@@ -97,7 +99,8 @@ class Trainer {
   bool mStop = false;
   bool mQuit = false;  ///< set by the destructor: the worker exits
   long mEvalEvery = 0;
-  RunHistory mHistory;  ///< the run's metric rows
+  RunHistory mHistory;  ///< the run's metric rows and router-health events
+  std::size_t mEventsSeen = 0;  ///< of Session::events(), copied into mHistory
   std::vector<std::shared_ptr<const EvalReport>> mEvals;  ///< full reports, for inspection views
   Snapshot mSnapshot;
 
