@@ -51,6 +51,8 @@ class InspectorPanel : public QWidget {
   void rebuildFilters();
   void refreshList();
   void onInspection(const core::Inspection& inspection);
+  /** The input's top-k margin and how its first expert changed across evaluations. */
+  QString routingHealthText(const core::Inspection& inspection) const;
   QString className(int cls) const;
 
   SessionController* mController;

@@ -16,6 +16,7 @@ class GalleryPanel;
 class InspectorPanel;
 class MessageBanner;
 class RecommendPanel;
+class RouterHealthPanel;
 class SessionController;
 class SetupPanel;
 class TextInspectorPanel;
@@ -42,6 +43,7 @@ class MainWindow : public QMainWindow {
   TextInspectorPanel* textInspectorPanel() const { return mTextInspector; }
   RecommendPanel* recommendPanel() const { return mRecommend; }
   GalleryPanel* galleryPanel() const { return mGallery; }
+  RouterHealthPanel* routerHealthPanel() const { return mHealth; }
   MessageBanner* banner() const { return mBanner; }
   QTabWidget* tabs() const { return mTabs; }
 
@@ -80,6 +82,7 @@ class MainWindow : public QMainWindow {
   RecommendPanel* mRecommend;
   QStackedWidget* mInspectorStack;
   GalleryPanel* mGallery;
+  RouterHealthPanel* mHealth;
   MessageBanner* mBanner;
   QTabWidget* mTabs;
   QLabel* mStateLabel;

@@ -11,6 +11,7 @@
 #include "ui/heatmapwidget.h"
 #include "ui/loadplot.h"
 #include "ui/palette.h"
+#include "ui/routerhealthpanel.h"
 #include "ui/seriesplot.h"
 #include "ui/sessioncontroller.h"
 
@@ -154,6 +155,8 @@ void TrainingPanel::rebuild() {
   mLoad->setExperts(mController->config().model.experts);
   mLoad->setFollowing(true);
   mEvalsShown = 0;
+  mEventsShown = 0;
+  for (PlotView* p : timePlots()) p->clearMarkers();
   mHasEval = false;
   const auto data = mController->data();
   setTask(mController->task());
@@ -187,10 +190,26 @@ void TrainingPanel::appendSteps(std::size_t from) {
       mLoad->append(x, row.vectors[std::size_t(mLoadColumn)]);
   }
   appendEvals();
-  for (PlotView* p : {static_cast<PlotView*>(mLoss), static_cast<PlotView*>(mAccuracy),
-                      static_cast<PlotView*>(mLoad), static_cast<PlotView*>(mImbalance),
-                      static_cast<PlotView*>(mAux)})
-    p->refresh();
+  markEvents();
+  for (PlotView* p : timePlots()) p->refresh();
+}
+
+std::vector<PlotView*> TrainingPanel::timePlots() const {
+  return {mLoss, mAccuracy, mLoad, mImbalance, mAux};
+}
+
+void TrainingPanel::markEvents() {
+  const auto& events = mController->history().events();
+  for (; mEventsShown < events.size(); ++mEventsShown) {
+    const core::RouterEvent& e = events[mEventsShown];
+    for (PlotView* p : timePlots()) p->addMarker(double(e.step), alarmLabel(e), alarmColor(e.kind));
+  }
+}
+
+void TrainingPanel::showStep(long step) {
+  // A window of a tenth of the run so far on either side, at least 50 steps.
+  const double half = std::max(50.0, 0.1 * double(mController->snapshot().step));
+  for (PlotView* p : timePlots()) p->showAround(double(step), half);
 }
 
 void TrainingPanel::appendEvals() {
