@@ -122,8 +122,10 @@ void PlotView::addMarker(double x, const QString& label, const QColor& color) {
   auto* text = new QCPItemText(this);
   text->position->setTypeX(QCPItemPosition::ptPlotCoords);
   text->position->setTypeY(QCPItemPosition::ptAxisRectRatio);
-  text->position->setCoords(x, 0.0);
+  // Labels of neighbouring markers step down so they do not overwrite each other.
+  text->position->setCoords(x, 0.02 + 0.08 * double(mMarkers.size() % 4));
   text->setPositionAlignment(Qt::AlignLeft | Qt::AlignTop);
+  text->setBrush(QColor(255, 255, 255, 210));
   text->setText(label);
   text->setColor(color);
   text->setFont(QFont(font().family(), 10, QFont::Bold));

@@ -92,7 +92,8 @@ RouterHealthPanel::RouterHealthPanel(SessionController* controller, QWidget* par
   mStability->addSeries(tr("top-k overlap, previous"), categoryColor(1), {true, Qt::SolidLine, 1.0, false});
   mStability->addSeries(tr("fragile rows (train)"), categoryColor(2), {false, Qt::SolidLine, 0.05, false});
   mStability->setYFloor(0.0, 1.0);
-  mGradients = new SeriesPlot(tr("Expert gradient norms"), tr("step"), tr("‖gradient‖"), this);
+  mStability->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignBottom | Qt::AlignRight);
+  mGradients = new SeriesPlot(tr("Expert gradient norms (smoothed)"), tr("step"), tr("‖gradient‖"), this);
 
   mEvents = new QListWidget(this);
   mEvents->setWordWrap(true);
@@ -124,7 +125,7 @@ RouterHealthPanel::RouterHealthPanel(SessionController* controller, QWidget* par
   auto* split = new QSplitter(Qt::Vertical, this);
   split->addWidget(plots);
   split->addWidget(alarms);
-  split->setStretchFactor(0, 4);
+  split->setStretchFactor(0, 3);
   split->setStretchFactor(1, 1);
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(2, 2, 2, 2);
@@ -169,8 +170,10 @@ void RouterHealthPanel::rebuild() {
   mStability->clearData();
   mGradients->clearSeries();
   for (int e = 0; e < experts; ++e)
-    mGradients->addSeries(QStringLiteral("E%1").arg(e), categoryColor(e), {false, Qt::SolidLine, 1.0, false});
+    mGradients->addSeries(QStringLiteral("E%1").arg(e), categoryColor(e), {false, Qt::SolidLine, 0.3, false});
   mGradients->legend->setVisible(experts <= 8);
+  mGradients->legend->setWrap(4);  // two short rows: the curves stay visible
+  mGradients->legend->setFillOrder(QCPLegend::foColumnsFirst);
   mGradSeries = experts;
   for (PlotView* p : {static_cast<PlotView*>(mStability), static_cast<PlotView*>(mGradients)}) {
     p->clearMarkers();
