@@ -72,7 +72,12 @@ void ExpertBank::expertNorms(std::vector<float>& grad, std::vector<float>& weigh
   // Adds the squares of each expert's block (rows / E rows of a stacked tensor) to out.
   auto addBlocks = [&](const std::vector<float>& v, std::vector<double>& out) {
     const std::size_t block = v.size() / E;
-    for (std::size_t i = 0; i < v.size(); ++i) out[i / block] += double(v[i]) * double(v[i]);
+    for (std::size_t e = 0; e < E; ++e) {
+      const float* x = v.data() + e * block;
+      double sum = 0.0;
+      for (std::size_t i = 0; i < block; ++i) sum += double(x[i]) * double(x[i]);
+      out[e] += sum;
+    }
   };
   auto addWeight = [&](const compute::Tensor& x, const compute::Tensor& dy, const Parameter& p) {
     compute::Tensor dw = mNormS.get(mBackend, p.value.rows(), p.value.cols());

@@ -76,7 +76,9 @@ struct TextConfig {
  *  its alarm off. */
 struct HealthConfig {
   int diagnostics = 1;          ///< 1: measure diagnostics and raise alarms; 0: neither
-  int normEvery = 20;           ///< steps between per-expert gradient/weight norms (0: never)
+  /** Steps between per-expert gradient/weight norms (0: never): each recomputes the experts'
+   *  weight gradient, about five training steps' work (docs/BENCHMARKS.md). */
+  int normEvery = 100;
   double fragileMargin = 0.05;  ///< a row whose top-k margin is under this is fragile
   int window = 50;              ///< steps a condition must last before it alarms
   double collapseFactor = 2.0;  ///< collapse: an expert above this multiple of its fair share
