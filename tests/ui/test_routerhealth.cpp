@@ -47,6 +47,7 @@ class RouterHealthTest : public QObject {
     // Collapse at 1.5x the fair share for 5 steps: the reference model does that early on.
     config.health.window = 5;
     config.health.collapseFactor = 1.5;
+    config.health.normEvery = 10;  // norms on the gradient plot within the test's steps
     QSignalSpy ready(c(), &ui::SessionController::sessionReady);
     mWindow->start(config);
     QVERIFY(ready.wait(60000));
