@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <charconv>
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -22,6 +23,7 @@
 #include "core/train/memory_budget.h"
 #include "core/train/output_check.h"
 #include "core/train/presets.h"
+#include "core/train/router_health.h"
 #include "core/train/session_factory.h"
 
 using namespace moe;
@@ -61,6 +63,7 @@ CLI::Validator wholeNumber() {
 
 // The exit codes of the contract (README, docs/RELIABILITY.md).
 constexpr int kExitDone = 0, kExitFailed = 1, kExitBadInput = 2;
+constexpr int kExitAlarm = 3;  // a router alarm chosen with --fail-on fired
 
 }  // namespace
 
@@ -100,12 +103,17 @@ int main(int argc, char** argv) {
                  "write the run's history (every step and evaluation, JSON Lines) here at the "
                  "end; the window opens it with File > Open run history");
   app.add_flag("--json", asJson, "one JSON object per line per epoch, and a summary line");
+  std::string failOnList;
+  app.add_option("--fail-on", failOnList,
+                 "stop with exit code 3 when one of these router alarms fires: comma-separated "
+                 "collapse, dead_expert (or dead), drops, churn, non_finite, loss_spike, or all");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     // --help and --version exit 0; every wrong flag or value exits 2 (CLI11's own codes vary).
     return app.exit(e) == 0 ? kExitDone : kExitBadInput;
   }
+  std::vector<std::string> failOn;
 
   try {
     {
@@ -125,6 +133,7 @@ int main(int argc, char** argv) {
     // Output paths are checked now, not after the training run they would lose.
     if (!save.empty()) core::checkOutputFile(save, "--save");
     if (!historyFile.empty()) core::checkOutputFile(historyFile, "--history");
+    failOn = core::parseRouterEventKinds(failOnList);
   } catch (const core::ConfigError& e) {
     std::cerr << "moe-train: invalid setting: " << e.what() << "\n";
     return kExitBadInput;
@@ -216,12 +225,32 @@ int main(int argc, char** argv) {
                 << "continue); evaluating it\n";
       evaluate();
     }
+    // Router-health alarms: one JSON line each (--json) or a readable line; --fail-on stops.
+    std::size_t eventsSeen = 0;
+    std::string alarmStop;
+    auto reportEvents = [&] {
+      for (; eventsSeen < session.events().size(); ++eventsSeen) {
+        const core::RouterEvent& e = session.events()[eventsSeen];
+        history.appendEvent(e);
+        if (asJson) std::cout << core::routerEventJson(e) << std::endl;
+        else std::cout << (tty ? "\n" : "") << "moe-train: " << core::routerEventLine(e) << std::endl;
+        if (alarmStop.empty() && std::find(failOn.begin(), failOn.end(), e.kind) != failOn.end())
+          alarmStop = e.kind;
+      }
+      return alarmStop.empty();
+    };
     while (!session.finished()) {
       const auto t0 = std::chrono::steady_clock::now();
-      last = session.trainStep();
+      try {
+        last = session.trainStep();
+      } catch (const core::DivergenceError&) {
+        reportEvents();
+        throw;
+      }
       trainSeconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       samples += last.samples;
       history.append(last);
+      if (!reportEvents()) break;
       if (tty && (last.step % 10 == 0 || session.epochFinished()))
         progressBar(last.step - (session.epochFinished() ? session.epoch() - 1 : session.epoch()) *
                                     session.stepsPerEpoch(),
@@ -229,6 +258,7 @@ int main(int argc, char** argv) {
       if (!session.epochFinished()) continue;
       if (tty) std::fprintf(stderr, "\n");
       evaluate();
+      if (!reportEvents()) break;
     }
     if (!save.empty()) session.save(save);
     if (!historyFile.empty()) core::writeHistoryFile(historyFile, cfg, history);
@@ -250,6 +280,7 @@ int main(int argc, char** argv) {
                     {"peak_rss_mb", peakRssMb()},
                     {"data_load_seconds", loadSeconds}};
     // The last evaluation's metrics marked for the summary in the table.
+    if (!alarmStop.empty()) summary["stopped_by_alarm"] = alarmStop;
     if (eval)
       summary.update(core::metricsJson(history, core::MetricScope::Eval, history.evals().size() - 1,
                                        core::kSummary));
@@ -257,7 +288,11 @@ int main(int argc, char** argv) {
     else std::printf("done: %.0f samples/s, test %s %.4f, peak memory %.0f MB\n", rate,
                      qualityLabel, eval ? eval->quality : 0.0,
                      peakRssMb());
-  } catch (const std::exception& e) {  // training, --save or --history failed
+    if (!alarmStop.empty()) {
+      std::cerr << "moe-train: stopped: the " << alarmStop << " alarm fired (--fail-on)\n";
+      return kExitAlarm;
+    }
+  } catch (const std::exception& e) {
     std::cerr << "moe-train: " << e.what() << "\n";
     return kExitFailed;
   }

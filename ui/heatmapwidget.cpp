@@ -80,30 +80,39 @@ void HeatmapWidget::setExpertTicks() {
   xAxis->setTicker(xt);
 }
 
-void HeatmapWidget::setCounts(const QStringList& classNames, int experts,
-                              const std::vector<std::int64_t>& counts, double mutualInformation,
-                              const QString& source) {
-  const int classes = classNames.size();
-  if (classes <= 0 || experts <= 0 || counts.size() != std::size_t(classes) * std::size_t(experts))
-    return;
+void HeatmapWidget::fill(const QStringList& rowNames, int experts, const std::vector<double>& shares) {
+  const int classes = rowNames.size();
   setGrid(classes, experts);
-  mRowNames = classNames;
+  mRowNames = rowNames;
   QSharedPointer<QCPAxisTickerText> yt(new QCPAxisTickerText);
-  for (int c = 0; c < classes; ++c) yt->addTick(c, classNames[c]);
+  for (int c = 0; c < classes; ++c) yt->addTick(c, rowNames[c]);
   yAxis->setTicker(yt);
   const bool labels = classes * experts <= 160;
-  for (int c = 0; c < classes; ++c) {
-    double total = 0.0;
-    for (int e = 0; e < experts; ++e) total += double(counts[std::size_t(c * experts + e)]);
+  for (int c = 0; c < classes; ++c)
     for (int e = 0; e < experts; ++e) {
-      const double s = total > 0 ? double(counts[std::size_t(c * experts + e)]) / total : 0.0;
+      const double s = shares[std::size_t(c * experts + e)];
       mShares[std::size_t(c * experts + e)] = s;
       mMap->data()->setCell(e, c, s);
       QCPItemText* t = mLabels[std::size_t(c * experts + e)];
       t->setText(labels && s >= 0.005 ? QString::number(int(std::lround(s * 100))) : QString());
       t->setColor(s > 0.55 * mScaleMax ? Qt::white : Qt::black);
     }
+}
+
+void HeatmapWidget::setCounts(const QStringList& classNames, int experts,
+                              const std::vector<std::int64_t>& counts, double mutualInformation,
+                              const QString& source) {
+  const int classes = classNames.size();
+  if (classes <= 0 || experts <= 0 || counts.size() != std::size_t(classes) * std::size_t(experts))
+    return;
+  std::vector<double> shares(counts.size(), 0.0);
+  for (int c = 0; c < classes; ++c) {
+    double total = 0.0;
+    for (int e = 0; e < experts; ++e) total += double(counts[std::size_t(c * experts + e)]);
+    for (int e = 0; e < experts; ++e)
+      if (total > 0) shares[std::size_t(c * experts + e)] = double(counts[std::size_t(c * experts + e)]) / total;
   }
+  fill(classNames, experts, shares);
   // Title and a smaller line (the plot is a third of the window wide): what, then from where
   // and how much it says, against the most it could say: I <= min(log2 rows, log2 experts).
   QString second = source;
@@ -150,6 +159,19 @@ void HeatmapWidget::resizeEvent(QResizeEvent* event) {
     fitLabels();
     refresh();
   });
+}
+
+void HeatmapWidget::setShares(const QStringList& rowNames, int experts,
+                              const std::vector<float>& shares, const QString& title,
+                              const QString& scaleLabel) {
+  if (rowNames.isEmpty() || experts <= 0 ||
+      shares.size() != std::size_t(rowNames.size()) * std::size_t(experts))
+    return;
+  fill(rowNames, experts, std::vector<double>(shares.begin(), shares.end()));
+  mScale->axis()->setLabel(scaleLabel);
+  titleElement()->setText(title);
+  fitLabels();
+  refresh();
 }
 
 void HeatmapWidget::setRowKind(const QString& noun, const QString& counted) {

@@ -23,6 +23,10 @@ class HeatmapWidget : public PlotView {
   void setCounts(const QStringList& classNames, int experts,
                  const std::vector<std::int64_t>& counts, double mutualInformation,
                  const QString& source);
+  /** Shares given directly (rows x experts, each in [0, 1], e.g. the co-activation
+   *  P(expert j | expert i)), with their own title and colour-scale label. */
+  void setShares(const QStringList& rowNames, int experts, const std::vector<float>& shares,
+                 const QString& title, const QString& scaleLabel);
   /** What the rows are ("Class", "Language", "Genre") and what is counted ("tokens"),
    *  for the title and the colour scale. */
   void setRowKind(const QString& noun, const QString& counted);
@@ -56,6 +60,8 @@ class HeatmapWidget : public PlotView {
   void setGrid(int classes, int experts);
   void fitLabels();
   void setExpertTicks();
+  /** Shows row-major shares (rows of rowNames x experts) with their values in the cells. */
+  void fill(const QStringList& rowNames, int experts, const std::vector<double>& shares);
 
   QCPColorMap* mMap = nullptr;
   QCPColorScale* mScale = nullptr;

@@ -1,6 +1,7 @@
 #include "ui/inspectorpanel.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -14,6 +15,7 @@
 #include <QVBoxLayout>
 
 #include "core/data/dataset.h"
+#include "core/routing/router_diagnostics.h"
 #include "ui/gatebarchart.h"
 #include "ui/imageview.h"
 #include "ui/sampleimage.h"
@@ -202,6 +204,33 @@ void InspectorPanel::showInput(int testIndex) {
   mController->requestInspection(testIndex);
 }
 
+QString InspectorPanel::routingHealthText(const core::Inspection& in) const {
+  // The router's margin for this input now, and whether its first expert moved between the
+  // last two evaluations (core/routing/router_diagnostics.h).
+  const auto& eval = mController->snapshot().lastEval;
+  const int experts = int(in.gateProbs.size());
+  const int k = eval && eval->k > 0 ? eval->k : int(in.chosen.size());
+  QString text;
+  const std::vector<float> margin = core::topkMargins(in.gateProbs.data(), 1, experts, k);
+  if (!margin.empty() && std::isfinite(margin[0])) {
+    const bool fragile = margin[0] < mController->config().health.fragileMargin;
+    text += tr("<br>top-%1 margin: <b>%2</b>%3").arg(k).arg(double(margin[0]), 0, 'f', 3)
+                .arg(fragile ? tr(" <span style='color:#c06000'>(fragile: a small change flips "
+                                  "its experts)</span>") : QString());
+  }
+  if (eval && in.index >= 0 && std::size_t(in.index) < eval->previousTop1.size() && eval->k > 0 &&
+      eval->experts == experts) {
+    const std::vector<std::int32_t> now =
+        core::preferredExperts(eval->gateProbs.data() + std::size_t(in.index) * std::size_t(experts), 1,
+                               experts, 1);
+    const int before = eval->previousTop1[std::size_t(in.index)];
+    text += before == now[0] ? tr(" · first expert E%1, unchanged since the previous evaluation").arg(now[0])
+                             : tr(" · first expert moved E%1 → E%2 at the evaluation of step %3")
+                                   .arg(before).arg(now[0]).arg(eval->step);
+  }
+  return text;
+}
+
 void InspectorPanel::onInspection(const core::Inspection& in) {
   if (in.index != mCurrent) return;  // an older request
   mInspection = in;
@@ -225,6 +254,7 @@ void InspectorPanel::onInspection(const core::Inspection& in) {
   if (in.dropped) text += tr(" · <span style='color:#c02020'>dropped by capacity</span>");
   if (!in.note.empty()) text += QStringLiteral(" · ") + QString::fromStdString(in.note).toHtmlEscaped();
   text += evaluationVerdict(in);
+  text += routingHealthText(in);
   mSummary->setText(text);
 
   mExperts->setRowCount(0);

@@ -57,6 +57,8 @@ class InspectorPanel : public QWidget {
   /** What the last evaluation predicted for the inspected input, when it was made at
    *  another step than the inspection's weights (empty otherwise). */
   QString evaluationVerdict(const core::Inspection& in) const;
+  /** The input's top-k margin and how its first expert changed across evaluations. */
+  QString routingHealthText(const core::Inspection& inspection) const;
   QString className(int cls) const;
 
   SessionController* mController;

@@ -26,6 +26,7 @@
 #include "ui/messagebanner.h"
 #include "ui/plotview.h"
 #include "ui/recommendpanel.h"
+#include "ui/routerhealthpanel.h"
 #include "ui/sessioncontroller.h"
 #include "ui/sessionio.h"
 #include "ui/setuppanel.h"
@@ -70,6 +71,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   mTabs->addTab(mTraining, tr("Training"));
   mTabs->addTab(mInspectorStack, tr("Inspector"));
   mTabs->addTab(mGallery, tr("Expert gallery"));
+  mHealth = new RouterHealthPanel(mController, this);
+  mTabs->addTab(mHealth, tr("Router health"));
   QFont tabFont = mTabs->tabBar()->font();
   tabFont.setPointSize(tabFont.pointSize() + 2);
   mTabs->tabBar()->setFont(tabFont);
@@ -112,6 +115,11 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
       case core::InspectorView::Recommendations: break;  // its rows are genres, not test rows
     }
     showInspector();
+  });
+  // An alarm picked in the Router health list: its step on the training plots.
+  connect(mHealth, &RouterHealthPanel::stepRequested, this, [this](long step) {
+    mTraining->showStep(step);
+    mTabs->setCurrentWidget(mTraining);
   });
   connect(mGallery, &GalleryPanel::inputActivated, this, [this](int row) {
     mInspector->showInput(row);
@@ -207,7 +215,8 @@ void MainWindow::buildMenus() {
   train->addAction(tr("Apply settings"), mSetup, &SetupPanel::applyRequested);
 
   QMenu* view = menuBar()->addMenu(tr("&View"));
-  const QStringList names = {tr("Training"), tr("Inspector"), tr("Expert gallery")};
+  const QStringList names = {tr("Training"), tr("Inspector"), tr("Expert gallery"),
+                             tr("Router health")};
   for (int i = 0; i < names.size(); ++i) {
     view->addAction(names[i], QKeySequence(Qt::CTRL | Qt::Key(Qt::Key_1 + i)), this,
                     [this, i] { mTabs->setCurrentIndex(i); });

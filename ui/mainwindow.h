@@ -16,6 +16,7 @@ class GalleryPanel;
 class InspectorPanel;
 class MessageBanner;
 class RecommendPanel;
+class RouterHealthPanel;
 class SessionController;
 class SetupPanel;
 class TextInspectorPanel;
@@ -44,6 +45,7 @@ class MainWindow : public QMainWindow {
   GalleryPanel* galleryPanel() const { return mGallery; }
   /** The status bar's "epoch E · step S", as shown (for tests). */
   QString stepText() const;
+  RouterHealthPanel* routerHealthPanel() const { return mHealth; }
   MessageBanner* banner() const { return mBanner; }
   QTabWidget* tabs() const { return mTabs; }
 
@@ -82,6 +84,7 @@ class MainWindow : public QMainWindow {
   RecommendPanel* mRecommend;
   QStackedWidget* mInspectorStack;
   GalleryPanel* mGallery;
+  RouterHealthPanel* mHealth;
   MessageBanner* mBanner;
   QTabWidget* mTabs;
   QLabel* mStateLabel;

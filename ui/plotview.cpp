@@ -117,6 +117,41 @@ PlotView::PlotView(const QString& title, QWidget* parent) : QCustomPlot(parent),
           [this] { ReplotQueue::instance().enqueue(this, &PlotView::replotNow); });
 }
 
+void PlotView::addMarker(double x, const QString& label, const QColor& color) {
+  auto* line = new QCPItemStraightLine(this);
+  line->point1->setCoords(x, 0.0);
+  line->point2->setCoords(x, 1.0);
+  line->setPen(QPen(color, 2, Qt::DashLine));
+  auto* text = new QCPItemText(this);
+  text->position->setTypeX(QCPItemPosition::ptPlotCoords);
+  text->position->setTypeY(QCPItemPosition::ptAxisRectRatio);
+  // Labels of neighbouring markers step down so they do not overwrite each other.
+  text->position->setCoords(x, 0.02 + 0.08 * double(mMarkers.size() % 4));
+  text->setPositionAlignment(Qt::AlignLeft | Qt::AlignTop);
+  text->setBrush(QColor(255, 255, 255, 210));
+  text->setText(label);
+  text->setColor(color);
+  text->setFont(QFont(font().family(), 10, QFont::Bold));
+  text->setClipToAxisRect(true);
+  mMarkers.emplace_back(line, text);
+  refresh();
+}
+
+void PlotView::clearMarkers() {
+  for (auto [line, text] : mMarkers) {
+    removeItem(line);
+    removeItem(text);
+  }
+  mMarkers.clear();
+  refresh();
+}
+
+void PlotView::showAround(double x, double halfWidth) {
+  setFollowing(false);
+  xAxis->setRange(x - halfWidth, x + halfWidth);
+  replot(QCustomPlot::rpQueuedReplot);
+}
+
 void PlotView::setTitle(const QString& title) {
   mTitle = title;
   mTitleElement->setText(title);

@@ -1,4 +1,6 @@
 #pragma once
+#include <vector>
+
 #include <QElapsedTimer>
 #include <QString>
 #include <QTimer>
@@ -64,6 +66,13 @@ class PlotView : public QCustomPlot {
   void placeLegendBelow();
   /** Sets the font point size of every text on the plot. */
   void setBaseFontSize(int points);
+  /** A vertical line at x labelled at the top (an alarm at its step); kept until
+   *  clearMarkers(). */
+  void addMarker(double x, const QString& label, const QColor& color);
+  void clearMarkers();
+  int markerCount() const { return int(mMarkers.size()); }
+  /** Stops following and shows [x - halfWidth, x + halfWidth] (jump to a step). */
+  void showAround(double x, double halfWidth);
 
  Q_SIGNALS:
   void exportFinished(const QString& path, bool ok, const QString& error);
@@ -85,6 +94,7 @@ class PlotView : public QCustomPlot {
   QString mTitle;
   QCPTextElement* mTitleElement = nullptr;
   QCPTextElement* mSubtitle = nullptr;
+  std::vector<std::pair<QCPItemStraightLine*, QCPItemText*>> mMarkers;
   bool mFollowing = true;
   bool mLegendBelow = false;
   void replotNow();

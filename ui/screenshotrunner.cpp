@@ -6,6 +6,7 @@
 #include <QTimer>
 
 #include "ui/gallerypanel.h"
+#include "ui/routerhealthpanel.h"
 #include "ui/inspectorpanel.h"
 #include "ui/mainwindow.h"
 #include "ui/recommendpanel.h"
@@ -34,6 +35,11 @@ void ScreenshotRunner::afterTraining() {
   SessionController* c = mWindow->controller();
   if (mView == View::Training) {
     QTimer::singleShot(100, this, &ScreenshotRunner::grab);  // mid-training: keep it running
+    return;
+  }
+  if (mView == View::Health) {
+    mWindow->tabs()->setCurrentWidget(mWindow->routerHealthPanel());
+    QTimer::singleShot(800, this, &ScreenshotRunner::grab);  // mid-training, shown
     return;
   }
   c->pause();

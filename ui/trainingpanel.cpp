@@ -12,6 +12,7 @@
 #include "ui/heatmapwidget.h"
 #include "ui/loadplot.h"
 #include "ui/palette.h"
+#include "ui/routerhealthpanel.h"
 #include "ui/seriesplot.h"
 #include "ui/sessioncontroller.h"
 
@@ -157,6 +158,8 @@ void TrainingPanel::rebuild() {
   mHeatmap->setScaleMax(1.0 / std::max(1, core::expertsPerRow(mController->config().model)));
   mLoad->setFollowing(true);
   mEvalsShown = 0;
+  mEventsShown = 0;
+  for (PlotView* p : timePlots()) p->clearMarkers();
   mHasEval = false;
   const auto data = mController->data();
   setTask(mController->task());
@@ -190,10 +193,26 @@ void TrainingPanel::appendSteps(std::size_t from) {
       mLoad->append(x, row.vectors[std::size_t(mLoadColumn)]);
   }
   appendEvals();
-  for (PlotView* p : {static_cast<PlotView*>(mLoss), static_cast<PlotView*>(mAccuracy),
-                      static_cast<PlotView*>(mLoad), static_cast<PlotView*>(mImbalance),
-                      static_cast<PlotView*>(mAux)})
-    p->refresh();
+  markEvents();
+  for (PlotView* p : timePlots()) p->refresh();
+}
+
+std::vector<PlotView*> TrainingPanel::timePlots() const {
+  return {mLoss, mAccuracy, mLoad, mImbalance, mAux};
+}
+
+void TrainingPanel::markEvents() {
+  const auto& events = mController->history().events();
+  for (; mEventsShown < events.size(); ++mEventsShown) {
+    const core::RouterEvent& e = events[mEventsShown];
+    for (PlotView* p : timePlots()) p->addMarker(double(e.step), alarmLabel(e), alarmColor(e.kind));
+  }
+}
+
+void TrainingPanel::showStep(long step) {
+  // A window of a tenth of the run so far on either side, at least 50 steps.
+  const double half = std::max(50.0, 0.1 * double(mController->snapshot().step));
+  for (PlotView* p : timePlots()) p->showAround(double(step), half);
 }
 
 void TrainingPanel::appendEvals() {

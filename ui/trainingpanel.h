@@ -43,6 +43,8 @@ class TrainingPanel : public QWidget {
   /** Curves, titles and labels for a task's quality metric (accuracy or RMSE); every rebuild
    *  calls it with the session's. */
   void setQuality(core::QualityMetric quality);
+  /** Shows the time plots around a step (an alarm picked in the Router health list). */
+  void showStep(long step);
 
  Q_SIGNALS:
   void heatmapCellClicked(int cls, int expert);
@@ -62,6 +64,10 @@ class TrainingPanel : public QWidget {
   /** Draws the history's steps from `from` on and the evaluations not drawn yet. */
   void appendSteps(std::size_t from);
   void appendEvals();
+  /** Marks new router-health alarms on the time plots. */
+  void markEvents();
+  /** The plots whose x axis is the step. */
+  std::vector<PlotView*> timePlots() const;
   void showEval(const core::EvalReport& report);
   void updateTrainHeatmap();
   void refreshAll();
@@ -77,6 +83,7 @@ class TrainingPanel : public QWidget {
   std::vector<Curve> mCurves;
   int mLoadColumn = -1;  ///< the per-expert step metric the load plot draws
   std::size_t mEvalsShown = 0;
+  std::size_t mEventsShown = 0;
   bool mHasEval = false;
   QElapsedTimer mHeatmapClock;
 };

@@ -49,6 +49,7 @@ void ExpertBank::weightGradient(const compute::Tensor& x, const compute::Tensor&
 }
 
 void ExpertBank::backward(const compute::Tensor& dye, compute::Tensor* dxe) {
+  mDye = dye;
   if (mHidden == 0) {
     if (dxe) mBackend.groupedGemmBackwardInput(dye, mW1.value, *dxe, mOffsets);
     mBackend.groupedBiasGrad(dye, mB1.grad, mOffsets, 0.0f);
@@ -63,6 +64,49 @@ void ExpertBank::backward(const compute::Tensor& dye, compute::Tensor* dxe) {
   if (dxe) mBackend.groupedGemmBackwardInput(mDHid, mW1.value, *dxe, mOffsets);
   mBackend.groupedBiasGrad(mDHid, mB1.grad, mOffsets, 0.0f);
   weightGradient(mXe, mDHid, mW1);
+}
+
+void ExpertBank::expertNorms(std::vector<float>& grad, std::vector<float>& weight) {
+  const std::size_t E = std::size_t(mExperts);
+  std::vector<double> g(E, 0.0), w(E, 0.0);
+  // Adds the squares of each expert's block (rows / E rows of a stacked tensor) to out.
+  auto addBlocks = [&](const std::vector<float>& v, std::vector<double>& out) {
+    const std::size_t block = v.size() / E;
+    for (std::size_t e = 0; e < E; ++e) {
+      const float* x = v.data() + e * block;
+      double sum = 0.0;
+      for (std::size_t i = 0; i < block; ++i) sum += double(x[i]) * double(x[i]);
+      out[e] += sum;
+    }
+  };
+  auto addWeight = [&](const compute::Tensor& x, const compute::Tensor& dy, const Parameter& p) {
+    compute::Tensor dw = mNormS.get(mBackend, p.value.rows(), p.value.cols());
+    mBackend.groupedGemmBackwardWeight(x, dy, dw, mOffsets, 0.0f);
+    addBlocks(compute::toHost(mBackend, dw), g);
+    addBlocks(compute::toHost(mBackend, p.value), w);
+  };
+  auto addBias = [&](const Parameter& p) {
+    addBlocks(compute::toHost(mBackend, p.grad), g);
+    addBlocks(compute::toHost(mBackend, p.value), w);
+  };
+  const bool backwardRan = mDye.rows() > 0 && mDye.rows() == mXe.rows();
+  if (mHidden == 0) {
+    if (backwardRan) addWeight(mXe, mDye, mW1);
+    addBias(mB1);
+  } else {
+    if (backwardRan) {
+      addWeight(mXe, mDHid, mW1);
+      addWeight(mHid, mDye, mW2);
+    }
+    addBias(mB1);
+    addBias(mB2);
+  }
+  grad.resize(E);
+  weight.resize(E);
+  for (std::size_t e = 0; e < E; ++e) {
+    grad[e] = float(std::sqrt(g[e]));
+    weight[e] = float(std::sqrt(w[e]));
+  }
 }
 
 std::vector<Parameter*> ExpertBank::parameters() {

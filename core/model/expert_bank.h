@@ -31,6 +31,10 @@ class ExpertBank {
 
   std::vector<Parameter*> parameters();
   long paramsPerExpert() const;
+  /** Per expert, the L2 norm of its parameters' gradient from the last backward (weight
+   *  gradients recomputed into scratch, as the optimizer may have fused them away; call before
+   *  the next forward) and of its parameters. For diagnostics: changes no parameter. */
+  void expertNorms(std::vector<float>& grad, std::vector<float>& weight);
   int experts() const { return mExperts; }
 
  private:
@@ -42,8 +46,8 @@ class ExpertBank {
 
   Optimizer* mFused = nullptr;
   std::vector<int> mOffsets;
-  compute::Tensor mXe, mPre, mHid, mYe, mDHid;
-  Scratch mPreS, mHidS, mYeS, mDHidS;
+  compute::Tensor mXe, mPre, mHid, mYe, mDHid, mDye;
+  Scratch mPreS, mHidS, mYeS, mDHidS, mNormS;
 };
 
 }  // namespace moe::core

@@ -109,6 +109,17 @@ void TrainConfig::validate() const {
   check(maxTrain >= 0, "max-train must be >= 0");
   check(validationFraction >= 0.0 && validationFraction < 1.0,
         "validation fraction must be in [0, 1)");
+  const HealthConfig& h = health;
+  check(h.diagnostics == 0 || h.diagnostics == 1, "diagnostics must be 0 (off) or 1 (on)");
+  check(h.normEvery >= 0, "norm-every must be >= 0 (0: never)");
+  check(h.fragileMargin >= 0.0 && h.fragileMargin <= 1.0, "fragile margin must be in [0, 1]");
+  check(h.window >= 1 && h.window <= 1000000, "alarm window must be between 1 and 1000000 steps");
+  check(h.collapseFactor == 0.0 || h.collapseFactor > 1.0,
+        "collapse factor must be above 1 (a multiple of the fair share), or 0 (off)");
+  check(h.dropRate >= 0.0 && h.dropRate < 1.0, "drop alarm must be in [0, 1) (0: off)");
+  check(h.churn >= 0.0 && h.churn <= 1.0, "churn alarm must be in [0, 1] (0: off)");
+  check(h.lossSpike == 0.0 || h.lossSpike > 1.0,
+        "loss spike must be above 1 (a multiple of the loss trend), or 0 (off)");
 }
 
 void to_json(nlohmann::json& j, const TrainConfig& c) {

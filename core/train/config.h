@@ -72,6 +72,21 @@ struct TextConfig {
   int buckets = 1 << 18;     ///< hash buckets = rows of the embedding table
 };
 
+/** Router diagnostics and their alarms (core/train/router_health.h). A threshold of 0 turns
+ *  its alarm off. */
+struct HealthConfig {
+  int diagnostics = 1;          ///< 1: measure diagnostics and raise alarms; 0: neither
+  /** Steps between per-expert gradient/weight norms (0: never): each recomputes the experts'
+   *  weight gradient, about five training steps' work (docs/BENCHMARKS.md). */
+  int normEvery = 100;
+  double fragileMargin = 0.05;  ///< a row whose top-k margin is under this is fragile
+  int window = 50;              ///< steps a condition must last before it alarms
+  double collapseFactor = 2.0;  ///< collapse: an expert above this multiple of its fair share
+  double dropRate = 0.1;        ///< drops: mean dropped fraction over the window above this
+  double churn = 0.9;           ///< churn: stability under this in the second half of training
+  double lossSpike = 3.0;       ///< loss spike: a batch's loss above this multiple of its trend
+};
+
 struct TrainConfig {
   std::string dataset = "fashion-mnist";
   std::string dataDir;          ///< empty = the dataset's default location
@@ -86,6 +101,7 @@ struct TrainConfig {
   std::string backend = "cpu";   ///< cpu | opencl | opencl:P:D
   int maxTrain = 0;              ///< use at most this many training samples (0 = all)
   double validationFraction = 0.0;
+  HealthConfig health;
 
   /** Throws ConfigError naming the first setting that is out of range. */
   void validate() const;

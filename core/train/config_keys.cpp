@@ -105,6 +105,28 @@ std::vector<ConfigKey> makeKeys() {
        Int([](TrainConfig& c) -> int& { return c.text.ngramMax; })},
       {"hash_buckets", "--hash-buckets", "text: hash buckets (embedding rows)",
        Int([](TrainConfig& c) -> int& { return c.text.buckets; })},
+      // Router health (core/train/router_health.h): diagnostics and alarm thresholds.
+      {"diagnostics", "--diagnostics", "router diagnostics and alarms: 1 on, 0 off",
+       Int([](TrainConfig& c) -> int& { return c.health.diagnostics; })},
+      {"norm_every", "--norm-every", "steps between per-expert gradient/weight norms (0: never)",
+       Int([](TrainConfig& c) -> int& { return c.health.normEvery; })},
+      {"fragile_margin", "--fragile-margin",
+       "a row whose top-k margin (last chosen - best rejected probability) is under this is fragile",
+       Real([](TrainConfig& c) -> double& { return c.health.fragileMargin; })},
+      {"alarm_window", "--alarm-window", "steps a condition must last before it alarms",
+       Int([](TrainConfig& c) -> int& { return c.health.window; })},
+      {"collapse_factor", "--collapse-factor",
+       "collapse alarm: an expert above this multiple of its fair share for the window (0: off)",
+       Real([](TrainConfig& c) -> double& { return c.health.collapseFactor; })},
+      {"drop_alarm", "--drop-alarm",
+       "drops alarm: mean dropped fraction over the window above this (0: off)",
+       Real([](TrainConfig& c) -> double& { return c.health.dropRate; })},
+      {"churn_alarm", "--churn-alarm",
+       "churn alarm: routing stability under this in the second half of training (0: off)",
+       Real([](TrainConfig& c) -> double& { return c.health.churn; })},
+      {"loss_spike", "--loss-spike",
+       "loss spike alarm: a batch's loss above this multiple of its recent trend (0: off)",
+       Real([](TrainConfig& c) -> double& { return c.health.lossSpike; })},
   };
 }
 

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/train/json_number.h"
+#include "core/train/router_health.h"
 
 namespace moe::core {
 
@@ -108,8 +109,19 @@ void readLine(const json& j, const std::string& at, bool& header, RunRecord& rec
     return;
   }
   const std::string kind = j.value("row", std::string());
+  if (kind == "event") {
+    RouterEvent e;
+    e.kind = j.value("event", std::string());
+    if (e.kind.empty()) throw HistoryFileError(at + "an event row needs an \"event\"");
+    e.step = j.value("step", 0L);
+    e.experts = j.value("experts", std::vector<int>());
+    e.message = j.value("message", std::string());
+    e.remedy = j.value("remedy", std::string());
+    record.history.appendEvent(std::move(e));
+    return;
+  }
   if (kind != metricScopeName(MetricScope::Step) && kind != metricScopeName(MetricScope::Eval))
-    throw HistoryFileError(at + "\"row\" must be \"step\" or \"eval\"");
+    throw HistoryFileError(at + "\"row\" must be \"step\", \"eval\" or \"event\"");
   const MetricScope scope = kind == "step" ? MetricScope::Step : MetricScope::Eval;
   record.history.appendRow(scope, parseRow(j, record.history, scope, at));
 }
@@ -134,17 +146,26 @@ std::string historyText(const TrainConfig& config, const RunHistory& history) {
   // Steps and evaluations interleaved as they happened: an evaluation follows its step.
   const auto& steps = history.steps();
   const auto& evals = history.evals();
-  std::size_t e = 0;
+  const auto& events = history.events();
+  std::size_t e = 0, v = 0;
   auto line = [&](MetricScope scope, std::size_t i) {
     out += rowJson(history, scope, i).dump(-1, ' ', false, json::error_handler_t::replace);
     out += '\n';
   };
+  // An event follows the rows of the step at which it fired.
+  auto eventsUpTo = [&](long step) {
+    for (; v < events.size() && events[v].step <= step; ++v)
+      out += "{\"row\":\"event\"," + routerEventJson(events[v]).substr(1) + '\n';
+  };
   for (std::size_t s = 0; s < steps.size(); ++s) {
     for (; e < evals.size() && evals[e].step < steps[s].step; ++e) line(MetricScope::Eval, e);
+    eventsUpTo(steps[s].step - 1);
     line(MetricScope::Step, s);
     for (; e < evals.size() && evals[e].step == steps[s].step; ++e) line(MetricScope::Eval, e);
+    eventsUpTo(steps[s].step);
   }
   for (; e < evals.size(); ++e) line(MetricScope::Eval, e);
+  eventsUpTo(std::numeric_limits<long>::max());
   return out;
 }
 

@@ -7,10 +7,12 @@
  *    "metrics":[{"id":"train_loss","scope":"step","label":"train loss","unit":"",...},...]}
  *   {"row":"step","step":1,"epoch":0,"epoch_progress":0.002,"train_loss":2.3,...}
  *   {"row":"eval","step":469,"epoch":1,"test_loss":0.41,"test_accuracy":0.85,...}
+ *   {"row":"event","event":"collapse","step":120,"experts":[3],"message":"...","remedy":"..."}
  *
  * The first line is the header (the run's config, its quality metric and, for other tools,
  * the metric table's rows); every further line is one step or evaluation, in the order they
- * happened, with the metric ids of its scope as keys. A value that is not finite is null;
+ * happened, with the metric ids of its scope as keys; router-health events (RouterEvent) follow
+ * the step at which they fired. A value that is not finite is null;
  * keys a reader does not know are skipped, and metrics missing from a row read as NaN.
  */
 #include <stdexcept>

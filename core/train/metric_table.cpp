@@ -39,6 +39,13 @@ MetricDef evalVector(const char* id, const char* label, const char* unit, G grou
   return d;
 }
 
+// Load share / fair share (1 / experts) per expert.
+std::vector<float> utilisation(const std::vector<float>& load) {
+  std::vector<float> out(load);
+  for (float& v : out) v *= float(load.size());
+  return out;
+}
+
 // The rows. Order = CSV column order and the order of curves on a plot. Ids are the keys of
 // moe-train's JSON lines, which scripts parse: never rename one.
 std::vector<MetricDef> buildTable() {
@@ -95,6 +102,31 @@ std::vector<MetricDef> buildTable() {
            [](E e) { return e.routing.entropy; }),
       eval("dead_experts", "test dead experts", "experts", G::Balance, Sum | I,
            [](E e) { return double(e.routing.deadExperts); }),
+      // Router diagnostics (core/routing/router_diagnostics.h); NaN / empty when not measured.
+      // The Router health tab (ui/routerhealthpanel.cpp) plots them, not the Training tab.
+      stepVector("expert_utilisation", "expert utilisation", "x fair share", G::ExpertShare, 0,
+                 [](S m) { return utilisation(m.routing.load); }),
+      step("margin_mean", "top-k margin", "", G::Health, 0, [](S m) { return m.marginMean; }),
+      step("fragile_fraction", "fragile rows", "", G::Health, 0,
+           [](S m) { return m.fragileFraction; }),
+      step("logit_scale", "router logit scale", "mean |logit|", G::Health, 0,
+           [](S m) { return m.logitScale; }),
+      stepVector("expert_grad_norm", "expert gradient norm", "", G::Health, 0,
+                 [](S m) { return m.expertGradNorm; }),
+      stepVector("expert_weight_norm", "expert weight norm", "", G::Health, 0,
+                 [](S m) { return m.expertWeightNorm; }),
+      evalVector("expert_utilisation", "test expert utilisation", "x fair share", G::ExpertShare,
+                 0, [](E e) { return utilisation(e.routing.load); }),
+      eval("margin_mean", "test top-k margin", "", G::Health, 0, [](E e) { return e.marginMean; }),
+      eval("fragile_fraction", "test fragile rows", "", G::Health, 0,
+           [](E e) { return e.fragileFraction; }),
+      eval("routing_stability", "routing stability", "", G::Health, 0,
+           [](E e) { return e.stability; }),
+      eval("router_saturation", "router saturation", "", G::Health, 0,
+           [](E e) { return e.saturation; }),
+      // experts x experts, row-major: P(expert j | expert i) over the test rows.
+      evalVector("coactivation", "co-activation P(j|i)", "", G::Health, 0,
+                 [](E e) { return e.coactivation; }),
   };
 }
 

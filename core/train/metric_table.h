@@ -30,6 +30,7 @@ enum class MetricGroup : std::uint8_t {
   Balance,      ///< routing imbalance and coverage: load CV, MaxVio, drops, entropy, dead experts
   ExpertShare,  ///< per-expert vectors: load and importance shares
   Information,  ///< what routing tells about the classes (mutual information)
+  Health,       ///< router diagnostics: margins, logit scale, stability, saturation, norms
 };
 
 /** Hints for the consumers of a row (bits of MetricDef::flags). */

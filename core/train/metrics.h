@@ -1,6 +1,7 @@
 #pragma once
 /** @file Plain structs the trainer publishes and the UI and CLI read. No behaviour. */
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -18,6 +19,18 @@ struct RoutingStats {
   double entropy = 0.0;           ///< mean per-row entropy of the gate distribution (nats)
   int deadExperts = 0;            ///< experts that received no row
 };
+
+/** An alarm about the router's health, raised once per episode by RouterHealth
+ *  (core/train/router_health.h): what happened, when, to which experts, and what to try. */
+struct RouterEvent {
+  std::string kind;           ///< collapse | dead_expert | drops | churn | non_finite | loss_spike
+  long step = 0;              ///< the step at which it fired
+  std::vector<int> experts;   ///< the experts concerned (empty when it is about the whole router)
+  std::string message;        ///< one line: what happened
+  std::string remedy;         ///< one line: what a student can try
+};
+
+constexpr double kNotMeasured = std::numeric_limits<double>::quiet_NaN();
 
 /** The quality metric a task reports besides its loss; each has its own rows (ids) in the
  *  metric table (core/train/metric_table.h): "train_accuracy"/"test_accuracy" or
@@ -44,6 +57,12 @@ struct StepMetrics {
   double lr = 0.0;
   double samplesPerSecond = 0.0;  ///< moving estimate over recent steps
   RoutingStats routing;
+  // Router diagnostics (core/routing/router_diagnostics.h); NaN or empty when not measured.
+  double marginMean = kNotMeasured;       ///< mean top-k boundary margin of the batch's rows
+  double fragileFraction = kNotMeasured;  ///< share of rows whose margin is under the threshold
+  double logitScale = kNotMeasured;       ///< mean |router logit|
+  std::vector<float> expertGradNorm;      ///< per expert, |gradient| of its weights (sampled)
+  std::vector<float> expertWeightNorm;    ///< per expert, |weights| (sampled with the gradient)
 };
 
 /** Result of evaluating the model on the test split, with per-sample routing for browsing. */
@@ -75,6 +94,17 @@ struct EvalReport {
    */
   std::vector<float> predictedValues;
   std::vector<float> targets;
+  // Router diagnostics over the split (core/routing/router_diagnostics.h), from gateProbs and
+  // topExperts; NaN or empty when not measured (no MoE, diagnostics off, first evaluation).
+  std::vector<float> rowMargins;          ///< per row, top-k boundary margin (NaN: no rejected)
+  double marginMean = kNotMeasured;
+  double fragileFraction = kNotMeasured;
+  std::vector<std::int32_t> previousTop1;  ///< per row, the router's first choice last time
+  double stability = kNotMeasured;   ///< share of rows whose first choice is unchanged
+  double saturation = kNotMeasured;  ///< mean top-k overlap with the previous evaluation
+  std::vector<long> saturationSteps;  ///< steps of the earlier evaluations, oldest first
+  std::vector<float> saturationCurve;  ///< their mean top-k overlap with this one
+  std::vector<float> coactivation;  ///< experts x experts, P(j | i) over rows that used i (k >= 2)
 };
 
 /** Where the trainer is. */

@@ -89,8 +89,10 @@ void RunHistory::appendFrom(const RunHistory& other, HistoryCursor& from) {
   if (other.mQuality != mQuality) setQuality(other.mQuality);
   for (std::size_t i = from.steps; i < other.mSteps.size(); ++i) mSteps.push_back(other.mSteps[i]);
   for (std::size_t i = from.evals; i < other.mEvals.size(); ++i) mEvals.push_back(other.mEvals[i]);
+  for (std::size_t i = from.events; i < other.mEvents.size(); ++i) mEvents.push_back(other.mEvents[i]);
   from.steps = other.mSteps.size();
   from.evals = other.mEvals.size();
+  from.events = other.mEvents.size();
 }
 
 double RunHistory::value(MetricScope scope, std::size_t row, std::string_view id) const {
@@ -103,6 +105,7 @@ double RunHistory::value(MetricScope scope, std::size_t row, std::string_view id
 void RunHistory::clear() {
   mSteps.clear();
   mEvals.clear();
+  mEvents.clear();
 }
 
 }  // namespace moe::core

@@ -23,6 +23,7 @@ struct HistoryRow {
 struct HistoryCursor {
   std::size_t steps = 0;
   std::size_t evals = 0;
+  std::size_t events = 0;
 };
 
 /**
@@ -55,7 +56,10 @@ class RunHistory {
   /** Appends a row whose values are already in this history's column order (file readers).
    *  Missing trailing values are filled with NaN / empty vectors. */
   void appendRow(MetricScope scope, HistoryRow row);
-  /** Appends the other history's rows from `from` on; advances `from` to its end. */
+  /** Appends a router-health event (core/train/router_health.h). */
+  void appendEvent(RouterEvent event) { mEvents.push_back(std::move(event)); }
+  const std::vector<RouterEvent>& events() const { return mEvents; }
+  /** Appends the other history's rows and events from `from` on; advances `from` to its end. */
   void appendFrom(const RunHistory& other, HistoryCursor& from);
 
   const std::vector<HistoryRow>& rows(MetricScope scope) const {
@@ -72,6 +76,7 @@ class RunHistory {
   QualityMetric mQuality;
   std::vector<HistoryRow> mSteps;
   std::vector<HistoryRow> mEvals;
+  std::vector<RouterEvent> mEvents;
 };
 
 }  // namespace moe::core

@@ -7,8 +7,10 @@
 
 #include "core/model/model.h"
 #include "core/optim/optimizer.h"
+#include "core/routing/router_diagnostics.h"
 #include "core/task/registry.h"
 #include "core/task/task.h"
+#include "core/train/router_health.h"
 
 namespace moe::core {
 
@@ -27,6 +29,9 @@ Session::Session(const TrainConfig& config, std::shared_ptr<const DataSplits> da
   const int trainRows =
       mConfig.maxTrain > 0 ? std::min(mConfig.maxTrain, mData->train.rows()) : mData->train.rows();
   mOrder.resize(std::size_t(trainRows));
+  mTracker = std::make_unique<RoutingTracker>(mConfig.health.fragileMargin);
+  mHealth = std::make_unique<RouterHealth>(mConfig.health, mModel->moe() ? mConfig.model.experts : 0,
+                                           stepsPerEpoch() * mConfig.epochs);
 }
 
 Session::~Session() = default;
@@ -53,6 +58,7 @@ void Session::applyLive() {
   mOptimizer->setLearningRate(mConfig.optim.lr);
   mModel->setCapacityFactor(mConfig.model.capacityFactor);
   mModel->setNoiseScale(mConfig.model.noiseScale);
+  mHealth->setConfig(mConfig.health);
 }
 
 void Session::startEpoch() {
@@ -75,15 +81,25 @@ StepMetrics Session::trainStep() {
   MoeLayer* moe = mModel->moe();
   const AuxLosses aux = moe ? moe->auxLosses() : AuxLosses{};
   if (!std::isfinite(task.loss) || !std::isfinite(aux.weighted))
-    throw DivergenceError("the loss became " +
-                          std::string(std::isnan(task.loss + aux.weighted) ? "NaN" : "infinite") +
-                          " at step " + std::to_string(mStep + 1) +
-                          "; training paused before applying it (try a lower learning rate)");
+    throw DivergenceError(refuseStep(
+        "the loss became " +
+        std::string(std::isnan(task.loss + aux.weighted) ? "NaN" : "infinite") + " at step " +
+        std::to_string(mStep + 1) +
+        "; training paused before applying it (try a lower learning rate)"));
   // Routing statistics before backward (the plan is the forward's).
   const RoutingStats routing =
       moe ? mTask->trainRouting(batch, *moe, mClassExpert) : RoutingStats{};
   mModel->backward(task.gradient);
-  return finishStep(task.loss, task.metric, aux, routing, n, t0);
+  StepMetrics diagnostics;
+  if (moe && mConfig.health.diagnostics) measureStep(*moe, diagnostics);
+  StepMetrics m = finishStep(task.loss, task.metric, aux, routing, n, t0);
+  m.marginMean = diagnostics.marginMean;
+  m.fragileFraction = diagnostics.fragileFraction;
+  m.logitScale = diagnostics.logitScale;
+  m.expertGradNorm = std::move(diagnostics.expertGradNorm);
+  m.expertWeightNorm = std::move(diagnostics.expertWeightNorm);
+  mHealth->observe(m);
+  return m;
 }
 
 StepMetrics Session::finishStep(double loss, double metric, const AuxLosses& aux,
@@ -91,8 +107,10 @@ StepMetrics Session::finishStep(double loss, double metric, const AuxLosses& aux
                                 std::chrono::steady_clock::time_point started) {
   const double gradNorm = mOptimizer->step();
   if (!std::isfinite(gradNorm))
-    throw DivergenceError("the gradient became non-finite at step " + std::to_string(mStep + 1) +
-                          "; training paused before applying it (try a lower learning rate)");
+    throw DivergenceError(refuseStep("the gradient became non-finite at step " +
+                                     std::to_string(mStep + 1) +
+                                     "; training paused before applying it (try a lower "
+                                     "learning rate)"));
   StepMetrics m;
   ++mStep;
   // The step is applied: routers with state move it now (RouterPolicy::afterStep).
@@ -146,6 +164,11 @@ std::shared_ptr<const EvalReport> Session::evaluate(bool validation) {
     pass->add(batch, start, out, moe);
   }
   pass->finish();
+  // Routing across evaluations is the test split's: a validation pass is not compared.
+  if (moe && mConfig.health.diagnostics && !validation) {
+    mTracker->observe(*report);
+    mHealth->observe(*report);
+  }
   return report;
 }
 

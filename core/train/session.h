@@ -19,7 +19,10 @@
 namespace moe::core {
 
 class Model;
+class MoeLayer;
 class Optimizer;
+class RouterHealth;
+class RoutingTracker;
 class Task;
 struct AuxLosses;
 struct TaskInfo;
@@ -95,6 +98,10 @@ class Session {
   long paramsTotal() const;
   long paramsActivePerInput() const;
 
+  /** Every router-health alarm raised so far (core/train/router_health.h), in order; a step
+   *  refused as divergent adds a non_finite event before DivergenceError is thrown. */
+  const std::vector<RouterEvent>& events() const;
+
   /** Writes a checkpoint (model, optimizer state, router state (RouterPolicy::state), config,
    *  step) atomically. */
   void save(const std::string& path) const;
@@ -108,6 +115,11 @@ class Session {
 
  private:
   void startEpoch();
+  /** Router diagnostics of the step just run backward (session_health.cpp): margins and
+   *  logit scale every step, expert norms every HealthConfig::normEvery steps. */
+  void measureStep(MoeLayer& moe, StepMetrics& m);
+  /** Records a non-finite event for the next step and returns `message` (to throw). */
+  std::string refuseStep(const std::string& message);
   /** The end of a training step: optimizer step, divergence check, the metric row, the
    *  position in the epoch. */
   StepMetrics finishStep(double loss, double metric, const AuxLosses& aux,
@@ -127,6 +139,8 @@ class Session {
   std::vector<std::int32_t> mOrder;
   std::vector<std::int64_t> mClassExpert;
   double mSamplesPerSecond = 0.0;
+  std::unique_ptr<RoutingTracker> mTracker;  ///< test-split routing across evaluations
+  std::unique_ptr<RouterHealth> mHealth;     ///< alarms
 };
 
 /** The loss became NaN or infinite; what() names the step. */

@@ -200,7 +200,13 @@ void Trainer::publish(const StepMetrics* m, std::shared_ptr<const EvalReport> ev
     mEvals.push_back(eval);
     mSnapshot.lastEval = std::move(eval);
   }
+  copyEvents();
   publishPosition();
+}
+
+void Trainer::copyEvents() {
+  const std::vector<RouterEvent>& events = mSession->events();
+  for (; mEventsSeen < events.size(); ++mEventsSeen) mHistory.appendEvent(events[mEventsSeen]);
 }
 
 void Trainer::run() {
@@ -269,6 +275,7 @@ void Trainer::run() {
     } catch (const std::exception& e) {
       std::lock_guard lock(mMutex);
       // A diverged or failed step pauses the run; the history and weights are kept.
+      copyEvents();  // a refused step's non_finite event
       mMode = Mode::Paused;
       mSnapshot.state = TrainerState::Paused;
       mSnapshot.message = e.what();

@@ -92,6 +92,8 @@ class Trainer {
   /** Publishes the position and an evaluation of weights loaded from a checkpoint. */
   void publishLoaded(std::shared_ptr<const EvalReport> eval);
   void publishPosition();  ///< the session's step, epoch and train counts; mMutex held
+  /** Copies the session's new router-health events into the history (lock held). */
+  void copyEvents();
 
   std::unique_ptr<Session> mSession;
   const DataSplits& mData;
@@ -106,7 +108,8 @@ class Trainer {
   bool mStop = false;
   bool mQuit = false;  ///< set by the destructor: the worker exits
   long mEvalEvery = 0;
-  RunHistory mHistory;  ///< the run's metric rows
+  RunHistory mHistory;  ///< the run's metric rows and router-health events
+  std::size_t mEventsSeen = 0;  ///< of Session::events(), copied into mHistory
   std::vector<std::shared_ptr<const EvalReport>> mEvals;  ///< full reports, for inspection views
   Snapshot mSnapshot;
 

@@ -126,8 +126,11 @@ class TestMoeTrain : public QObject {
     const QJsonObject summary = QJsonDocument::fromJson(lines[1]).object();
     const QStringList routing{"expert_load", "load_cv", "max_vio", "dropped_fraction",
                               "unrouted_fraction", "routing_entropy", "dead_experts"};
+    const QStringList health{"expert_utilisation", "margin_mean", "fragile_fraction",
+                             "routing_stability", "router_saturation", "coactivation"};
     QStringList epochKeys = QStringList{"epoch", "step", "train_loss", "test_loss", "test_accuracy",
-                                        "train_samples_per_s", "mutual_information_bits"} + routing;
+                                        "train_samples_per_s", "mutual_information_bits"} +
+                            routing + health;
     QStringList summaryKeys = QStringList{"summary", "dataset", "model", "router", "backend",
                                           "epochs", "train_samples_per_s", "train_seconds",
                                           "test_accuracy", "test_loss", "skipped_records",
@@ -269,6 +272,42 @@ class TestMoeTrain : public QObject {
     const Result text = runTrain(QStringList{"--max-train", "2000", "--threads", "2", "--load", ckpt});
     QCOMPARE(text.code, 0);
     QVERIFY2(!text.out.contains("accuracy 0.0000"), text.out.constData());
+  // Router-health alarms: one JSON line each in the stream, a readable line otherwise, and
+  // --fail-on stops the run with exit code 3 (2 for an unknown alarm name).
+  void alarmsInTheStreamAndFailOn() {
+    // 16 experts with a tight capacity drop inputs from the first steps on.
+    const QStringList dropping{"--router", "switch", "--experts", "16", "--top-k", "1",
+                               "--capacity-factor", "1.0", "--alarm-window", "5",
+                               "--drop-alarm", "0.02"};
+    const Result r = runTrain(kSmall + dropping);
+    QCOMPARE(r.code, 0);
+    QJsonObject drops;
+    for (const QByteArray& line : r.out.trimmed().split('\n')) {
+      const QJsonObject o = QJsonDocument::fromJson(line).object();
+      if (o["event"].toString() == "drops") drops = o;
+    }
+    QVERIFY2(!drops.isEmpty(), r.out.constData());
+    QStringList keys = drops.keys();
+    QCOMPARE(keys, (QStringList{"event", "experts", "message", "remedy", "step"}));
+    QVERIFY(drops["step"].toInt() >= 5);
+    QVERIFY(drops["experts"].isArray());
+    QVERIFY(drops["remedy"].toString().contains("--capacity-factor"));
+
+    const Result readable = runTrain(QStringList{"--max-train", "2000", "--threads", "2"} + dropping);
+    QCOMPARE(readable.code, 0);
+    QVERIFY2(readable.out.contains("alarm (drops) at step"), readable.out.constData());
+
+    const Result failed = runTrain(kSmall + dropping + QStringList{"--fail-on", "collapse,drops"});
+    QCOMPARE(failed.code, 3);
+    QVERIFY(failed.err.contains("drops"));
+    QCOMPARE(lastJson(failed.out)["stopped_by_alarm"].toString(), QString("drops"));
+    // "dead" names dead_expert.
+    QCOMPARE(runTrain(kSmall + dropping + QStringList{"--fail-on", "dead"}).code, 3);
+    // An alarm that does not fire lets the run finish.
+    QCOMPARE(runTrain(kSmall + dropping + QStringList{"--fail-on", "churn,non_finite"}).code, 0);
+    const Result unknown = runTrain(kSmall + QStringList{"--fail-on", "colapse"});
+    QCOMPARE(unknown.code, 2);
+    QVERIFY(unknown.err.contains("colapse") && unknown.err.contains("dead_expert"));
   }
 
   // moe-kernel-bench (the step breakdown behind BENCHMARKS.md's sparse/dense analysis).

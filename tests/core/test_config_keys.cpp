@@ -52,7 +52,15 @@ class TestConfigKeys : public QObject {
         {"validation_fraction", "--validation-fraction"},
         {"ngram_min", "--ngram-min"},
         {"ngram_max", "--ngram-max"},
-        {"hash_buckets", "--hash-buckets"}};
+        {"hash_buckets", "--hash-buckets"},
+        {"diagnostics", "--diagnostics"},
+        {"norm_every", "--norm-every"},
+        {"fragile_margin", "--fragile-margin"},
+        {"alarm_window", "--alarm-window"},
+        {"collapse_factor", "--collapse-factor"},
+        {"drop_alarm", "--drop-alarm"},
+        {"churn_alarm", "--churn-alarm"},
+        {"loss_spike", "--loss-spike"}};
     QCOMPARE(configKeys().size(), expected.size());
     std::set<std::string> keys, flags;
     for (std::size_t i = 0; i < expected.size(); ++i) {

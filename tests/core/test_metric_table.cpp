@@ -41,6 +41,11 @@ StepMetrics stepRecord(long step, QualityMetric quality) {
   m.routing.unroutedFraction = 0.008;
   m.routing.entropy = 1.3;
   m.routing.deadExperts = 2;
+  m.marginMean = 0.21;
+  m.fragileFraction = 0.13;
+  m.logitScale = 2.5;
+  m.expertGradNorm = {0.01f, 0.02f, 0.03f, 0.04f};
+  m.expertWeightNorm = {5.0f, 6.0f, 7.0f, 8.0f};
   return m;
 }
 
@@ -60,6 +65,11 @@ EvalReport evalRecord(long step, QualityMetric quality) {
   e.routing.unroutedFraction = 0.0;
   e.routing.entropy = 1.1;
   e.routing.deadExperts = 1;
+  e.marginMean = 0.31;
+  e.fragileFraction = 0.11;
+  e.stability = 0.92;
+  e.saturation = 0.81;
+  e.coactivation.assign(16, 0.0625f);
   return e;
 }
 
@@ -88,6 +98,14 @@ void compareHistories(const RunHistory& a, const RunHistory& b) {
         QVERIFY2(sameValue(x.values[c], y.values[c]), a.scalarColumns(scope)[c]->id);
       QCOMPARE(x.vectors, y.vectors);
     }
+  }
+  QCOMPARE(a.events().size(), b.events().size());
+  for (std::size_t i = 0; i < a.events().size(); ++i) {
+    QCOMPARE(a.events()[i].kind, b.events()[i].kind);
+    QCOMPARE(a.events()[i].step, b.events()[i].step);
+    QCOMPARE(a.events()[i].experts, b.events()[i].experts);
+    QCOMPARE(a.events()[i].message, b.events()[i].message);
+    QCOMPARE(a.events()[i].remedy, b.events()[i].remedy);
   }
 }
 
@@ -167,6 +185,8 @@ class TestMetricTable : public QObject {
       diverged.loss = std::nan("");
       diverged.routing.load.clear();
       h.append(diverged);
+      h.appendEvent({"collapse", 2, {1, 3}, "expert 1 and 3 took too much", "raise --aux-loss"});
+      h.appendEvent({"non_finite", 7, {}, "the loss became NaN", "lower --lr"});
       TrainConfig config;
       config.model.experts = 4;
       config.optim.lr = 0.0025;
@@ -184,10 +204,14 @@ class TestMetricTable : public QObject {
       std::size_t start = 0;
       for (std::size_t end; (end = text.find('\n', start)) != std::string::npos; start = end + 1)
         lines.push_back(text.substr(start, end - start));
-      QCOMPARE(lines.size(), std::size_t(1 + 7 + 2));
-      QCOMPARE(nlohmann::json::parse(lines[3]).value("row", ""), std::string("step"));
-      QCOMPARE(nlohmann::json::parse(lines[4]).value("row", ""), std::string("eval"));
-      QCOMPARE(nlohmann::json::parse(lines[4]).value("step", 0), 3);
+      // Events follow the step at which they fired.
+      QCOMPARE(lines.size(), std::size_t(1 + 7 + 2 + 2));
+      QCOMPARE(nlohmann::json::parse(lines[3]).value("row", ""), std::string("event"));
+      QCOMPARE(nlohmann::json::parse(lines[3]).value("event", ""), std::string("collapse"));
+      QCOMPARE(nlohmann::json::parse(lines[4]).value("row", ""), std::string("step"));
+      QCOMPARE(nlohmann::json::parse(lines[5]).value("row", ""), std::string("eval"));
+      QCOMPARE(nlohmann::json::parse(lines[5]).value("step", 0), 3);
+      QCOMPARE(nlohmann::json::parse(lines.back()).value("event", ""), std::string("non_finite"));
       QCOMPARE(nlohmann::json::parse(lines[0]).value("quality", ""), std::string(qualityInfo(q).id));
     }
   }
@@ -205,6 +229,7 @@ class TestMetricTable : public QObject {
     QTest::newRow("settings") << R"({"format":"moe-run-history","config":{"router":"bogus"}})"
                               << "settings";
     QTest::newRow("row kind") << header + "\n" + R"({"row":"batch","step":1})" << "run.jsonl:2:";
+    QTest::newRow("event kind") << header + "\n" + R"({"row":"event","step":1})" << "\"event\"";
     QTest::newRow("no step") << header + "\n" + R"({"row":"step"})" << "\"step\"";
     QTest::newRow("value") << header + "\n" + R"({"row":"step","step":1,"train_loss":"low"})"
                            << "\"train_loss\" is not a number";

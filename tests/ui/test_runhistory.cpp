@@ -37,6 +37,11 @@ core::RunHistory fullHistory(core::QualityMetric quality) {
     m.lr = 0.001;
     m.routing.load = {0.5f, 0.5f};
     m.routing.importance = {0.6f, 0.4f};
+    m.marginMean = 0.2;
+    m.fragileFraction = 0.1;
+    m.logitScale = 1.5;
+    m.expertGradNorm = {0.1f, 0.2f};
+    m.expertWeightNorm = {3.0f, 4.0f};
     h.append(m);
   }
   core::EvalReport e;
@@ -44,6 +49,11 @@ core::RunHistory fullHistory(core::QualityMetric quality) {
   e.epoch = 1;
   e.qualityMetric = quality;
   e.routing.load = {0.5f, 0.5f};
+  e.marginMean = 0.3;
+  e.fragileFraction = 0.05;
+  e.stability = 0.9;
+  e.saturation = 0.8;
+  e.coactivation = {1.0f, 0.5f, 0.5f, 1.0f};
   h.append(e);
   return h;
 }

@@ -172,7 +172,8 @@ class WidgetsTest : public QObject {
     QCOMPARE(lines.size(), 4);
     QVERIFY(lines[0].startsWith("step,epoch,epoch_progress,train_loss,train_accuracy,test_loss,"
                                 "test_accuracy,"));
-    QVERIFY(lines[0].endsWith(",expert_load_e3"));
+    QVERIFY(lines[0].contains(",expert_load_e3,"));
+    QVERIFY(lines[0].endsWith(",expert_utilisation_e3"));  // load / fair share, from the load
     QVERIFY(lines[3].startsWith("3,0,0,0.33333333,0.9,0.9,0.7,"));  // test loss and accuracy
     QVERIFY(lines[2].startsWith("2,0,0,,0.6,,,"));                 // no evaluation at step 2
     QVERIFY(!ui::readSessionFile(dir.filePath(QStringLiteral("missing.json")), &back, &backHistory, &error));
