@@ -70,7 +70,13 @@ int main(int argc, char** argv) {
                  "write the run's history (every step and evaluation, JSON Lines) here at the "
                  "end; the window opens it with File > Open run history");
   app.add_flag("--json", asJson, "one JSON object per line per epoch, and a summary line");
+  bool listRouters = false;
+  app.add_flag("--list-routers", listRouters, "print the registered routers' names, one a line, and exit");
   CLI11_PARSE(app, argc, argv);
+  if (listRouters) {
+    for (const core::RouterEntry& r : core::routerRegistry()) std::cout << r.info.name << "\n";
+    return 0;
+  }
 
   try {
     {

@@ -18,6 +18,7 @@
 #include "core/task/registry.h"
 #include "core/train/presets.h"
 #include "ui/datalabels.h"
+#include "ui/routingoptionsbox.h"
 
 namespace moe::ui {
 
@@ -116,6 +117,9 @@ SetupPanel::SetupPanel(QWidget* parent) : QWidget(parent) {
   mLoadWeight->setSingleStep(0.01);
   lossForm->addRow(tr("Load CV²"), mLoadWeight);
 
+  mRouting = new RoutingOptionsBox(this);
+  connect(mRouting, &RoutingOptionsBox::changed, this, [this] { markDirty(); });
+
   auto* optim = new QGroupBox(tr("Training"), this);
   auto* optimForm = new QFormLayout(optim);
   mOptimizer = new QComboBox(optim);
@@ -150,7 +154,8 @@ SetupPanel::SetupPanel(QWidget* parent) : QWidget(parent) {
 
   auto* layout = new QVBoxLayout(this);
   for (QWidget* w : {static_cast<QWidget*>(data), static_cast<QWidget*>(model),
-                     static_cast<QWidget*>(loss), static_cast<QWidget*>(optim)})
+                     static_cast<QWidget*>(loss), static_cast<QWidget*>(mRouting),
+                    static_cast<QWidget*>(optim)})
     layout->addWidget(w);
   layout->addLayout(buttons);
   auto* hint = new QLabel(tr("⚡ changes live while training"), this);
@@ -218,6 +223,7 @@ void SetupPanel::updateEnabled() {
   mTopK->setEnabled(moe && router.reads(core::RouterSetting::TopK));
   mCapacity->setEnabled(moe && router.reads(core::RouterSetting::CapacityFactor));
   mNoise->setEnabled(moe && router.reads(core::RouterSetting::NoiseScale));
+  mRouting->updateEnabled(router, moe);
 }
 
 void SetupPanel::addDataset(const QString& spec) {
@@ -286,6 +292,7 @@ core::TrainConfig SetupPanel::config() const {
   c.seed = std::uint64_t(mSeed->value());
   c.threads = mThreads->value();
   c.backend = mBackend->currentData().toString().toStdString();
+  mRouting->apply(c);
   return c;
 }
 
@@ -305,6 +312,7 @@ void SetupPanel::setConfig(const core::TrainConfig& c) {
   mZLoss->setValue(c.loss.zLossWeight);
   mImportance->setValue(c.loss.importanceWeight);
   mLoadWeight->setValue(c.loss.loadWeight);
+  mRouting->setConfig(c);
   selectData(mOptimizer, int(c.optim.kind));
   mLr->setValue(c.optim.lr);
   mBatch->setValue(c.batchSize);

@@ -12,6 +12,8 @@ class QSpinBox;
 
 namespace moe::ui {
 
+class RoutingOptionsBox;
+
 /**
  * The run's settings: dataset, model preset, MoE settings, losses, optimizer. Apply rebuilds
  * the session; Reset restarts it from the same seed. Learning rate, loss weights, capacity
@@ -70,6 +72,7 @@ class SetupPanel : public QWidget {
   QSpinBox* mSeed;
   QSpinBox* mThreads;
   QComboBox* mBackend;
+  RoutingOptionsBox* mRouting;
   QPushButton* mApply;
   QPushButton* mReset;
   core::TrainConfig mBase;  // fields the panel does not show survive a round trip

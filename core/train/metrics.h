@@ -44,6 +44,9 @@ struct StepMetrics {
   double lr = 0.0;
   double samplesPerSecond = 0.0;  ///< moving estimate over recent steps
   RoutingStats routing;
+  /** The (first) MoE layer's auxiliary-loss-free balancing bias after the step; empty when
+   *  that balancing is off. */
+  std::vector<float> routerBias;
 };
 
 /** Result of evaluating the model on the test split, with per-sample routing for browsing. */
