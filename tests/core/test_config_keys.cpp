@@ -51,7 +51,13 @@ class TestConfigKeys : public QObject {
         {"validation_fraction", "--validation-fraction"},
         {"ngram_min", "--ngram-min"},
         {"ngram_max", "--ngram-max"},
-        {"hash_buckets", "--hash-buckets"}};
+        {"hash_buckets", "--hash-buckets"},
+        {"score", "--score"},
+        {"route_scale", "--route-scale"},
+        {"bias_update_rate", "--bias-update-rate"},
+        {"drop_policy", "--drop-policy"},
+        {"balance_scope", "--balance-scope"},
+        {"balance_window", "--balance-window"}};
     QCOMPARE(configKeys().size(), expected.size());
     std::set<std::string> keys, flags;
     for (std::size_t i = 0; i < expected.size(); ++i) {
@@ -88,6 +94,9 @@ class TestConfigKeys : public QObject {
             : std::string(k.key) == "model"      ? nlohmann::json("stem-moe")
             : std::string(k.key) == "optimizer"  ? nlohmann::json("sgd")
             : std::string(k.key) == "activation" ? nlohmann::json("gelu")
+            : std::string(k.key) == "score"      ? nlohmann::json("sigmoid")
+            : std::string(k.key) == "drop_policy" ? nlohmann::json("random")
+            : std::string(k.key) == "balance_scope" ? nlohmann::json("global")
                                                  : nlohmann::json("other");
       else if (v.is_number_float())
         v = v.get<double>() * 0.5 + 0.125;

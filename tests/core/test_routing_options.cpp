@@ -280,7 +280,7 @@ void TestRoutingOptions::dropPolicies() {
     std::vector<int> rows;
     for (int r = 0; r < 8; ++r)
       if (f->g.plan().rowPtr[r + 1] > f->g.plan().rowPtr[r]) rows.push_back(r);
-    QCOMPARE(int(f->g.plan().dropped.size()), 6);
+    if (f->g.plan().dropped.size() != 6) rows.push_back(-1);  // fails the comparisons below
     return rows;
   };
   QCOMPARE(kept(DropPolicy::Position, 0), (std::vector<int>{0, 1}));  // first come
@@ -357,12 +357,16 @@ void TestRoutingOptions::balancedAssignmentIsOptimal() {
     QVERIFY(*std::max_element(count.begin(), count.end()) <= cap);
     // Brute force over every assignment.
     double best = -1e30;
-    std::vector<int> x(std::size_t(rows), 0), n(std::size_t(experts));
+    std::vector<int> x(std::size_t(rows), 0);
+    std::vector<int> used(static_cast<std::size_t>(experts), 0);
     for (;;) {
-      std::fill(n.begin(), n.end(), 0);
+      std::fill(used.begin(), used.end(), 0);
       double v = 0.0;
-      for (int r = 0; r < rows; ++r) v += score[std::size_t(r) * experts + x[std::size_t(r)]], ++n[std::size_t(x[std::size_t(r)])];
-      if (*std::max_element(n.begin(), n.end()) <= cap) best = std::max(best, v);
+      for (int r = 0; r < rows; ++r) {
+        v += score[std::size_t(r) * experts + x[std::size_t(r)]];
+        ++used[std::size_t(x[std::size_t(r)])];
+      }
+      if (*std::max_element(used.begin(), used.end()) <= cap) best = std::max(best, v);
       int i = 0;
       while (i < rows && ++x[std::size_t(i)] == experts) x[std::size_t(i++)] = 0;
       if (i == rows) break;
@@ -376,7 +380,7 @@ void TestRoutingOptions::sinkhornBalancesMarginals() {
   std::mt19937_64 rng(10);
   const int rows = 12, experts = 4;
   auto z = randomVector(std::size_t(rows) * experts, rng, -3.0f, 3.0f);
-  for (int r = 0; r < rows; ++r) z[std::size_t(r) * experts] += 4.0f;  // all prefer expert 0
+  for (int r = 0; r < rows; ++r) z[std::size_t(r) * experts] += 7.0f;  // all prefer expert 0
   const auto b = SinkhornRouter::balance(z.data(), rows, experts, 1e-9);
   for (int r = 0; r < rows; ++r) {
     double sum = 0.0;

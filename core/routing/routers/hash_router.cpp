@@ -9,7 +9,7 @@ RouterInfo HashRouter::describe() {
           "fixed hash of the token or item id, else of a fixed random projection; gate 1 "
           "(Roller et al. 2021)",
           {},
-          false,
+          true,  // the one gate is p renormalised over itself: 1, and no gradient reaches p
           [](const RouterSettings&, int) { return 1; }};
 }
 
