@@ -95,7 +95,9 @@ TrainingPanel::TrainingPanel(SessionController* controller, QWidget* parent)
 }
 
 std::vector<PlotView*> TrainingPanel::plots() const {
-  return {mLoss, mAccuracy, mLoad, mHeatmap, mImbalance, mAux, mBias};
+  std::vector<PlotView*> all{mLoss, mAccuracy, mLoad, mHeatmap, mImbalance, mAux};
+  if (!mBias->isHidden()) all.push_back(mBias);  // only runs with a balancing bias have it
+  return all;
 }
 
 QStringList TrainingPanel::curveKeys() const {
@@ -104,6 +106,10 @@ QStringList TrainingPanel::curveKeys() const {
   if (mLoadColumn >= 0) {
     const auto& vectors = core::vectorMetrics(MetricScope::Step, mQuality);
     keys << QString::fromStdString(core::metricKey(*vectors[std::size_t(mLoadColumn)]));
+  }
+  if (mBiasColumn >= 0) {
+    const auto& vectors = core::vectorMetrics(MetricScope::Step, mQuality);
+    keys << QString::fromStdString(core::metricKey(*vectors[std::size_t(mBiasColumn)]));
   }
   return keys;
 }

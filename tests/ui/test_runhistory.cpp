@@ -37,6 +37,7 @@ core::RunHistory fullHistory(core::QualityMetric quality) {
     m.lr = 0.001;
     m.routing.load = {0.5f, 0.5f};
     m.routing.importance = {0.6f, 0.4f};
+    m.routerBias = {0.01f, -0.01f};
     h.append(m);
   }
   core::EvalReport e;
