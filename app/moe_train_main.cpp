@@ -107,11 +107,17 @@ int main(int argc, char** argv) {
   app.add_option("--fail-on", failOnList,
                  "stop with exit code 3 when one of these router alarms fires: comma-separated "
                  "collapse, dead_expert (or dead), drops, churn, non_finite, loss_spike, or all");
+  bool listRouters = false;
+  app.add_flag("--list-routers", listRouters, "print the registered routers' names, one a line, and exit");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     // --help and --version exit 0; every wrong flag or value exits 2 (CLI11's own codes vary).
     return app.exit(e) == 0 ? kExitDone : kExitBadInput;
+  }
+  if (listRouters) {
+    for (const core::RouterEntry& r : core::routerRegistry()) std::cout << r.info.name << "\n";
+    return kExitDone;
   }
   std::vector<std::string> failOn;
 

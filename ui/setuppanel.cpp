@@ -19,6 +19,7 @@
 #include "core/train/presets.h"
 #include "ui/datalabels.h"
 #include "ui/memoryestimatelabel.h"
+#include "ui/routingoptionsbox.h"
 
 namespace moe::ui {
 
@@ -118,6 +119,9 @@ SetupPanel::SetupPanel(QWidget* parent) : QWidget(parent) {
   mLoadWeight->setSingleStep(0.01);
   lossForm->addRow(tr("Load CV²"), mLoadWeight);
 
+  mRouting = new RoutingOptionsBox(this);
+  connect(mRouting, &RoutingOptionsBox::changed, this, [this] { markDirty(); });
+
   auto* optim = new QGroupBox(tr("Training"), this);
   auto* optimForm = new QFormLayout(optim);
   mOptimizer = new QComboBox(optim);
@@ -152,7 +156,8 @@ SetupPanel::SetupPanel(QWidget* parent) : QWidget(parent) {
 
   auto* layout = new QVBoxLayout(this);
   for (QWidget* w : {static_cast<QWidget*>(data), static_cast<QWidget*>(model),
-                     static_cast<QWidget*>(loss), static_cast<QWidget*>(optim)})
+                     static_cast<QWidget*>(loss), static_cast<QWidget*>(mRouting),
+                    static_cast<QWidget*>(optim)})
     layout->addWidget(w);
   mMemory = new MemoryEstimateLabel(this);
   layout->addWidget(mMemory);
@@ -228,6 +233,7 @@ void SetupPanel::updateEnabled() {
   mTopK->setEnabled(moe && router.reads(core::RouterSetting::TopK));
   mCapacity->setEnabled(moe && router.reads(core::RouterSetting::CapacityFactor));
   mNoise->setEnabled(moe && router.reads(core::RouterSetting::NoiseScale));
+  mRouting->updateEnabled(router, moe);
 }
 
 void SetupPanel::addDataset(const QString& spec) {
@@ -296,6 +302,7 @@ core::TrainConfig SetupPanel::config() const {
   c.seed = std::uint64_t(mSeed->value());
   c.threads = mThreads->value();
   c.backend = mBackend->currentData().toString().toStdString();
+  mRouting->apply(c);
   return c;
 }
 
@@ -315,6 +322,7 @@ void SetupPanel::setConfig(const core::TrainConfig& c) {
   mZLoss->setValue(c.loss.zLossWeight);
   mImportance->setValue(c.loss.importanceWeight);
   mLoadWeight->setValue(c.loss.loadWeight);
+  mRouting->setConfig(c);
   selectData(mOptimizer, int(c.optim.kind));
   mLr->setValue(c.optim.lr);
   mBatch->setValue(c.batchSize);

@@ -14,6 +14,7 @@ class QSpinBox;
 namespace moe::ui {
 
 class MemoryEstimateLabel;
+class RoutingOptionsBox;
 
 /**
  * The run's settings: dataset, model preset, MoE settings, losses, optimizer. Apply rebuilds
@@ -75,6 +76,7 @@ class SetupPanel : public QWidget {
   QSpinBox* mSeed;
   QSpinBox* mThreads;
   QComboBox* mBackend;
+  RoutingOptionsBox* mRouting;
   QPushButton* mApply;
   QPushButton* mReset;
   MemoryEstimateLabel* mMemory;

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include <QGridLayout>
+#include <QVBoxLayout>
 
 #include "core/data/dataset.h"
 #include "core/task/task.h"
@@ -65,6 +66,9 @@ TrainingPanel::TrainingPanel(SessionController* controller, QWidget* parent)
   mImbalance = new SeriesPlot(tr("Imbalance (smoothed)"), tr("step"), tr("value"), this);
   mAux = new SeriesPlot(tr("Auxiliary losses (smoothed)"), tr("step"), tr("unweighted value"), this);
   mHeatmap = new HeatmapWidget(this);
+  mBias = new SeriesPlot(tr("Balancing bias per expert"), tr("step"), tr("bias"), this);
+  mBias->setVisible(false);
+  mBias->legend->setVisible(false);  // the load plot's legend names the same colours
   setQuality(core::QualityMetric::Accuracy);
 
   auto* grid = new QGridLayout(this);
@@ -72,7 +76,11 @@ TrainingPanel::TrainingPanel(SessionController* controller, QWidget* parent)
   grid->setSpacing(4);
   grid->addWidget(mLoss, 0, 0);
   grid->addWidget(mAccuracy, 0, 1);
-  grid->addWidget(mLoad, 0, 2);
+  auto* loadColumn = new QVBoxLayout;  // the bias, when there is one, under the load it moves
+  loadColumn->setSpacing(2);
+  loadColumn->addWidget(mLoad, 3);
+  loadColumn->addWidget(mBias, 2);
+  grid->addLayout(loadColumn, 0, 2);
   grid->addWidget(mHeatmap, 1, 0);
   grid->addWidget(mImbalance, 1, 1);
   grid->addWidget(mAux, 1, 2);
@@ -91,7 +99,9 @@ TrainingPanel::TrainingPanel(SessionController* controller, QWidget* parent)
 }
 
 std::vector<PlotView*> TrainingPanel::plots() const {
-  return {mLoss, mAccuracy, mLoad, mHeatmap, mImbalance, mAux};
+  std::vector<PlotView*> all{mLoss, mAccuracy, mLoad, mHeatmap, mImbalance, mAux};
+  if (!mBias->isHidden()) all.push_back(mBias);  // only runs with a balancing bias have it
+  return all;
 }
 
 QStringList TrainingPanel::curveKeys() const {
@@ -100,6 +110,10 @@ QStringList TrainingPanel::curveKeys() const {
   if (mLoadColumn >= 0) {
     const auto& vectors = core::vectorMetrics(MetricScope::Step, mQuality);
     keys << QString::fromStdString(core::metricKey(*vectors[std::size_t(mLoadColumn)]));
+  }
+  if (mBiasColumn >= 0) {
+    const auto& vectors = core::vectorMetrics(MetricScope::Step, mQuality);
+    keys << QString::fromStdString(core::metricKey(*vectors[std::size_t(mBiasColumn)]));
   }
   return keys;
 }
@@ -122,6 +136,9 @@ void TrainingPanel::setQuality(core::QualityMetric quality) {
   const auto& vectors = core::vectorMetrics(MetricScope::Step, quality);
   for (std::size_t i = 0; i < vectors.size() && mLoadColumn < 0; ++i)
     if (vectors[i]->has(core::kPlotted)) mLoadColumn = int(i);
+  mBiasColumn = -1;
+  for (std::size_t i = 0; i < vectors.size() && mBiasColumn < 0; ++i)
+    if (vectors[i]->has(core::kPlotted) && vectors[i]->has(core::kRightAxis)) mBiasColumn = int(i);
   for (const MetricDef& def : core::metricTable()) {
     SeriesPlot* plot = plotFor(def.group);
     if (!plot || !def.has(core::kPlotted) || !def.recordedFor(quality) || def.perExpert()) continue;
@@ -157,6 +174,11 @@ void TrainingPanel::rebuild() {
   // Each input takes k routings, so no cell can pass 1/k: the scale ends there.
   mHeatmap->setScaleMax(1.0 / std::max(1, core::expertsPerRow(mController->config().model)));
   mLoad->setFollowing(true);
+  mBias->clearSeries();
+  for (int e = 0; e < mController->config().model.experts; ++e)
+    mBias->addSeries(tr("E%1").arg(e), categoryColor(e).darker(120));
+  mBias->setFollowing(true);
+  mBias->setVisible(false);
   mEvalsShown = 0;
   mEventsShown = 0;
   for (PlotView* p : timePlots()) p->clearMarkers();
@@ -191,6 +213,12 @@ void TrainingPanel::appendSteps(std::size_t from) {
       if (c.def->scope == MetricScope::Step) c.plot->append(c.series, x, row.values[std::size_t(c.column)]);
     if (mLoadColumn >= 0 && !row.vectors[std::size_t(mLoadColumn)].empty())
       mLoad->append(x, row.vectors[std::size_t(mLoadColumn)]);
+    if (mBiasColumn >= 0) {
+      const std::vector<float>& bias = row.vectors[std::size_t(mBiasColumn)];
+      if (!bias.empty() && mBias->isHidden()) mBias->setVisible(true);
+      for (std::size_t e = 0; e < bias.size() && int(e) < mBias->seriesCount(); ++e)
+        mBias->append(int(e), x, bias[e]);
+    }
   }
   appendEvals();
   markEvents();
@@ -198,7 +226,7 @@ void TrainingPanel::appendSteps(std::size_t from) {
 }
 
 std::vector<PlotView*> TrainingPanel::timePlots() const {
-  return {mLoss, mAccuracy, mLoad, mImbalance, mAux};
+  return {mLoss, mAccuracy, mLoad, mImbalance, mAux, mBias};
 }
 
 void TrainingPanel::markEvents() {

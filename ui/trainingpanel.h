@@ -34,6 +34,9 @@ class TrainingPanel : public QWidget {
   SeriesPlot* lossPlot() const { return mLoss; }
   SeriesPlot* accuracyPlot() const { return mAccuracy; }
   LoadPlot* loadPlot() const { return mLoad; }
+  /** Each expert's auxiliary-loss-free balancing bias over time, under the load plot; hidden
+   *  while the run has no such bias. */
+  SeriesPlot* biasPlot() const { return mBias; }
   SeriesPlot* imbalancePlot() const { return mImbalance; }
   SeriesPlot* auxPlot() const { return mAux; }
   HeatmapWidget* heatmap() const { return mHeatmap; }
@@ -78,10 +81,12 @@ class TrainingPanel : public QWidget {
   LoadPlot* mLoad;
   SeriesPlot* mImbalance;
   SeriesPlot* mAux;
+  SeriesPlot* mBias;
   HeatmapWidget* mHeatmap;
   core::QualityMetric mQuality = core::QualityMetric::Accuracy;  ///< what the curves are for
   std::vector<Curve> mCurves;
   int mLoadColumn = -1;  ///< the per-expert step metric the load plot draws
+  int mBiasColumn = -1;  ///< the per-expert step metric the bias plot draws (right-axis vector)
   std::size_t mEvalsShown = 0;
   std::size_t mEventsShown = 0;
   bool mHasEval = false;

@@ -115,7 +115,9 @@ const compute::Tensor& RatingMoeRegressor::forwardPairs(std::span<const std::int
   mUserBias.forward(uPtr, uIds, uW, mBu);
   mItemBias.forward(ibPtr, ibIds, ibW, mBi);
   mBackend.mul(mP, mQ, mX);
-  const compute::Tensor& y = mMoe.forward(mX, training, ctx.loss, ctx.noiseSeed, ctx.noiseCounter);
+  // The item id is the rows' token for routers that read one (hash routing).
+  const compute::Tensor& y = mMoe.forward(mX, training, ctx.loss, ctx.noiseSeed, ctx.noiseCounter,
+                                          RowTokens{items.data(), nullptr});
   mBackend.copy(y, mPred);
   mBackend.axpby(1.0f, mBu, 1.0f, mPred);
   mBackend.axpby(1.0f, mBi, 1.0f, mPred);

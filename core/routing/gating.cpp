@@ -16,6 +16,10 @@ void softmaxRow(const float* in, float* out, int n) {
   for (int j = 0; j < n; ++j) out[j] /= sum;
 }
 
+void sigmoidRow(const float* in, float* out, int n) {
+  for (int j = 0; j < n; ++j) out[j] = 1.0f / (1.0f + std::exp(-in[j]));
+}
+
 // CV^2 = var / mean^2 of v, and its gradient.
 double cvSquared(const std::vector<double>& v, std::vector<double>& grad) {
   const double n = double(v.size());
@@ -41,13 +45,23 @@ void Gating::forward(RouterPolicy& router, const RouterInput& in) {
   mH = mZ;
   router.scores(in, mH);
   mP.resize(n);
+  const RouterInfo& info = router.info();
+  mSigmoid = info.reads(RouterSetting::Score) && in.settings.score == ScoreFunction::Sigmoid;
+  mScale = info.reads(RouterSetting::RouteScale) ? in.settings.routeScale : 1.0f;
+  mTraining = in.training;
   for (int r = 0; r < in.rows; ++r)
-    softmaxRow(mH.data() + std::size_t(r) * in.experts, mP.data() + std::size_t(r) * in.experts,
-               in.experts);
+    (mSigmoid ? sigmoidRow : softmaxRow)(mH.data() + std::size_t(r) * in.experts,
+                                         mP.data() + std::size_t(r) * in.experts, in.experts);
   for (auto& c : mChoices.rows) c.clear();
   mChoices.rows.resize(std::size_t(in.rows));
   mChoices.dropped.assign(std::size_t(in.rows), 0);
   router.choose(in, mP, mChoices);
+  if (mScale != 1.0f)
+    for (auto& c : mChoices.rows)
+      for (auto& choice : c) choice.second *= mScale;
+  mSequenceStart.clear();
+  for (int r = 0; r < in.rows; ++r)  // without positions each row is its own sequence
+    if (!in.positions || in.positions[r] == 0 || r == 0) mSequenceStart.push_back(r);
   buildPlan(mChoices);
   mAuxDp.assign(n, 0.0f);
   mAuxDz.assign(n, 0.0f);
@@ -100,23 +114,68 @@ void Gating::buildPlan(const RouterChoices& choices) {
   }
 }
 
+double Gating::switchLoss(const LossConfig& w) {
+  const int rows = mRows, E = mExperts;
+  const std::size_t n = std::size_t(rows) * E;
+  // Switch load balancing: f from the first choice (argmax p), P the mean probability.
+  auto firstChoice = [&](int r) {
+    const float* pr = &mP[std::size_t(r) * E];
+    return std::size_t(std::max_element(pr, pr + E) - pr);
+  };
+  if (w.balanceScope == BalanceScope::Sequence) {
+    // Per sequence: f and P over its rows, the loss averaged over the sequences.
+    const std::size_t sequences = mSequenceStart.size();
+    double loss = 0.0;
+    for (std::size_t s = 0; s < sequences; ++s) {
+      const int b = mSequenceStart[s], e1 = s + 1 < sequences ? mSequenceStart[s + 1] : rows;
+      const double len = e1 - b;
+      std::vector<double> f(static_cast<std::size_t>(E), 0.0), P(std::size_t(E), 0.0);
+      for (int r = b; r < e1; ++r) {
+        f[firstChoice(r)] += 1.0 / len;
+        for (int e = 0; e < E; ++e) P[std::size_t(e)] += mP[std::size_t(r) * E + e] / len;
+      }
+      for (int e = 0; e < E; ++e) loss += E * f[std::size_t(e)] * P[std::size_t(e)] / sequences;
+      if (w.auxWeight > 0.0)
+        for (int r = b; r < e1; ++r)
+          for (int e = 0; e < E; ++e)
+            mAuxDp[std::size_t(r) * E + e] +=
+                float(w.auxWeight * E * f[std::size_t(e)] / (len * double(sequences)));
+    }
+    return loss;
+  }
+  std::vector<double> f(static_cast<std::size_t>(E), 0.0), P(std::size_t(E), 0.0);
+  for (int r = 0; r < rows; ++r) {
+    const float* pr = &mP[std::size_t(r) * E];
+    f[firstChoice(r)] += 1.0 / rows;
+    for (int e = 0; e < E; ++e) P[std::size_t(e)] += pr[e] / double(rows);
+  }
+  if (w.balanceScope == BalanceScope::Global && mTraining) {
+    // f pooled over the last balanceWindow training batches (this one included), by rows.
+    std::vector<double> counts(f);
+    for (double& c : counts) c *= rows;
+    counts.push_back(rows);
+    mWindow.push_back(std::move(counts));
+    while (int(mWindow.size()) > w.balanceWindow) mWindow.pop_front();
+    std::vector<double> pooled(static_cast<std::size_t>(E) + 1, 0.0);
+    for (const auto& c : mWindow)
+      for (std::size_t i = 0; i < pooled.size(); ++i) pooled[i] += c[i];
+    for (int e = 0; e < E; ++e) f[std::size_t(e)] = pooled[std::size_t(e)] / pooled.back();
+  }
+  double loss = 0.0;
+  for (int e = 0; e < E; ++e) loss += E * f[std::size_t(e)] * P[std::size_t(e)];
+  if (w.auxWeight > 0.0)
+    for (std::size_t i = 0; i < n; ++i)
+      mAuxDp[i] += float(w.auxWeight * E * f[i % std::size_t(E)] / rows);
+  return loss;
+}
+
 AuxLosses Gating::aux(const LossConfig& w) {
   AuxLosses out;
   const int rows = mRows, E = mExperts;
   if (rows == 0) return out;
   const std::size_t n = std::size_t(rows) * E;
 
-  // Switch load balancing: f from the first choice (argmax p), P the mean probability.
-  std::vector<double> f(static_cast<std::size_t>(E), 0.0), P(std::size_t(E), 0.0);
-  for (int r = 0; r < rows; ++r) {
-    const float* pr = &mP[std::size_t(r) * E];
-    f[std::size_t(std::max_element(pr, pr + E) - pr)] += 1.0 / rows;
-    for (int e = 0; e < E; ++e) P[std::size_t(e)] += pr[e] / double(rows);
-  }
-  for (int e = 0; e < E; ++e) out.switchLoss += E * f[std::size_t(e)] * P[std::size_t(e)];
-  if (w.auxWeight > 0.0)
-    for (std::size_t i = 0; i < n; ++i)
-      mAuxDp[i] += float(w.auxWeight * E * f[i % std::size_t(E)] / rows);
+  out.switchLoss = switchLoss(w);
 
   // Importance: CV^2 of the summed gates per expert (Shazeer et al. 2017).
   std::vector<double> importance(static_cast<std::size_t>(E), 0.0), grad;
@@ -171,22 +230,32 @@ void Gating::backward(const float* dRowGates, float* dz, std::vector<float>& dh)
   for (int r = 0; r < rows; ++r) {
     const int b = mPlan.rowPtr[r], e1 = mPlan.rowPtr[r + 1];
     auto expertOf = [&](int j) { return mPlan.rowExperts[std::size_t(j)]; };
-    auto dg = [&](int j) { return dRowGates[j] + mAuxDRowGates[std::size_t(j)]; };
+    // The plan's gates are the router's times the route scale (1 by default: exact).
+    auto dg = [&](int j) { return (dRowGates[j] + mAuxDRowGates[std::size_t(j)]) * mScale; };
     if (renormalised) {
       // g_i = p_i / S over the chosen set: dp_i = (dg_i - sum_j g_j dg_j) / S.
       double sum = 0.0, dot = 0.0;
       for (int j = b; j < e1; ++j) {
         sum += mP[std::size_t(r) * E + expertOf(j)];
-        dot += double(mPlan.rowGates[std::size_t(j)]) * dg(j);
+        dot += double(mPlan.rowGates[std::size_t(j)] / mScale) * dg(j);
       }
       for (int j = b; j < e1; ++j)
         dp[std::size_t(r) * E + expertOf(j)] += float((dg(j) - dot) / sum);
     } else {
       for (int j = b; j < e1; ++j) dp[std::size_t(r) * E + expertOf(j)] += dg(j);
     }
-    // Softmax backward to the scores H; H -> z is the identity, the router takes dH further.
+    // Softmax (or sigmoid) backward to the scores H; H -> z is the identity, the router takes
+    // dH further.
     const float* p = &mP[std::size_t(r) * E];
     const float* dpr = &dp[std::size_t(r) * E];
+    if (mSigmoid) {
+      for (int e = 0; e < E; ++e) {
+        const std::size_t i = std::size_t(r) * E + e;
+        dh[i] = dpr[e] * p[e] * (1.0f - p[e]);
+        dz[i] = dh[i] + mAuxDz[i];
+      }
+      continue;
+    }
     double dot = 0.0;
     for (int e = 0; e < E; ++e) dot += double(p[e]) * dpr[e];
     for (int e = 0; e < E; ++e) {

@@ -3,6 +3,8 @@
  *  DispatchPlan, the auxiliary losses, and the backward pass to the logits. Works on the small
  *  rows x experts matrices only, so every backend shares it and finite-difference tests can
  *  check it directly. What differs between routers lives in RouterPolicy. */
+#include <cstdint>
+#include <deque>
 #include <vector>
 
 #include "core/routing/dispatch_plan.h"
@@ -47,9 +49,16 @@ class Gating {
 
  private:
   void buildPlan(const RouterChoices& choices);
+  /** Switch loss for the configured balance scope: fills mAuxDp and returns N sum f P. */
+  double switchLoss(const LossConfig& w);
 
   RouterPolicy* mRouter = nullptr;
   int mRows = 0, mExperts = 0;
+  bool mSigmoid = false, mTraining = false;
+  float mScale = 1.0f;
+  std::vector<std::int32_t> mSequenceStart;  ///< rows where a sequence starts (positions 0)
+  /** Global balance scope: first-choice counts per expert of recent training batches. */
+  std::deque<std::vector<double>> mWindow;
   std::vector<float> mZ, mH, mP;
   RouterChoices mChoices;
   DispatchPlan mPlan;

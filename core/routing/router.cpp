@@ -1,6 +1,8 @@
 #include "core/routing/router.h"
 
+#include <cmath>
 #include <stdexcept>
+#include <string>
 
 #include "core/routing/router_registry.h"
 
@@ -20,9 +22,13 @@ Router::Router(compute::Backend& backend, int in, const ModelConfig& config, std
     : mBackend(backend),
       mIn(in),
       mExperts(config.experts),
-      mSettings{config.topK, config.capacityFactor, float(config.noiseScale)},
+      mSettings{config.topK,      config.capacityFactor,     float(config.noiseScale),
+                config.score,     float(config.routeScale),  config.dropPolicy},
       mGate(backend, "router.gate", in, config.experts, rng),
-      mPolicy(makePolicy(backend, in, config, rng)) {}  // after the gate: draws from rng next
+      mPolicy(makePolicy(backend, in, config, rng)),  // after the gate: draws from rng next
+      mBias(config.experts, mPolicy->info().reads(RouterSetting::BiasUpdateRate)
+                                ? config.biasUpdateRate
+                                : 0.0) {}
 
 void Router::setPolicy(std::unique_ptr<RouterPolicy> policy) {
   if (!policy) throw std::invalid_argument("Router::setPolicy: no policy");
@@ -51,7 +57,9 @@ const DispatchPlan& Router::route(const compute::Tensor& x, bool training, std::
   in.noiseSeed = noiseSeed;
   in.training = training;
   in.settings = mSettings;
+  if (mBias.active()) in.selectionBias = mBias.values().data();
   mGating.forward(*mPolicy, in);
+  if (training) mBias.record(mGating.probs(), rows, expertsPerRow());
   return mGating.plan();
 }
 
@@ -81,6 +89,32 @@ long Router::paramCount() const {
   long n = long(mIn) * mExperts + mExperts;
   for (Parameter* q : mPolicy->parameters()) n += long(q->value.size());
   return n;
+}
+
+std::vector<float> Router::state() const {
+  std::vector<float> s = mPolicy->state();
+  s.insert(s.end(), mBias.values().begin(), mBias.values().end());
+  return s;
+}
+
+void Router::setState(std::span<const float> s) {
+  const std::size_t bias = mBias.values().size();
+  if (s.size() < bias)
+    throw RouterStateError("router '" + std::string(mPolicy->info().name) + "' keeps " +
+                           std::to_string(bias) + " balancing biases; the saved state has " +
+                           std::to_string(s.size()) + " values");
+  const auto own = s.first(s.size() - bias), biasValues = s.last(bias);
+  for (float v : biasValues)
+    if (!std::isfinite(v))
+      throw RouterStateError("router '" + std::string(mPolicy->info().name) +
+                             "': a saved balancing bias is not finite");
+  mPolicy->setState(own);  // may refuse: then nothing has changed
+  mBias.set(biasValues);
+}
+
+void Router::afterStep(std::uint64_t step) {
+  mPolicy->afterStep(step);
+  mBias.update();
 }
 
 int Router::expertsPerRow() const { return mPolicy->info().expertsPerRow(mSettings, mExperts); }

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/model/linear.h"
+#include "core/routing/balancing_bias.h"
 #include "core/routing/gating.h"
 
 namespace moe::core {
@@ -52,6 +53,18 @@ class Router {
   /** Experts a row gets with the current settings (RouterInfo::expertsPerRow). */
   int expertsPerRow() const;
 
+  /** The router's persistent state for checkpoints: the policy's state(), then the balancing
+   *  bias when auxiliary-loss-free balancing is on. */
+  std::vector<float> state() const;
+  /** Restores a state(); throws RouterStateError naming the router, changing nothing, when it
+   *  does not fit. */
+  void setState(std::span<const float> s);
+  /** After each applied optimizer step: the policy's afterStep, then the bias moves against
+   *  the load of that step's choices. */
+  void afterStep(std::uint64_t step);
+  /** The auxiliary-loss-free balancing bias, one value per expert (empty when off). */
+  const std::vector<float>& selectionBias() const { return mBias.values(); }
+
   void setCapacityFactor(double cf) { mSettings.capacityFactor = cf; }
   void setNoiseScale(double s) { mSettings.noiseScale = float(s); }
 
@@ -65,6 +78,7 @@ class Router {
   Scratch mLogitsS, mDzS;
   std::vector<float> mLogitsHost, mDz, mDh;
   Gating mGating;
+  BalancingBias mBias;
 };
 
 }  // namespace moe::core

@@ -1,6 +1,7 @@
 #include "core/routing/router_policy.h"
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 #include <string>
 
@@ -36,6 +37,18 @@ std::vector<int> topIndices(const float* row, int n, int k) {
                     [&](int a, int b) { return row[a] > row[b] || (row[a] == row[b] && a < b); });
   idx.resize(std::size_t(k));
   return idx;
+}
+
+}  // namespace moe::core
+
+namespace moe::core {
+
+std::vector<int> selectTop(const RouterInput& in, const float* p, int k) {
+  if (!in.selectionBias) return topIndices(p, in.experts, k);
+  std::vector<float> biased(p, p + in.experts);
+  for (int e = 0; e < in.experts; ++e)
+    biased[std::size_t(e)] += in.selectionBias[e];
+  return topIndices(biased.data(), in.experts, k);
 }
 
 }  // namespace moe::core

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/model/parameter.h"
+#include "core/train/config.h"
 
 namespace moe::core {
 
@@ -17,6 +18,11 @@ enum class RouterSetting : std::uint8_t {
   TopK,            ///< experts per row (config key top_k)
   CapacityFactor,  ///< capacity = ceil(cf * k * rows / experts) (config key capacity_factor)
   NoiseScale,      ///< multiplier on learned noise (config key noise_scale)
+  Score,           ///< softmax or sigmoid probabilities (config key score); Gating applies it
+  RouteScale,      ///< gates multiplied by a constant (config key route_scale); Gating applies it
+  BiasUpdateRate,  ///< auxiliary-loss-free balancing bias (config key bias_update_rate): the
+                   ///< router selects with selectTop(), the Router keeps and moves the bias
+  DropPolicy,      ///< which rows a full expert drops (config key drop_policy)
 };
 
 /** The values of every RouterSetting; a router reads the ones its RouterInfo lists. Capacity
@@ -25,6 +31,9 @@ struct RouterSettings {
   int k = 2;
   double capacityFactor = 1.25;
   float noiseScale = 1.0f;
+  ScoreFunction score = ScoreFunction::Softmax;
+  float routeScale = 1.0f;
+  core::DropPolicy dropPolicy = core::DropPolicy::Position;
 };
 
 /** What a router declares about itself: the registry's row for it. */
@@ -65,6 +74,9 @@ struct RouterInput {
   std::uint64_t noiseSeed = 0;
   bool training = false;
   RouterSettings settings;
+  /** experts: the auxiliary-loss-free balancing bias, added to the probabilities for
+   *  selection only (selectTop); null when balancing is off or the router does not read it. */
+  const float* selectionBias = nullptr;
 };
 
 /** A router's saved state does not fit it (wrong size or invalid values); what() names the
@@ -136,5 +148,9 @@ class RouterPolicy {
 
 /** Indices of the k largest values of row (n entries), descending, ties to the lower index. */
 std::vector<int> topIndices(const float* row, int n, int k);
+/** The k experts a row of probabilities `p` (in.experts entries) selects: topIndices of p, or
+ *  of p + in.selectionBias when auxiliary-loss-free balancing is on. Routers that read
+ *  RouterSetting::BiasUpdateRate select with this; gates stay the unbiased p. */
+std::vector<int> selectTop(const RouterInput& in, const float* p, int k);
 
 }  // namespace moe::core

@@ -1,8 +1,11 @@
 #include "core/routing/router_registry.h"
 
+#include "core/routing/routers/base_router.h"
 #include "core/routing/routers/dense_router.h"
 #include "core/routing/routers/expert_choice_router.h"
+#include "core/routing/routers/hash_router.h"
 #include "core/routing/routers/noisy_topk_router.h"
+#include "core/routing/routers/sinkhorn_router.h"
 #include "core/routing/routers/switch_router.h"
 #include "core/routing/routers/topk_router.h"
 #include "core/train/config.h"
@@ -15,7 +18,8 @@ const std::vector<RouterEntry>& routerRegistry() {
   static const std::vector<RouterEntry> all{
       registryEntry<DenseRouter>(),        registryEntry<TopKRouter>(),
       registryEntry<NoisyTopKRouter>(),    registryEntry<SwitchRouter>(),
-      registryEntry<ExpertChoiceRouter>(),
+      registryEntry<ExpertChoiceRouter>(), registryEntry<HashRouter>(),
+      registryEntry<BaseRouter>(),         registryEntry<SinkhornRouter>(),
   };
   return all;
 }
@@ -63,6 +67,14 @@ const char* routerSettingKey(RouterSetting s) {
       return "capacity_factor";
     case RouterSetting::NoiseScale:
       return "noise_scale";
+    case RouterSetting::Score:
+      return "score";
+    case RouterSetting::RouteScale:
+      return "route_scale";
+    case RouterSetting::BiasUpdateRate:
+      return "bias_update_rate";
+    case RouterSetting::DropPolicy:
+      return "drop_policy";
   }
   return "?";
 }

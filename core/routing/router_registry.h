@@ -26,7 +26,7 @@ std::string routerNames(const std::string& separator = " | ");
 std::string routerHelp();
 /** The routers that read setting s, "read by a, b" (for help texts and tooltips). */
 std::string routersReading(RouterSetting s);
-/** The config key of a setting ("top_k", "capacity_factor", "noise_scale"). */
+/** The config key of a setting ("top_k", "capacity_factor", "noise_scale", ...). */
 const char* routerSettingKey(RouterSetting s);
 /** Experts a row of the configured router gets (on average, before capacity drops). */
 int expertsPerRow(const std::string& router, int topK, int experts);

@@ -47,6 +47,20 @@ constexpr std::array<std::pair<OptimizerKind, const char*>, 3> kOptimizers{{
 }};
 
 constexpr std::size_t kMaxConfigBytes = std::size_t(1) << 20;
+constexpr std::array<std::pair<ScoreFunction, const char*>, 2> kScores{{
+    {ScoreFunction::Softmax, "softmax"},
+    {ScoreFunction::Sigmoid, "sigmoid"},
+}};
+constexpr std::array<std::pair<DropPolicy, const char*>, 3> kDropPolicies{{
+    {DropPolicy::Probs, "probs"},
+    {DropPolicy::Position, "position"},
+    {DropPolicy::Random, "random"},
+}};
+constexpr std::array<std::pair<BalanceScope, const char*>, 3> kBalanceScopes{{
+    {BalanceScope::Batch, "batch"},
+    {BalanceScope::Sequence, "sequence"},
+    {BalanceScope::Global, "global"},
+}};
 
 void check(bool ok, const std::string& message) {
   if (!ok) throw ConfigError(message);
@@ -78,6 +92,16 @@ const char* modelName(ModelKind k) { return nameOf(kModels, k); }
 ModelKind parseModel(const std::string& s) { return parseIn(kModels, s, "model"); }
 const char* optimizerName(OptimizerKind k) { return nameOf(kOptimizers, k); }
 OptimizerKind parseOptimizer(const std::string& s) { return parseIn(kOptimizers, s, "optimizer"); }
+const char* scoreFunctionName(ScoreFunction f) { return nameOf(kScores, f); }
+ScoreFunction parseScoreFunction(const std::string& s) {
+  return parseIn(kScores, s, "score function");
+}
+const char* dropPolicyName(DropPolicy p) { return nameOf(kDropPolicies, p); }
+DropPolicy parseDropPolicy(const std::string& s) { return parseIn(kDropPolicies, s, "drop policy"); }
+const char* balanceScopeName(BalanceScope b) { return nameOf(kBalanceScopes, b); }
+BalanceScope parseBalanceScope(const std::string& s) {
+  return parseIn(kBalanceScopes, s, "balance scope");
+}
 
 void TrainConfig::validate() const {
   const auto& m = model;
@@ -91,6 +115,10 @@ void TrainConfig::validate() const {
   check(m.stemWidth >= 1 && m.stemWidth <= 16384, "stem width must be in [1, 16384]");
   check(m.noiseScale >= 0.0 && m.noiseScale <= 100.0, "noise scale must be in [0, 100]");
   check(m.embeddingL2 >= 0.0 && m.embeddingL2 <= 100.0, "embedding L2 must be in [0, 100]");
+  check(m.routeScale > 0.0 && m.routeScale <= 1000.0, "route scale must be in (0, 1000]");
+  check(m.biasUpdateRate >= 0.0 && m.biasUpdateRate <= 1.0, "bias update rate must be in [0, 1]");
+  check(loss.balanceWindow >= 1 && loss.balanceWindow <= 100000,
+        "balance window must be between 1 and 100000 steps");
   for (auto [v, n] : {std::pair{loss.auxWeight, "aux-loss"}, {loss.importanceWeight, "importance-loss"},
                       {loss.loadWeight, "load-loss"}, {loss.zLossWeight, "z-loss"}})
     check(v >= 0.0 && v <= 1000.0, std::string(n) + " weight must be in [0, 1000]");

@@ -24,12 +24,36 @@ enum class ModelKind : std::uint8_t {
 
 enum class OptimizerKind : std::uint8_t { Sgd, Adam, AdamW };
 
+/** How a router turns logits into the probabilities it chooses and gates from. */
+enum class ScoreFunction : std::uint8_t {
+  Softmax,  ///< softmax over the experts (the default)
+  Sigmoid,  ///< an independent sigmoid per expert (DeepSeek-V3); top-k renormalises them
+};
+/** Which rows an expert over capacity drops (Switch). */
+enum class DropPolicy : std::uint8_t {
+  Position,  ///< first come, first served in batch order (Megatron; the default)
+  Probs,     ///< the rows of lowest probability for the expert
+  Random,    ///< rows in a random order (DeepSpeed's random token selection)
+};
+/** Over which rows the Switch balancing loss counts the expert frequencies f. */
+enum class BalanceScope : std::uint8_t {
+  Batch,     ///< the whole batch (the default)
+  Sequence,  ///< each sequence (text: sentence) apart, averaged; rows without one: each row
+  Global,    ///< f pooled over a window of recent steps (Qwen's global-batch balance)
+};
+
 /** The default router's name (defined by the router registry, core/routing). */
 std::string defaultRouterName();
 const char* modelName(ModelKind k);
 ModelKind parseModel(const std::string& s);
 const char* optimizerName(OptimizerKind k);
 OptimizerKind parseOptimizer(const std::string& s);
+const char* scoreFunctionName(ScoreFunction f);
+ScoreFunction parseScoreFunction(const std::string& s);
+const char* dropPolicyName(DropPolicy p);
+DropPolicy parseDropPolicy(const std::string& s);
+const char* balanceScopeName(BalanceScope b);
+BalanceScope parseBalanceScope(const std::string& s);
 
 struct ModelConfig {
   ModelKind kind = ModelKind::MoeClassifier;
@@ -45,6 +69,12 @@ struct ModelConfig {
   /** Text and rating models: L2 penalty lambda * |row|^2 on each embedding row a sample
    *  uses, averaged over the batch like the loss (Funk-SVD's per-rating regularisation). */
   double embeddingL2 = 0.0;
+  ScoreFunction score = ScoreFunction::Softmax;  ///< routers that read it (RouterSetting::Score)
+  double routeScale = 1.0;      ///< gate weights are multiplied by this (RouterSetting::RouteScale)
+  /** Auxiliary-loss-free balancing (DeepSeek-V3): a per-expert bias added to the scores for
+   *  selection only moves by this much after each step, against the expert's load; 0 = off. */
+  double biasUpdateRate = 0.0;
+  DropPolicy dropPolicy = DropPolicy::Position;  ///< routers with capacity that read it
 };
 
 struct LossConfig {
@@ -52,6 +82,8 @@ struct LossConfig {
   double importanceWeight = 0.0;   ///< Shazeer importance CV^2
   double loadWeight = 0.0;         ///< Shazeer load CV^2
   double zLossWeight = 0.0;        ///< ST-MoE router z-loss
+  BalanceScope balanceScope = BalanceScope::Batch;  ///< where the Switch loss counts f
+  int balanceWindow = 16;          ///< global scope: the steps whose f are pooled
 };
 
 struct OptimConfig {

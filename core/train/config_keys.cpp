@@ -39,6 +39,21 @@ NamedField activationField() {
       }};
 }
 
+NamedField scoreField() {
+  return {[](const TrainConfig& c) { return std::string(scoreFunctionName(c.model.score)); },
+          [](TrainConfig& c, const std::string& s) { c.model.score = parseScoreFunction(s); }};
+}
+
+NamedField dropPolicyField() {
+  return {[](const TrainConfig& c) { return std::string(dropPolicyName(c.model.dropPolicy)); },
+          [](TrainConfig& c, const std::string& s) { c.model.dropPolicy = parseDropPolicy(s); }};
+}
+
+NamedField balanceScopeField() {
+  return {[](const TrainConfig& c) { return std::string(balanceScopeName(c.loss.balanceScope)); },
+          [](TrainConfig& c, const std::string& s) { c.loss.balanceScope = parseBalanceScope(s); }};
+}
+
 std::vector<ConfigKey> makeKeys() {
   return {
       {"dataset", "--dataset",
@@ -127,6 +142,25 @@ std::vector<ConfigKey> makeKeys() {
       {"loss_spike", "--loss-spike",
        "loss spike alarm: a batch's loss above this multiple of its recent trend (0: off)",
        Real([](TrainConfig& c) -> double& { return c.health.lossSpike; })},
+      {"score", "--score",
+       "softmax | sigmoid: router score function (" + routersReading(RouterSetting::Score) + ")",
+       scoreField()},
+      {"route_scale", "--route-scale",
+       "gate weights multiplied by this (" + routersReading(RouterSetting::RouteScale) + ")",
+       Real([](TrainConfig& c) -> double& { return c.model.routeScale; })},
+      {"bias_update_rate", "--bias-update-rate",
+       "auxiliary-loss-free balancing: selection-bias step per training step, 0 = off (" +
+           routersReading(RouterSetting::BiasUpdateRate) + ")",
+       Real([](TrainConfig& c) -> double& { return c.model.biasUpdateRate; })},
+      {"drop_policy", "--drop-policy",
+       "position | probs | random: which rows a full expert drops (" +
+           routersReading(RouterSetting::DropPolicy) + ")",
+       dropPolicyField()},
+      {"balance_scope", "--balance-scope",
+       "batch | sequence | global: where the Switch loss counts expert frequencies",
+       balanceScopeField()},
+      {"balance_window", "--balance-window", "global balance scope: steps pooled",
+       Int([](TrainConfig& c) -> int& { return c.loss.balanceWindow; })},
   };
 }
 

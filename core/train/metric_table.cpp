@@ -88,6 +88,9 @@ std::vector<MetricDef> buildTable() {
                  [](S m) { return m.routing.load; }),
       stepVector("expert_importance", "expert importance", "share", G::ExpertShare, 0,
                  [](S m) { return m.routing.importance; }),
+      // Of another scale than the shares: the load plot draws it on its right axis.
+      stepVector("router_bias", "balancing bias", "", G::ExpertShare, P | R,
+                 [](S m) { return m.routerBias; }),
       eval("mutual_information_bits", "I(class; expert)", "bits", G::Information, 0,
            [](E e) { return e.mutualInformation; }),
       evalVector("expert_load", "test expert load", "share", G::ExpertShare, Sum,

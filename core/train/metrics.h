@@ -63,6 +63,9 @@ struct StepMetrics {
   double logitScale = kNotMeasured;       ///< mean |router logit|
   std::vector<float> expertGradNorm;      ///< per expert, |gradient| of its weights (sampled)
   std::vector<float> expertWeightNorm;    ///< per expert, |weights| (sampled with the gradient)
+  /** The (first) MoE layer's auxiliary-loss-free balancing bias after the step; empty when
+   *  that balancing is off. */
+  std::vector<float> routerBias;
 };
 
 /** Result of evaluating the model on the test split, with per-sample routing for browsing. */

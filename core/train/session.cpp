@@ -115,7 +115,7 @@ StepMetrics Session::finishStep(double loss, double metric, const AuxLosses& aux
   ++mStep;
   // The step is applied: routers with state move it now (RouterPolicy::afterStep).
   for (MoeLayer* layer : mModel->moeLayers())
-    layer->router().policy().afterStep(std::uint64_t(mStep));
+    layer->router().afterStep(std::uint64_t(mStep));
   m.step = mStep;
   m.epoch = mEpoch;
   m.samples = int(rows);
@@ -129,6 +129,7 @@ StepMetrics Session::finishStep(double loss, double metric, const AuxLosses& aux
   m.auxTotal = aux.weighted;
   m.lr = mOptimizer->learningRate();
   m.routing = routing;
+  if (MoeLayer* moe = mModel->moe()) m.routerBias = moe->router().selectionBias();
   mCursor += rows;
   if (mCursor >= long(mOrder.size())) {
     mCursor = 0;

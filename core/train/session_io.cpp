@@ -46,15 +46,15 @@ void applyRouterStates(const std::vector<MoeLayer*>& layers,
                        const std::vector<const CheckpointTensor*>& states,
                        const std::string& path) {
   std::vector<std::vector<float>> previous;
-  for (MoeLayer* layer : layers) previous.push_back(layer->router().policy().state());
+  for (MoeLayer* layer : layers) previous.push_back(layer->router().state());
   std::size_t done = 0;
   try {
     for (; done < layers.size(); ++done)
       if (states[done])
-        layers[done]->router().policy().setState(std::span<const float>(states[done]->data));
+        layers[done]->router().setState(std::span<const float>(states[done]->data));
   } catch (const RouterStateError& e) {
     for (std::size_t i = 0; i < done; ++i)
-      if (states[i]) layers[i]->router().policy().setState(std::span<const float>(previous[i]));
+      if (states[i]) layers[i]->router().setState(std::span<const float>(previous[i]));
     throw CheckpointError("'" + path + "': MoE layer " + std::to_string(done) + ": " + e.what());
   }
 }
@@ -72,7 +72,7 @@ void Session::save(const std::string& path) const {
     cp.tensors.push_back({name, t->rows(), t->cols(), compute::toHost(*mBackend, *t)});
   const std::vector<MoeLayer*> layers = mModel->moeLayers();
   for (std::size_t i = 0; i < layers.size(); ++i) {
-    std::vector<float> state = layers[i]->router().policy().state();
+    std::vector<float> state = layers[i]->router().state();
     if (state.empty()) continue;
     const int n = int(state.size());
     cp.tensors.push_back(
@@ -104,7 +104,7 @@ void Session::load(const std::string& path) {
                             "has " + std::to_string(layers.size()) + " MoE layer(s)" +
                             (layer < 0 ? "" : " (and it appears twice)"));
     const RouterPolicy& policy = layers[std::size_t(layer)]->router().policy();
-    const std::size_t want = policy.state().size();
+    const std::size_t want = layers[std::size_t(layer)]->router().state().size();
     if (t.data.size() != want)
       throw CheckpointError("'" + path + "': router state of MoE layer " + std::to_string(layer) +
                             " has " + std::to_string(t.data.size()) + " values; router '" +

@@ -60,7 +60,13 @@ class TestConfigKeys : public QObject {
         {"collapse_factor", "--collapse-factor"},
         {"drop_alarm", "--drop-alarm"},
         {"churn_alarm", "--churn-alarm"},
-        {"loss_spike", "--loss-spike"}};
+        {"loss_spike", "--loss-spike"},
+        {"score", "--score"},
+        {"route_scale", "--route-scale"},
+        {"bias_update_rate", "--bias-update-rate"},
+        {"drop_policy", "--drop-policy"},
+        {"balance_scope", "--balance-scope"},
+        {"balance_window", "--balance-window"}};
     QCOMPARE(configKeys().size(), expected.size());
     std::set<std::string> keys, flags;
     for (std::size_t i = 0; i < expected.size(); ++i) {
@@ -97,6 +103,9 @@ class TestConfigKeys : public QObject {
             : std::string(k.key) == "model"      ? nlohmann::json("stem-moe")
             : std::string(k.key) == "optimizer"  ? nlohmann::json("sgd")
             : std::string(k.key) == "activation" ? nlohmann::json("gelu")
+            : std::string(k.key) == "score"      ? nlohmann::json("sigmoid")
+            : std::string(k.key) == "drop_policy" ? nlohmann::json("random")
+            : std::string(k.key) == "balance_scope" ? nlohmann::json("global")
                                                  : nlohmann::json("other");
       else if (v.is_number_float())
         v = v.get<double>() * 0.5 + 0.125;

@@ -42,6 +42,7 @@ core::RunHistory fullHistory(core::QualityMetric quality) {
     m.logitScale = 1.5;
     m.expertGradNorm = {0.1f, 0.2f};
     m.expertWeightNorm = {3.0f, 4.0f};
+    m.routerBias = {0.01f, -0.01f};
     h.append(m);
   }
   core::EvalReport e;

@@ -5,7 +5,7 @@ namespace moe::core {
 RouterInfo DenseRouter::describe() {
   return {"dense",
           "every expert, weighted by the softmax (Jacobs & Jordan 1991)",
-          {},
+          {RouterSetting::Score, RouterSetting::RouteScale},
           false,
           [](const RouterSettings&, int experts) { return experts; }};
 }

@@ -9,7 +9,8 @@ namespace moe::core {
 RouterInfo ExpertChoiceRouter::describe() {
   return {"expert-choice",
           "each expert takes its top inputs up to capacity (Zhou et al. 2022)",
-          {RouterSetting::TopK, RouterSetting::CapacityFactor},
+          {RouterSetting::TopK, RouterSetting::CapacityFactor, RouterSetting::Score,
+           RouterSetting::RouteScale},
           false,
           [](const RouterSettings& s, int) { return s.k; }};
 }

@@ -20,7 +20,8 @@ constexpr double kInvSqrt2Pi = 0.39894228040143267794;
 RouterInfo NoisyTopKRouter::describe() {
   return {"noisy-topk",
           "top-k of the logits plus learned softplus noise (Shazeer et al. 2017)",
-          {RouterSetting::TopK, RouterSetting::NoiseScale},
+          {RouterSetting::TopK, RouterSetting::NoiseScale, RouterSetting::Score,
+           RouterSetting::RouteScale, RouterSetting::BiasUpdateRate},
           true,
           [](const RouterSettings& s, int) { return s.k; }};
 }

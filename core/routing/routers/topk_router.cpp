@@ -5,7 +5,8 @@ namespace moe::core {
 RouterInfo TopKRouter::describe() {
   return {"topk",
           "softmax, top-k, gates renormalised over the k chosen",
-          {RouterSetting::TopK},
+          {RouterSetting::TopK, RouterSetting::Score, RouterSetting::RouteScale,
+           RouterSetting::BiasUpdateRate},
           true,
           [](const RouterSettings& s, int) { return s.k; }};
 }
@@ -24,7 +25,7 @@ void TopKRouter::chooseTopK(const RouterInput& in, const std::vector<float>& p,
   const int E = in.experts;
   for (int r = 0; r < in.rows; ++r) {
     const float* pr = &p[std::size_t(r) * E];
-    const auto top = topIndices(pr, E, in.settings.k);
+    const auto top = selectTop(in, pr, in.settings.k);
     float sum = 0.0f;
     for (int e : top) sum += pr[e];
     for (int e : top) out.rows[std::size_t(r)].push_back({e, pr[e] / sum});
