@@ -34,10 +34,11 @@ E parseIn(const std::array<std::pair<E, const char*>, N>& table, const std::stri
   throw ConfigError(std::string("unknown ") + what + " '" + s + "' (expected one of: " + valid + ")");
 }
 
-constexpr std::array<std::pair<ModelKind, const char*>, 3> kModels{{
+constexpr std::array<std::pair<ModelKind, const char*>, 4> kModels{{
     {ModelKind::MoeClassifier, "moe"},
     {ModelKind::StemMoe, "stem-moe"},
     {ModelKind::DenseMlp, "dense-mlp"},
+    {ModelKind::PatchMoe, "patch-moe"},
 }};
 constexpr std::array<std::pair<OptimizerKind, const char*>, 3> kOptimizers{{
     {OptimizerKind::Sgd, "sgd"},
@@ -68,6 +69,13 @@ void TrainConfig::validate() const {
   check(m.stemWidth >= 1 && m.stemWidth <= 16384, "stem width must be in [1, 16384]");
   check(m.noiseScale >= 0.0 && m.noiseScale <= 100.0, "noise scale must be in [0, 100]");
   check(m.embeddingL2 >= 0.0 && m.embeddingL2 <= 100.0, "embedding L2 must be in [0, 100]");
+  check(m.patchSize >= 1 && m.patchSize <= 1024, "patch size must be in [1, 1024]");
+  check(m.sharedExperts >= 0 && m.sharedExperts <= 64, "shared experts must be in [0, 64]");
+  check(m.expertSplit >= 1 && m.expertSplit <= 64, "expert split must be in [1, 64]");
+  check(m.expertSplit == 1 || (m.expertHidden > 0 && m.expertHidden % m.expertSplit == 0),
+        "expert split " + std::to_string(m.expertSplit) + " must divide the expert hidden width (" +
+            std::to_string(m.expertHidden) + "; linear experts cannot be split)");
+  check(m.routedExperts() <= 4096, "experts x expert split must be at most 4096");
   for (auto [v, n] : {std::pair{loss.auxWeight, "aux-loss"}, {loss.importanceWeight, "importance-loss"},
                       {loss.loadWeight, "load-loss"}, {loss.zLossWeight, "z-loss"}})
     check(v >= 0.0 && v <= 1000.0, std::string(n) + " weight must be in [0, 1000]");

@@ -75,6 +75,10 @@ struct EvalReport {
    */
   std::vector<float> predictedValues;
   std::vector<float> targets;
+  /** Patch-token image models: positions x experts, the patches at each position (row-major
+   *  over the image) that went to each expert; empty for other models. */
+  int positions = 0;
+  std::vector<std::int64_t> positionExpert;
 };
 
 /** Where the trainer is. */
