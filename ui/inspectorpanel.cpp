@@ -129,7 +129,7 @@ void InspectorPanel::rebuildFilters() {
   const auto data = mController->data();
   if (data)
     for (int c = 0; c < data->test.classes; ++c) names << className(c);
-  mFilter->rebuild(names, mController->config().model.experts);
+  mFilter->rebuild(names, mController->config().model.routedExperts());
 }
 
 void InspectorPanel::setFilter(int cls, int expert, bool misclassifiedOnly) {

@@ -132,7 +132,7 @@ void TextInspectorPanel::rebuildFilters() {
   const auto data = mController->data();
   if (data && inspectsText())
     for (int c = 0; c < data->test.classes; ++c) names << className(c);
-  mFilter->rebuild(names, mController->config().model.experts);
+  mFilter->rebuild(names, mController->config().model.routedExperts());
 }
 
 bool TextInspectorPanel::inspectsText() const {
@@ -205,7 +205,7 @@ void TextInspectorPanel::display(const core::Inspection& in, bool typed) {
   mInspection = in;
   ++mShown;
   const auto data = mController->data();
-  const int experts = mController->config().model.experts;
+  const int experts = mController->config().model.routedExperts();
   mRouting->setRouting(in, experts);
   mGate->setGate(in.gateProbs, in.chosen, in.chosenGates, in.dropped);
   QStringList names;

@@ -151,7 +151,7 @@ void TrainingPanel::rebuild() {
     p->clearData();
     p->setFollowing(true);
   }
-  mLoad->setExperts(mController->config().model.experts);
+  mLoad->setExperts(mController->config().model.routedExperts());
   mLoad->setFollowing(true);
   mEvalsShown = 0;
   mHasEval = false;
@@ -159,9 +159,9 @@ void TrainingPanel::rebuild() {
   setTask(mController->task());
   if (data) {
     const int classes = int(classNames(data->test).size());
-    mHeatmap->setCounts(classNames(data->test), mController->config().model.experts,
+    mHeatmap->setCounts(classNames(data->test), mController->config().model.routedExperts(),
                         std::vector<std::int64_t>(std::size_t(classes) *
-                                                      std::size_t(mController->config().model.experts),
+                                                      std::size_t(mController->config().model.routedExperts()),
                                                   0),
                         -1, tr("no data yet"));
   }
@@ -221,7 +221,7 @@ void TrainingPanel::updateTrainHeatmap() {
   mHeatmapClock.restart();
   const auto data = mController->data();
   const core::Snapshot& snap = mController->snapshot();
-  const int experts = mController->config().model.experts;
+  const int experts = mController->config().model.routedExperts();
   if (!data || snap.classExpertTrain.empty() || experts <= 0) return;
   QStringList names = classNames(data->train);
   if (snap.classExpertTrain.size() != std::size_t(names.size()) * std::size_t(experts)) return;

@@ -151,8 +151,8 @@ long RatingMoeRegressor::paramsActivePerInput() const {
 std::string RatingMoeRegressor::describe() const {
   return "Rating MoE: mean + user/item biases + MoE(user x item embeddings, width " +
          std::to_string(mDim) + ", " + std::to_string(mGenres) + " genre embeddings) with " +
-         std::to_string(mConfig.experts) + " experts (" + mConfig.router +
-         ", k=" + std::to_string(mConfig.topK) + ")";
+         std::to_string(mConfig.routedExperts()) + " experts (" + mConfig.router +
+         ", k=" + std::to_string(mConfig.routedTopK()) + ")";
 }
 
 Inspection RatingMoeRegressor::inspect(const Batch& one) {
