@@ -16,6 +16,7 @@
 #include "core/data/dataset.h"
 #include "ui/gatebarchart.h"
 #include "ui/imageview.h"
+#include "ui/patchoverlay.h"
 #include "ui/sampleimage.h"
 #include "ui/sessioncontroller.h"
 #include "ui/testsetfilter.h"
@@ -48,6 +49,11 @@ InspectorPanel::InspectorPanel(SessionController* controller, QWidget* parent)
   mSaliency = new QCheckBox(tr("Gate saliency overlay"), this);
   mSaliency->setChecked(true);
   mSaliency->setToolTip(tr("|d p(first expert) / d pixel|: the pixels that drove the gate"));
+  mLegend = new QLabel(this);
+  mLegend->setObjectName(QStringLiteral("patchLegend"));
+  mLegend->setWordWrap(true);
+  mLegend->setTextFormat(Qt::RichText);
+  mLegend->hide();
   mSummary = new QLabel(tr("Pick an input on the left (train first for predictions)."), this);
   mSummary->setWordWrap(true);
   QFont big = mSummary->font();
@@ -64,6 +70,7 @@ InspectorPanel::InspectorPanel(SessionController* controller, QWidget* parent)
   auto* imageBox = new QVBoxLayout;
   imageBox->addWidget(mImage, 1);
   imageBox->addWidget(mSaliency);
+  imageBox->addWidget(mLegend);
   auto* detail = new QWidget(this);
   auto* grid = new QGridLayout(detail);
   grid->addLayout(imageBox, 0, 0);
@@ -181,7 +188,16 @@ void InspectorPanel::onInspection(const core::Inspection& in) {
   if (in.index != mCurrent) return;  // an older request
   mInspection = in;
   const auto data = mController->data();
-  if (data && !in.saliency.empty()) {
+  const bool patches = in.patchSize > 0 && !in.tokens.empty();
+  mSaliency->setText(patches ? tr("Patch routing overlay") : tr("Gate saliency overlay"));
+  mSaliency->setToolTip(patches ? tr("Each patch coloured by the expert it went to first")
+                                : tr("|d p(first expert) / d pixel|: the pixels that drove the gate"));
+  mLegend->setVisible(patches);
+  if (data && patches) {
+    const core::Dataset& t = data->test;
+    mImage->setOverlay(patchRoutingOverlay(in, t.imageWidth, t.imageHeight));
+    mLegend->setText(patchLegendHtml(in));
+  } else if (data && !in.saliency.empty()) {
     const core::Dataset& t = data->test;
     mImage->setOverlay(saliencyOverlay(in.saliency, t.imageWidth, t.imageHeight, t.imageChannels));
   }

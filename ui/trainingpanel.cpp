@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cmath>
 
+#include <QComboBox>
 #include <QGridLayout>
+#include <QVBoxLayout>
 
 #include "core/data/dataset.h"
 #include "core/train/run_history.h"
@@ -63,6 +65,19 @@ TrainingPanel::TrainingPanel(SessionController* controller, QWidget* parent)
   mImbalance = new SeriesPlot(tr("Imbalance (smoothed)"), tr("step"), tr("value"), this);
   mAux = new SeriesPlot(tr("Auxiliary losses (smoothed)"), tr("step"), tr("unweighted value"), this);
   mHeatmap = new HeatmapWidget(this);
+  mHeatmapRows = new QComboBox(this);
+  mHeatmapRows->setObjectName(QStringLiteral("heatmapRows"));
+  mHeatmapRows->addItem(tr("Rows: class"));
+  mHeatmapRows->addItem(tr("Rows: patch position"));
+  mHeatmapRows->setToolTip(tr("Patch models route every patch: count them by their image's "
+                              "class, or by where the patch is in the image"));
+  mHeatmapRows->hide();
+  auto* heatmapBox = new QWidget(this);
+  auto* heatmapLayout = new QVBoxLayout(heatmapBox);
+  heatmapLayout->setContentsMargins(0, 0, 0, 0);
+  heatmapLayout->setSpacing(2);
+  heatmapLayout->addWidget(mHeatmapRows);
+  heatmapLayout->addWidget(mHeatmap, 1);
   setQuality(core::QualityMetric::Accuracy);
 
   auto* grid = new QGridLayout(this);
@@ -71,16 +86,21 @@ TrainingPanel::TrainingPanel(SessionController* controller, QWidget* parent)
   grid->addWidget(mLoss, 0, 0);
   grid->addWidget(mAccuracy, 0, 1);
   grid->addWidget(mLoad, 0, 2);
-  grid->addWidget(mHeatmap, 1, 0);
+  grid->addWidget(heatmapBox, 1, 0);
   grid->addWidget(mImbalance, 1, 1);
   grid->addWidget(mAux, 1, 2);
 
-  connect(mHeatmap, &HeatmapWidget::cellClicked, this, &TrainingPanel::heatmapCellClicked);
+  connect(mHeatmap, &HeatmapWidget::cellClicked, this, [this](int row, int expert) {
+    Q_EMIT heatmapCellClicked(positionRows() ? -1 : row, expert);  // positions: any class
+  });
+  connect(mHeatmapRows, &QComboBox::currentIndexChanged, this, [this] { showHeatmapRows(); });
   connect(controller, &SessionController::sessionReady, this, &TrainingPanel::rebuild);
   connect(controller, &SessionController::metricsAppended, this, &TrainingPanel::appendSteps);
   connect(controller, &SessionController::evalAppended, this,
           [this](std::shared_ptr<const core::EvalReport> r) {
-            if (r) showEval(*r);
+            if (!r) return;
+            mLastEval = r;
+            showEval(*r);
           });
   connect(controller, &SessionController::snapshotUpdated, this, &TrainingPanel::updateTrainHeatmap);
   mHeatmapClock.start();
@@ -153,6 +173,12 @@ void TrainingPanel::rebuild() {
   }
   mLoad->setExperts(mController->config().model.routedExperts());
   mLoad->setFollowing(true);
+  // Shared experts are not routed: they take every input, so they are named apart.
+  const int shared = mController->config().model.sharedExperts;
+  mLoad->setTitle(shared > 0 ? tr("Routed expert load (+ S1–S%1 shared: every input)").arg(shared)
+                             : tr("Expert load"));
+  mLastEval.reset();
+  mHeatmapRows->hide();
   mEvalsShown = 0;
   mHasEval = false;
   const auto data = mController->data();
@@ -207,12 +233,38 @@ void TrainingPanel::appendEvals() {
 void TrainingPanel::showEval(const core::EvalReport& report) {
   appendEvals();
   const auto data = mController->data();
+  mHeatmapRows->setVisible(!report.positionExpert.empty());
   if (data && report.classes > 0 && report.experts > 0) {
     mHasEval = true;
-    mHeatmap->setCounts(classNames(data->test), report.experts, report.classExpert,
-                        report.mutualInformation, tr("test @ %1").arg(report.step));
+    showHeatmapRows();
   }
   refreshAll();
+}
+
+bool TrainingPanel::positionRows() const {
+  return mHeatmapRows->isVisible() && mHeatmapRows->currentIndex() == 1 && mLastEval &&
+         !mLastEval->positionExpert.empty();
+}
+
+void TrainingPanel::showHeatmapRows() {
+  const auto data = mController->data();
+  if (!data || !mLastEval) return;
+  const core::EvalReport& r = *mLastEval;
+  const QString source = tr("test @ %1").arg(r.step);
+  if (!positionRows()) {
+    setTask(mController->task());
+    mHeatmap->setCounts(classNames(data->test), r.experts, r.classExpert, r.mutualInformation,
+                        source);
+    return;
+  }
+  // One row per patch, row-major; only each image row's first patch is labelled (49 rows).
+  const int patch = std::max(1, mController->config().model.patchSize);
+  const int across = std::max(1, data->test.imageWidth / patch);
+  QStringList names;
+  for (int p = 0; p < r.positions; ++p)
+    names << (p % across == 0 ? tr("row %1").arg(p / across) : QString());
+  mHeatmap->setRowKind(tr("Patch position"), tr("patches"));
+  mHeatmap->setCounts(names, r.experts, r.positionExpert, -1, source);
 }
 
 void TrainingPanel::updateTrainHeatmap() {

@@ -49,8 +49,7 @@ PatchMoeClassifier::PatchMoeClassifier(compute::Backend& backend, ImageGeometry 
       mEmbed(backend, "patch.embed", mPatchDim, config.stemWidth, rng),
       mPosition(backend, "patch.position", mPatches, config.stemWidth, 0.1f, rng),
       mMoe(backend, config.stemWidth, config.stemWidth, config, rng),
-      mPool(backend),
-      mHead(backend, "head", config.stemWidth, classes, rng) {}
+      mHead(backend, "head", mPatches * config.stemWidth, classes, rng) {}
 
 void PatchMoeClassifier::buildIndex(int images) {
   if (images == mIndexImages) return;
@@ -77,8 +76,6 @@ void PatchMoeClassifier::buildIndex(int images) {
   }
   mUnitPtr[std::size_t(tokens)] = tokens;
   mOnes.assign(std::size_t(tokens), 1.0f);
-  mImagePtr.resize(std::size_t(images) + 1);
-  for (int n = 0; n <= images; ++n) mImagePtr[std::size_t(n)] = n * mPatches;
 }
 
 const compute::Tensor& PatchMoeClassifier::forward(const Batch& batch, bool training,
@@ -108,20 +105,18 @@ const compute::Tensor& PatchMoeClassifier::forwardImages(const compute::Tensor& 
                                           RowTokens{nullptr, mPositions.data()});
   mBackend.copy(y, mH);
   mBackend.axpby(1.0f, mX, 1.0f, mH);  // residual: dropped patches still count
-  mP = mPS.get(mBackend, images, mDim);
-  mPool.forward(mH, mImagePtr, mP);
+  // The head reads every token at its place: an image's tokens side by side are one row.
   mLogits = mLogitsS.get(mBackend, images, mClasses);
-  mHead.forward(mP, mLogits);
+  mHead.forward(mH.view(images, mPatches * mDim), mLogits);
   return mLogits;
 }
 
 void PatchMoeClassifier::backward(const compute::Tensor& dLogits) {
   const int images = dLogits.rows(), tokens = mX.rows();
-  mDP = mDPS.get(mBackend, images, mDim);
-  mHead.backward(mP, dLogits, &mDP);
   mDH = mDHS.get(mBackend, tokens, mDim);
   mDX = mDXS.get(mBackend, tokens, mDim);
-  mPool.backward(mDP, mDH);
+  compute::Tensor dRow = mDH.view(images, mPatches * mDim);
+  mHead.backward(mH.view(images, mPatches * mDim), dLogits, &dRow);
   mBackend.copy(mDH, mDX);         // the residual path
   mMoe.backward(mDH, &mDX, 1.0f);  // plus the MoE path
   mPosition.backward(mDX);
@@ -139,7 +134,7 @@ std::vector<Parameter*> PatchMoeClassifier::parameters() {
 long PatchMoeClassifier::paramsActivePerInput() const {
   // Per patch: the embedding, its position row and the MoE path; per image: the head.
   return long(mPatchDim + 1) * mDim + mDim + mMoe.activeParamsPerRow() +
-         long(mDim + 1) * mClasses;
+         long(mPatches * mDim + 1) * mClasses;
 }
 
 std::string PatchMoeClassifier::describe() const {
@@ -148,7 +143,7 @@ std::string PatchMoeClassifier::describe() const {
          std::to_string(mPatch) + " -> embedding " + std::to_string(mDim) +
          " + position -> per-patch MoE of " + std::to_string(mConfig.routedExperts()) +
          " experts (" + mConfig.router + ", k=" + std::to_string(mConfig.routedTopK()) +
-         ", residual) -> mean pool -> " + std::to_string(mClasses) + " classes";
+         ", residual) -> linear head over the tokens -> " + std::to_string(mClasses) + " classes";
 }
 
 Inspection PatchMoeClassifier::inspect(const Batch& one) {
@@ -189,29 +184,27 @@ Inspection PatchMoeClassifier::inspect(const Batch& one) {
   for (int k = 0; k < E; ++k) order[std::size_t(k)] = k;
   std::stable_sort(order.begin(), order.end(),
                    [&](int a, int b) { return taken[std::size_t(a)] > taken[std::size_t(b)]; });
-  // Each expert's view: the head on mean(x) plus only that expert's share of the MoE output.
+  // Each expert's view: the head on the tokens x plus only that expert's share of the MoE
+  // output, at the patches it took.
   const auto x = compute::toHost(mBackend, mX);
   const auto ye = compute::toHost(mBackend, mMoe.expertOutputs());
   const auto w = compute::toHost(mBackend, mHead.weight().value);
   const auto bias = compute::toHost(mBackend, mHead.bias().value);
-  std::vector<float> base(static_cast<std::size_t>(mDim), 0.0f);
-  for (int r = 0; r < T; ++r)
-    for (int c = 0; c < mDim; ++c) base[std::size_t(c)] += x[std::size_t(r) * mDim + c] / float(T);
   for (const int k : order) {
     if (taken[std::size_t(k)] == 0) break;
     out.chosen.push_back(k);
     out.chosenGates.push_back(float(taken[std::size_t(k)]) / float(std::max(1, links)));
-    std::vector<float> pooled = base;
-    for (int j = 0; j < plan.rowPtr[std::size_t(T)]; ++j) {
-      if (plan.rowExperts[std::size_t(j)] != k) continue;
-      const std::size_t s = std::size_t(plan.rowSlots[std::size_t(j)]);
-      for (int c = 0; c < mDim; ++c)
-        pooled[std::size_t(c)] += plan.rowGates[std::size_t(j)] * ye[s * mDim + c] / float(T);
-    }
+    std::vector<float> h = x;
+    for (int r = 0; r < T; ++r)
+      for (int j = plan.rowPtr[std::size_t(r)]; j < plan.rowPtr[std::size_t(r) + 1]; ++j) {
+        if (plan.rowExperts[std::size_t(j)] != k) continue;
+        const std::size_t s = std::size_t(plan.rowSlots[std::size_t(j)]);
+        for (int c = 0; c < mDim; ++c)
+          h[std::size_t(r) * mDim + c] += plan.rowGates[std::size_t(j)] * ye[s * mDim + c];
+      }
     std::vector<float> z(bias);
-    for (int c = 0; c < mDim; ++c)
-      for (int o = 0; o < mClasses; ++o)
-        z[std::size_t(o)] += pooled[std::size_t(c)] * w[std::size_t(c) * mClasses + o];
+    for (std::size_t i = 0; i < h.size(); ++i)
+      for (int o = 0; o < mClasses; ++o) z[std::size_t(o)] += h[i] * w[i * mClasses + o];
     out.expertPredictions.push_back(softmax(std::move(z)));
   }
   out.note = "routing is per patch: gate values are means over the image's " +

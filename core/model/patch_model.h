@@ -1,7 +1,7 @@
 #pragma once
 /** @file Image classification with per-patch routing (V-MoE style): square patches of an image
  *  are tokens -> linear patch embedding + learned position embedding -> MoE per patch token
- *  (with a residual) -> mean pool per image -> linear head. */
+ *  (with a residual) -> linear head over the image's tokens. */
 #include "core/model/embedding.h"
 #include "core/model/linear.h"
 #include "core/model/model.h"
@@ -21,7 +21,10 @@ struct ImageGeometry {
  * (P = ModelConfig::patchSize), numbered row-major; every patch is a row of the MoE layer, so
  * the router routes patches and every router and auxiliary loss applies to them. A patch row is
  * its channel-major P x P pixels, embedded by one linear map to ModelConfig::stemWidth, plus the
- * learned embedding of its position. h = x + MoE(x) keeps dropped patches in the mean.
+ * learned embedding of its position. h = x + MoE(x) keeps dropped patches. The head is linear
+ * over an image's tokens side by side (a weight matrix per position): with no attention to mix
+ * tokens, a mean pool would leave the head blind to where a feature is (measured: 0.838 test
+ * accuracy on Fashion-MNIST after 3 epochs at lr 0.01, 0.754 after one at 1e-3).
  * The router sees each patch's position (RowTokens::positions); a sequence is one image.
  */
 class PatchMoeClassifier final : public Model {
@@ -60,13 +63,12 @@ class PatchMoeClassifier final : public Model {
   Linear mEmbed;
   Embedding mPosition;
   MoeLayer mMoe;
-  SegmentMeanPool mPool;
   Linear mHead;
   int mIndexImages = -1;  ///< images the host index vectors below were built for
-  std::vector<std::int32_t> mSegments, mOwner, mPositions, mUnitPtr, mImagePtr;
+  std::vector<std::int32_t> mSegments, mOwner, mPositions, mUnitPtr;
   std::vector<float> mOnes;
-  compute::Tensor mIdx, mTokensIn, mX, mPos, mH, mP, mLogits, mDP, mDH, mDX;
-  Scratch mIdxS, mTokensInS, mXS, mPosS, mHS, mPS, mLogitsS, mDPS, mDHS, mDXS;
+  compute::Tensor mIdx, mTokensIn, mX, mPos, mH, mLogits, mDH, mDX;
+  Scratch mIdxS, mTokensInS, mXS, mPosS, mHS, mLogitsS, mDHS, mDXS;
 };
 
 /** The geometry of `train`'s images, or a ConfigError saying why patch-moe cannot read it. */
