@@ -80,9 +80,9 @@ const compute::Tensor& MoeLayer::forwardPlan(const compute::Tensor& x, const Dis
 
 void MoeLayer::backward(const compute::Tensor& dy, compute::Tensor* dx, float dxBeta) {
   backwardPlan(dy, dx, dxBeta);
-  // Routers today build one-row slots; one that builds weighted slots (Soft MoE) also takes
-  // slotWeightGrads() back to its logits.
-  mRouter.backward(mDRowGates, dx, dx ? 1.0f : 0.0f);
+  // A router that builds weighted slots (Soft MoE) also takes slotWeightGrads() back to its
+  // logits.
+  mRouter.backward(mDRowGates, dx, dx ? 1.0f : 0.0f, &mDSlotWeights);
   if (mShared) mShared->backward(dy, dx);
 }
 

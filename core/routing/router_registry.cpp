@@ -3,6 +3,7 @@
 #include "core/routing/routers/dense_router.h"
 #include "core/routing/routers/expert_choice_router.h"
 #include "core/routing/routers/noisy_topk_router.h"
+#include "core/routing/routers/soft_moe_router.h"
 #include "core/routing/routers/switch_router.h"
 #include "core/routing/routers/topk_router.h"
 #include "core/train/config.h"
@@ -15,7 +16,7 @@ const std::vector<RouterEntry>& routerRegistry() {
   static const std::vector<RouterEntry> all{
       registryEntry<DenseRouter>(),        registryEntry<TopKRouter>(),
       registryEntry<NoisyTopKRouter>(),    registryEntry<SwitchRouter>(),
-      registryEntry<ExpertChoiceRouter>(),
+      registryEntry<ExpertChoiceRouter>(), registryEntry<SoftMoeRouter>(),
   };
   return all;
 }
