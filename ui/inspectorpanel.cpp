@@ -18,6 +18,7 @@
 #include "core/routing/router_diagnostics.h"
 #include "ui/gatebarchart.h"
 #include "ui/imageview.h"
+#include "ui/patchoverlay.h"
 #include "ui/sampleimage.h"
 #include "ui/sessioncontroller.h"
 #include "ui/testsetfilter.h"
@@ -50,6 +51,11 @@ InspectorPanel::InspectorPanel(SessionController* controller, QWidget* parent)
   mSaliency = new QCheckBox(tr("Gate saliency overlay"), this);
   mSaliency->setChecked(true);
   mSaliency->setToolTip(tr("|d p(first expert) / d pixel|: the pixels that drove the gate"));
+  mLegend = new QLabel(this);
+  mLegend->setObjectName(QStringLiteral("patchLegend"));
+  mLegend->setWordWrap(true);
+  mLegend->setTextFormat(Qt::RichText);
+  mLegend->hide();
   mSummary = new QLabel(tr("Pick an input on the left (train first for predictions)."), this);
   mSummary->setWordWrap(true);
   QFont big = mSummary->font();
@@ -66,6 +72,7 @@ InspectorPanel::InspectorPanel(SessionController* controller, QWidget* parent)
   auto* imageBox = new QVBoxLayout;
   imageBox->addWidget(mImage, 1);
   imageBox->addWidget(mSaliency);
+  imageBox->addWidget(mLegend);
   auto* detail = new QWidget(this);
   auto* grid = new QGridLayout(detail);
   grid->addLayout(imageBox, 0, 0);
@@ -132,7 +139,7 @@ void InspectorPanel::rebuildFilters() {
   const auto data = mController->data();
   if (data)
     for (int c = 0; c < data->test.classes; ++c) names << className(c);
-  mFilter->rebuild(names, mController->config().model.experts);
+  mFilter->rebuild(names, mController->config().model.routedExperts());
 }
 
 void InspectorPanel::setFilter(int cls, int expert, bool misclassifiedOnly) {
@@ -235,7 +242,16 @@ void InspectorPanel::onInspection(const core::Inspection& in) {
   if (in.index != mCurrent) return;  // an older request
   mInspection = in;
   const auto data = mController->data();
-  if (data && !in.saliency.empty()) {
+  const bool patches = in.patchSize > 0 && !in.tokens.empty();
+  mSaliency->setText(patches ? tr("Patch routing overlay") : tr("Gate saliency overlay"));
+  mSaliency->setToolTip(patches ? tr("Each patch coloured by the expert it went to first")
+                                : tr("|d p(first expert) / d pixel|: the pixels that drove the gate"));
+  mLegend->setVisible(patches);
+  if (data && patches) {
+    const core::Dataset& t = data->test;
+    mImage->setOverlay(patchRoutingOverlay(in, t.imageWidth, t.imageHeight));
+    mLegend->setText(patchLegendHtml(in));
+  } else if (data && !in.saliency.empty()) {
     const core::Dataset& t = data->test;
     mImage->setOverlay(saliencyOverlay(in.saliency, t.imageWidth, t.imageHeight, t.imageChannels));
   }

@@ -24,7 +24,8 @@ class SessionController;
 
 /**
  * Browse the test set (filtered by class, by expert, or misclassified only, from the latest
- * evaluation) and inspect one input: the image with the gate's saliency, the gate's
+ * evaluation) and inspect one input: the image with the gate's saliency (or, for a patch-token
+ * model, each patch coloured by the expert it went to, with a legend), the gate's
  * probabilities, each chosen expert's prediction and the combined one against the label.
  */
 class InspectorPanel : public QWidget {
@@ -66,6 +67,7 @@ class InspectorPanel : public QWidget {
   QListWidget* mList;
   ImageView* mImage;
   QCheckBox* mSaliency;
+  QLabel* mLegend;  ///< patch models: the experts' colours
   QLabel* mSummary;
   GateBarChart* mGate;
   QTableWidget* mExperts;

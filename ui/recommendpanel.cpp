@@ -85,7 +85,7 @@ RecommendPanel::RecommendPanel(SessionController* controller, QWidget* parent)
       mUser->setRange(0, ratings ? std::max(0, data->train.userCount - 1) : 0);
     }
     if (ratings) {
-      const int E = mController->config().model.experts;
+      const int E = mController->config().model.routedExperts();
       const QStringList genres = heatmapRowNames(data->test);
       mHeatmap->setCounts(genres, E, std::vector<std::int64_t>(std::size_t(genres.size()) * std::size_t(E), 0), -1,
                           tr("no data yet"));
@@ -136,7 +136,7 @@ void RecommendPanel::updateHeatmap() {
     return;
   }
   const core::Snapshot& snap = mController->snapshot();
-  mHeatmap->setCounts(genres, mController->config().model.experts, snap.classExpertTrain, -1, tr("train, this epoch"));
+  mHeatmap->setCounts(genres, mController->config().model.routedExperts(), snap.classExpertTrain, -1, tr("train, this epoch"));
 }
 
 void RecommendPanel::display(const core::UserRecommendations& r) {

@@ -76,11 +76,13 @@ SetupPanel::SetupPanel(QWidget* parent) : QWidget(parent) {
   auto* model = new QGroupBox(tr("Model"), this);
   auto* modelForm = new QFormLayout(model);
   mModel = new QComboBox(model);
-  for (auto k : {core::ModelKind::MoeClassifier, core::ModelKind::StemMoe, core::ModelKind::DenseMlp})
+  for (auto k : {core::ModelKind::MoeClassifier, core::ModelKind::StemMoe, core::ModelKind::DenseMlp,
+                 core::ModelKind::PatchMoe})
     mModel->addItem(QString::fromLatin1(core::modelName(k)), int(k));
   mModel->setItemText(0, tr("MoE classifier (experts see pixels)"));
   mModel->setItemText(1, tr("Stem + MoE + head"));
   mModel->setItemText(2, tr("Dense MLP baseline"));
+  mModel->setItemText(3, tr("Patch tokens, MoE per patch (V-MoE)"));
   modelForm->addRow(tr("Preset"), mModel);
   mExperts = intBox(model, 1, 256);
   modelForm->addRow(tr("Experts"), mExperts);
@@ -99,6 +101,18 @@ SetupPanel::SetupPanel(QWidget* parent) : QWidget(parent) {
   mExpertWidth = intBox(model, 0, 16384, tr("linear"));
   mExpertWidth->setSingleStep(32);
   modelForm->addRow(tr("Expert width"), mExpertWidth);
+  mShared = intBox(model, 0, 64, tr("none"));
+  mShared->setToolTip(tr("Always-on experts every input goes through, added to the routed "
+                         "experts' output (DeepSeekMoE)"));
+  modelForm->addRow(tr("Shared experts"), mShared);
+  mSplit = intBox(model, 1, 64);
+  mSplit->setToolTip(tr("Fine-grained experts (DeepSeekMoE): each expert split M ways, M times "
+                        "as many experts of 1/M the width, M times k chosen"));
+  modelForm->addRow(tr("Expert split"), mSplit);
+  mPatch = intBox(model, 1, 64);
+  mPatch->setToolTip(tr("Patch model: side of a square patch in pixels; it must divide the "
+                        "image's width and height"));
+  modelForm->addRow(tr("Patch size"), mPatch);
   mNoise = liveBox(Live::NoiseScale, 0.0, 100.0, 2, 0.1);
   modelForm->addRow(tr("Gate noise ⚡"), mNoise);
 
@@ -172,7 +186,8 @@ SetupPanel::SetupPanel(QWidget* parent) : QWidget(parent) {
   connect(mDataset, &QComboBox::currentIndexChanged, this, &SetupPanel::datasetPicked);
   for (QComboBox* c : {mDataset, mModel, mRouter, mOptimizer, mBackend})
     connect(c, &QComboBox::currentIndexChanged, this, [this] { markDirty(); updateEnabled(); });
-  for (QSpinBox* s : {mMaxTrain, mExperts, mTopK, mExpertWidth, mBatch, mEpochs, mSeed, mThreads})
+  for (QSpinBox* s : {mMaxTrain, mExperts, mTopK, mExpertWidth, mShared, mSplit, mPatch, mBatch,
+                      mEpochs, mSeed, mThreads})
     connect(s, &QSpinBox::valueChanged, this, [this] { markDirty(); });
   for (QDoubleSpinBox* s : {mImportance, mLoadWeight})
     connect(s, &QDoubleSpinBox::valueChanged, this, [this] { markDirty(); });
@@ -227,8 +242,11 @@ void SetupPanel::updateEnabled() {
   for (QWidget* w : {static_cast<QWidget*>(mExperts), static_cast<QWidget*>(mRouter),
                      static_cast<QWidget*>(mTopK), static_cast<QWidget*>(mCapacity),
                      static_cast<QWidget*>(mNoise), static_cast<QWidget*>(mAux),
-                     static_cast<QWidget*>(mZLoss)})
+                     static_cast<QWidget*>(mZLoss), static_cast<QWidget*>(mShared),
+                     static_cast<QWidget*>(mSplit)})
     w->setEnabled(moe);
+  mPatch->setEnabled(choice &&
+                     core::ModelKind(mModel->currentData().toInt()) == core::ModelKind::PatchMoe);
   // Only the settings the chosen router reads (its registry entry) are enabled.
   mTopK->setEnabled(moe && router.reads(core::RouterSetting::TopK));
   mCapacity->setEnabled(moe && router.reads(core::RouterSetting::CapacityFactor));
@@ -290,6 +308,9 @@ core::TrainConfig SetupPanel::config() const {
                                                                     c.model.experts));
   c.model.capacityFactor = mCapacity->value();
   c.model.expertHidden = mExpertWidth->value();
+  c.model.sharedExperts = mShared->value();
+  c.model.expertSplit = mSplit->value();
+  c.model.patchSize = mPatch->value();
   c.model.noiseScale = mNoise->value();
   c.loss.auxWeight = mAux->value();
   c.loss.zLossWeight = mZLoss->value();
@@ -317,6 +338,9 @@ void SetupPanel::setConfig(const core::TrainConfig& c) {
   mTopK->setValue(c.model.topK);
   mCapacity->setValue(c.model.capacityFactor);
   mExpertWidth->setValue(c.model.expertHidden);
+  mShared->setValue(c.model.sharedExperts);
+  mSplit->setValue(c.model.expertSplit);
+  mPatch->setValue(c.model.patchSize);
   mNoise->setValue(c.model.noiseScale);
   mAux->setValue(c.loss.auxWeight);
   mZLoss->setValue(c.loss.zLossWeight);

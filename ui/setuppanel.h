@@ -64,6 +64,9 @@ class SetupPanel : public QWidget {
   QSpinBox* mTopK;
   QDoubleSpinBox* mCapacity;
   QSpinBox* mExpertWidth;
+  QSpinBox* mShared;
+  QSpinBox* mSplit;
+  QSpinBox* mPatch;
   QDoubleSpinBox* mNoise;
   QDoubleSpinBox* mAux;
   QDoubleSpinBox* mZLoss;

@@ -131,7 +131,7 @@ void TextInspectorPanel::rebuildFilters() {
   const auto data = mController->data();
   if (data && inspectsText())
     for (int c = 0; c < data->test.classes; ++c) names << className(c);
-  mFilter->rebuild(names, mController->config().model.experts);
+  mFilter->rebuild(names, mController->config().model.routedExperts());
 }
 
 bool TextInspectorPanel::inspectsText() const {
@@ -204,7 +204,7 @@ void TextInspectorPanel::display(const core::Inspection& in, bool typed) {
   mInspection = in;
   ++mShown;
   const auto data = mController->data();
-  const int experts = mController->config().model.experts;
+  const int experts = mController->config().model.routedExperts();
   mRouting->setRouting(in, experts);
   mGate->setTokenShares(in.gateProbs, in.chosen, in.chosenGates);
   QStringList names;

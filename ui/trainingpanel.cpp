@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <cmath>
 
+#include <QComboBox>
 #include <QGridLayout>
 #include <QVBoxLayout>
 
 #include "core/data/dataset.h"
+#include "core/routing/router_registry.h"
 #include "core/task/task.h"
 #include "core/train/run_history.h"
 #include "ui/datalabels.h"
@@ -69,6 +71,19 @@ TrainingPanel::TrainingPanel(SessionController* controller, QWidget* parent)
   mBias = new SeriesPlot(tr("Balancing bias per expert"), tr("step"), tr("bias"), this);
   mBias->setVisible(false);
   mBias->legend->setVisible(false);  // the load plot's legend names the same colours
+  mHeatmapRows = new QComboBox(this);
+  mHeatmapRows->setObjectName(QStringLiteral("heatmapRows"));
+  mHeatmapRows->addItem(tr("Rows: class"));
+  mHeatmapRows->addItem(tr("Rows: patch position"));
+  mHeatmapRows->setToolTip(tr("Patch models route every patch: count them by their image's "
+                              "class, or by where the patch is in the image"));
+  mHeatmapRows->hide();
+  auto* heatmapBox = new QWidget(this);
+  auto* heatmapLayout = new QVBoxLayout(heatmapBox);
+  heatmapLayout->setContentsMargins(0, 0, 0, 0);
+  heatmapLayout->setSpacing(2);
+  heatmapLayout->addWidget(mHeatmapRows);
+  heatmapLayout->addWidget(mHeatmap, 1);
   setQuality(core::QualityMetric::Accuracy);
 
   auto* grid = new QGridLayout(this);
@@ -81,18 +96,23 @@ TrainingPanel::TrainingPanel(SessionController* controller, QWidget* parent)
   loadColumn->addWidget(mLoad, 3);
   loadColumn->addWidget(mBias, 2);
   grid->addLayout(loadColumn, 0, 2);
-  grid->addWidget(mHeatmap, 1, 0);
+  grid->addWidget(heatmapBox, 1, 0);
   grid->addWidget(mImbalance, 1, 1);
   grid->addWidget(mAux, 1, 2);
   for (int i = 0; i < 3; ++i) grid->setColumnStretch(i, 1);  // equal cells, whatever the legends
   for (int i = 0; i < 2; ++i) grid->setRowStretch(i, 1);
 
-  connect(mHeatmap, &HeatmapWidget::cellClicked, this, &TrainingPanel::heatmapCellClicked);
+  connect(mHeatmap, &HeatmapWidget::cellClicked, this, [this](int row, int expert) {
+    Q_EMIT heatmapCellClicked(positionRows() ? -1 : row, expert);  // positions: any class
+  });
+  connect(mHeatmapRows, &QComboBox::currentIndexChanged, this, [this] { showHeatmapRows(); });
   connect(controller, &SessionController::sessionReady, this, &TrainingPanel::rebuild);
   connect(controller, &SessionController::metricsAppended, this, &TrainingPanel::appendSteps);
   connect(controller, &SessionController::evalAppended, this,
           [this](std::shared_ptr<const core::EvalReport> r) {
-            if (r) showEval(*r);
+            if (!r) return;
+            mLastEval = r;
+            showEval(*r);
           });
   connect(controller, &SessionController::snapshotUpdated, this, &TrainingPanel::updateTrainHeatmap);
   mHeatmapClock.start();
@@ -170,15 +190,22 @@ void TrainingPanel::rebuild() {
     p->clearData();
     p->setFollowing(true);
   }
-  mLoad->setExperts(mController->config().model.experts);
-  // Each input takes k routings, so no cell can pass 1/k: the scale ends there.
-  mHeatmap->setScaleMax(1.0 / std::max(1, core::expertsPerRow(mController->config().model)));
+  const core::ModelConfig& model = mController->config().model;
+  mLoad->setExperts(model.routedExperts());
   mLoad->setFollowing(true);
+  // Shared experts are not routed: they take every input, so they are named apart.
+  const int shared = model.sharedExperts;
+  mLoad->setTitle(shared > 0 ? tr("Routed expert load (+ S1–S%1 shared: every input)").arg(shared)
+                             : tr("Expert load"));
+  // Each input takes k routings, so no cell can pass 1/k: the scale ends there.
+  mHeatmap->setScaleMax(1.0 / std::max(1, core::expertsPerRow(model.router, model.routedTopK(), model.routedExperts())));
   mBias->clearSeries();
-  for (int e = 0; e < mController->config().model.experts; ++e)
+  for (int e = 0; e < model.routedExperts(); ++e)
     mBias->addSeries(tr("E%1").arg(e), categoryColor(e).darker(120));
   mBias->setFollowing(true);
   mBias->setVisible(false);
+  mLastEval.reset();
+  mHeatmapRows->hide();
   mEvalsShown = 0;
   mEventsShown = 0;
   for (PlotView* p : timePlots()) p->clearMarkers();
@@ -187,9 +214,9 @@ void TrainingPanel::rebuild() {
   setTask(mController->task());
   if (data) {
     const int classes = int(classNames(data->test).size());
-    mHeatmap->setCounts(classNames(data->test), mController->config().model.experts,
+    mHeatmap->setCounts(classNames(data->test), mController->config().model.routedExperts(),
                         std::vector<std::int64_t>(std::size_t(classes) *
-                                                      std::size_t(mController->config().model.experts),
+                                                      std::size_t(mController->config().model.routedExperts()),
                                                   0),
                         -1, tr("no data yet"));
   }
@@ -257,12 +284,38 @@ void TrainingPanel::appendEvals() {
 void TrainingPanel::showEval(const core::EvalReport& report) {
   appendEvals();
   const auto data = mController->data();
+  mHeatmapRows->setVisible(!report.positionExpert.empty());
   if (data && report.classes > 0 && report.experts > 0) {
     mHasEval = true;
-    mHeatmap->setCounts(classNames(data->test), report.experts, report.classExpert,
-                        report.mutualInformation, tr("test @ %1").arg(report.step));
+    showHeatmapRows();
   }
   refreshAll();
+}
+
+bool TrainingPanel::positionRows() const {
+  return mHeatmapRows->isVisible() && mHeatmapRows->currentIndex() == 1 && mLastEval &&
+         !mLastEval->positionExpert.empty();
+}
+
+void TrainingPanel::showHeatmapRows() {
+  const auto data = mController->data();
+  if (!data || !mLastEval) return;
+  const core::EvalReport& r = *mLastEval;
+  const QString source = tr("test @ %1").arg(r.step);
+  if (!positionRows()) {
+    setTask(mController->task());
+    mHeatmap->setCounts(classNames(data->test), r.experts, r.classExpert, r.mutualInformation,
+                        source);
+    return;
+  }
+  // One row per patch, row-major; only each image row's first patch is labelled (49 rows).
+  const int patch = std::max(1, mController->config().model.patchSize);
+  const int across = std::max(1, data->test.imageWidth / patch);
+  QStringList names;
+  for (int p = 0; p < r.positions; ++p)
+    names << (p % across == 0 ? tr("row %1").arg(p / across) : QString());
+  mHeatmap->setRowKind(tr("Patch position"), tr("patches"));
+  mHeatmap->setCounts(names, r.experts, r.positionExpert, -1, source);
 }
 
 void TrainingPanel::updateTrainHeatmap() {
@@ -271,7 +324,7 @@ void TrainingPanel::updateTrainHeatmap() {
   mHeatmapClock.restart();
   const auto data = mController->data();
   const core::Snapshot& snap = mController->snapshot();
-  const int experts = mController->config().model.experts;
+  const int experts = mController->config().model.routedExperts();
   if (!data || snap.classExpertTrain.empty() || experts <= 0) return;
   QStringList names = classNames(data->train);
   if (snap.classExpertTrain.size() != std::size_t(names.size()) * std::size_t(experts)) return;

@@ -11,6 +11,8 @@
 #include "core/train/metric_table.h"
 #include "core/train/metrics.h"
 
+class QComboBox;
+
 namespace moe::ui {
 
 class HeatmapWidget;
@@ -73,6 +75,9 @@ class TrainingPanel : public QWidget {
   std::vector<PlotView*> timePlots() const;
   void showEval(const core::EvalReport& report);
   void updateTrainHeatmap();
+  /** Patch-token models: the heatmap's rows are classes or patch positions (the toggle). */
+  void showHeatmapRows();
+  bool positionRows() const;
   void refreshAll();
 
   SessionController* mController;
@@ -83,6 +88,8 @@ class TrainingPanel : public QWidget {
   SeriesPlot* mAux;
   SeriesPlot* mBias;
   HeatmapWidget* mHeatmap;
+  QComboBox* mHeatmapRows;  ///< class x expert or patch position x expert (patch models)
+  std::shared_ptr<const core::EvalReport> mLastEval;
   core::QualityMetric mQuality = core::QualityMetric::Accuracy;  ///< what the curves are for
   std::vector<Curve> mCurves;
   int mLoadColumn = -1;  ///< the per-expert step metric the load plot draws

@@ -68,9 +68,9 @@ void MoeClassifier::backward(const compute::Tensor& dLogits) { mMoe.backward(dLo
 
 std::string MoeClassifier::describe() const {
   return "MoE classifier: " + std::to_string(mFeatures) + " inputs -> " +
-         std::to_string(mConfig.experts) + " experts (" + mConfig.router +
-         ", k=" + std::to_string(mConfig.topK) + ", hidden " +
-         std::to_string(mConfig.expertHidden) + ") -> " + std::to_string(mClasses) + " classes";
+         std::to_string(mConfig.routedExperts()) + " experts (" + mConfig.router +
+         ", k=" + std::to_string(mConfig.routedTopK()) + ", hidden " +
+         std::to_string(mConfig.routedHidden()) + ") -> " + std::to_string(mClasses) + " classes";
 }
 
 Inspection MoeClassifier::inspect(const Batch& one) {
@@ -144,8 +144,8 @@ long StemMoeClassifier::paramsActivePerInput() const {
 
 std::string StemMoeClassifier::describe() const {
   return "Stem + MoE + head: " + std::to_string(mFeatures) + " -> stem " + std::to_string(mWidth) +
-         " -> " + std::to_string(mConfig.experts) + " experts (" + mConfig.router +
-         ", k=" + std::to_string(mConfig.topK) + ") with residual -> " + std::to_string(mClasses) +
+         " -> " + std::to_string(mConfig.routedExperts()) + " experts (" + mConfig.router +
+         ", k=" + std::to_string(mConfig.routedTopK()) + ") with residual -> " + std::to_string(mClasses) +
          " classes";
 }
 

@@ -7,16 +7,16 @@
 namespace moe::core {
 
 ExpertBank::ExpertBank(compute::Backend& backend, int experts, int in, int hidden, int out,
-                       compute::Activation act, std::mt19937_64& rng)
+                       compute::Activation act, std::mt19937_64& rng, const std::string& name)
     : mBackend(backend), mExperts(experts), mIn(in), mHidden(hidden), mOut(out), mAct(act) {
   const int firstOut = hidden > 0 ? hidden : out;
   const float b1 = 1.0f / std::sqrt(float(in));
-  mW1 = makeParameter(backend, "experts.w1", experts * in, firstOut, b1, rng);
-  mB1 = makeParameter(backend, "experts.b1", experts, firstOut, b1, rng);
+  mW1 = makeParameter(backend, name + ".w1", experts * in, firstOut, b1, rng);
+  mB1 = makeParameter(backend, name + ".b1", experts, firstOut, b1, rng);
   if (hidden > 0) {
     const float b2 = 1.0f / std::sqrt(float(hidden));
-    mW2 = makeParameter(backend, "experts.w2", experts * hidden, out, b2, rng);
-    mB2 = makeParameter(backend, "experts.b2", experts, out, b2, rng);
+    mW2 = makeParameter(backend, name + ".w2", experts * hidden, out, b2, rng);
+    mB2 = makeParameter(backend, name + ".b2", experts, out, b2, rng);
   }
 }
 

@@ -15,8 +15,10 @@ class Optimizer;
  */
 class ExpertBank {
  public:
+  /** `name` prefixes the parameters' names (name.w1, name.b1, ...). */
   ExpertBank(compute::Backend& backend, int experts, int in, int hidden, int out,
-             compute::Activation act, std::mt19937_64& rng);
+             compute::Activation act, std::mt19937_64& rng,
+             const std::string& name = "experts");
 
   /** Runs every expert on its segment of xe (slots x in); returns ye (slots x out). Keeps
    *  what backward needs. */

@@ -4,21 +4,42 @@ namespace moe::core {
 
 using compute::DType;
 
+namespace {
+
+/** What the router sees with fine-grained experts: m times the experts and m times k. */
+ModelConfig routedConfig(const ModelConfig& c) {
+  ModelConfig r = c;
+  r.experts = c.routedExperts();
+  r.topK = c.routedTopK();
+  r.expertHidden = c.routedHidden();
+  return r;
+}
+
+}  // namespace
+
 MoeLayer::MoeLayer(compute::Backend& backend, int in, int out, const ModelConfig& config,
                    std::mt19937_64& rng)
     : mBackend(backend),
       mIn(in),
       mOut(out),
-      mRouter(backend, in, config, rng),
-      mExperts(backend, config.experts, in, config.expertHidden, out, config.activation, rng),
-      mPlan(&mRouter.gating().plan()) {}
+      mRouter(backend, in, routedConfig(config), rng),
+      mExperts(backend, config.routedExperts(), in, config.routedHidden(), out, config.activation,
+               rng),
+      mPlan(&mRouter.gating().plan()) {
+  // Drawn after the routed experts, so runs without shared experts are unchanged.
+  if (config.sharedExperts > 0)
+    mShared = std::make_unique<SharedExperts>(backend, config.sharedExperts, in,
+                                              config.routedHidden(), out, config.activation, rng);
+}
 
 const compute::Tensor& MoeLayer::forward(const compute::Tensor& x, bool training,
                                          const LossConfig& loss, std::uint64_t noiseSeed,
                                          std::uint64_t step, const RowTokens& tokens) {
   const DispatchPlan& plan = mRouter.route(x, training, noiseSeed, step, tokens);
   mAux = mRouter.aux(loss);
-  return forwardPlan(x, plan);
+  forwardPlan(x, plan);
+  if (mShared) mShared->forwardAdd(x, mY);
+  return mY;
 }
 
 const compute::Tensor& MoeLayer::forwardPlan(const compute::Tensor& x, const DispatchPlan& plan) {
@@ -59,9 +80,10 @@ const compute::Tensor& MoeLayer::forwardPlan(const compute::Tensor& x, const Dis
 
 void MoeLayer::backward(const compute::Tensor& dy, compute::Tensor* dx, float dxBeta) {
   backwardPlan(dy, dx, dxBeta);
-  // Routers today build one-row slots; one that builds weighted slots (Soft MoE) also takes
-  // slotWeightGrads() back to its logits.
-  mRouter.backward(mDRowGates, dx, dx ? 1.0f : 0.0f);
+  // A router that builds weighted slots (Soft MoE) also takes slotWeightGrads() back to its
+  // logits.
+  mRouter.backward(mDRowGates, dx, dx ? 1.0f : 0.0f, &mDSlotWeights);
+  if (mShared) mShared->backward(dy, dx);
 }
 
 void MoeLayer::backwardPlan(const compute::Tensor& dy, compute::Tensor* dx, float dxBeta) {
@@ -152,15 +174,19 @@ void MoeLayer::DeviceCsr::build(compute::Backend& backend, const std::vector<std
 std::vector<Parameter*> MoeLayer::parameters() {
   auto p = mRouter.parameters();
   for (Parameter* q : mExperts.parameters()) p.push_back(q);
+  if (mShared)
+    for (Parameter* q : mShared->parameters()) p.push_back(q);
   return p;
 }
 
 long MoeLayer::paramCount() const {
-  return mRouter.paramCount() + mExperts.paramsPerExpert() * mExperts.experts();
+  const long shared = mShared ? mShared->paramsPerExpert() * mShared->count() : 0;
+  return mRouter.paramCount() + mExperts.paramsPerExpert() * mExperts.experts() + shared;
 }
 
 long MoeLayer::activeParamsPerRow() const {
-  return mRouter.paramCount() + mExperts.paramsPerExpert() * mRouter.expertsPerRow();
+  const long shared = mShared ? mShared->paramsPerExpert() * mShared->count() : 0;
+  return mRouter.paramCount() + mExperts.paramsPerExpert() * mRouter.expertsPerRow() + shared;
 }
 
 }  // namespace moe::core

@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "core/model/expert_bank.h"
+#include "core/model/shared_experts.h"
 #include "core/routing/router.h"
 
 namespace moe::core {
@@ -11,6 +12,11 @@ namespace moe::core {
  * y = sum over the experts chosen for a row of gate * expert(slot input), where a slot's
  * input is one row, or a weighted mix of rows (see DispatchPlan). A row with no expert
  * (dropped or unchosen) gets y = 0.
+ *
+ * DeepSeekMoE's settings: with ModelConfig::expertSplit m the layer has experts * m routed
+ * experts of width expertHidden / m and routes each row to topK * m of them (the same active
+ * parameters); with sharedExperts S every row also goes through S always-on experts of that
+ * width, added with weight 1 (forward/backward only; forwardPlan runs the routed experts).
  */
 class MoeLayer {
  public:
@@ -44,6 +50,8 @@ class MoeLayer {
 
   Router& router() { return mRouter; }
   ExpertBank& experts() { return mExperts; }
+  /** The always-on shared experts; nullptr when there are none. */
+  SharedExperts* shared() { return mShared.get(); }
   std::vector<Parameter*> parameters();
   long paramCount() const;
   long activeParamsPerRow() const;  ///< router + the experts a row uses on average
@@ -63,6 +71,7 @@ class MoeLayer {
   int mIn, mOut;
   Router mRouter;
   ExpertBank mExperts;
+  std::unique_ptr<SharedExperts> mShared;
   const DispatchPlan* mPlan;
   AuxLosses mAux;
   compute::Tensor mX, mYe, mY;

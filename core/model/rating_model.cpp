@@ -153,8 +153,8 @@ long RatingMoeRegressor::paramsActivePerInput() const {
 std::string RatingMoeRegressor::describe() const {
   return "Rating MoE: mean + user/item biases + MoE(user x item embeddings, width " +
          std::to_string(mDim) + ", " + std::to_string(mGenres) + " genre embeddings) with " +
-         std::to_string(mConfig.experts) + " experts (" + mConfig.router +
-         ", k=" + std::to_string(mConfig.topK) + ")";
+         std::to_string(mConfig.routedExperts()) + " experts (" + mConfig.router +
+         ", k=" + std::to_string(mConfig.routedTopK()) + ")";
 }
 
 Inspection RatingMoeRegressor::inspect(const Batch& one) {
@@ -202,6 +202,8 @@ std::unique_ptr<RatingMoeRegressor> createRatingModel(const TrainConfig& config,
                                          compute::Backend& backend) {
   if (config.model.kind == ModelKind::DenseMlp)
     throw ConfigError("model 'dense-mlp' needs dense features; for ratings use 'moe'");
+  if (config.model.kind == ModelKind::PatchMoe)
+    throw ConfigError("model 'patch-moe' needs images; for ratings use 'moe'");
   if (train.rows() == 0) throw ConfigError("dataset '" + train.name + "' has no ratings");
   std::mt19937_64 rng(config.seed);
   return std::make_unique<RatingMoeRegressor>(backend, train, config.model, rng);

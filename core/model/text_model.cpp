@@ -107,8 +107,8 @@ long TextMoeClassifier::paramsActivePerInput() const {
 
 std::string TextMoeClassifier::describe() const {
   return "Text MoE: " + std::to_string(mBuckets) + " hashed n-grams -> embedding " +
-         std::to_string(mDim) + " -> per-token MoE of " + std::to_string(mConfig.experts) +
-         " experts (" + mConfig.router + ", k=" + std::to_string(mConfig.topK) +
+         std::to_string(mDim) + " -> per-token MoE of " + std::to_string(mConfig.routedExperts()) +
+         " experts (" + mConfig.router + ", k=" + std::to_string(mConfig.routedTopK()) +
          ", residual) -> mean pool -> " + std::to_string(mClasses) + " classes";
 }
 
@@ -127,7 +127,7 @@ Inspection TextMoeClassifier::inspectTokens(std::span<const std::int32_t> ids) {
   out.prediction = softmax(compute::toHost(mBackend, logits));
   out.predicted = int(std::max_element(out.prediction.begin(), out.prediction.end()) -
                       out.prediction.begin());
-  const int E = mConfig.experts, T = int(ids.size());
+  const int E = mConfig.routedExperts(), T = int(ids.size());
   out.experts = E;
   if (!mRouted) {
     out.note = "the text has no tokens: the prediction comes from the head's bias alone";
@@ -192,6 +192,8 @@ std::unique_ptr<TextMoeClassifier> createTextModel(const TrainConfig& config, co
                                        compute::Backend& backend) {
   if (config.model.kind == ModelKind::DenseMlp)
     throw ConfigError("model 'dense-mlp' needs dense features; for text use 'moe' (the text MoE)");
+  if (config.model.kind == ModelKind::PatchMoe)
+    throw ConfigError("model 'patch-moe' needs images; for text use 'moe' (the text MoE routes tokens)");
   if (train.classes < 2) throw ConfigError("dataset '" + train.name + "' has fewer than 2 classes");
   if (train.features < 1) throw ConfigError("dataset '" + train.name + "' has no token buckets");
   std::mt19937_64 rng(config.seed);

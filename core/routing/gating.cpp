@@ -52,17 +52,19 @@ void Gating::forward(RouterPolicy& router, const RouterInput& in) {
   for (int r = 0; r < in.rows; ++r)
     (mSigmoid ? sigmoidRow : softmaxRow)(mH.data() + std::size_t(r) * in.experts,
                                          mP.data() + std::size_t(r) * in.experts, in.experts);
-  for (auto& c : mChoices.rows) c.clear();
-  mChoices.rows.resize(std::size_t(in.rows));
-  mChoices.dropped.assign(std::size_t(in.rows), 0);
-  router.choose(in, mP, mChoices);
-  if (mScale != 1.0f)
-    for (auto& c : mChoices.rows)
-      for (auto& choice : c) choice.second *= mScale;
   mSequenceStart.clear();
   for (int r = 0; r < in.rows; ++r)  // without positions each row is its own sequence
     if (!in.positions || in.positions[r] == 0 || r == 0) mSequenceStart.push_back(r);
-  buildPlan(mChoices);
+  if (!router.buildPlan(in, mP, mPlan)) {  // weighted-plan routers (Soft MoE) build their own
+    for (auto& c : mChoices.rows) c.clear();
+    mChoices.rows.resize(std::size_t(in.rows));
+    mChoices.dropped.assign(std::size_t(in.rows), 0);
+    router.choose(in, mP, mChoices);
+    if (mScale != 1.0f)
+      for (auto& c : mChoices.rows)
+        for (auto& choice : c) choice.second *= mScale;
+    buildPlan(mChoices);
+  }
   mAuxDp.assign(n, 0.0f);
   mAuxDz.assign(n, 0.0f);
   mAuxDRowGates.assign(mPlan.rowGates.size(), 0.0f);
@@ -222,7 +224,8 @@ AuxLosses Gating::aux(const LossConfig& w) {
   return out;
 }
 
-void Gating::backward(const float* dRowGates, float* dz, std::vector<float>& dh) const {
+void Gating::backward(const float* dRowGates, float* dz, std::vector<float>& dh,
+                      const float* dSlotWeights) const {
   const int rows = mRows, E = mExperts;
   const bool renormalised = mRouter->info().renormalises;
   std::vector<float> dp(mAuxDp);
@@ -264,6 +267,7 @@ void Gating::backward(const float* dRowGates, float* dz, std::vector<float>& dh)
       dz[i] = dh[i] + mAuxDz[i];
     }
   }
+  if (dSlotWeights && mPlan.weighted()) mRouter->dispatchBackward(mPlan, dSlotWeights, dz);
 }
 
 }  // namespace moe::core

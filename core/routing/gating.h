@@ -39,8 +39,11 @@ class Gating {
   /** Computes the auxiliary losses for this batch and stores their weighted gradients. */
   AuxLosses aux(const LossConfig& weights);
   /** dRowGates: gradient of the loss w.r.t. plan().rowGates. Writes dz (rows x experts), the
-   *  gradient w.r.t. the logits, and dh, the gradient w.r.t. the scores H (for the router). */
-  void backward(const float* dRowGates, float* dz, std::vector<float>& dh) const;
+   *  gradient w.r.t. the logits, and dh, the gradient w.r.t. the scores H (for the router).
+   *  dSlotWeights (weighted plans): the gradient w.r.t. plan().slotInWeights, taken to dz by
+   *  the router (RouterPolicy::dispatchBackward). */
+  void backward(const float* dRowGates, float* dz, std::vector<float>& dh,
+                const float* dSlotWeights = nullptr) const;
 
   const DispatchPlan& plan() const { return mPlan; }
   const std::vector<float>& probs() const { return mP; }

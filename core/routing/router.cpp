@@ -63,10 +63,12 @@ const DispatchPlan& Router::route(const compute::Tensor& x, bool training, std::
   return mGating.plan();
 }
 
-void Router::backward(const std::vector<float>& dRowGates, compute::Tensor* dx, float dxBeta) {
+void Router::backward(const std::vector<float>& dRowGates, compute::Tensor* dx, float dxBeta,
+                      const std::vector<float>* dSlotWeights) {
   const int rows = mX.rows();
   mDz.resize(std::size_t(rows) * mExperts);
-  mGating.backward(dRowGates.data(), mDz.data(), mDh);
+  mGating.backward(dRowGates.data(), mDz.data(), mDh,
+                   dSlotWeights && !dSlotWeights->empty() ? dSlotWeights->data() : nullptr);
   compute::Tensor dz = mDzS.get(mBackend, rows, mExperts);
   mBackend.write(dz, std::span<const float>(mDz));
   mGate.backward(mX, dz, dx, dxBeta);

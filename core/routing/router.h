@@ -31,9 +31,11 @@ class Router {
   const DispatchPlan& route(const compute::Tensor& x, bool training, std::uint64_t noiseSeed,
                             std::uint64_t step, const RowTokens& tokens = {});
   AuxLosses aux(const LossConfig& weights) { return mGating.aux(weights); }
-  /** dRowGates: gradient w.r.t. plan().rowGates. Fills the router's parameter gradients and,
-   *  when dx is given, dx = dxBeta * dx + d loss / d x. */
-  void backward(const std::vector<float>& dRowGates, compute::Tensor* dx, float dxBeta);
+  /** dRowGates: gradient w.r.t. plan().rowGates (and, for weighted plans, dSlotWeights w.r.t.
+   *  plan().slotInWeights). Fills the router's parameter gradients and, when dx is given,
+   *  dx = dxBeta * dx + d loss / d x. */
+  void backward(const std::vector<float>& dRowGates, compute::Tensor* dx, float dxBeta,
+                const std::vector<float>* dSlotWeights = nullptr);
   /** dx = dz W_g^T for a given logit gradient dz (rows x experts): for saliency maps. */
   void inputGradient(const std::vector<float>& dz, compute::Tensor& dx);
 

@@ -7,6 +7,12 @@
 
 namespace moe::core {
 
+bool RouterPolicy::buildPlan(const RouterInput&, const std::vector<float>&, DispatchPlan&) {
+  return false;
+}
+
+void RouterPolicy::dispatchBackward(const DispatchPlan&, const float*, float*) const {}
+
 bool RouterInfo::reads(RouterSetting s) const {
   return std::find(settings.begin(), settings.end(), s) != settings.end();
 }

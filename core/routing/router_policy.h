@@ -10,6 +10,7 @@
 
 #include "core/model/parameter.h"
 #include "core/train/config.h"
+#include "core/routing/dispatch_plan.h"
 
 namespace moe::core {
 
@@ -112,6 +113,15 @@ class RouterPolicy {
   virtual void scores(const RouterInput& in, std::vector<float>& h);
   /** Picks each row's experts and gates from the probabilities p (rows x experts). */
   virtual void choose(const RouterInput& in, const std::vector<float>& p, RouterChoices& out) = 0;
+  /** Routers whose slots mix rows (Soft MoE) build the whole plan here, weighted dispatch
+   *  included, and return true; Gating then does not call choose(). The combine gates must be
+   *  p itself (rowGates = p of the link's row and expert, no renormalisation), so that Gating's
+   *  backward covers them; the dispatch weights' backward is dispatchBackward(). */
+  virtual bool buildPlan(const RouterInput& in, const std::vector<float>& p, DispatchPlan& plan);
+  /** Backward through the dispatch weights of a plan from buildPlan: dSlotWeights[j] = d loss /
+   *  d plan.slotInWeights[j]; adds d loss / d logits to dz (rows x experts). */
+  virtual void dispatchBackward(const DispatchPlan& plan, const float* dSlotWeights,
+                                float* dz) const;
 
   /** A router whose scores are noisy may supply a differentiable load per expert for the load
    *  CV^2 loss (Shazeer et al.); returns false to use the soft load sum_r p (the default). */

@@ -6,6 +6,7 @@
 #include "core/routing/routers/hash_router.h"
 #include "core/routing/routers/noisy_topk_router.h"
 #include "core/routing/routers/sinkhorn_router.h"
+#include "core/routing/routers/soft_moe_router.h"
 #include "core/routing/routers/switch_router.h"
 #include "core/routing/routers/topk_router.h"
 #include "core/train/config.h"
@@ -20,6 +21,7 @@ const std::vector<RouterEntry>& routerRegistry() {
       registryEntry<NoisyTopKRouter>(),    registryEntry<SwitchRouter>(),
       registryEntry<ExpertChoiceRouter>(), registryEntry<HashRouter>(),
       registryEntry<BaseRouter>(),         registryEntry<SinkhornRouter>(),
+      registryEntry<SoftMoeRouter>(),
   };
   return all;
 }

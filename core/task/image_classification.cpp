@@ -3,8 +3,10 @@
 #include <array>
 
 #include "core/model/classifiers.h"
+#include "core/model/patch_model.h"
 #include "core/routing/routing_stats.h"
 #include "core/task/classification.h"
+#include "core/task/owned_routing.h"
 #include "core/task/registry.h"
 
 namespace moe::core {
@@ -23,14 +25,20 @@ compute::Tensor upload(compute::Backend& backend, const Dataset& d) {
 
 class ImageEval final : public EvalPass {
  public:
+  /** patches: the model routes patches (rows owned by images, Model::routedRowOwners). */
   ImageEval(compute::Backend& backend, ClassificationScratch& scratch, const Dataset& d,
-            EvalReport& report)
-      : mBackend(backend), mScratch(scratch), mData(d), mReport(report), mAcc(report.experts) {
+            EvalReport& report, const PatchMoeClassifier* patches)
+      : mBackend(backend), mScratch(scratch), mData(d), mReport(report), mAcc(report.experts),
+        mPatches(patches) {
     const int rows = d.rows();
     report.classes = d.classes;
     report.predictions.resize(std::size_t(rows));
     report.predictionConfidence.resize(std::size_t(rows));
     report.labels = d.labels;
+    if (mPatches) {
+      mOwned = std::make_unique<OwnedRouting>(d, report, mPatches->patches());
+      return;
+    }
     report.gateProbs.reserve(std::size_t(rows) * std::size_t(report.experts));
     report.topExperts.assign(std::size_t(rows) * std::size_t(report.k), -1);
     mFirstExpert.assign(std::size_t(rows), -1);
@@ -41,6 +49,8 @@ class ImageEval final : public EvalPass {
     const auto host = compute::toHost(mBackend, out);
     mCorrect += recordPredictions(host, out.cols(), start, mData.labels, mReport);
     if (!moe) return;
+    if (mOwned) return mOwned->add(moe->plan(), moe->probs(), *mPatches->routedRowOwners(), start,
+                                   batch.rows);
     const DispatchPlan& plan = moe->plan();
     mAcc.add(plan, moe->probs(), mData.labels.data() + start, mData.classes);
     mReport.gateProbs.insert(mReport.gateProbs.end(), moe->probs().begin(), moe->probs().end());
@@ -51,6 +61,7 @@ class ImageEval final : public EvalPass {
     const int rows = mData.rows(), E = mReport.experts;
     mReport.loss = mLossSum / std::max(1, rows);
     mReport.quality = double(mCorrect) / std::max(1, rows);
+    if (mOwned) return mOwned->finish();
     if (E == 0) return;
     mReport.routing = mAcc.result();
     mReport.classExpert = mAcc.classExpert();
@@ -68,6 +79,8 @@ class ImageEval final : public EvalPass {
   const Dataset& mData;
   EvalReport& mReport;
   RoutingAccumulator mAcc;
+  const PatchMoeClassifier* mPatches;
+  std::unique_ptr<OwnedRouting> mOwned;
   std::vector<std::int32_t> mFirstExpert;
   double mLossSum = 0.0;
   int mCorrect = 0;
@@ -104,14 +117,24 @@ class ImageClassification final : public Task {
   RoutingStats trainRouting(const Batch& batch, MoeLayer& moe,
                             std::vector<std::int64_t>& table) override {
     RoutingAccumulator acc(moe.plan().experts);
-    acc.add(moe.plan(), moe.probs(), batch.labels.data(), mData.train.classes);
+    if (const auto* owners = mModel->routedRowOwners()) {
+      // Patches: each counts for its image's label.
+      std::vector<std::int32_t> rowLabels(static_cast<std::size_t>(moe.plan().rows), -1);
+      if (owners->size() == rowLabels.size())
+        for (std::size_t r = 0; r < rowLabels.size(); ++r)
+          rowLabels[r] = batch.labels[std::size_t((*owners)[r])];
+      acc.add(moe.plan(), moe.probs(), rowLabels.data(), mData.train.classes);
+    } else {
+      acc.add(moe.plan(), moe.probs(), batch.labels.data(), mData.train.classes);
+    }
     addCounts(table, acc.classExpert());
     return acc.result();
   }
 
   int evalBatchRows() const override { return kEvalBatch; }
   std::unique_ptr<EvalPass> beginEval(Split s, EvalReport& report) override {
-    return std::make_unique<ImageEval>(mBackend, mScratch, split(s), report);
+    return std::make_unique<ImageEval>(mBackend, mScratch, split(s), report,
+                                       dynamic_cast<const PatchMoeClassifier*>(mModel));
   }
 
   Inspection inspect(int testIndex) override {
@@ -149,6 +172,9 @@ std::unique_ptr<Model> createImageModel(const TrainConfig& config, const Dataset
                                                  config.model, rng);
     case ModelKind::DenseMlp:
       return std::make_unique<DenseMlp>(backend, train.features, train.classes, config.model, rng);
+    case ModelKind::PatchMoe:
+      return std::make_unique<PatchMoeClassifier>(backend, imageGeometry(train), train.classes,
+                                                  config.model, rng);
   }
   throw ConfigError("unknown model kind");
 }

@@ -13,7 +13,7 @@ constexpr int kScoreBatch = 4096;  // (user, item) pairs per forward when rankin
 UserRecommendations recommendItems(RatingMoeRegressor& model, compute::Backend& backend,
                                    const Dataset& train, const TrainConfig& config, int user,
                                    int n) {
-  const int E = config.model.experts;
+  const int E = config.model.routedExperts();
   UserRecommendations out;
   out.user = user;
   out.known = model.knowsUser(user);

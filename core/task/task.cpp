@@ -58,6 +58,8 @@ TokenizerOptions Task::tokenizerOptions() const {
   return o;
 }
 
-int expertsPerRow(const ModelConfig& c) { return expertsPerRow(c.router, c.topK, c.experts); }
+int expertsPerRow(const ModelConfig& c) {
+  return expertsPerRow(c.router, c.routedTopK(), c.routedExperts());
+}
 
 }  // namespace moe::core

@@ -1,12 +1,12 @@
 // Text classification with a token-level MoE: texts of hashed n-grams, cross-entropy, accuracy;
 // the routing analysis counts tokens, and any typed text can be inspected.
 #include <algorithm>
-#include <numeric>
 
 #include "core/data/utf8.h"
 #include "core/model/text_model.h"
 #include "core/routing/routing_stats.h"
 #include "core/task/classification.h"
+#include "core/task/owned_routing.h"
 #include "core/task/registry.h"
 
 namespace moe::core {
@@ -49,64 +49,28 @@ class TokenEval final : public EvalPass {
         mData(d),
         mModel(model),
         mReport(report),
-        mAcc(report.experts) {
-    const int rows = d.rows(), E = report.experts;
+        mRouting(d, report) {
+    const int rows = d.rows();
     report.classes = d.classes;
     report.predictions.resize(std::size_t(rows));
     report.predictionConfidence.resize(std::size_t(rows));
     report.labels = d.labels;
-    report.gateProbs.assign(std::size_t(rows) * E, 0.0f);
-    report.topExperts.assign(std::size_t(rows) * std::size_t(report.k), -1);
-    mJoint.assign(std::size_t(d.classes) * E, 0);
   }
 
   void add(const Batch& batch, int start, const compute::Tensor& out, MoeLayer* moe) override {
-    const int n = batch.rows, E = mReport.experts, K = mReport.k, C = mData.classes;
     mLossSum += evalCrossEntropy(mBackend, batch.labels, out, mScratch);
     const auto host = compute::toHost(mBackend, out);
-    mCorrect += recordPredictions(host, C, start, mData.labels, mReport);
+    mCorrect += recordPredictions(host, mData.classes, start, mData.labels, mReport);
     const auto* owners = mModel.routedRowOwners();
-    if (!moe || !owners || moe->plan().rows != int(owners->size())) return;
-    const DispatchPlan& plan = moe->plan();
-    const auto& probs = moe->probs();
-    std::vector<std::int32_t> tokenLabels(owners->size());
-    std::vector<std::int64_t> taken(std::size_t(n) * E, 0);
-    std::vector<int> tokens(static_cast<std::size_t>(n), 0);
-    for (int r = 0; r < plan.rows; ++r) {
-      const int t = (*owners)[std::size_t(r)], label = mData.labels[std::size_t(start + t)];
-      tokenLabels[std::size_t(r)] = label;
-      ++tokens[std::size_t(t)];
-      for (int e = 0; e < E; ++e)
-        mReport.gateProbs[std::size_t(start + t) * E + e] += probs[std::size_t(r) * E + e];
-      for (int j = plan.rowPtr[std::size_t(r)]; j < plan.rowPtr[std::size_t(r) + 1]; ++j)
-        ++taken[std::size_t(t) * E + std::size_t(plan.rowExperts[std::size_t(j)])];
-      if (plan.rowPtr[std::size_t(r)] < plan.rowPtr[std::size_t(r) + 1])
-        ++mJoint[std::size_t(label) * E +
-                 std::size_t(plan.rowExperts[std::size_t(plan.rowPtr[std::size_t(r)])])];
-    }
-    mAcc.add(plan, probs, tokenLabels.data(), C);
-    for (int t = 0; t < n; ++t) {
-      for (int e = 0; e < E && tokens[std::size_t(t)] > 0; ++e)
-        mReport.gateProbs[std::size_t(start + t) * E + e] /= float(tokens[std::size_t(t)]);
-      // The text's experts by tokens taken, most first (ties: lower index).
-      std::vector<int> order(static_cast<std::size_t>(E));
-      std::iota(order.begin(), order.end(), 0);
-      const std::int64_t* row = taken.data() + std::size_t(t) * E;
-      std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return row[a] > row[b]; });
-      for (int j = 0; j < K && j < E && row[order[std::size_t(j)]] > 0; ++j)
-        mReport.topExperts[std::size_t(start + t) * K + j] = order[std::size_t(j)];
-    }
+    if (!moe || !owners) return;
+    mRouting.add(moe->plan(), moe->probs(), *owners, start, batch.rows);
   }
 
   void finish() override {
-    const int rows = mData.rows(), E = mReport.experts, C = mData.classes;
+    const int rows = mData.rows();
     mReport.loss = mLossSum / std::max(1, rows);
     mReport.quality = double(mCorrect) / std::max(1, rows);
-    if (E == 0) return;
-    mReport.routing = mAcc.result();
-    mReport.classExpert = mAcc.classExpert();
-    if (mReport.classExpert.empty()) mReport.classExpert.assign(std::size_t(C) * E, 0);
-    mReport.mutualInformation = mutualInformation(mJoint, C, E);
+    mRouting.finish();
   }
 
  private:
@@ -115,8 +79,7 @@ class TokenEval final : public EvalPass {
   const Dataset& mData;
   const Model& mModel;
   EvalReport& mReport;
-  RoutingAccumulator mAcc;
-  std::vector<std::int64_t> mJoint;
+  OwnedRouting mRouting;
   double mLossSum = 0.0;
   int mCorrect = 0;
 };

@@ -35,10 +35,11 @@ E parseIn(const std::array<std::pair<E, const char*>, N>& table, const std::stri
   throw ConfigError(std::string("unknown ") + what + " '" + s + "' (expected one of: " + valid + ")");
 }
 
-constexpr std::array<std::pair<ModelKind, const char*>, 3> kModels{{
+constexpr std::array<std::pair<ModelKind, const char*>, 4> kModels{{
     {ModelKind::MoeClassifier, "moe"},
     {ModelKind::StemMoe, "stem-moe"},
     {ModelKind::DenseMlp, "dense-mlp"},
+    {ModelKind::PatchMoe, "patch-moe"},
 }};
 constexpr std::array<std::pair<OptimizerKind, const char*>, 3> kOptimizers{{
     {OptimizerKind::Sgd, "sgd"},
@@ -119,6 +120,13 @@ void TrainConfig::validate() const {
   check(m.biasUpdateRate >= 0.0 && m.biasUpdateRate <= 1.0, "bias update rate must be in [0, 1]");
   check(loss.balanceWindow >= 1 && loss.balanceWindow <= 100000,
         "balance window must be between 1 and 100000 steps");
+  check(m.patchSize >= 1 && m.patchSize <= 1024, "patch size must be in [1, 1024]");
+  check(m.sharedExperts >= 0 && m.sharedExperts <= 64, "shared experts must be in [0, 64]");
+  check(m.expertSplit >= 1 && m.expertSplit <= 64, "expert split must be in [1, 64]");
+  check(m.expertSplit == 1 || (m.expertHidden > 0 && m.expertHidden % m.expertSplit == 0),
+        "expert split " + std::to_string(m.expertSplit) + " must divide the expert hidden width (" +
+            std::to_string(m.expertHidden) + "; linear experts cannot be split)");
+  check(m.routedExperts() <= 4096, "experts x expert split must be at most 4096");
   for (auto [v, n] : {std::pair{loss.auxWeight, "aux-loss"}, {loss.importanceWeight, "importance-loss"},
                       {loss.loadWeight, "load-loss"}, {loss.zLossWeight, "z-loss"}})
     check(v >= 0.0 && v <= 1000.0, std::string(n) + " weight must be in [0, 1000]");

@@ -20,6 +20,7 @@ enum class ModelKind : std::uint8_t {
   MoeClassifier,  ///< input -> MoE of MLP experts -> class logits (the reference task)
   StemMoe,        ///< input -> linear stem -> MoE (residual) -> linear head
   DenseMlp,       ///< baseline MLP with the active parameters of the MoE
+  PatchMoe,       ///< image patches as tokens -> per-patch MoE (residual) -> mean pool -> head
 };
 
 enum class OptimizerKind : std::uint8_t { Sgd, Adam, AdamW };
@@ -75,6 +76,15 @@ struct ModelConfig {
    *  selection only moves by this much after each step, against the expert's load; 0 = off. */
   double biasUpdateRate = 0.0;
   DropPolicy dropPolicy = DropPolicy::Position;  ///< routers with capacity that read it
+  int patchSize = 4;       ///< patch-moe: side of a square patch in pixels
+  int sharedExperts = 0;   ///< always-on experts every row goes through (DeepSeekMoE)
+  /** Fine-grained experts (DeepSeekMoE): each routed expert split m ways, so the MoE layer has
+   *  experts * m experts of width expertHidden / m and routes each row to topK * m of them. */
+  int expertSplit = 1;
+
+  int routedExperts() const { return experts * expertSplit; }   ///< experts the router sees
+  int routedTopK() const { return topK * expertSplit; }         ///< its k
+  int routedHidden() const { return expertHidden / expertSplit; }  ///< each expert's width
 };
 
 struct LossConfig {

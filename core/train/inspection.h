@@ -39,6 +39,9 @@ struct Inspection {
   // the number of tokens they took (most first), chosenGates their share of the tokens.
   std::string text;                    ///< the input text (text datasets)
   std::vector<TokenRouting> tokens;    ///< per token, in order (empty for non-text inputs)
+  /** Patch-token image models (patch-moe): the side of a patch in pixels; `tokens` then holds
+   *  one entry per patch, row-major over the image (id = patch index). 0 otherwise. */
+  int patchSize = 0;
 
   // Rating models (regression): prediction/predicted are unused.
   bool regression = false;

@@ -108,6 +108,10 @@ struct EvalReport {
   std::vector<long> saturationSteps;  ///< steps of the earlier evaluations, oldest first
   std::vector<float> saturationCurve;  ///< their mean top-k overlap with this one
   std::vector<float> coactivation;  ///< experts x experts, P(j | i) over rows that used i (k >= 2)
+  /** Patch-token image models: positions x experts, the patches at each position (row-major
+   *  over the image) that went to each expert; empty for other models. */
+  int positions = 0;
+  std::vector<std::int64_t> positionExpert;
 };
 
 /** Where the trainer is. */

@@ -65,7 +65,7 @@ void Session::startEpoch() {
   std::iota(mOrder.begin(), mOrder.end(), 0);
   std::mt19937_64 rng(mConfig.seed * 0x9E3779B97F4A7C15ULL + std::uint64_t(mEpoch) + 1);
   std::shuffle(mOrder.begin(), mOrder.end(), rng);
-  const int experts = mModel->moe() ? mConfig.model.experts : 0;
+  const int experts = mModel->moe() ? mConfig.model.routedExperts() : 0;
   mClassExpert.assign(std::size_t(mTask->analysisRows()) * std::size_t(experts), 0);
 }
 
@@ -150,7 +150,7 @@ std::shared_ptr<const EvalReport> Session::evaluate(bool validation) {
   report->step = mStep;
   report->epoch = mEpoch;
   MoeLayer* moe = mModel->moe();
-  report->experts = moe ? mConfig.model.experts : 0;
+  report->experts = moe ? mConfig.model.routedExperts() : 0;
   report->k = moe ? expertsPerRow(mConfig.model) : 0;
   report->qualityMetric = qualityMetric();
   const std::unique_ptr<EvalPass> pass = mTask->beginEval(split, *report);

@@ -257,7 +257,14 @@ void TestRouters::planConsistency() {
     const auto g = route(router.toStdString(), k, cf, rows, experts, randomLogits(rows, experts, seed));
     QCOMPARE(g->plan().rows, rows);
     QCOMPARE(g->plan().experts, experts);
-    QVERIFY(!g->plan().weighted());
+    // Weighted plans (Soft MoE) mix rows into slots: each slot's weights form a distribution.
+    if (g->plan().weighted())
+      for (int sl = 0; sl < g->plan().slots(); ++sl) {
+        double sum = 0.0;
+        for (int j = g->plan().slotInPtr[std::size_t(sl)]; j < g->plan().slotInPtr[std::size_t(sl) + 1]; ++j)
+          sum += g->plan().slotInWeights[std::size_t(j)];
+        QVERIFY(std::fabs(sum - 1.0) < 1e-5);
+      }
     const QString problem = planProblem(g->plan());
     QVERIFY2(problem.isEmpty(), qPrintable(problem));
     QCOMPARE(g->probs().size(), std::size_t(rows) * experts);
