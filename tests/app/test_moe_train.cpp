@@ -272,6 +272,8 @@ class TestMoeTrain : public QObject {
     const Result text = runTrain(QStringList{"--max-train", "2000", "--threads", "2", "--load", ckpt});
     QCOMPARE(text.code, 0);
     QVERIFY2(!text.out.contains("accuracy 0.0000"), text.out.constData());
+  }
+
   // Router-health alarms: one JSON line each in the stream, a readable line otherwise, and
   // --fail-on stops the run with exit code 3 (2 for an unknown alarm name).
   void alarmsInTheStreamAndFailOn() {
