@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the same moe-train commands with two builds and compares every field of every JSON line
-# except timing, memory and the backend's description: a refactoring must change none.
+# except timing, memory and the backend's description: a refactoring must change none. Fields
+# only B writes (new metrics) and alarm lines are not compared.
 # Usage: scripts/compare_runs.sh MOE_TRAIN_A MOE_TRAIN_B [OUT_DIR]   (exit 1 on a difference)
 set -uo pipefail
 A="$1"; B="$2"; OUT="${3:-$(mktemp -d)}"
@@ -34,12 +35,14 @@ skip = {"train_samples_per_s", "train_seconds", "peak_rss_mb", "data_load_second
 bad = 0
 for fa in sorted(glob.glob(out + "/a/*.json")):
     name = os.path.basename(fa)
-    la = [json.loads(l) for l in open(fa) if l.startswith("{")]
-    lb = [json.loads(l) for l in open(out + "/b/" + name) if l.startswith("{")]
+    # Metric lines only: router-health alarm lines ({"event": ...}) are not results.
+    la = [json.loads(l) for l in open(fa) if l.startswith("{") and not l.startswith('{"event"')]
+    lb = [json.loads(l) for l in open(out + "/b/" + name) if l.startswith("{") and not l.startswith('{"event"')]
     diffs = [] if len(la) == len(lb) and la else [("lines", len(la), len(lb))]
     for x, y in zip(la, lb):
-        if set(x) != set(y):
-            diffs.append(("keys", sorted(set(x) ^ set(y))))
+        # B may measure more (new metrics); every field A writes must be there, unchanged.
+        if set(x) - set(y):
+            diffs.append(("missing in B", sorted(set(x) - set(y))))
         diffs += [(k, x[k], y[k]) for k in x if k not in skip and k in y and x[k] != y[k]]
     summary = next((x for x in la if x.get("summary")), {})
     metric = summary.get("test_accuracy", summary.get("test_rmse"))

@@ -6,6 +6,7 @@
 #include <functional>
 #include <random>
 
+#include "tests/core/random_vectors.h"
 #include "compute/backend_factory.h"
 #include "core/model/patch_model.h"
 #include "core/routing/router_registry.h"
@@ -18,18 +19,8 @@ namespace {
 
 std::unique_ptr<compute::Backend> cpu() { return compute::createBackend("cpu", 1).backend; }
 
-std::vector<float> randomVec(std::size_t n, std::mt19937_64& rng) {
-  std::uniform_real_distribution<float> d(-1.0f, 1.0f);
-  std::vector<float> v(n);
-  for (auto& x : v) x = d(rng);
-  return v;
-}
-
-double dot(const std::vector<float>& a, const std::vector<float>& b) {
-  double s = 0.0;
-  for (std::size_t i = 0; i < a.size(); ++i) s += double(a[i]) * b[i];
-  return s;
-}
+using moe::testing::dot;
+using moe::testing::randomVec;
 
 Tensor upload(compute::Backend& be, const std::vector<float>& v, int rows, int cols) {
   Tensor t = be.alloc(rows, cols);

@@ -7,6 +7,7 @@
 
 #include <QTemporaryDir>
 
+#include "tests/core/random_vectors.h"
 #include "core/model/moe_layer.h"
 #include "core/routing/router_registry.h"
 #include "dataset_skips.h"
@@ -21,18 +22,8 @@ namespace {
 
 constexpr int kRows = 6, kIn = 4, kOut = 3;
 
-std::vector<float> randomVec(std::size_t n, std::mt19937_64& rng) {
-  std::uniform_real_distribution<float> d(-1.0f, 1.0f);
-  std::vector<float> v(n);
-  for (auto& x : v) x = d(rng);
-  return v;
-}
-
-double dot(const std::vector<float>& a, const std::vector<float>& b) {
-  double s = 0.0;
-  for (std::size_t i = 0; i < a.size(); ++i) s += double(a[i]) * b[i];
-  return s;
-}
+using moe::testing::dot;
+using moe::testing::randomVec;
 
 std::vector<std::int32_t> planShape(const DispatchPlan& p) {
   std::vector<std::int32_t> s = p.rowPtr;

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <random>
 
+#include "tests/core/random_vectors.h"
 #include "compute/cpu/cpu_backend.h"
 #include "core/model/moe_layer.h"
 #include "core/routing/gating.h"
@@ -16,18 +17,8 @@ using compute::Tensor;
 
 namespace {
 
-std::vector<float> randomVec(std::size_t n, std::mt19937_64& rng) {
-  std::uniform_real_distribution<float> d(-1.0f, 1.0f);
-  std::vector<float> v(n);
-  for (auto& x : v) x = d(rng);
-  return v;
-}
-
-double dot(const std::vector<float>& a, const std::vector<float>& b) {
-  double s = 0.0;
-  for (std::size_t i = 0; i < a.size(); ++i) s += double(a[i]) * b[i];
-  return s;
-}
+using moe::testing::dot;
+using moe::testing::randomVec;
 
 // Three sequences of 3, 1 and 4 rows (positions restart at 0).
 const std::vector<std::int32_t> kPositions{0, 1, 2, 0, 0, 1, 2, 3};
