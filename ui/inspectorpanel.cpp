@@ -255,7 +255,10 @@ void InspectorPanel::onInspection(const core::Inspection& in) {
     const core::Dataset& t = data->test;
     mImage->setOverlay(saliencyOverlay(in.saliency, t.imageWidth, t.imageHeight, t.imageChannels));
   }
-  mGate->setGate(in.gateProbs, in.chosen, in.chosenGates, in.dropped);
+  if (in.patchSize > 0)  // routed per patch: mean gates beside each expert's share of the patches
+    mGate->setTokenShares(in.gateProbs, in.chosen, in.chosenGates);
+  else
+    mGate->setGate(in.gateProbs, in.chosen, in.chosenGates, in.dropped);
   const bool right = in.predicted == in.label;
   const int predicted = in.predicted >= 0 ? in.predicted : argmax(in.prediction);
   const double conf = predicted >= 0 && predicted < int(in.prediction.size())
