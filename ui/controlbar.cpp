@@ -1,6 +1,10 @@
 #include "ui/controlbar.h"
 
+#include <QAbstractSpinBox>
 #include <QAction>
+#include <QApplication>
+#include <QComboBox>
+#include <QKeyEvent>
 #include <QStyle>
 
 #include "ui/sessioncontroller.h"
@@ -41,6 +45,30 @@ ControlBar::ControlBar(SessionController* controller, QWidget* parent)
   connect(controller, &SessionController::sessionReady, this, &ControlBar::updateState);
   connect(controller, &SessionController::buildStarted, this, &ControlBar::updateState);
   updateState();
+  qApp->installEventFilter(this);
+}
+
+bool ControlBar::eventFilter(QObject* watched, QEvent* event) {
+  if (event->type() != QEvent::KeyPress) return QToolBar::eventFilter(watched, event);
+  const auto* key = static_cast<QKeyEvent*>(event);
+  auto* widget = qobject_cast<QWidget*>(watched);
+  if (key->key() != Qt::Key_Space || key->modifiers() != Qt::NoModifier || !widget ||
+      widget->window() != window())
+    return QToolBar::eventFilter(watched, event);
+  // Only where Space means nothing to type: spin boxes and drop-downs (not text fields).
+  const auto* combo = qobject_cast<QComboBox*>(widget);
+  const bool takesSpace = qobject_cast<QAbstractSpinBox*>(widget) || (combo && !combo->isEditable());
+  if (!takesSpace) return QToolBar::eventFilter(watched, event);
+  if (mPlay->isEnabled()) {
+    mPlay->trigger();
+  } else {
+    using S = core::TrainerState;
+    const S state = mController->state();
+    Q_EMIT playUnavailable(state == S::Finished
+                               ? tr("Training has finished its epochs: raise Epochs and Apply to train on, or Reset (Ctrl+R).")
+                               : tr("This run was stopped: Reset (Ctrl+R) or Apply to start a new one."));
+  }
+  return true;  // Space is Play/Pause here, never "open the drop-down"
 }
 
 void ControlBar::updateState() {

@@ -9,7 +9,12 @@ namespace moe::ui {
 
 class SessionController;
 
-/** Play/Pause (Space), Step batch, Step epoch, Reset, Stop; enabled to match the trainer. */
+/**
+ * Play/Pause (Space), Step batch, Step epoch, Reset, Stop; enabled to match the trainer.
+ * Space means Play/Pause in the whole window, also with a spin box or drop-down focused (they
+ * would take it: a spin box ignores it, a drop-down opens and then swallows Ctrl+R); when Play
+ * is unavailable (the run finished or stopped), Space says why instead.
+ */
 class ControlBar : public QToolBar {
   Q_OBJECT
 
@@ -24,6 +29,11 @@ class ControlBar : public QToolBar {
 
  Q_SIGNALS:
   void resetRequested();
+  /** Space was pressed while Play is unavailable: why, and what to do. */
+  void playUnavailable(const QString& why);
+
+ protected:
+  bool eventFilter(QObject* watched, QEvent* event) override;
 
  private:
   void updateState();
