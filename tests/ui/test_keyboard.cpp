@@ -7,6 +7,7 @@
 #include <QStandardPaths>
 #include <QtTest>
 
+#include "tests/ui/window_fixture.h"
 #include "tests/core/dataset_skips.h"
 #include "ui/mainwindow.h"
 #include "ui/messagebanner.h"
@@ -26,17 +27,11 @@ class KeyboardTest : public QObject {
   void initTestCase() {
     MOE_SKIP_WITHOUT_FASHION_MNIST();
     QStandardPaths::setTestModeEnabled(true);
-    mWindow = new ui::MainWindow;
-    mWindow->resize(1500, 950);
-    mWindow->show();
-    QVERIFY(QTest::qWaitForWindowExposed(mWindow));
-    QSignalSpy ready(c(), &ui::SessionController::sessionReady);
     core::TrainConfig config;
     config.maxTrain = 1024;
     config.epochs = 200;
     config.threads = 1;
-    mWindow->start(config);
-    QVERIFY(ready.wait(60000));
+    QVERIFY(moe::testing::openWindow(mWindow, config));
   }
   void cleanupTestCase() { delete mWindow; }
 

@@ -6,6 +6,7 @@
 #include <QStandardPaths>
 #include <QtTest>
 
+#include "tests/ui/window_fixture.h"
 #include "tests/core/dataset_skips.h"
 #include "ui/controlbar.h"
 #include "ui/heatmapwidget.h"
@@ -28,10 +29,6 @@ class PatchViewTest : public QObject {
   void initTestCase() {
     MOE_SKIP_WITHOUT_FASHION_MNIST();
     QStandardPaths::setTestModeEnabled(true);
-    mWindow = new ui::MainWindow;
-    mWindow->resize(1500, 950);
-    mWindow->show();
-    QVERIFY(QTest::qWaitForWindowExposed(mWindow));
     core::TrainConfig config;
     config.model.kind = core::ModelKind::PatchMoe;
     config.model.sharedExperts = 1;
@@ -40,9 +37,7 @@ class PatchViewTest : public QObject {
     config.maxTrain = 512;
     config.epochs = 50;
     config.threads = 1;
-    QSignalSpy ready(c(), &ui::SessionController::sessionReady);
-    mWindow->start(config);
-    QVERIFY(ready.wait(60000));
+    QVERIFY(moe::testing::openWindow(mWindow, config));
     QSignalSpy evals(c(), &ui::SessionController::evalAppended);
     mWindow->controlBar()->stepEpochAction()->trigger();
     QVERIFY(evals.count() > 0 || evals.wait(300000));

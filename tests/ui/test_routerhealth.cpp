@@ -9,6 +9,7 @@
 #include <QTabWidget>
 #include <QtTest>
 
+#include "tests/ui/window_fixture.h"
 #include "tests/core/dataset_skips.h"
 #include "ui/heatmapwidget.h"
 #include "ui/loadplot.h"
@@ -36,10 +37,6 @@ class RouterHealthTest : public QObject {
   void initTestCase() {
     MOE_SKIP_WITHOUT_FASHION_MNIST();
     QStandardPaths::setTestModeEnabled(true);
-    mWindow = new ui::MainWindow;
-    mWindow->resize(1500, 950);
-    mWindow->show();
-    QVERIFY(QTest::qWaitForWindowExposed(mWindow));
     core::TrainConfig config;
     config.maxTrain = 1024;  // 8 batches per epoch
     config.epochs = 200;
@@ -48,9 +45,7 @@ class RouterHealthTest : public QObject {
     config.health.window = 5;
     config.health.collapseFactor = 1.5;
     config.health.normEvery = 10;  // norms on the gradient plot within the test's steps
-    QSignalSpy ready(c(), &ui::SessionController::sessionReady);
-    mWindow->start(config);
-    QVERIFY(ready.wait(60000));
+    QVERIFY(moe::testing::openWindow(mWindow, config));
   }
 
   void alarmReachesTheListAndTheLoadPlot() {

@@ -6,6 +6,7 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include "tests/ui/window_fixture.h"
 #include "core/data/dataset.h"
 #include "tests/core/dataset_skips.h"
 #include "ui/gallerypanel.h"
@@ -57,13 +58,7 @@ class StaleStateTest : public QObject {
   void initTestCase() {
     MOE_SKIP_WITHOUT_FASHION_MNIST();
     QStandardPaths::setTestModeEnabled(true);
-    mWindow = new ui::MainWindow;
-    mWindow->resize(1500, 950);
-    mWindow->show();
-    QVERIFY(QTest::qWaitForWindowExposed(mWindow));
-    QSignalSpy ready(c(), &ui::SessionController::sessionReady);
-    mWindow->start(smallConfig());
-    QVERIFY(ready.wait(60000));
+    QVERIFY(moe::testing::openWindow(mWindow, smallConfig()));
   }
   void cleanupTestCase() { delete mWindow; }
 
