@@ -3,18 +3,11 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/model/host_softmax.h"
+
 namespace moe::core {
 
 namespace {
-
-std::vector<float> softmax(const float* z, int n) {
-  std::vector<float> p(z, z + n);
-  const float mx = *std::max_element(p.begin(), p.end());
-  float sum = 0.0f;
-  for (auto& v : p) sum += (v = std::exp(v - mx));
-  for (auto& v : p) v /= sum;
-  return p;
-}
 
 // The gate's part of an inspection: probabilities, chosen experts, gates, dropped flag, and
 // the logit gradient of the first choice's probability (for the saliency map).
@@ -42,7 +35,7 @@ std::vector<float> fillGate(MoeLayer& moe, Inspection& out) {
 void fillPrediction(compute::Backend& backend, const compute::Tensor& logits, Inspection& out) {
   auto host = compute::toHost(backend, logits);
   out.classes = logits.cols();
-  out.prediction = softmax(host.data(), logits.cols());
+  out.prediction = softmaxOf(host.data(), logits.cols());
   out.predicted = int(std::max_element(out.prediction.begin(), out.prediction.end()) -
                       out.prediction.begin());
 }
@@ -82,7 +75,7 @@ Inspection MoeClassifier::inspect(const Batch& one) {
   const DispatchPlan& plan = mMoe.plan();
   for (int j = plan.rowPtr[0]; j < plan.rowPtr[1]; ++j)
     out.expertPredictions.push_back(
-        softmax(ye.data() + std::size_t(plan.rowSlots[std::size_t(j)]) * mClasses, mClasses));
+        softmaxOf(ye.data() + std::size_t(plan.rowSlots[std::size_t(j)]) * mClasses, mClasses));
   compute::Tensor dx = mBackend.alloc(1, mFeatures);
   mMoe.router().inputGradient(dz, dx);
   out.saliency = compute::toHost(mBackend, dx);
@@ -165,7 +158,7 @@ Inspection StemMoeClassifier::inspect(const Batch& one) {
     std::vector<float> z(b);
     for (int i = 0; i < mWidth; ++i)
       for (int c = 0; c < mClasses; ++c) z[c] += (h[i] + y[i]) * w[std::size_t(i) * mClasses + c];
-    out.expertPredictions.push_back(softmax(z.data(), mClasses));
+    out.expertPredictions.push_back(softmaxOf(z.data(), mClasses));
   }
   // Saliency: gate gradient back through the router and the stem.
   compute::Tensor dh = mBackend.alloc(1, mWidth), dx = mBackend.alloc(1, mFeatures);

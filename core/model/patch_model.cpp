@@ -3,17 +3,11 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/model/host_softmax.h"
+
 namespace moe::core {
 
 namespace {
-
-std::vector<float> softmax(std::vector<float> z) {
-  const float mx = *std::max_element(z.begin(), z.end());
-  float sum = 0.0f;
-  for (auto& v : z) sum += (v = std::exp(v - mx));
-  for (auto& v : z) v /= sum;
-  return z;
-}
 
 int checkedPatch(ImageGeometry g, int p) {
   if (p < 1 || g.width % p != 0 || g.height % p != 0)
@@ -150,7 +144,7 @@ Inspection PatchMoeClassifier::inspect(const Batch& one) {
   Inspection out;
   const compute::Tensor& logits = forwardImages(one.x, false, StepContext{});
   out.classes = mClasses;
-  out.prediction = softmax(compute::toHost(mBackend, logits));
+  out.prediction = softmaxOf(compute::toHost(mBackend, logits));
   out.predicted = int(std::max_element(out.prediction.begin(), out.prediction.end()) -
                       out.prediction.begin());
   out.patchSize = mPatch;
@@ -205,7 +199,7 @@ Inspection PatchMoeClassifier::inspect(const Batch& one) {
     std::vector<float> z(bias);
     for (std::size_t i = 0; i < h.size(); ++i)
       for (int o = 0; o < mClasses; ++o) z[std::size_t(o)] += h[i] * w[i * mClasses + o];
-    out.expertPredictions.push_back(softmax(std::move(z)));
+    out.expertPredictions.push_back(softmaxOf(std::move(z)));
   }
   out.note = "routing is per patch: gate values are means over the image's " +
              std::to_string(T) + " patches, chosen experts ordered by patches taken";

@@ -3,19 +3,9 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/model/host_softmax.h"
+
 namespace moe::core {
-
-namespace {
-
-std::vector<float> softmax(std::vector<float> z) {
-  const float mx = *std::max_element(z.begin(), z.end());
-  float sum = 0.0f;
-  for (auto& v : z) sum += (v = std::exp(v - mx));
-  for (auto& v : z) v /= sum;
-  return z;
-}
-
-}  // namespace
 
 TextMoeClassifier::TextMoeClassifier(compute::Backend& backend, int buckets, int classes,
                                      const ModelConfig& config, std::mt19937_64& rng)
@@ -124,7 +114,7 @@ Inspection TextMoeClassifier::inspectTokens(std::span<const std::int32_t> ids) {
   const std::int32_t ptr[2] = {0, std::int32_t(ids.size())};
   const compute::Tensor& logits = forwardTokens(ptr, ids, false, StepContext{});
   out.classes = mClasses;
-  out.prediction = softmax(compute::toHost(mBackend, logits));
+  out.prediction = softmaxOf(compute::toHost(mBackend, logits));
   out.predicted = int(std::max_element(out.prediction.begin(), out.prediction.end()) -
                       out.prediction.begin());
   const int E = mConfig.routedExperts(), T = int(ids.size());
@@ -183,7 +173,7 @@ Inspection TextMoeClassifier::inspectTokens(std::span<const std::int32_t> ids) {
     std::vector<float> z(bias);
     for (int c = 0; c < mDim; ++c)
       for (int o = 0; o < mClasses; ++o) z[std::size_t(o)] += pooled[std::size_t(c)] * w[std::size_t(c) * mClasses + o];
-    out.expertPredictions.push_back(softmax(std::move(z)));
+    out.expertPredictions.push_back(softmaxOf(std::move(z)));
   }
   return out;
 }
