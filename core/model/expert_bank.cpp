@@ -69,37 +69,49 @@ void ExpertBank::backward(const compute::Tensor& dye, compute::Tensor* dxe) {
 void ExpertBank::expertNorms(std::vector<float>& grad, std::vector<float>& weight) {
   const std::size_t E = std::size_t(mExperts);
   std::vector<double> g(E, 0.0), w(E, 0.0);
-  // Adds the squares of each expert's block (rows / E rows of a stacked tensor) to out.
-  auto addBlocks = [&](const std::vector<float>& v, std::vector<double>& out) {
-    const std::size_t block = v.size() / E;
+  // Adds the squares of each expert's block (size / E elements of a stacked tensor) to out.
+  // Reads host-visible tensors in place (no copy); eight float lanes per block vectorise, and
+  // a block's lanes are summed in double.
+  std::vector<float> copy;
+  auto addBlocks = [&](const compute::Tensor& t, std::vector<double>& out) {
+    const float* v = t.f32();
+    if (v == nullptr) {
+      copy = compute::toHost(mBackend, t);
+      v = copy.data();
+    }
+    const std::size_t block = t.size() / E;
     for (std::size_t e = 0; e < E; ++e) {
-      const float* x = v.data() + e * block;
+      const float* x = v + e * block;
+      float lane[8] = {};
+      std::size_t i = 0;
+      for (; i + 8 <= block; i += 8)
+        for (int j = 0; j < 8; ++j) lane[j] += x[i + j] * x[i + j];
       double sum = 0.0;
-      for (std::size_t i = 0; i < block; ++i) sum += double(x[i]) * double(x[i]);
+      for (float l : lane) sum += double(l);
+      for (; i < block; ++i) sum += double(x[i]) * double(x[i]);
       out[e] += sum;
     }
   };
-  auto addWeight = [&](const compute::Tensor& x, const compute::Tensor& dy, const Parameter& p) {
+  // Weight matrices: the gradient recomputed (when a backward ran since the last forward).
+  auto addWeightGrad = [&](const compute::Tensor& x, const compute::Tensor& dy, const Parameter& p) {
     compute::Tensor dw = mNormS.get(mBackend, p.value.rows(), p.value.cols());
     mBackend.groupedGemmBackwardWeight(x, dy, dw, mOffsets, 0.0f);
-    addBlocks(compute::toHost(mBackend, dw), g);
-    addBlocks(compute::toHost(mBackend, p.value), w);
-  };
-  auto addBias = [&](const Parameter& p) {
-    addBlocks(compute::toHost(mBackend, p.grad), g);
-    addBlocks(compute::toHost(mBackend, p.value), w);
+    mBackend.synchronize();
+    addBlocks(dw, g);
   };
   const bool backwardRan = mDye.rows() > 0 && mDye.rows() == mXe.rows();
-  if (mHidden == 0) {
-    if (backwardRan) addWeight(mXe, mDye, mW1);
-    addBias(mB1);
-  } else {
-    if (backwardRan) {
-      addWeight(mXe, mDHid, mW1);
-      addWeight(mHid, mDye, mW2);
+  if (backwardRan) {
+    if (mHidden == 0) {
+      addWeightGrad(mXe, mDye, mW1);
+    } else {
+      addWeightGrad(mXe, mDHid, mW1);
+      addWeightGrad(mHid, mDye, mW2);
     }
-    addBias(mB1);
-    addBias(mB2);
+  }
+  mBackend.synchronize();
+  for (Parameter* p : parameters()) {
+    addBlocks(p->value, w);
+    if (p == &mB1 || p == &mB2) addBlocks(p->grad, g);
   }
   grad.resize(E);
   weight.resize(E);

@@ -35,7 +35,8 @@ class ExpertBank {
   long paramsPerExpert() const;
   /** Per expert, the L2 norm of its parameters' gradient from the last backward (weight
    *  gradients recomputed into scratch, as the optimizer may have fused them away; call before
-   *  the next forward) and of its parameters. For diagnostics: changes no parameter. */
+   *  the next forward; without a backward since it, only the biases' gradients) and of all its
+   *  parameters. For diagnostics: changes no parameter. */
   void expertNorms(std::vector<float>& grad, std::vector<float>& weight);
   int experts() const { return mExperts; }
 

@@ -3,6 +3,8 @@
 
 #include <cmath>
 
+#include "compute/cpu/cpu_backend.h"
+#include "core/model/expert_bank.h"
 #include "core/routing/router_diagnostics.h"
 #include "core/train/router_health.h"
 
@@ -32,6 +34,51 @@ class TestRouterHealth : public QObject {
   Q_OBJECT
 
  private Q_SLOTS:
+  void expertNormsOfAHandComputedBank() {
+    // Two linear experts 2 -> 1. W1 = [1 2 | 3 4] (expert 0's rows, then expert 1's), b1 =
+    // [0.5, -1]. Expert 0 gets x = (1, 2) with dy = 1, expert 1 gets x = (3, 0) with dy = 2.
+    moe::compute::CpuBackend backend(1);
+    std::mt19937_64 rng(0);
+    ExpertBank bank(backend, 2, 2, 0, 1, moe::compute::Activation::Relu, rng);
+    const std::vector<Parameter*> p = bank.parameters();
+    const std::vector<float> w1 = {1, 2, 3, 4}, b1 = {0.5f, -1};
+    backend.write(p[0]->value, w1);
+    backend.write(p[1]->value, b1);
+    moe::compute::Tensor xe = backend.alloc(2, 2), dye = backend.alloc(2, 1);
+    const std::vector<float> x = {1, 2, 3, 0}, dy = {1, 2};
+    backend.write(xe, x);
+    backend.write(dye, dy);
+    const std::vector<int> offsets = {0, 1, 2};
+    bank.forward(xe, offsets);
+    bank.backward(dye, nullptr);
+    std::vector<float> grad, weight;
+    bank.expertNorms(grad, weight);
+    QCOMPARE(grad.size(), std::size_t(2));
+    // Gradients: expert 0 dW = x^T dy = (1, 2), db = 1; expert 1 dW = (6, 0), db = 2.
+    QVERIFY(std::abs(grad[0] - std::sqrt(6.0f)) < 1e-5f);
+    QVERIFY(std::abs(grad[1] - std::sqrt(40.0f)) < 1e-5f);
+    QVERIFY(std::abs(weight[0] - std::sqrt(5.25f)) < 1e-5f);
+    QVERIFY(std::abs(weight[1] - std::sqrt(26.0f)) < 1e-5f);
+  }
+
+  void expertWeightNormsOfWideBlocks() {
+    // Blocks longer than the eight-lane sum (3 experts x 37 x 5 weights), against a plain sum.
+    moe::compute::CpuBackend backend(1);
+    std::mt19937_64 rng(3);
+    ExpertBank bank(backend, 3, 37, 0, 5, moe::compute::Activation::Relu, rng);
+    const std::vector<float> w = moe::compute::toHost(backend, bank.parameters()[0]->value);
+    const std::vector<float> b = moe::compute::toHost(backend, bank.parameters()[1]->value);
+    std::vector<float> grad, weight;
+    bank.expertNorms(grad, weight);
+    for (int e = 0; e < 3; ++e) {
+      double sum = 0.0;
+      for (int i = 0; i < 37 * 5; ++i) sum += double(w[e * 185 + i]) * w[e * 185 + i];
+      for (int i = 0; i < 5; ++i) sum += double(b[e * 5 + i]) * b[e * 5 + i];
+      QVERIFY2(std::abs(weight[std::size_t(e)] - std::sqrt(sum)) < 1e-5 * std::sqrt(sum),
+               qPrintable(QString("%1: %2 vs %3").arg(e).arg(weight[std::size_t(e)]).arg(std::sqrt(sum))));
+    }
+  }
+
   void marginsOfAHandComputedBatch() {
     // 3 rows x 4 experts. k = 2: margin = 2nd largest - 3rd largest.
     const std::vector<float> p = {0.5f, 0.3f, 0.1f, 0.1f,     // 0.3 - 0.1 = 0.2
