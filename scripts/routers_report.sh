@@ -68,6 +68,7 @@ sections = {}
 for i in range(n):
     section, label, flags = open(f"{work}/{i}.run").read().rstrip("\n").split("|", 2)
     vals = {c: [] for c, _, _ in cols}
+    vals["per_seed"] = {}
     router = None
     for s in seeds:
         try:
@@ -80,6 +81,7 @@ for i in range(n):
         for l in lines:  # epoch lines, then the summary: the last value of each key wins
             merged.update(l)
         router = merged.get("router", router)
+        vals["per_seed"][s] = merged
         for c, _, _ in cols:
             if isinstance(merged.get(c), (int, float)):
                 vals[c].append(float(merged[c]))
@@ -93,6 +95,13 @@ def cell(v, d):
         return f"{m:.{d}f}"
     return f"{m:.{d}f} ± {statistics.stdev(v):.{d}f}"
 
+conclusions = ""
+try:
+    previous = open(out).read()
+    if "## Conclusions\n" in previous:
+        conclusions = previous.split("## Conclusions\n", 1)[1].lstrip("\n")
+except OSError:
+    pass
 with open(out, "w") as o:
     o.write("# Routers and balancing methods, measured\n\n")
     o.write("Written by `scripts/routers_report.sh` (do not edit the tables by hand; rerun it). "
@@ -110,10 +119,25 @@ with open(out, "w") as o:
             o.write(f"| {label} | {router or 'failed'} | " +
                     " | ".join(cell(vals[c], d) for c, _, d in cols) + " |\n")
         o.write("\n")
-    o.write("## Conclusions\n\n"
-            "<!-- COORDINATOR: the script cannot write this section. After running it, say what a "
-            "reader should conclude from the tables above, honestly: which methods fix the "
-            "16-expert collapse, which do not help here, and at what cost in accuracy and speed. -->\n\n"
-            "TO BE WRITTEN by whoever runs the script (see the comment above).\n")
+    # The bars are per seed: each balancing run's seeds, one line each.
+    if "balance" in sections:
+        o.write("## Balancing methods, seed by seed\n\n| method | " +
+                " | ".join(f"seed {s}: test acc / dropped / dead" for s in seeds) + " |\n")
+        o.write("| --- |" + " --- |" * len(seeds) + "\n")
+        for label, flags, router, vals in sections["balance"]:
+            cells = []
+            for s in seeds:
+                m = vals["per_seed"].get(s, {})
+                ok = all(isinstance(m.get(k), (int, float))
+                         for k in ("test_accuracy", "dropped_fraction", "dead_experts"))
+                cells.append(f"{m['test_accuracy']:.4f} / {m['dropped_fraction']:.3f} / "
+                             f"{int(m['dead_experts'])}" if ok else "failed")
+            o.write(f"| {label} | " + " | ".join(cells) + " |\n")
+        o.write("\n")
+    # The conclusions are a person's reading of the tables: kept from the previous file.
+    o.write("## Conclusions\n\n")
+    o.write(conclusions or "Not written yet: read the tables above and say what a reader should "
+            "conclude (which methods fix the 16-expert collapse, which do not help here, at what "
+            "cost), under this heading; the script keeps it when it rewrites the tables.\n")
 print(f"wrote {out}")
 PY
