@@ -219,7 +219,7 @@ TrainConfig loadConfigFile(const std::string& path) {
   try {
     // Parsing the whole text refuses anything after the object (a second object, stray text).
     j = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // parse_error, and out_of_range for 1e9999
     throw ConfigError("config file '" + path + "' is not valid JSON: " + e.what());
   }
   TrainConfig c;
