@@ -61,6 +61,8 @@ seed("movielens_1m", "ml-1m", dat + "\n----\n" + "".join(
     "%d::Movie %d (1995)::Animation|Children's\n" % (m, m) for m in range(1, 6)))
 
 seed("config", "small.json", json.dumps({"router": "switch", "experts": 4, "top_k": 1, "lr": 0.002}))
+# Found by the 10-minute run: a number beyond double's range (nlohmann's out_of_range).
+seed("config", "overflow.json", '{"experts": 755E7530}')
 seed("config", "text.json", json.dumps({"dataset": "fortunes-langid", "model": "moe", "hash_buckets": 4096,
                                         "ngram_min": 1, "ngram_max": 3, "seed": 18446744073709551615,
                                         "optimizer": "adamw", "activation": "gelu"}))
