@@ -1,5 +1,7 @@
 #include "ui/heatmapwidget.h"
 
+#include "ui/palette.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -60,23 +62,80 @@ void HeatmapWidget::setGrid(int classes, int experts) {
       mLabels.push_back(t);
     }
   }
-  xAxis->setRange(-0.5, experts - 0.5);
   yAxis->setRange(-0.5, classes - 0.5);
+  layoutShared();
+}
+
+void HeatmapWidget::setSharedExperts(int count) {
+  count = std::max(0, count);
+  if (count == mShared) return;
+  mShared = count;
+  layoutShared();
+  fitLabels();
+  refresh();
+}
+
+void HeatmapWidget::layoutShared() {
+  for (QCPItemRect* r : mSharedBars) removeItem(r);
+  for (QCPItemText* t : mSharedText) removeItem(t);
+  mSharedBars.clear();
+  mSharedText.clear();
+  if (mSeparator) removeItem(mSeparator);
+  mSeparator = nullptr;
+  xAxis->setRange(-0.5, rightEdge());
   mTickEvery = 0;  // a new grid needs new ticks
+  if (mShared > 0) {
+    // Half a column of gap, a dark line in it, then one full-height slate column per shared
+    // expert: they take every input of every row, so they have no cells to compare.
+    mSeparator = new QCPItemStraightLine(this);
+    mSeparator->point1->setCoords(mExperts - 0.25, 0);
+    mSeparator->point2->setCoords(mExperts - 0.25, 1);
+    mSeparator->setPen(QPen(QColor(60, 60, 60), 2.0));
+    for (int s = 0; s < mShared; ++s) {
+      auto* bar = new QCPItemRect(this);
+      bar->topLeft->setCoords(mExperts + s + 0.04, -0.5);
+      bar->bottomRight->setCoords(mExperts + s + 0.96, mClasses - 0.5);
+      bar->setPen(Qt::NoPen);
+      bar->setBrush(sharedExpertColor());
+      mSharedBars.push_back(bar);
+      auto* text = new QCPItemText(this);
+      text->position->setCoords(mExperts + s + 0.5, 0.5 * (mClasses - 1));
+      text->setRotation(-90);
+      text->setColor(Qt::white);
+      text->setText(tr("S%1 shared · every input (100%)").arg(s + 1));  // fitLabels may shorten it
+      mSharedText.push_back(text);
+    }
+  }
   setExpertTicks();
+}
+
+QStringList HeatmapWidget::expertTickLabels() const {
+  QStringList names;
+  if (const auto t = xAxis->ticker().dynamicCast<QCPAxisTickerText>())
+    for (const QString& name : t->ticks()) names << name;
+  return names;
+}
+
+QString HeatmapWidget::sharedCaption(int s) const {
+  return s >= 0 && s < int(mSharedText.size()) ? mSharedText[std::size_t(s)]->text() : QString();
+}
+
+QPoint HeatmapWidget::sharedCenter(int s) const {
+  return QPoint(int(xAxis->coordToPixel(mExperts + s + 0.5)), int(yAxis->coordToPixel(0.5 * (mClasses - 1))));
 }
 
 void HeatmapWidget::setExpertTicks() {
   // Every expert's name where they fit side by side, else every 2nd, 4th, ... one.
   const QFontMetrics fm(xAxis->tickLabelFont());
   const int nameWidth = fm.horizontalAdvance(QStringLiteral("E%1 ").arg(std::max(0, mExperts - 1)));
-  const int room = std::max(1, axisRect()->width());
+  const int room = std::max(1, int(axisRect()->width() * mExperts / (rightEdge() + 0.5)));
   int every = 1;
   while (every < mExperts && (mExperts / every) * nameWidth > room) every *= 2;
   if (every == mTickEvery && xAxis->ticker().dynamicCast<QCPAxisTickerText>()) return;
   mTickEvery = every;
   QSharedPointer<QCPAxisTickerText> xt(new QCPAxisTickerText);
   for (int e = 0; e < mExperts; e += every) xt->addTick(e, QStringLiteral("E%1").arg(e));
+  for (int s = 0; s < mShared; ++s) xt->addTick(mExperts + s + 0.5, QStringLiteral("S%1").arg(s + 1));
   xAxis->setTicker(xt);
 }
 
@@ -137,7 +196,7 @@ void HeatmapWidget::fitLabels() {
   setExpertTicks();
   // The widest label, "100", fits its cell: smaller fonts for narrow cells, never larger
   // than the tick labels.
-  const double cellW = std::max(1.0, double(axisRect()->width()) / mExperts);
+  const double cellW = std::max(1.0, double(axisRect()->width()) / (rightEdge() + 0.5));
   const double cellH = std::max(1.0, double(axisRect()->height()) / mClasses);
   QFont f = xAxis->tickLabelFont();
   const QFontMetricsF base(f);
@@ -149,6 +208,19 @@ void HeatmapWidget::fitLabels() {
   for (QCPItemText* t : mLabels) {
     t->setFont(f);
     t->setVisible(mNumbersFit);
+  }
+  // A shared column's caption runs along it: shown when the column is a line of text wide
+  // and the plot tall enough for it.
+  QFont sharedFont = xAxis->tickLabelFont();
+  const QFontMetricsF sm(sharedFont);
+  for (std::size_t s = 0; s < mSharedText.size(); ++s) {
+    QCPItemText* t = mSharedText[s];
+    t->setFont(sharedFont);
+    const QString full = tr("S%1 shared · every input (100%)").arg(s + 1);
+    const QString brief = tr("every input");
+    const double tall = axisRect()->height() - 4;
+    t->setText(sm.horizontalAdvance(full) <= tall ? full : brief);
+    t->setVisible(cellW >= 1.1 * sm.height() && sm.horizontalAdvance(t->text()) <= tall);
   }
 }
 

@@ -191,10 +191,12 @@ void TrainingPanel::rebuild() {
     p->setFollowing(true);
   }
   const core::ModelConfig& model = mController->config().model;
-  mLoad->setExperts(model.routedExperts());
-  mLoad->setFollowing(true);
   // Shared experts are not routed: they take every input, so they are named apart.
   const int shared = model.sharedExperts;
+  mLoad->setSharedExperts(shared);
+  mLoad->setExperts(model.routedExperts());
+  mLoad->setFollowing(true);
+  mHeatmap->setSharedExperts(shared);
   mLoad->setTitle(shared > 0 ? tr("Routed expert load (+ S1–S%1 shared: every input)").arg(shared)
                              : tr("Expert load"));
   // Each input takes k routings, so no cell can pass 1/k: the scale ends there.
