@@ -119,7 +119,7 @@ void GateBarChart::setGate(const std::vector<float>& probs,
   mChosen->setData(keys, picked, true);
   mDropped->setText(tr("dropped: an expert it wanted was full"));
   mDropped->setVisible(dropped);
-  const double shared = showShared(n, tr("always\nw=1"));
+  const double shared = showShared(n, tr("w=1"));  // the legend says "always on"
   setExpertAxis(n, std::max(shared, probs.empty() ? 1.0 : *std::max_element(probs.begin(), probs.end())));
   refresh();
 }

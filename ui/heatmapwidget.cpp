@@ -77,9 +77,9 @@ void HeatmapWidget::setSharedExperts(int count) {
 
 void HeatmapWidget::layoutShared() {
   for (QCPItemRect* r : mSharedBars) removeItem(r);
-  for (QCPItemText* t : mSharedText) removeItem(t);
   mSharedBars.clear();
-  mSharedText.clear();
+  if (mSharedText) removeItem(mSharedText);
+  mSharedText = nullptr;
   if (mSeparator) removeItem(mSeparator);
   mSeparator = nullptr;
   xAxis->setRange(-0.5, rightEdge());
@@ -98,13 +98,12 @@ void HeatmapWidget::layoutShared() {
       bar->setPen(Qt::NoPen);
       bar->setBrush(sharedExpertColor());
       mSharedBars.push_back(bar);
-      auto* text = new QCPItemText(this);
-      text->position->setCoords(mExperts + s + 0.5, 0.5 * (mClasses - 1));
-      text->setRotation(-90);
-      text->setColor(Qt::white);
-      text->setText(tr("S%1 shared · every input (100%)").arg(s + 1));  // fitLabels may shorten it
-      mSharedText.push_back(text);
     }
+    // One caption along the whole block, so that it fits however narrow a column is.
+    mSharedText = new QCPItemText(this);
+    mSharedText->position->setCoords(mExperts + 0.5 * mShared, 0.5 * (mClasses - 1));
+    mSharedText->setRotation(-90);
+    mSharedText->setColor(Qt::white);
   }
   setExpertTicks();
 }
@@ -116,8 +115,8 @@ QStringList HeatmapWidget::expertTickLabels() const {
   return names;
 }
 
-QString HeatmapWidget::sharedCaption(int s) const {
-  return s >= 0 && s < int(mSharedText.size()) ? mSharedText[std::size_t(s)]->text() : QString();
+QString HeatmapWidget::sharedCaption() const {
+  return mSharedText && mSharedText->visible() ? mSharedText->text() : QString();
 }
 
 QPoint HeatmapWidget::sharedCenter(int s) const {
@@ -135,7 +134,13 @@ void HeatmapWidget::setExpertTicks() {
   mTickEvery = every;
   QSharedPointer<QCPAxisTickerText> xt(new QCPAxisTickerText);
   for (int e = 0; e < mExperts; e += every) xt->addTick(e, QStringLiteral("E%1").arg(e));
-  for (int s = 0; s < mShared; ++s) xt->addTick(mExperts + s + 0.5, QStringLiteral("S%1").arg(s + 1));
+  // Shared experts: each named where the names fit their columns, else one name for the block.
+  const double colW = axisRect()->width() / (rightEdge() + 0.5);
+  const QString last = QStringLiteral("S%1").arg(mShared);
+  if (fm.horizontalAdvance(last) <= 0.95 * colW)
+    for (int s = 0; s < mShared; ++s) xt->addTick(mExperts + s + 0.5, QStringLiteral("S%1").arg(s + 1));
+  else if (mShared > 0)
+    xt->addTick(mExperts + 0.5 * mShared, mShared == 1 ? last : QStringLiteral("S1–%1").arg(last));
   xAxis->setTicker(xt);
 }
 
@@ -209,18 +214,25 @@ void HeatmapWidget::fitLabels() {
     t->setFont(f);
     t->setVisible(mNumbersFit);
   }
-  // A shared column's caption runs along it: shown when the column is a line of text wide
-  // and the plot tall enough for it.
-  QFont sharedFont = xAxis->tickLabelFont();
-  const QFontMetricsF sm(sharedFont);
-  for (std::size_t s = 0; s < mSharedText.size(); ++s) {
-    QCPItemText* t = mSharedText[s];
-    t->setFont(sharedFont);
-    const QString full = tr("S%1 shared · every input (100%)").arg(s + 1);
-    const QString brief = tr("every input");
-    const double tall = axisRect()->height() - 4;
-    t->setText(sm.horizontalAdvance(full) <= tall ? full : brief);
-    t->setVisible(cellW >= 1.1 * sm.height() && sm.horizontalAdvance(t->text()) <= tall);
+  // The shared block's caption runs along it, in a font no taller than the block is wide.
+  if (mSharedText) {
+    QFont sf = xAxis->tickLabelFont();
+    const double blockW = 0.92 * cellW * mShared;
+    sf.setPointSizeF(std::max(6.0, std::min(sf.pointSizeF(), sf.pointSizeF() * 0.85 * blockW /
+                                                                  QFontMetricsF(sf).height())));
+    const QFontMetricsF sm(sf);
+    const double tall = axisRect()->height() - 6;
+    const QString names = mShared == 1 ? QStringLiteral("S1") : QStringLiteral("S1–S%1").arg(mShared);
+    QString text;
+    for (const QString& t : {tr("%1 shared: every input (100%)").arg(names), tr("shared: every input"),
+                             tr("shared")})
+      if (sm.horizontalAdvance(t) <= tall) {
+        text = t;
+        break;
+      }
+    mSharedText->setFont(sf);
+    mSharedText->setText(text);
+    mSharedText->setVisible(!text.isEmpty() && sm.height() <= blockW);
   }
 }
 

@@ -37,8 +37,9 @@ class HeatmapWidget : public PlotView {
   int sharedExperts() const { return mShared; }
   /** The expert names under the columns, left to right (routed ones may be thinned out). */
   QStringList expertTickLabels() const;
-  /** The caption drawn in shared expert s's column. */
-  QString sharedCaption(int s) const;
+  /** The caption along the shared columns ("S1–S2 shared: every input (100%)", shortened
+   *  to what fits); empty when there are none or it is hidden. */
+  QString sharedCaption() const;
   /** The widget pixel at the centre of shared expert s's column. */
   QPoint sharedCenter(int s) const;
   /** The top of the colour scale: the largest share a cell can reach (1/k when each input
@@ -93,7 +94,7 @@ class HeatmapWidget : public PlotView {
   int mTickEvery = 0;
   int mShared = 0;
   std::vector<QCPItemRect*> mSharedBars;
-  std::vector<QCPItemText*> mSharedText;
+  QCPItemText* mSharedText = nullptr;
   QCPItemStraightLine* mSeparator = nullptr;
 };
 

@@ -51,9 +51,7 @@ void LoadPlot::setExperts(int experts) {
   if (mShared > 0) {
     // A legend entry only: a shared expert's share of the inputs is always 1.
     QCPGraph* shared = addGraph();
-    shared->setName(mShared == 1 ? tr("S1 shared: always on, takes every input (not stacked)")
-                                 : tr("S1–S%1 shared: always on, each takes every input (not stacked)")
-                                       .arg(mShared));
+    shared->setName(mShared == 1 ? tr("S1 shared: always on") : tr("S1–S%1 shared: always on").arg(mShared));
     shared->setPen(QPen(sharedExpertColor().darker(130), 1.0));
     shared->setBrush(sharedExpertColor());
   }

@@ -197,8 +197,7 @@ void TrainingPanel::rebuild() {
   mLoad->setExperts(model.routedExperts());
   mLoad->setFollowing(true);
   mHeatmap->setSharedExperts(shared);
-  mLoad->setTitle(shared > 0 ? tr("Routed expert load (+ S1–S%1 shared: every input)").arg(shared)
-                             : tr("Expert load"));
+  mLoad->setTitle(shared > 0 ? tr("Routed expert load") : tr("Expert load"));  // the legend names S1..Sn
   // Each input takes k routings, so no cell can pass 1/k: the scale ends there.
   mHeatmap->setScaleMax(1.0 / std::max(1, core::expertsPerRow(model.router, model.routedTopK(), model.routedExperts())));
   mBias->clearSeries();
