@@ -1,9 +1,11 @@
 // Shared experts (DeepSeekMoE) apart in the window: a session opened from a JSON config with
 // "shared_experts": 2 shows them after the routed experts in the class x expert heatmap, in the
 // load plot's legend and in the inspector's gate chart, while the routed numbers stay those of
-// the evaluation; the metric table records how many experts are shared.
+// the evaluation; the metric table records how many experts are shared. And the setup panel
+// offers Soft MoE's slots per expert for soft-moe only.
 #include <QFile>
 #include <QSignalSpy>
+#include <QSpinBox>
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -18,6 +20,7 @@
 #include "ui/loadplot.h"
 #include "ui/mainwindow.h"
 #include "ui/sessioncontroller.h"
+#include "ui/setuppanel.h"
 #include "ui/trainingpanel.h"
 
 using namespace moe;
@@ -145,6 +148,23 @@ class SharedViewsTest : public QObject {
     QCOMPARE(load->title(), QStringLiteral("Expert load"));
     QVERIFY(!load->legendNames().last().contains(QStringLiteral("shared")));
     QCOMPARE(mWindow->inspectorPanel()->gateChart()->sharedExperts(), 0);
+  }
+
+  // Soft MoE's slots per expert: a setting only soft-moe reads, so only it enables the box.
+  void setupPanelSlotsOnlyForSoftMoe() {
+    ui::SetupPanel panel;
+    core::TrainConfig config;
+    config.model.router = "soft-moe";
+    config.model.slotsPerExpert = 4;
+    panel.setConfig(config);
+    auto* slots = panel.findChild<QSpinBox*>(QStringLiteral("slotsPerExpert"));
+    QVERIFY(slots);
+    QVERIFY(slots->isEnabled());
+    QCOMPARE(slots->value(), 4);
+    QCOMPARE(panel.config().model.slotsPerExpert, 4);
+    config.model.router = "topk";
+    panel.setConfig(config);
+    QVERIFY(!slots->isEnabled());
   }
 
   void cleanupTestCase() { delete mWindow; }
