@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "ui/palette.h"
+
 namespace moe::ui {
 
 GateBarChart::GateBarChart(QWidget* parent) : PlotView(tr("Gate probabilities"), parent) {
@@ -17,6 +19,14 @@ GateBarChart::GateBarChart(QWidget* parent) : PlotView(tr("Gate probabilities"),
   mChosen->setPen(QPen(QColor(30, 80, 140)));
   mChosen->setBrush(QColor(78, 121, 167));
   for (QCPBars* b : {mOther, mChosen}) b->setWidth(0.7);
+  mShared = new QCPBars(xAxis, yAxis);
+  mShared->setName(tr("shared: always on, weight 1"));
+  mShared->setPen(QPen(sharedExpertColor().darker(130)));
+  mShared->setBrush(sharedExpertColor());
+  mShared->setWidth(0.7);
+  mShared->removeFromLegend();  // until a model with shared experts is shown
+  mSeparator = new QCPItemStraightLine(this);
+  mSeparator->setPen(QPen(QColor(60, 60, 60), 1.5, Qt::DashLine));
   mDropped = new QCPItemText(this);
   mDropped->setPositionAlignment(Qt::AlignTop | Qt::AlignRight);
   mDropped->position->setType(QCPItemPosition::ptAxisRectRatio);
@@ -47,11 +57,32 @@ void GateBarChart::clearLabels() {
   mLabels.clear();
 }
 
+double GateBarChart::showShared(int n, const QString& caption) {
+  const int shared = n > 0 ? mSharedCount : 0;
+  QVector<double> keys, ones;
+  // Half a bar of gap and a dashed line between the routed experts and the shared ones.
+  for (int s = 0; s < shared; ++s) {
+    keys.push_back(n + s + 0.5);
+    ones.push_back(1.0);
+    addLabel(n + s + 0.5, 1.0, caption, sharedExpertColor().darker(150));
+  }
+  mShared->setData(keys, ones, true);
+  mShared->setVisible(shared > 0);
+  if (shared > 0) mShared->addToLegend();
+  else mShared->removeFromLegend();
+  mSeparator->point1->setCoords(n - 0.25, 0);
+  mSeparator->point2->setCoords(n - 0.25, 1);
+  mSeparator->setVisible(shared > 0);
+  return shared > 0 ? 1.0 : 0.0;
+}
+
 void GateBarChart::setExpertAxis(int n, double top) {
+  const int shared = n > 0 ? mSharedCount : 0;
   QSharedPointer<QCPAxisTickerText> xt(new QCPAxisTickerText);
   for (int e = 0; e < n; ++e) xt->addTick(e, QStringLiteral("E%1").arg(e));
+  for (int s = 0; s < shared; ++s) xt->addTick(n + s + 0.5, QStringLiteral("S%1").arg(s + 1));
   xAxis->setTicker(xt);
-  xAxis->setRange(-0.6, n - 0.4);
+  xAxis->setRange(-0.6, shared > 0 ? n + shared + 0.1 : n - 0.4);
   yAxis->setRange(0, std::min(1.3, top * 1.25 + 0.1));
 }
 
@@ -88,7 +119,8 @@ void GateBarChart::setGate(const std::vector<float>& probs,
   mChosen->setData(keys, picked, true);
   mDropped->setText(tr("dropped: an expert it wanted was full"));
   mDropped->setVisible(dropped);
-  setExpertAxis(n, probs.empty() ? 1.0 : *std::max_element(probs.begin(), probs.end()));
+  const double shared = showShared(n, tr("w=1"));  // the legend says "always on"
+  setExpertAxis(n, std::max(shared, probs.empty() ? 1.0 : *std::max_element(probs.begin(), probs.end())));
   refresh();
 }
 
@@ -120,7 +152,7 @@ void GateBarChart::setTokenShares(const std::vector<float>& meanProbs,
   mOther->setData(probKeys, probVals, true);
   mChosen->setData(shareKeys, shareVals, true);
   mDropped->setVisible(false);
-  setExpertAxis(n, top);
+  setExpertAxis(n, std::max(top, showShared(n, tr("100%"))));
   refresh();
 }
 
@@ -128,6 +160,13 @@ QStringList GateBarChart::labelTexts() const {
   QStringList texts;
   for (const QCPItemText* t : mLabels) texts << t->text();
   return texts;
+}
+
+QStringList GateBarChart::expertTickLabels() const {
+  QStringList names;
+  if (const auto t = xAxis->ticker().dynamicCast<QCPAxisTickerText>())
+    for (const QString& name : t->ticks()) names << name;
+  return names;
 }
 
 void GateBarChart::clearGate() { setGate({}, {}, {}, false); }

@@ -28,6 +28,12 @@ class GateBarChart : public PlotView {
   void setTokenShares(const std::vector<float>& meanProbs, const std::vector<std::int32_t>& experts,
                       const std::vector<float>& shares);
   void clearGate();
+  /** Shared (always-on) experts: drawn after the routed ones, apart, as full bars of weight 1
+   *  (every input goes through them, added to the routed mix). Set before setGate. */
+  void setSharedExperts(int count) { mSharedCount = count > 0 ? count : 0; }
+  int sharedExperts() const { return mSharedCount; }
+  /** The expert names under the bars, left to right (for tests). */
+  QStringList expertTickLabels() const;
   /** The probabilities on display (for tests). */
   std::vector<double> values() const;
   /** Per expert, the share of tokens on display after setTokenShares (for tests). */
@@ -41,6 +47,9 @@ class GateBarChart : public PlotView {
  private:
   QCPBars* mOther = nullptr;
   QCPBars* mChosen = nullptr;
+  QCPBars* mShared = nullptr;
+  QCPItemStraightLine* mSeparator = nullptr;
+  int mSharedCount = 0;
   std::vector<QCPItemText*> mLabels;
   QCPItemText* mDropped = nullptr;
   std::vector<double> mValues;
@@ -49,6 +58,8 @@ class GateBarChart : public PlotView {
   QCPItemText* addLabel(double x, double y, const QString& text, const QColor& color);
   void clearLabels();
   void setExpertAxis(int n, double top);
+  /** The always-on bars after n routed experts, labelled `caption`; the largest bar drawn. */
+  double showShared(int n, const QString& caption);
 };
 
 }  // namespace moe::ui

@@ -1,5 +1,7 @@
 #include "ui/heatmapwidget.h"
 
+#include "ui/palette.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -60,23 +62,85 @@ void HeatmapWidget::setGrid(int classes, int experts) {
       mLabels.push_back(t);
     }
   }
-  xAxis->setRange(-0.5, experts - 0.5);
   yAxis->setRange(-0.5, classes - 0.5);
+  layoutShared();
+}
+
+void HeatmapWidget::setSharedExperts(int count) {
+  count = std::max(0, count);
+  if (count == mShared) return;
+  mShared = count;
+  layoutShared();
+  fitLabels();
+  refresh();
+}
+
+void HeatmapWidget::layoutShared() {
+  for (QCPItemRect* r : mSharedBars) removeItem(r);
+  mSharedBars.clear();
+  if (mSharedText) removeItem(mSharedText);
+  mSharedText = nullptr;
+  if (mSeparator) removeItem(mSeparator);
+  mSeparator = nullptr;
+  xAxis->setRange(-0.5, rightEdge());
   mTickEvery = 0;  // a new grid needs new ticks
+  if (mShared > 0) {
+    // Half a column of gap, a dark line in it, then one full-height slate column per shared
+    // expert: they take every input of every row, so they have no cells to compare.
+    mSeparator = new QCPItemStraightLine(this);
+    mSeparator->point1->setCoords(mExperts - 0.25, 0);
+    mSeparator->point2->setCoords(mExperts - 0.25, 1);
+    mSeparator->setPen(QPen(QColor(60, 60, 60), 2.0));
+    for (int s = 0; s < mShared; ++s) {
+      auto* bar = new QCPItemRect(this);
+      bar->topLeft->setCoords(mExperts + s + 0.04, -0.5);
+      bar->bottomRight->setCoords(mExperts + s + 0.96, mClasses - 0.5);
+      bar->setPen(Qt::NoPen);
+      bar->setBrush(sharedExpertColor());
+      mSharedBars.push_back(bar);
+    }
+    // One caption along the whole block, so that it fits however narrow a column is.
+    mSharedText = new QCPItemText(this);
+    mSharedText->position->setCoords(mExperts + 0.5 * mShared, 0.5 * (mClasses - 1));
+    mSharedText->setRotation(-90);
+    mSharedText->setColor(Qt::white);
+  }
   setExpertTicks();
+}
+
+QStringList HeatmapWidget::expertTickLabels() const {
+  QStringList names;
+  if (const auto t = xAxis->ticker().dynamicCast<QCPAxisTickerText>())
+    for (const QString& name : t->ticks()) names << name;
+  return names;
+}
+
+QString HeatmapWidget::sharedCaption() const {
+  return mSharedText && mSharedText->visible() ? mSharedText->text() : QString();
+}
+
+QPoint HeatmapWidget::sharedCenter(int s) const {
+  return QPoint(int(xAxis->coordToPixel(mExperts + s + 0.5)), int(yAxis->coordToPixel(0.5 * (mClasses - 1))));
 }
 
 void HeatmapWidget::setExpertTicks() {
   // Every expert's name where they fit side by side, else every 2nd, 4th, ... one.
   const QFontMetrics fm(xAxis->tickLabelFont());
   const int nameWidth = fm.horizontalAdvance(QStringLiteral("E%1 ").arg(std::max(0, mExperts - 1)));
-  const int room = std::max(1, axisRect()->width());
+  const int room = std::max(1, int(axisRect()->width() * mExperts / (rightEdge() + 0.5)));
   int every = 1;
   while (every < mExperts && (mExperts / every) * nameWidth > room) every *= 2;
   if (every == mTickEvery && xAxis->ticker().dynamicCast<QCPAxisTickerText>()) return;
   mTickEvery = every;
   QSharedPointer<QCPAxisTickerText> xt(new QCPAxisTickerText);
   for (int e = 0; e < mExperts; e += every) xt->addTick(e, QStringLiteral("E%1").arg(e));
+  // Shared experts: each named where the names fit their columns, else one name for the block.
+  const double colW = axisRect()->width() / (rightEdge() + 0.5);
+  const QString last = QStringLiteral("S%1").arg(mShared);
+  if (fm.horizontalAdvance(last) <= 0.95 * colW)
+    for (int s = 0; s < mShared; ++s) xt->addTick(mExperts + s + 0.5, QStringLiteral("S%1").arg(s + 1));
+  else if (mShared > 0)
+    xt->addTick(mExperts + 0.5 * mShared, mShared == 1 ? last : QStringLiteral("S1–%1").arg(last));
   xAxis->setTicker(xt);
 }
 
@@ -137,7 +201,7 @@ void HeatmapWidget::fitLabels() {
   setExpertTicks();
   // The widest label, "100", fits its cell: smaller fonts for narrow cells, never larger
   // than the tick labels.
-  const double cellW = std::max(1.0, double(axisRect()->width()) / mExperts);
+  const double cellW = std::max(1.0, double(axisRect()->width()) / (rightEdge() + 0.5));
   const double cellH = std::max(1.0, double(axisRect()->height()) / mClasses);
   QFont f = xAxis->tickLabelFont();
   const QFontMetricsF base(f);
@@ -149,6 +213,26 @@ void HeatmapWidget::fitLabels() {
   for (QCPItemText* t : mLabels) {
     t->setFont(f);
     t->setVisible(mNumbersFit);
+  }
+  // The shared block's caption runs along it, in a font no taller than the block is wide.
+  if (mSharedText) {
+    QFont sf = xAxis->tickLabelFont();
+    const double blockW = 0.92 * cellW * mShared;
+    sf.setPointSizeF(std::max(6.0, std::min(sf.pointSizeF(), sf.pointSizeF() * 0.85 * blockW /
+                                                                  QFontMetricsF(sf).height())));
+    const QFontMetricsF sm(sf);
+    const double tall = axisRect()->height() - 6;
+    const QString names = mShared == 1 ? QStringLiteral("S1") : QStringLiteral("S1–S%1").arg(mShared);
+    QString text;
+    for (const QString& t : {tr("%1 shared: every input (100%)").arg(names), tr("shared: every input"),
+                             tr("shared")})
+      if (sm.horizontalAdvance(t) <= tall) {
+        text = t;
+        break;
+      }
+    mSharedText->setFont(sf);
+    mSharedText->setText(text);
+    mSharedText->setVisible(!text.isEmpty() && sm.height() <= blockW);
   }
 }
 

@@ -30,6 +30,18 @@ class HeatmapWidget : public PlotView {
   /** What the rows are ("Class", "Language", "Genre") and what is counted ("tokens"),
    *  for the title and the colour scale. */
   void setRowKind(const QString& noun, const QString& counted);
+  /** Shared experts (DeepSeekMoE) drawn apart: `count` slate columns S1..Sn right of the
+   *  routed experts, after a separator, each taking every input of every row. They are in no
+   *  count and no share: the routed cells keep their numbers. 0 removes them. */
+  void setSharedExperts(int count);
+  int sharedExperts() const { return mShared; }
+  /** The expert names under the columns, left to right (routed ones may be thinned out). */
+  QStringList expertTickLabels() const;
+  /** The caption along the shared columns ("S1–S2 shared: every input (100%)", shortened
+   *  to what fits); empty when there are none or it is hidden. */
+  QString sharedCaption() const;
+  /** The widget pixel at the centre of shared expert s's column. */
+  QPoint sharedCenter(int s) const;
   /** The top of the colour scale: the largest share a cell can reach (1/k when each input
    *  goes to k experts, so a fully specialised cell is dark whatever k is). */
   void setScaleMax(double most);
@@ -60,6 +72,10 @@ class HeatmapWidget : public PlotView {
   void setGrid(int classes, int experts);
   void fitLabels();
   void setExpertTicks();
+  /** Places the shared columns and the separator for the current grid. */
+  void layoutShared();
+  /** The x coordinate of the plot's right edge (past the shared columns when there are). */
+  double rightEdge() const { return mShared > 0 ? mExperts + mShared : mExperts - 0.5; }
   /** Shows row-major shares (rows of rowNames x experts) with their values in the cells. */
   void fill(const QStringList& rowNames, int experts, const std::vector<double>& shares);
 
@@ -76,6 +92,10 @@ class HeatmapWidget : public PlotView {
   double mScaleMax = 1.0;
   bool mNumbersFit = true;
   int mTickEvery = 0;
+  int mShared = 0;
+  std::vector<QCPItemRect*> mSharedBars;
+  QCPItemText* mSharedText = nullptr;
+  QCPItemStraightLine* mSeparator = nullptr;
 };
 
 }  // namespace moe::ui

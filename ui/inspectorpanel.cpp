@@ -140,6 +140,7 @@ void InspectorPanel::rebuildFilters() {
   if (data)
     for (int c = 0; c < data->test.classes; ++c) names << className(c);
   mFilter->rebuild(names, mController->config().model.routedExperts());
+  mGate->setSharedExperts(mController->config().model.sharedExperts);
 }
 
 void InspectorPanel::setFilter(int cls, int expert, bool misclassifiedOnly) {

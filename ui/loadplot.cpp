@@ -48,8 +48,25 @@ void LoadPlot::setExperts(int experts) {
     ideal->setName(tr("ideal 1/N"));
     ideal->setPen(dashed);
   }
+  if (mShared > 0) {
+    // A legend entry only: a shared expert's share of the inputs is always 1.
+    QCPGraph* shared = addGraph();
+    shared->setName(mShared == 1 ? tr("S1 shared: always on") : tr("S1–S%1 shared: always on").arg(mShared));
+    shared->setPen(QPen(sharedExpertColor().darker(130), 1.0));
+    shared->setBrush(sharedExpertColor());
+  }
   yAxis->setRange(0, 1);
   refresh();
+}
+
+void LoadPlot::setSharedExperts(int count) { mShared = std::max(0, count); }
+
+QStringList LoadPlot::legendNames() const {
+  QStringList names;
+  for (int i = 0; i < legend->itemCount(); ++i)
+    if (auto* item = qobject_cast<QCPPlottableLegendItem*>(legend->item(i)))
+      names << item->plottable()->name();
+  return names;
 }
 
 void LoadPlot::append(double step, const std::vector<float>& load) {

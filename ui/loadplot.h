@@ -19,6 +19,12 @@ class LoadPlot : public PlotView {
   /** Clears the data and sets up one band per expert. */
   void setExperts(int experts);
   int experts() const { return mExperts; }
+  /** Shared (always-on) experts take every input and so are not in the stack: the legend
+   *  names them apart. Set before setExperts; 0 = none. */
+  void setSharedExperts(int count);
+  int sharedExperts() const { return mShared; }
+  /** The legend's entries, in order (for tests). */
+  QStringList legendNames() const;
   void append(double step, const std::vector<float>& load);
   void clearData();
   int pointCount() const;
@@ -32,6 +38,7 @@ class LoadPlot : public PlotView {
 
  private:
   int mExperts = 0;
+  int mShared = 0;
   double mAlpha = 0.05;  // per-batch loads are noisy: the same EMA as the other train curves
   std::vector<double> mSmoothed;
   std::vector<QCPGraph*> mBands;  // per expert; painted from the last expert down

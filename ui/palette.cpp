@@ -12,4 +12,6 @@ QColor categoryColor(int index) {
   return QColor::fromHsv(int(index * 137.508) % 360, 150, 210);
 }
 
+QColor sharedExpertColor() { return QColor(84, 110, 122); }
+
 }  // namespace moe::ui

@@ -87,6 +87,7 @@ RecommendPanel::RecommendPanel(SessionController* controller, QWidget* parent)
     if (ratings) {
       const int E = mController->config().model.routedExperts();
       const QStringList genres = heatmapRowNames(data->test);
+      mHeatmap->setSharedExperts(mController->config().model.sharedExperts);
       mHeatmap->setCounts(genres, E, std::vector<std::int64_t>(std::size_t(genres.size()) * std::size_t(E), 0), -1,
                           tr("no data yet"));
       if (isVisible()) request(); else mStale = true;

@@ -69,6 +69,12 @@ RoutingOptionsBox::RoutingOptionsBox(QWidget* parent) : QGroupBox(tr("Routing an
   mBalanceWindow->setSuffix(tr(" steps"));
   mBalanceWindow->setToolTip(tr("Global balance scope: how many recent steps are pooled"));
   form->addRow(tr("Balance window"), mBalanceWindow);
+  mSlots = new QSpinBox(this);
+  mSlots->setObjectName(QStringLiteral("slotsPerExpert"));
+  mSlots->setRange(1, 64);
+  mSlots->setToolTip(tr("Soft MoE: slots each expert processes per sequence, each a different "
+                        "learned mix of the sequence's inputs (Puigcerver et al. 2023)"));
+  form->addRow(tr("Slots per expert"), mSlots);
 
   for (QComboBox* c : {mScore, mDropPolicy, mBalanceScope})
     connect(c, &QComboBox::currentIndexChanged, this, [this] {
@@ -79,20 +85,22 @@ RoutingOptionsBox::RoutingOptionsBox(QWidget* parent) : QGroupBox(tr("Routing an
     });
   for (QDoubleSpinBox* s : {mRouteScale, mBiasRate})
     connect(s, &QDoubleSpinBox::valueChanged, this, [this] { Q_EMIT changed(); });
-  connect(mBalanceWindow, &QSpinBox::valueChanged, this, [this] { Q_EMIT changed(); });
+  for (QSpinBox* s : {mBalanceWindow, mSlots})
+    connect(s, &QSpinBox::valueChanged, this, [this] { Q_EMIT changed(); });
 }
 
 void RoutingOptionsBox::setConfig(const core::TrainConfig& c) {
   const QSignalBlocker blockers[] = {QSignalBlocker(mScore), QSignalBlocker(mRouteScale),
                                      QSignalBlocker(mBiasRate), QSignalBlocker(mDropPolicy),
                                      QSignalBlocker(mBalanceScope),
-                                     QSignalBlocker(mBalanceWindow)};
+                                     QSignalBlocker(mBalanceWindow), QSignalBlocker(mSlots)};
   select(mScore, int(c.model.score));
   mRouteScale->setValue(c.model.routeScale);
   mBiasRate->setValue(c.model.biasUpdateRate);
   select(mDropPolicy, int(c.model.dropPolicy));
   select(mBalanceScope, int(c.loss.balanceScope));
   mBalanceWindow->setValue(c.loss.balanceWindow);
+  mSlots->setValue(c.model.slotsPerExpert);
 }
 
 void RoutingOptionsBox::apply(core::TrainConfig& c) const {
@@ -102,6 +110,7 @@ void RoutingOptionsBox::apply(core::TrainConfig& c) const {
   c.model.dropPolicy = core::DropPolicy(mDropPolicy->currentData().toInt());
   c.loss.balanceScope = core::BalanceScope(mBalanceScope->currentData().toInt());
   c.loss.balanceWindow = mBalanceWindow->value();
+  c.model.slotsPerExpert = mSlots->value();
 }
 
 void RoutingOptionsBox::updateEnabled(const core::RouterInfo& router, bool moe) {
@@ -110,6 +119,7 @@ void RoutingOptionsBox::updateEnabled(const core::RouterInfo& router, bool moe) 
   mRouteScale->setEnabled(moe && router.reads(S::RouteScale));
   mBiasRate->setEnabled(moe && router.reads(S::BiasUpdateRate));
   mDropPolicy->setEnabled(moe && router.reads(S::DropPolicy));
+  mSlots->setEnabled(moe && router.reads(S::SlotsPerExpert));
   mBalanceScope->setEnabled(moe);
   mBalanceWindow->setEnabled(moe && mBalanceScope->currentData().toInt() ==
                                         int(core::BalanceScope::Global));

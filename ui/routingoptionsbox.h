@@ -39,6 +39,7 @@ class RoutingOptionsBox : public QGroupBox {
   QComboBox* mDropPolicy;
   QComboBox* mBalanceScope;
   QSpinBox* mBalanceWindow;
+  QSpinBox* mSlots;
 };
 
 }  // namespace moe::ui

@@ -132,6 +132,7 @@ void TextInspectorPanel::rebuildFilters() {
   if (data && inspectsText())
     for (int c = 0; c < data->test.classes; ++c) names << className(c);
   mFilter->rebuild(names, mController->config().model.routedExperts());
+  mGate->setSharedExperts(mController->config().model.sharedExperts);
 }
 
 bool TextInspectorPanel::inspectsText() const {

@@ -191,12 +191,13 @@ void TrainingPanel::rebuild() {
     p->setFollowing(true);
   }
   const core::ModelConfig& model = mController->config().model;
-  mLoad->setExperts(model.routedExperts());
-  mLoad->setFollowing(true);
   // Shared experts are not routed: they take every input, so they are named apart.
   const int shared = model.sharedExperts;
-  mLoad->setTitle(shared > 0 ? tr("Routed expert load (+ S1–S%1 shared: every input)").arg(shared)
-                             : tr("Expert load"));
+  mLoad->setSharedExperts(shared);
+  mLoad->setExperts(model.routedExperts());
+  mLoad->setFollowing(true);
+  mHeatmap->setSharedExperts(shared);
+  mLoad->setTitle(shared > 0 ? tr("Routed expert load") : tr("Expert load"));  // the legend names S1..Sn
   // Each input takes k routings, so no cell can pass 1/k: the scale ends there.
   mHeatmap->setScaleMax(1.0 / std::max(1, core::expertsPerRow(model.router, model.routedTopK(), model.routedExperts())));
   mBias->clearSeries();

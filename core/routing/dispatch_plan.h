@@ -47,6 +47,9 @@ struct DispatchPlan {
   std::vector<std::int32_t> rowSlots;    ///< slot ids per row, in rank order
   std::vector<float> rowGates;           ///< gate of each rowSlots entry (same order)
   std::vector<std::int32_t> rowExperts;  ///< expert of each rowSlots entry (same order)
+  /** Empty, or per rowSlots entry the part of p(row, expert) its gate is (rowGates = p x share):
+   *  Soft MoE with several slots per expert splits an expert's gate among its slots. */
+  std::vector<float> rowShares;
   std::vector<std::int32_t> dropped;     ///< rows that wanted an expert but lost it to capacity
   std::vector<std::int32_t> unrouted;    ///< rows that received no expert at all
 

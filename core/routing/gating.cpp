@@ -230,6 +230,9 @@ void Gating::backward(const float* dRowGates, float* dz, std::vector<float>& dh,
   const bool renormalised = mRouter->info().renormalises;
   std::vector<float> dp(mAuxDp);
   dh.resize(dp.size());
+  // Gates split among an expert's slots (rowShares): d loss / d share, for the router.
+  const bool shared = !mPlan.rowShares.empty();
+  std::vector<float> dShares(shared ? mPlan.rowShares.size() : 0);
   for (int r = 0; r < rows; ++r) {
     const int b = mPlan.rowPtr[r], e1 = mPlan.rowPtr[r + 1];
     auto expertOf = [&](int j) { return mPlan.rowExperts[std::size_t(j)]; };
@@ -244,8 +247,14 @@ void Gating::backward(const float* dRowGates, float* dz, std::vector<float>& dh,
       }
       for (int j = b; j < e1; ++j)
         dp[std::size_t(r) * E + expertOf(j)] += float((dg(j) - dot) / sum);
-    } else {
+    } else if (!shared) {
       for (int j = b; j < e1; ++j) dp[std::size_t(r) * E + expertOf(j)] += dg(j);
+    } else {
+      // g_j = p_e s_j: dp_e += dg_j s_j, ds_j = dg_j p_e.
+      for (int j = b; j < e1; ++j) {
+        dp[std::size_t(r) * E + expertOf(j)] += dg(j) * mPlan.rowShares[std::size_t(j)];
+        dShares[std::size_t(j)] = dg(j) * mP[std::size_t(r) * E + expertOf(j)];
+      }
     }
     // Softmax (or sigmoid) backward to the scores H; H -> z is the identity, the router takes
     // dH further.
@@ -267,7 +276,9 @@ void Gating::backward(const float* dRowGates, float* dz, std::vector<float>& dh,
       dz[i] = dh[i] + mAuxDz[i];
     }
   }
-  if (dSlotWeights && mPlan.weighted()) mRouter->dispatchBackward(mPlan, dSlotWeights, dz);
+  if ((dSlotWeights && mPlan.weighted()) || shared)
+    mRouter->dispatchBackward(mPlan, mPlan.weighted() ? dSlotWeights : nullptr,
+                              shared ? dShares.data() : nullptr, dz);
 }
 
 }  // namespace moe::core

@@ -12,7 +12,7 @@ namespace {
 
 std::unique_ptr<RouterPolicy> makePolicy(compute::Backend& backend, int in,
                                          const ModelConfig& config, std::mt19937_64& rng) {
-  RouterBuild build{backend, in, config.experts, rng};
+  RouterBuild build{backend, in, config.experts, rng, config.slotsPerExpert};
   return findRouter(config.router).create(build);
 }
 
@@ -23,7 +23,8 @@ Router::Router(compute::Backend& backend, int in, const ModelConfig& config, std
       mIn(in),
       mExperts(config.experts),
       mSettings{config.topK,      config.capacityFactor,     float(config.noiseScale),
-                config.score,     float(config.routeScale),  config.dropPolicy},
+                config.score,     float(config.routeScale),  config.dropPolicy,
+                config.slotsPerExpert},
       mGate(backend, "router.gate", in, config.experts, rng),
       mPolicy(makePolicy(backend, in, config, rng)),  // after the gate: draws from rng next
       mBias(config.experts, mPolicy->info().reads(RouterSetting::BiasUpdateRate)

@@ -11,7 +11,7 @@ bool RouterPolicy::buildPlan(const RouterInput&, const std::vector<float>&, Disp
   return false;
 }
 
-void RouterPolicy::dispatchBackward(const DispatchPlan&, const float*, float*) const {}
+void RouterPolicy::dispatchBackward(const DispatchPlan&, const float*, const float*, float*) const {}
 
 bool RouterInfo::reads(RouterSetting s) const {
   return std::find(settings.begin(), settings.end(), s) != settings.end();

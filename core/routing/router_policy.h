@@ -24,6 +24,7 @@ enum class RouterSetting : std::uint8_t {
   BiasUpdateRate,  ///< auxiliary-loss-free balancing bias (config key bias_update_rate): the
                    ///< router selects with selectTop(), the Router keeps and moves the bias
   DropPolicy,      ///< which rows a full expert drops (config key drop_policy)
+  SlotsPerExpert,  ///< Soft MoE slots per expert and sequence (config key slots_per_expert)
 };
 
 /** The values of every RouterSetting; a router reads the ones its RouterInfo lists. Capacity
@@ -35,6 +36,7 @@ struct RouterSettings {
   ScoreFunction score = ScoreFunction::Softmax;
   float routeScale = 1.0f;
   core::DropPolicy dropPolicy = core::DropPolicy::Position;
+  int slotsPerExpert = 1;
 };
 
 /** What a router declares about itself: the registry's row for it. */
@@ -56,6 +58,7 @@ struct RouterBuild {
   int in;
   int experts;
   std::mt19937_64& rng;
+  int slotsPerExpert = 1;  ///< RouterSetting::SlotsPerExpert (sizes a router's own parameters)
 };
 
 /**
@@ -115,13 +118,16 @@ class RouterPolicy {
   virtual void choose(const RouterInput& in, const std::vector<float>& p, RouterChoices& out) = 0;
   /** Routers whose slots mix rows (Soft MoE) build the whole plan here, weighted dispatch
    *  included, and return true; Gating then does not call choose(). The combine gates must be
-   *  p itself (rowGates = p of the link's row and expert, no renormalisation), so that Gating's
-   *  backward covers them; the dispatch weights' backward is dispatchBackward(). */
+   *  p itself (rowGates = p of the link's row and expert, no renormalisation), or p times
+   *  plan.rowShares when the router splits an expert's gate among several slots, so that
+   *  Gating's backward covers them; the dispatch weights' backward is dispatchBackward(). */
   virtual bool buildPlan(const RouterInput& in, const std::vector<float>& p, DispatchPlan& plan);
   /** Backward through the dispatch weights of a plan from buildPlan: dSlotWeights[j] = d loss /
-   *  d plan.slotInWeights[j]; adds d loss / d logits to dz (rows x experts). */
+   *  d plan.slotInWeights[j]; adds d loss / d logits to dz (rows x experts). dRowShares (null
+   *  when the plan has no rowShares) = d loss / d plan.rowShares[j]. Called by Gating::backward
+   *  before the router's backward(). */
   virtual void dispatchBackward(const DispatchPlan& plan, const float* dSlotWeights,
-                                float* dz) const;
+                                const float* dRowShares, float* dz) const;
 
   /** A router whose scores are noisy may supply a differentiable load per expert for the load
    *  CV^2 loss (Shazeer et al.); returns false to use the soft load sum_r p (the default). */

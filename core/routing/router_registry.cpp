@@ -77,6 +77,8 @@ const char* routerSettingKey(RouterSetting s) {
       return "bias_update_rate";
     case RouterSetting::DropPolicy:
       return "drop_policy";
+    case RouterSetting::SlotsPerExpert:
+      return "slots_per_expert";
   }
   return "?";
 }

@@ -123,6 +123,7 @@ void TrainConfig::validate() const {
   check(m.patchSize >= 1 && m.patchSize <= 1024, "patch size must be in [1, 1024]");
   check(m.sharedExperts >= 0 && m.sharedExperts <= 64, "shared experts must be in [0, 64]");
   check(m.expertSplit >= 1 && m.expertSplit <= 64, "expert split must be in [1, 64]");
+  check(m.slotsPerExpert >= 1 && m.slotsPerExpert <= 64, "slots per expert must be in [1, 64]");
   check(m.expertSplit == 1 || (m.expertHidden > 0 && m.expertHidden % m.expertSplit == 0),
         "expert split " + std::to_string(m.expertSplit) + " must divide the expert hidden width (" +
             std::to_string(m.expertHidden) + "; linear experts cannot be split)");

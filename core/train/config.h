@@ -81,6 +81,9 @@ struct ModelConfig {
   /** Fine-grained experts (DeepSeekMoE): each routed expert split m ways, so the MoE layer has
    *  experts * m experts of width expertHidden / m and routes each row to topK * m of them. */
   int expertSplit = 1;
+  /** Soft MoE (RouterSetting::SlotsPerExpert): slots each expert processes per sequence, each
+   *  with its own learned dispatch and combine logits (Puigcerver et al. 2023). */
+  int slotsPerExpert = 1;
 
   int routedExperts() const { return experts * expertSplit; }   ///< experts the router sees
   int routedTopK() const { return topK * expertSplit; }         ///< its k

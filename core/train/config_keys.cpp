@@ -163,6 +163,10 @@ std::vector<ConfigKey> makeKeys() {
        "position | probs | random: which rows a full expert drops (" +
            routersReading(RouterSetting::DropPolicy) + ")",
        dropPolicyField()},
+      {"slots_per_expert", "--slots-per-expert",
+       "Soft MoE: slots per expert and sequence, each with its own logits (" +
+           routersReading(RouterSetting::SlotsPerExpert) + ")",
+       Int([](TrainConfig& c) -> int& { return c.model.slotsPerExpert; })},
       {"balance_scope", "--balance-scope",
        "batch | sequence | global: where the Switch loss counts expert frequencies",
        balanceScopeField()},

@@ -105,6 +105,9 @@ std::vector<MetricDef> buildTable() {
            [](E e) { return e.routing.entropy; }),
       eval("dead_experts", "test dead experts", "experts", G::Balance, Sum | I,
            [](E e) { return double(e.routing.deadExperts); }),
+      // Shared experts take every input: the per-expert vectors count only the routed ones.
+      eval("shared_experts", "shared experts (always on)", "experts", G::Balance, Sum | I,
+           [](E e) { return double(e.sharedExperts); }),
       // Router diagnostics (core/routing/router_diagnostics.h); NaN / empty when not measured.
       // The Router health tab (ui/routerhealthpanel.cpp) plots them, not the Training tab.
       stepVector("expert_utilisation", "expert utilisation", "x fair share", G::ExpertShare, 0,

@@ -79,6 +79,7 @@ struct EvalReport {
   RoutingStats routing;
   int classes = 0;
   int experts = 0;
+  int sharedExperts = 0;                     ///< always-on experts beside the routed ones (in no count)
   int k = 0;                                 ///< choices per row stored in topExperts
   std::vector<std::int64_t> classExpert;     ///< classes x experts: rows of class c routed to e
   double mutualInformation = 0.0;            ///< I(class; first-choice expert), in bits

@@ -151,6 +151,7 @@ std::shared_ptr<const EvalReport> Session::evaluate(bool validation) {
   report->epoch = mEpoch;
   MoeLayer* moe = mModel->moe();
   report->experts = moe ? mConfig.model.routedExperts() : 0;
+  report->sharedExperts = moe ? mConfig.model.sharedExperts : 0;
   report->k = moe ? expertsPerRow(mConfig.model) : 0;
   report->qualityMetric = qualityMetric();
   const std::unique_ptr<EvalPass> pass = mTask->beginEval(split, *report);

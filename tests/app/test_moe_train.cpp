@@ -125,7 +125,8 @@ class TestMoeTrain : public QObject {
     const QJsonObject epoch = QJsonDocument::fromJson(lines[0]).object();
     const QJsonObject summary = QJsonDocument::fromJson(lines[1]).object();
     const QStringList routing{"expert_load", "load_cv", "max_vio", "dropped_fraction",
-                              "unrouted_fraction", "routing_entropy", "dead_experts"};
+                              "unrouted_fraction", "routing_entropy", "dead_experts",
+                              "shared_experts"};
     const QStringList health{"expert_utilisation", "margin_mean", "fragile_fraction",
                              "routing_stability", "router_saturation", "coactivation"};
     QStringList epochKeys = QStringList{"epoch", "step", "train_loss", "test_loss", "test_accuracy",

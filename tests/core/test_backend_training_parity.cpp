@@ -37,19 +37,23 @@ class TestBackendTrainingParity : public QObject {
     QTest::addColumn<moe::core::ModelKind>("model");
     QTest::addColumn<QString>("router");
     QTest::addColumn<QString>("optimizer");
+    QTest::addColumn<int>("slots");  // Soft MoE slots per expert
     for (const RouterEntry& r : routerRegistry())
       QTest::newRow(qPrintable(QString("moe ") + r.info.name + " adam"))
-          << ModelKind::MoeClassifier << QString(r.info.name) << "adam";
-    QTest::newRow("switch sgd") << ModelKind::MoeClassifier << "switch" << "sgd";
-    QTest::newRow("expert choice adamw") << ModelKind::MoeClassifier << "expert-choice" << "adamw";
-    QTest::newRow("stem-moe dense router") << ModelKind::StemMoe << "dense" << "adam";
-    QTest::newRow("dense mlp") << ModelKind::DenseMlp << "topk" << "adam";
+          << ModelKind::MoeClassifier << QString(r.info.name) << "adam" << 1;
+    QTest::newRow("switch sgd") << ModelKind::MoeClassifier << "switch" << "sgd" << 1;
+    QTest::newRow("expert choice adamw") << ModelKind::MoeClassifier << "expert-choice" << "adamw" << 1;
+    QTest::newRow("stem-moe dense router") << ModelKind::StemMoe << "dense" << "adam" << 1;
+    QTest::newRow("dense mlp") << ModelKind::DenseMlp << "topk" << "adam" << 1;
+    QTest::newRow("patch-moe soft-moe 2 slots") << ModelKind::PatchMoe << "soft-moe" << "adam" << 2;
   }
   void stepsAgree() {
     QFETCH(moe::core::ModelKind, model);
     QFETCH(QString, router);
     QFETCH(QString, optimizer);
+    QFETCH(int, slots);
     TrainConfig c;
+    c.model.slotsPerExpert = slots;
     c.model.kind = model;
     c.model.router = router.toStdString();
     c.model.experts = 4;

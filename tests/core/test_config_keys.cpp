@@ -68,6 +68,7 @@ class TestConfigKeys : public QObject {
         {"route_scale", "--route-scale"},
         {"bias_update_rate", "--bias-update-rate"},
         {"drop_policy", "--drop-policy"},
+        {"slots_per_expert", "--slots-per-expert"},
         {"balance_scope", "--balance-scope"},
         {"balance_window", "--balance-window"}};
     QCOMPARE(configKeys().size(), expected.size());

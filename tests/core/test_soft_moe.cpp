@@ -1,7 +1,9 @@
-// Soft MoE (router "soft-moe"): the weighted plan over sequences, and finite-difference gradients
-// through both softmaxes (dispatch over a sequence's rows, combine over experts).
+// Soft MoE (router "soft-moe"): the weighted plan over sequences, with one and with several slots
+// per expert, and finite-difference gradients through both softmaxes (dispatch over a
+// sequence's rows, combine over experts or over all slots).
 #include <QtTest>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 
@@ -82,13 +84,100 @@ class TestSoftMoe : public QObject {
     for (float w : g.plan().slotInWeights) QCOMPARE(w, 1.0f);
   }
 
-  // sum(C .* y) + weighted aux losses w.r.t. x, the gate and the experts, with sequences, so
-  // the dispatch softmax over rows is exercised (soft routing has no discrete choice to flip).
+  // Several slots per expert: slot (e, j) has logits Z = X[., e] + Y[., e, j] (Y = x Psi + b);
+  // dispatch is a softmax of Z over a sequence's rows, combine a softmax of Z over all slots.
+  void slotsPlanFollowsThePaper() {
+    constexpr int P = 2, S = 3;
+    compute::CpuBackend be(1);
+    std::mt19937_64 rng(2);
+    RouterBuild build{be, kIn, kExperts, rng, P};
+    SoftMoeRouter router(build);
+    QCOMPARE(router.slotsPerExpert(), P);
+    const auto params = router.parameters();
+    QCOMPARE(int(params.size()), 2);  // Psi and its bias
+    const auto z = randomVec(std::size_t(kRows) * kExperts, rng);
+    const auto xs = randomVec(std::size_t(kRows) * kIn, rng);
+    Tensor x = be.alloc(kRows, kIn);
+    be.write(x, std::span<const float>(xs));
+    RouterInput in;
+    in.rows = kRows;
+    in.experts = kExperts;
+    in.logits = z.data();
+    in.x = &x;
+    in.positions = kPositions.data();
+    Gating g;
+    g.forward(router, in);
+    const DispatchPlan& p = g.plan();
+    QVERIFY(p.weighted());
+    QCOMPARE(p.slots(), kExperts * P * S);
+    const auto w = compute::toHost(be, params[0]->value), b = compute::toHost(be, params[1]->value);
+    QCOMPARE(w.size(), std::size_t(kIn) * kExperts * P);
+    auto slotLogit = [&](int r, int e, int j) {
+      double y = b[std::size_t(e * P + j)];
+      for (int i = 0; i < kIn; ++i)
+        y += double(xs[std::size_t(r) * kIn + i]) * w[std::size_t(i) * kExperts * P + std::size_t(e * P + j)];
+      return double(z[std::size_t(r) * kExperts + e]) + y;
+    };
+    const std::vector<int> seqOf{0, 0, 0, 1, 2, 2, 2, 2}, seqStart{0, 3, 4}, seqLen{3, 1, 4};
+    for (int e = 0; e < kExperts; ++e)
+      for (int j = 0; j < P; ++j)
+        for (int q = 0; q < S; ++q) {
+          const int s = e * P * S + j * S + q;
+          double denom = 0.0;
+          for (int r = seqStart[std::size_t(q)]; r < seqStart[std::size_t(q)] + seqLen[std::size_t(q)]; ++r)
+            denom += std::exp(slotLogit(r, e, j));
+          QCOMPARE(p.slotInPtr[std::size_t(s) + 1] - p.slotInPtr[std::size_t(s)], seqLen[std::size_t(q)]);
+          for (int i = p.slotInPtr[std::size_t(s)]; i < p.slotInPtr[std::size_t(s) + 1]; ++i) {
+            const int r = p.slotInRows[std::size_t(i)];
+            QCOMPARE(seqOf[std::size_t(r)], q);
+            QVERIFY(std::fabs(p.slotInWeights[std::size_t(i)] - std::exp(slotLogit(r, e, j)) / denom) < 1e-5);
+          }
+        }
+    // The two slots of an expert mix the first sequence differently.
+    QVERIFY(std::fabs(p.slotInWeights[0] - p.slotInWeights[std::size_t(p.slotInPtr[S])]) > 1e-4);
+    for (int r = 0; r < kRows; ++r) {
+      const int b0 = p.rowPtr[std::size_t(r)], b1 = p.rowPtr[std::size_t(r) + 1];
+      QCOMPARE(b1 - b0, kExperts * P);
+      double denom = 0.0;
+      for (int e = 0; e < kExperts; ++e)
+        for (int j = 0; j < P; ++j) denom += std::exp(slotLogit(r, e, j));
+      std::vector<double> marginal(kExperts, 0.0);
+      std::vector<int> firstE;
+      for (int i = b0; i < b1; ++i) {
+        const int e = p.rowExperts[std::size_t(i)], slot = p.rowSlots[std::size_t(i)];
+        const int j = (slot - e * P * S) / S;
+        QCOMPARE(slot % S, seqOf[std::size_t(r)]);
+        const double want = std::exp(slotLogit(r, e, j)) / denom;
+        QVERIFY2(std::fabs(p.rowGates[std::size_t(i)] - want) < 1e-5,
+                 qPrintable(QString("row %1 slot %2: %3 vs %4").arg(r).arg(slot).arg(p.rowGates[std::size_t(i)]).arg(want)));
+        QVERIFY(std::fabs(p.rowGates[std::size_t(i)] -
+                          g.probs()[std::size_t(r) * kExperts + e] * p.rowShares[std::size_t(i)]) < 1e-6);
+        marginal[std::size_t(e)] += p.rowGates[std::size_t(i)];
+        if (i < b0 + kExperts) firstE.push_back(e);
+      }
+      // The router probabilities are each expert's total; the first E links name each once.
+      for (int e = 0; e < kExperts; ++e)
+        QVERIFY(std::fabs(marginal[std::size_t(e)] - g.probs()[std::size_t(r) * kExperts + e]) < 1e-5);
+      std::sort(firstE.begin(), firstE.end());
+      QCOMPARE(firstE, std::vector<int>({0, 1, 2}));
+    }
+  }
+
+  void gradientsThroughBothSoftmaxes_data() {
+    QTest::addColumn<int>("slots");
+    for (int slots : {1, 2, 3}) QTest::newRow(qPrintable(QString("%1 slots per expert").arg(slots))) << slots;
+  }
+
+  // sum(C .* y) + weighted aux losses w.r.t. x, the gate, the slot logits' map and the experts,
+  // with sequences, so the dispatch softmax over rows is exercised (soft routing has no
+  // discrete choice to flip).
   void gradientsThroughBothSoftmaxes() {
+    QFETCH(int, slots);
     compute::CpuBackend be(1);
     std::mt19937_64 rng(4);
     ModelConfig mc;
     mc.router = "soft-moe";
+    mc.slotsPerExpert = slots;
     mc.experts = kExperts;
     mc.expertHidden = 5;
     mc.activation = compute::Activation::Tanh;
@@ -135,6 +224,7 @@ class TestSoftMoe : public QObject {
       }
     }
     QVERIFY(checked > 50);
+    QCOMPARE(int(layer.router().policy().parameters().size()), slots > 1 ? 2 : 0);
   }
 };
 
