@@ -105,9 +105,9 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   buildMenus();
 
   connect(mSetup, &SetupPanel::applyRequested, this, [this] { mController->apply(mSetup->config()); });
-  connect(mSetup, &SetupPanel::resetRequested, mController, &SessionController::reset);
   connect(mControls, &ControlBar::resetRequested, mController, &SessionController::reset);
   connect(mControls, &ControlBar::playUnavailable, this, [this](const QString& why) { mBanner->showMessage(why, false); });
+  connect(mSetup, &SetupPanel::notice, this, [this](const QString& text) { mBanner->showMessage(text, false); });
   connect(mSetup, &SetupPanel::liveChanged, mController, &SessionController::setLive);
   connect(mTraining, &TrainingPanel::heatmapCellClicked, this, [this](int cls, int expert) {
     switch (mController->task().view) {

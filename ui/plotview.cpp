@@ -137,6 +137,34 @@ void PlotView::addMarker(double x, const QString& label, const QColor& color) {
   refresh();
 }
 
+void PlotView::setEmptyHint(const QString& text) {
+  if (!mEmptyHint) {
+    mEmptyHint = new QCPItemText(this);
+    mEmptyHint->position->setType(QCPItemPosition::ptAxisRectRatio);
+    mEmptyHint->position->setCoords(0.5, 0.45);
+    mEmptyHint->setPositionAlignment(Qt::AlignCenter);
+    mEmptyHint->setTextAlignment(Qt::AlignCenter);
+    mEmptyHint->setColor(QColor(90, 90, 90));
+    mEmptyHint->setClipToAxisRect(false);
+  }
+  QFont f = xAxis->labelFont();
+  f.setItalic(true);
+  mEmptyHint->setFont(f);
+  mEmptyHint->setText(text);
+  mEmptyHint->setVisible(!hasGraphData());
+  refresh();
+}
+
+bool PlotView::emptyHintShown() const {
+  return mEmptyHint && !mEmptyHint->text().isEmpty() && !hasGraphData();
+}
+
+bool PlotView::hasGraphData() const {
+  for (int i = 0; i < graphCount(); ++i)
+    if (graph(i)->dataCount() > 0) return true;
+  return false;
+}
+
 void PlotView::clearMarkers() {
   for (auto [line, text] : mMarkers) {
     removeItem(line);
@@ -211,6 +239,7 @@ void PlotView::replotNow() {
   mDirty = false;
   fitLegendColumns();  // entries may have been added since the last resize
   mSinceReplot.restart();
+  if (mEmptyHint) mEmptyHint->setVisible(!hasGraphData());
   if (mFollowing) rescale();
   replot(QCustomPlot::rpRefreshHint);
 }

@@ -71,6 +71,11 @@ class PlotView : public QCustomPlot {
   void addMarker(double x, const QString& label, const QColor& color);
   void clearMarkers();
   int markerCount() const { return int(mMarkers.size()); }
+  /** A sentence in the middle of the axes while no curve has a point, saying what will
+   *  appear and when ("The loss appears after the first step: press Play (Space)"). */
+  void setEmptyHint(const QString& text);
+  /** True while the empty hint is drawn (the plot has a hint and no data). */
+  bool emptyHintShown() const;
   /** Stops following and shows [x - halfWidth, x + halfWidth] (jump to a step). */
   void showAround(double x, double halfWidth);
 
@@ -94,11 +99,13 @@ class PlotView : public QCustomPlot {
   QString mTitle;
   QCPTextElement* mTitleElement = nullptr;
   QCPTextElement* mSubtitle = nullptr;
+  QCPItemText* mEmptyHint = nullptr;
   std::vector<std::pair<QCPItemStraightLine*, QCPItemText*>> mMarkers;
   bool mFollowing = true;
   bool mLegendBelow = false;
   void replotNow();
   void fitLegendColumns();
+  bool hasGraphData() const;
 
   bool mDirty = false;
   int mMinInterval = 250;  // 4 Hz per plot: live to the eye, a small share of the UI thread

@@ -182,6 +182,14 @@ void TrainingPanel::setQuality(core::QualityMetric quality) {
                                               : QString::fromUtf8(info.label));
   mAccuracy->setYFloor(0.0, 1.0);
   mImbalance->setYFloor(0.0, 1.0);
+  // An empty plot says what will appear there, and what makes it appear.
+  const QString play = tr("Press Play (Space).");
+  mLoss->setEmptyHint(tr("The loss appears after the first step.\n") + play);
+  mAccuracy->setEmptyHint(tr("The train %1 appears after the first step,\nthe test %1 after the first evaluation.\n")
+                              .arg(QString::fromUtf8(info.label)) + play);
+  mLoad->setEmptyHint(tr("Each expert's share of the inputs\nappears after the first step.\n") + play);
+  mImbalance->setEmptyHint(tr("How unevenly the experts are used\nappears after the first step.\n") + play);
+  mAux->setEmptyHint(tr("The balancing losses\nappear after the first step.\n") + play);
 }
 
 void TrainingPanel::rebuild() {
@@ -218,7 +226,7 @@ void TrainingPanel::rebuild() {
                         std::vector<std::int64_t>(std::size_t(classes) *
                                                       std::size_t(mController->config().model.routedExperts()),
                                                   0),
-                        -1, tr("no data yet"));
+                        -1, tr("fills after the first steps: press Play (Space)"));
   }
   // A loaded session brings its history: draw it at once.
   if (!mController->history().empty()) appendSteps(0);
