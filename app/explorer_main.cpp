@@ -13,6 +13,7 @@
 #include "core/train/config.h"
 #include "core/train/presets.h"
 #include "ui/mainwindow.h"
+#include "ui/messagebanner.h"
 #include "ui/sessioncontroller.h"
 #include "ui/responsivenessbenchmark.h"
 #include "ui/screenshotrunner.h"
@@ -64,6 +65,23 @@ bool answersWithoutWindow(int argc, char** argv) {
   return false;
 }
 
+// What the remembered settings change from the defaults ("router noisy-topk, top_k 1"), or
+// empty: a relaunch that comes up with another run's settings says so.
+QString rememberedDifferences(const core::TrainConfig& remembered) {
+  core::TrainConfig defaults;
+  defaults.epochs = remembered.epochs;  // the window explores for as long as it was told
+  const nlohmann::json now = remembered;
+  const nlohmann::json base = defaults;
+  QStringList changed;
+  for (auto it = now.begin(); it != now.end(); ++it) {
+    if (base.contains(it.key()) && base[it.key()] == it.value()) continue;
+    const std::string value = it.value().is_string() ? it.value().get<std::string>() : it.value().dump();
+    changed << QString::fromStdString(it.key() + " " + value);
+  }
+  if (changed.size() > 4) changed = changed.mid(0, 4) << QStringLiteral("…");
+  return changed.join(QStringLiteral(", "));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -84,6 +102,9 @@ int main(int argc, char** argv) {
 
   const bool scripted = parser.isSet(options.benchOpt) || parser.isSet(options.shotOpt);
   core::TrainConfig config = ui::MainWindow::rememberedConfig();
+  const bool remembered = !parser.isSet(options.defaultsOpt) && !scripted &&
+                          !parser.isSet(options.configOpt) && !parser.isSet(options.datasetOpt);
+  const QString differences = remembered ? rememberedDifferences(config) : QString();
   if (parser.isSet(options.defaultsOpt) || scripted) {
     config = core::TrainConfig{};
     config.epochs = 20;
@@ -138,6 +159,13 @@ int main(int argc, char** argv) {
   } else if (parser.isSet(options.playOpt)) {
     QObject::connect(window.controller(), &ui::SessionController::sessionReady, window.controller(),
                      &ui::SessionController::play, Qt::SingleShotConnection);
+  }
+  if (!differences.isEmpty()) {
+    QObject::connect(window.controller(), &ui::SessionController::sessionReady, &window, [&window, differences] {
+      window.banner()->showMessage(QObject::tr("These are the settings of your last launch (%1). Setup ▸ Restore defaults "
+                                               "puts back the dataset's tuned settings; moe-explorer --defaults starts without them.")
+                                       .arg(differences), false);
+    }, Qt::SingleShotConnection);
   }
   window.start(config);
   return app.exec() == 0 ? exitCode : 1;
