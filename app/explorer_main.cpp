@@ -13,6 +13,7 @@
 #include "core/train/config.h"
 #include "core/train/presets.h"
 #include "ui/mainwindow.h"
+#include "ui/presentationmode.h"
 #include "ui/messagebanner.h"
 #include "ui/sessioncontroller.h"
 #include "ui/responsivenessbenchmark.h"
@@ -31,6 +32,8 @@ struct Options {
   QCommandLineOption maxTrainOpt{QStringLiteral("max-train"), QStringLiteral("Train on at most N inputs."), QStringLiteral("N")};
   QCommandLineOption threadsOpt{QStringLiteral("threads"), QStringLiteral("Trainer CPU threads."), QStringLiteral("N")};
   QCommandLineOption defaultsOpt{QStringLiteral("defaults"), QStringLiteral("Ignore the settings remembered from the last launch.")};
+  QCommandLineOption presentOpt{QStringLiteral("presentation"), QStringLiteral("Start in presentation mode (large text, four plots; View menu, F5).")};
+  QCommandLineOption sizeOpt{QStringLiteral("window-size"), QStringLiteral("Window size, e.g. 1280x720 (a projector)."), QStringLiteral("WxH")};
   QCommandLineOption playOpt{QStringLiteral("play"), QStringLiteral("Start training as soon as the session is ready.")};
   QCommandLineOption benchOpt{QStringLiteral("benchmark-responsiveness"),
       QStringLiteral("Train for SECONDS in the window, print event-loop lateness and throughput as JSON, exit."), QStringLiteral("SECONDS")};
@@ -44,7 +47,7 @@ struct Options {
     parser.setApplicationDescription(QStringLiteral("Train Mixture-of-Experts models live and watch the gate."));
     parser.addHelpOption();
     parser.addVersionOption();
-    parser.addOptions({configOpt, datasetOpt, maxTrainOpt, threadsOpt, defaultsOpt, playOpt, benchOpt, shotOpt,
+    parser.addOptions({configOpt, datasetOpt, maxTrainOpt, threadsOpt, defaultsOpt, presentOpt, sizeOpt, playOpt, benchOpt, shotOpt,
                        shotViewOpt, shotSecondsOpt, typeOpt, userOpt});
   }
 };
@@ -132,6 +135,17 @@ int main(int argc, char** argv) {
   ui::MainWindow window;
   window.show();
   int exitCode = 0;
+  QSize size;
+  if (parser.isSet(options.sizeOpt)) {
+    const QStringList wh = parser.value(options.sizeOpt).split(QLatin1Char('x'));
+    size = wh.size() == 2 ? QSize(wh[0].toInt(), wh[1].toInt()) : QSize();
+    if (size.width() < 320 || size.height() < 240) {
+      std::fprintf(stderr, "moe-explorer: --window-size takes WxH, e.g. 1280x720 (at least 320x240)\n");
+      return 2;
+    }
+    window.resize(size);
+  }
+  if (parser.isSet(options.presentOpt)) window.presentation()->setOn(true);
   if (parser.isSet(options.benchOpt)) {
     auto* bench = new ui::ResponsivenessBenchmark(&window, parser.value(options.benchOpt).toDouble(), &window);
     QObject::connect(bench, &ui::ResponsivenessBenchmark::finished, &app, [&](const QJsonObject& r) {
@@ -149,7 +163,7 @@ int main(int argc, char** argv) {
                    : view == QLatin1String("recommend") ? ui::ScreenshotRunner::View::Recommend
                    : view == QLatin1String("health")    ? ui::ScreenshotRunner::View::Health
                                                         : ui::ScreenshotRunner::View::Training;
-    window.resize(1600, 1000);
+    window.resize(size.isValid() ? size : QSize(1600, 1000));
     auto* shot = new ui::ScreenshotRunner(&window, parser.value(options.shotOpt), v,
                                           parser.value(options.shotSecondsOpt).toDouble(), &window);
     shot->setTypedText(parser.value(options.typeOpt));

@@ -25,6 +25,7 @@
 #include "ui/inspectorpanel.h"
 #include "ui/messagebanner.h"
 #include "ui/plotview.h"
+#include "ui/presentationmode.h"
 #include "ui/recommendpanel.h"
 #include "ui/routerhealthpanel.h"
 #include "ui/sessioncontroller.h"
@@ -102,6 +103,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   sf.setPointSize(sf.pointSize() + 1);
   statusBar()->setFont(sf);
 
+  mPresentation = new PresentationMode(this, mTraining);
   buildMenus();
 
   connect(mSetup, &SetupPanel::applyRequested, this, [this] { mController->apply(mSetup->config()); });
@@ -223,6 +225,7 @@ void MainWindow::buildMenus() {
                     [this, i] { mTabs->setCurrentIndex(i); });
   }
   view->addSeparator();
+  view->addAction(mPresentation->action());
   view->addAction(tr("Follow data on all plots"), QKeySequence(Qt::CTRL | Qt::Key_0), this, [this] {
     for (PlotView* p : mTraining->plots()) p->setFollowing(true);
   });

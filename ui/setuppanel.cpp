@@ -18,6 +18,7 @@
 #include "core/task/registry.h"
 #include "core/train/presets.h"
 #include "ui/datalabels.h"
+#include "ui/hoverhelp.h"
 #include "ui/memoryestimatelabel.h"
 #include "ui/rangedspinbox.h"
 #include "ui/routingoptionsbox.h"
@@ -204,6 +205,7 @@ SetupPanel::SetupPanel(QWidget* parent) : QWidget(parent) {
   // A typed value a box refuses (out of its range) is said aloud, never dropped silently.
   for (auto* b : findChildren<RangedSpinBox*>()) connect(b, &RangedSpinBox::refused, this, &SetupPanel::notice);
   for (auto* b : findChildren<RangedDoubleSpinBox*>()) connect(b, &RangedDoubleSpinBox::refused, this, &SetupPanel::notice);
+  addSettingHelp(this);
   setConfig(core::TrainConfig{});
 }
 
@@ -257,7 +259,7 @@ void SetupPanel::updateEnabled() {
     const QSignalBlocker block(mModel);
     selectData(mModel, int(mBase.model.kind));
   }
-  mModel->setToolTip(choice ? QString()
+  mModel->setToolTip(choice ? settingHelp(QStringLiteral("Preset"))
                             : tr("Text: n-gram embeddings → MoE per token → language. Ratings: "
                                  "user and item embeddings → MoE → rating. Chosen by the dataset."));
   const bool moe = !choice || core::ModelKind(mModel->currentData().toInt()) != core::ModelKind::DenseMlp;
