@@ -1,6 +1,7 @@
 #include "ui/hoverhelp.h"
 
 #include <map>
+#include <vector>
 
 #include <QCoreApplication>
 #include <QFormLayout>

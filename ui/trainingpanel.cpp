@@ -369,6 +369,11 @@ void TrainingPanel::setPresentation(bool on) {
   mImbalance->setVisible(!on);
   mAux->setVisible(!on);
   mGrid->setColumnStretch(2, on ? 0 : 1);
+  // The heatmap's ten row names at 18 px need the taller row; a short load label fits its axis.
+  mGrid->setRowStretch(0, on ? 2 : 1);
+  mGrid->setRowStretch(1, on ? 3 : 1);
+  static const QString deskLoadLabel = mLoad->yAxis->label();
+  mLoad->yAxis->setLabel(on ? tr("share") : deskLoadLabel);
   for (PlotView* p : {static_cast<PlotView*>(mLoss), static_cast<PlotView*>(mAccuracy),
                       static_cast<PlotView*>(mLoad), static_cast<PlotView*>(mHeatmap),
                       static_cast<PlotView*>(mImbalance), static_cast<PlotView*>(mAux),

@@ -15,6 +15,7 @@
 #include "ui/heatmapwidget.h"
 #include "ui/mainwindow.h"
 #include "ui/rangedspinbox.h"
+#include "ui/seriesplot.h"
 #include "ui/plotview.h"
 #include "ui/setuppanel.h"
 #include "ui/trainingpanel.h"
@@ -52,6 +53,7 @@ class HoverHelpTest : public QObject {
       QVERIFY2(!p->toolTip().isEmpty(), qPrintable(p->title()));
       tips << p->toolTip();
     }
+    tips << mWindow->trainingPanel()->biasPlot()->toolTip();  // shown once a run has a bias
     const QString all = tips.join(QLatin1Char('\n'));
     for (const QString& key : mWindow->trainingPanel()->curveKeys())
       QVERIFY2(all.contains(ui::metricHelp(key.toStdString())), qPrintable(key));
