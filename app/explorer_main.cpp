@@ -13,6 +13,8 @@
 #include "core/train/config.h"
 #include "core/train/presets.h"
 #include "ui/mainwindow.h"
+#include "ui/presentationmode.h"
+#include "ui/messagebanner.h"
 #include "ui/sessioncontroller.h"
 #include "ui/responsivenessbenchmark.h"
 #include "ui/screenshotrunner.h"
@@ -30,6 +32,8 @@ struct Options {
   QCommandLineOption maxTrainOpt{QStringLiteral("max-train"), QStringLiteral("Train on at most N inputs."), QStringLiteral("N")};
   QCommandLineOption threadsOpt{QStringLiteral("threads"), QStringLiteral("Trainer CPU threads."), QStringLiteral("N")};
   QCommandLineOption defaultsOpt{QStringLiteral("defaults"), QStringLiteral("Ignore the settings remembered from the last launch.")};
+  QCommandLineOption presentOpt{QStringLiteral("presentation"), QStringLiteral("Start in presentation mode (large text, four plots; View menu, F5).")};
+  QCommandLineOption sizeOpt{QStringLiteral("window-size"), QStringLiteral("Window size, e.g. 1280x720 (a projector)."), QStringLiteral("WxH")};
   QCommandLineOption playOpt{QStringLiteral("play"), QStringLiteral("Start training as soon as the session is ready.")};
   QCommandLineOption benchOpt{QStringLiteral("benchmark-responsiveness"),
       QStringLiteral("Train for SECONDS in the window, print event-loop lateness and throughput as JSON, exit."), QStringLiteral("SECONDS")};
@@ -43,7 +47,7 @@ struct Options {
     parser.setApplicationDescription(QStringLiteral("Train Mixture-of-Experts models live and watch the gate."));
     parser.addHelpOption();
     parser.addVersionOption();
-    parser.addOptions({configOpt, datasetOpt, maxTrainOpt, threadsOpt, defaultsOpt, playOpt, benchOpt, shotOpt,
+    parser.addOptions({configOpt, datasetOpt, maxTrainOpt, threadsOpt, defaultsOpt, presentOpt, sizeOpt, playOpt, benchOpt, shotOpt,
                        shotViewOpt, shotSecondsOpt, typeOpt, userOpt});
   }
 };
@@ -62,6 +66,23 @@ bool answersWithoutWindow(int argc, char** argv) {
     if (a == "-h" || a == "--help" || a == "--help-all" || a == "-?" || a == "-v" || a == "--version") return true;
   }
   return false;
+}
+
+// What the remembered settings change from the defaults ("router noisy-topk, top_k 1"), or
+// empty: a relaunch that comes up with another run's settings says so.
+QString rememberedDifferences(const core::TrainConfig& remembered) {
+  core::TrainConfig defaults;
+  defaults.epochs = remembered.epochs;  // the window explores for as long as it was told
+  const nlohmann::json now = remembered;
+  const nlohmann::json base = defaults;
+  QStringList changed;
+  for (auto it = now.begin(); it != now.end(); ++it) {
+    if (base.contains(it.key()) && base[it.key()] == it.value()) continue;
+    const std::string value = it.value().is_string() ? it.value().get<std::string>() : it.value().dump();
+    changed << QString::fromStdString(it.key() + " " + value);
+  }
+  if (changed.size() > 4) changed = changed.mid(0, 4) << QStringLiteral("…");
+  return changed.join(QStringLiteral(", "));
 }
 
 }  // namespace
@@ -84,6 +105,9 @@ int main(int argc, char** argv) {
 
   const bool scripted = parser.isSet(options.benchOpt) || parser.isSet(options.shotOpt);
   core::TrainConfig config = ui::MainWindow::rememberedConfig();
+  const bool remembered = !parser.isSet(options.defaultsOpt) && !scripted &&
+                          !parser.isSet(options.configOpt) && !parser.isSet(options.datasetOpt);
+  const QString differences = remembered ? rememberedDifferences(config) : QString();
   if (parser.isSet(options.defaultsOpt) || scripted) {
     config = core::TrainConfig{};
     config.epochs = 20;
@@ -111,6 +135,17 @@ int main(int argc, char** argv) {
   ui::MainWindow window;
   window.show();
   int exitCode = 0;
+  QSize size;
+  if (parser.isSet(options.sizeOpt)) {
+    const QStringList wh = parser.value(options.sizeOpt).split(QLatin1Char('x'));
+    size = wh.size() == 2 ? QSize(wh[0].toInt(), wh[1].toInt()) : QSize();
+    if (size.width() < 320 || size.height() < 240) {
+      std::fprintf(stderr, "moe-explorer: --window-size takes WxH, e.g. 1280x720 (at least 320x240)\n");
+      return 2;
+    }
+    window.resize(size);
+  }
+  if (parser.isSet(options.presentOpt)) window.presentation()->setOn(true);
   if (parser.isSet(options.benchOpt)) {
     auto* bench = new ui::ResponsivenessBenchmark(&window, parser.value(options.benchOpt).toDouble(), &window);
     QObject::connect(bench, &ui::ResponsivenessBenchmark::finished, &app, [&](const QJsonObject& r) {
@@ -128,7 +163,7 @@ int main(int argc, char** argv) {
                    : view == QLatin1String("recommend") ? ui::ScreenshotRunner::View::Recommend
                    : view == QLatin1String("health")    ? ui::ScreenshotRunner::View::Health
                                                         : ui::ScreenshotRunner::View::Training;
-    window.resize(1600, 1000);
+    window.resize(size.isValid() ? size : QSize(1600, 1000));
     auto* shot = new ui::ScreenshotRunner(&window, parser.value(options.shotOpt), v,
                                           parser.value(options.shotSecondsOpt).toDouble(), &window);
     shot->setTypedText(parser.value(options.typeOpt));
@@ -138,6 +173,13 @@ int main(int argc, char** argv) {
   } else if (parser.isSet(options.playOpt)) {
     QObject::connect(window.controller(), &ui::SessionController::sessionReady, window.controller(),
                      &ui::SessionController::play, Qt::SingleShotConnection);
+  }
+  if (!differences.isEmpty()) {
+    QObject::connect(window.controller(), &ui::SessionController::sessionReady, &window, [&window, differences] {
+      window.banner()->showMessage(QObject::tr("These are the settings of your last launch (%1). Setup ▸ Restore defaults "
+                                               "puts back the dataset's tuned settings; moe-explorer --defaults starts without them.")
+                                       .arg(differences), false);
+    }, Qt::SingleShotConnection);
   }
   window.start(config);
   return app.exec() == 0 ? exitCode : 1;

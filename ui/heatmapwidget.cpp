@@ -40,7 +40,11 @@ HeatmapWidget::HeatmapWidget(QWidget* parent) : PlotView(tr("Class × expert"), 
   auto* group = new QCPMarginGroup(this);
   axisRect()->setMarginGroup(QCP::msBottom | QCP::msTop, group);
   mScale->setMarginGroup(QCP::msBottom | QCP::msTop, group);
-  setToolTip(tr("Click a cell to list those inputs in the inspector"));
+  setToolTip(tr("Each cell: the share of a row's inputs (a class, a language, a genre) the gate "
+                "sent to that expert; a row sums to 1, and with top-k no cell passes 1/k.\n"
+                "I = mutual information between row and expert: 0 bits when the experts ignore "
+                "the class, up to log2(classes) bits (the maximum shown) when every class has "
+                "its own expert.\nClick a cell to list those inputs in the inspector."));
   setGrid(10, 8);
 }
 
@@ -207,9 +211,11 @@ void HeatmapWidget::fitLabels() {
   const QFontMetricsF base(f);
   const double scale = std::min({1.0, 0.9 * cellW / base.horizontalAdvance(QStringLiteral("100")),
                                  0.9 * cellH / base.height()});
-  // Below 6 pt a number is unreadable: then the colours speak alone.
-  mNumbersFit = f.pointSizeF() * scale >= 6.0;
-  f.setPointSizeF(std::max(6.0, f.pointSizeF() * scale));
+  // Below 8 px a number is unreadable (on a projector below 18 px): the colours speak alone.
+  const double least = presentation() ? double(kPresentationPixels) : 8.0;
+  const double pixels = QFontInfo(f).pixelSize() * scale;
+  mNumbersFit = pixels >= least - 0.01;
+  f.setPixelSize(int(std::max(least, std::floor(pixels))));
   for (QCPItemText* t : mLabels) {
     t->setFont(f);
     t->setVisible(mNumbersFit);
@@ -234,6 +240,21 @@ void HeatmapWidget::fitLabels() {
     mSharedText->setText(text);
     mSharedText->setVisible(!text.isEmpty() && sm.height() <= blockW);
   }
+}
+
+void HeatmapWidget::setPresentation(bool on) {
+  PlotView::setPresentation(on);
+  mScale->axis()->setTickLabelFont(xAxis->tickLabelFont());
+  mScale->axis()->setLabelFont(xAxis->labelFont());
+  fitLabels();
+  refresh();
+}
+
+int HeatmapWidget::smallestTextPixels() const {
+  int least = std::min({PlotView::smallestTextPixels(), QFontInfo(mScale->axis()->tickLabelFont()).pixelSize(),
+                        QFontInfo(mScale->axis()->labelFont()).pixelSize()});
+  if (cellNumbersShown() && !mLabels.empty()) least = std::min(least, QFontInfo(mLabels.front()->font()).pixelSize());
+  return least;
 }
 
 void HeatmapWidget::resizeEvent(QResizeEvent* event) {

@@ -56,6 +56,9 @@ class HeatmapWidget : public PlotView {
   int experts() const { return mExperts; }
   /** Row-normalised share in a cell (0 when the class has no inputs). */
   double share(int cls, int expert) const;
+  /** Also the colour scale's and the cells' numbers (at least kPresentationPixels, or none). */
+  void setPresentation(bool on) override;
+  int smallestTextPixels() const override;
   /** The widget pixel at the centre of a cell (for tests and tooltips). */
   QPoint cellCenter(int cls, int expert) const;
 

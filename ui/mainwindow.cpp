@@ -25,6 +25,7 @@
 #include "ui/inspectorpanel.h"
 #include "ui/messagebanner.h"
 #include "ui/plotview.h"
+#include "ui/presentationmode.h"
 #include "ui/recommendpanel.h"
 #include "ui/routerhealthpanel.h"
 #include "ui/sessioncontroller.h"
@@ -102,12 +103,13 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   sf.setPointSize(sf.pointSize() + 1);
   statusBar()->setFont(sf);
 
+  mPresentation = new PresentationMode(this, mTraining);
   buildMenus();
 
   connect(mSetup, &SetupPanel::applyRequested, this, [this] { mController->apply(mSetup->config()); });
-  connect(mSetup, &SetupPanel::resetRequested, mController, &SessionController::reset);
   connect(mControls, &ControlBar::resetRequested, mController, &SessionController::reset);
   connect(mControls, &ControlBar::playUnavailable, this, [this](const QString& why) { mBanner->showMessage(why, false); });
+  connect(mSetup, &SetupPanel::notice, this, [this](const QString& text) { mBanner->showMessage(text, false); });
   connect(mSetup, &SetupPanel::liveChanged, mController, &SessionController::setLive);
   connect(mTraining, &TrainingPanel::heatmapCellClicked, this, [this](int cls, int expert) {
     switch (mController->task().view) {
@@ -223,6 +225,7 @@ void MainWindow::buildMenus() {
                     [this, i] { mTabs->setCurrentIndex(i); });
   }
   view->addSeparator();
+  view->addAction(mPresentation->action());
   view->addAction(tr("Follow data on all plots"), QKeySequence(Qt::CTRL | Qt::Key_0), this, [this] {
     for (PlotView* p : mTraining->plots()) p->setFollowing(true);
   });

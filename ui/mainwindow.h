@@ -15,6 +15,7 @@ class ControlBar;
 class GalleryPanel;
 class InspectorPanel;
 class MessageBanner;
+class PresentationMode;
 class RecommendPanel;
 class RouterHealthPanel;
 class SessionController;
@@ -48,6 +49,8 @@ class MainWindow : public QMainWindow {
   RouterHealthPanel* routerHealthPanel() const { return mHealth; }
   MessageBanner* banner() const { return mBanner; }
   QTabWidget* tabs() const { return mTabs; }
+  /** Presentation mode (View menu, F5): projector sizes and fewer panels. */
+  PresentationMode* presentation() const { return mPresentation; }
 
   bool exportMetrics(const QString& path);
   /** Writes every plot as dir/<plot>.png and .pdf; returns the files written. */
@@ -86,6 +89,7 @@ class MainWindow : public QMainWindow {
   GalleryPanel* mGallery;
   RouterHealthPanel* mHealth;
   MessageBanner* mBanner;
+  PresentationMode* mPresentation;
   QTabWidget* mTabs;
   QLabel* mStateLabel;
   QLabel* mStepLabel;

@@ -11,89 +11,9 @@
 #include <deque>
 #include <vector>
 
+#include "ui/replotqueue.h"
+
 namespace moe::ui {
-
-namespace {
-
-/**
- * Replots the plots that are due one at a time, each from its own timer event, so the event
- * loop handles input and other timers between two replots: six plots due at once cost six
- * short pauses instead of one long one.
- */
-class ReplotQueue : public QObject {
- public:
-  static ReplotQueue& instance() {
-    static ReplotQueue* queue = new ReplotQueue(qApp);
-    return *queue;
-  }
-
-  void enqueue(PlotView* plot, void (PlotView::*replot)()) {
-    for (const Entry& e : mQueue)
-      if (e.plot == plot) return;
-    mQueue.push_back({plot, replot});
-    if (!mTimer.isActive()) mTimer.start();
-  }
-
-  bool contains(const PlotView* plot) const {
-    for (const Entry& e : mQueue)
-      if (e.plot == plot) return true;
-    return false;
-  }
-
- private:
-  struct Entry {
-    QPointer<PlotView> plot;
-    void (PlotView::*replot)();
-  };
-
-  explicit ReplotQueue(QObject* parent) : QObject(parent) {
-    mTimer.setSingleShot(true);
-    mTimer.setInterval(0);
-    connect(&mTimer, &QTimer::timeout, this, [this] {
-      while (!mQueue.empty()) {
-        Entry e = mQueue.front();
-        mQueue.pop_front();
-        if (e.plot) {
-          (e.plot->*e.replot)();
-          break;
-        }
-      }
-      if (!mQueue.empty()) mTimer.start();
-    });
-  }
-
-  std::deque<Entry> mQueue;
-  QTimer mTimer;
-};
-
-}  // namespace
-
-void CurveThinning::append(QCPGraph* graph, double x, double y) {
-  QSharedPointer<QCPGraphDataContainer> data = graph->data();
-  const int n = data->size();
-  if (n >= 2 && mCount > 0 && x - (data->constEnd() - 2)->key < mStride) {
-    auto last = data->end() - 1;  // keys stay sorted: x is the newest step
-    mSum += y;
-    ++mCount;
-    last->key = x;
-    last->value = mSum / mCount;
-    return;
-  }
-  data->add(QCPGraphData(x, y));
-  mSum = y;
-  mCount = 1;
-  if (n + 1 <= mBudget) return;
-  // Merge closed windows in pairs (mean value, later step); the open one stays as it is.
-  QVector<QCPGraphData> kept;
-  kept.reserve(n / 2 + 2);
-  const auto at = [&](int i) { return *(data->constBegin() + i); };
-  int i = 0;
-  for (; i + 1 < n; i += 2) kept.append(QCPGraphData(at(i + 1).key, 0.5 * (at(i).value + at(i + 1).value)));
-  if (i < n) kept.append(at(i));
-  kept.append(at(n));
-  data->set(kept, true);
-  mStride *= 2.0;
-}
 
 PlotView::PlotView(const QString& title, QWidget* parent) : QCustomPlot(parent), mTitle(title) {
   setObjectName(slug());
@@ -131,10 +51,40 @@ void PlotView::addMarker(double x, const QString& label, const QColor& color) {
   text->setBrush(QColor(255, 255, 255, 210));
   text->setText(label);
   text->setColor(color);
-  text->setFont(QFont(font().family(), 10, QFont::Bold));
+  QFont markerFont(font().family(), 10, QFont::Bold);
+  if (mPresentation) markerFont.setPixelSize(kPresentationPixels);
+  text->setFont(markerFont);
   text->setClipToAxisRect(true);
   mMarkers.emplace_back(line, text);
   refresh();
+}
+
+void PlotView::setEmptyHint(const QString& text) {
+  if (!mEmptyHint) {
+    mEmptyHint = new QCPItemText(this);
+    mEmptyHint->position->setType(QCPItemPosition::ptAxisRectRatio);
+    mEmptyHint->position->setCoords(0.5, 0.45);
+    mEmptyHint->setPositionAlignment(Qt::AlignCenter);
+    mEmptyHint->setTextAlignment(Qt::AlignCenter);
+    mEmptyHint->setColor(QColor(90, 90, 90));
+    mEmptyHint->setClipToAxisRect(false);
+  }
+  QFont f = xAxis->labelFont();
+  f.setItalic(true);
+  mEmptyHint->setFont(f);
+  mEmptyHint->setText(text);
+  mEmptyHint->setVisible(!hasGraphData());
+  refresh();
+}
+
+bool PlotView::emptyHintShown() const {
+  return mEmptyHint && !mEmptyHint->text().isEmpty() && !hasGraphData();
+}
+
+bool PlotView::hasGraphData() const {
+  for (int i = 0; i < graphCount(); ++i)
+    if (graph(i)->dataCount() > 0) return true;
+  return false;
 }
 
 void PlotView::clearMarkers() {
@@ -186,6 +136,63 @@ void PlotView::setBaseFontSize(int points) {
   if (mSubtitle) mSubtitle->setFont(label);
 }
 
+void PlotView::setPresentation(bool on) {
+  if (on == mPresentation) return;
+  mPresentation = on;
+  if (!on) {
+    setBaseFontSize(11);
+  } else {
+    QFont f = font();
+    f.setPixelSize(kPresentationPixels);
+    QFont label = f;
+    label.setPixelSize(kPresentationPixels + 2);
+    for (QCPAxis* axis : {xAxis, yAxis, xAxis2, yAxis2}) {
+      axis->setTickLabelFont(f);
+      axis->setLabelFont(label);
+    }
+    legend->setFont(f);
+    QFont title = f;
+    title.setPixelSize(kPresentationPixels + 6);
+    title.setBold(true);
+    mTitleElement->setFont(title);
+    if (mSubtitle) mSubtitle->setFont(label);
+  }
+  const double factor = on ? 2.0 : 0.5;
+  for (int i = 0; i < graphCount(); ++i) {
+    QPen pen = graph(i)->pen();
+    pen.setWidthF(pen.widthF() * factor);
+    graph(i)->setPen(pen);
+  }
+  for (auto [line, text] : mMarkers) {
+    QFont f = text->font();
+    f.setPixelSize(on ? kPresentationPixels : 13);
+    text->setFont(f);
+  }
+  if (mEmptyHint) {
+    QFont f = xAxis->labelFont();
+    f.setItalic(true);
+    mEmptyHint->setFont(f);
+  }
+  // Tick counts follow the label width: recompute them for the new font.
+  QResizeEvent resize(size(), size());
+  resizeEvent(&resize);
+  refresh();
+}
+
+int PlotView::smallestTextPixels() const {
+  int least = QFontInfo(mTitleElement->font()).pixelSize();
+  const auto take = [&least](const QFont& f) { least = std::min(least, QFontInfo(f).pixelSize()); };
+  for (QCPAxis* axis : {xAxis, yAxis, xAxis2, yAxis2}) {
+    if (!axis->visible()) continue;
+    take(axis->tickLabelFont());
+    if (!axis->label().isEmpty()) take(axis->labelFont());
+  }
+  if (legend->visible() && legend->itemCount() > 0) take(legend->font());
+  if (mSubtitle) take(mSubtitle->font());
+  for (auto [line, text] : mMarkers) take(text->font());
+  return least;
+}
+
 void PlotView::setFollowing(bool follow) {
   mFollowing = follow;
   if (follow) refresh();
@@ -211,6 +218,7 @@ void PlotView::replotNow() {
   mDirty = false;
   fitLegendColumns();  // entries may have been added since the last resize
   mSinceReplot.restart();
+  if (mEmptyHint) mEmptyHint->setVisible(!hasGraphData());
   if (mFollowing) rescale();
   replot(QCustomPlot::rpRefreshHint);
 }

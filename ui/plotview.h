@@ -5,31 +5,10 @@
 #include <QString>
 #include <QTimer>
 
+#include "ui/curvethinning.h"
 #include "ui/qcp.h"
 
 namespace moe::ui {
-
-/**
- * Keeps a live per-step curve at a bounded number of points, however long training runs.
- * Each point stands for a window of at least `stride` steps and shows their mean (the last
- * point is the window still filling, at the newest step); when the curve reaches its budget,
- * neighbouring windows merge in pairs and the stride doubles. Drawing cost and memory stay
- * constant, and per-batch jitter averages out instead of turning into zig-zags.
- */
-class CurveThinning {
- public:
-  explicit CurveThinning(int budget = 1000) : mBudget(budget) {}
-  /** Appends the value of step x to graph under these rules. */
-  void append(QCPGraph* graph, double x, double y);
-  void reset() { *this = CurveThinning(mBudget); }
-  double stride() const { return mStride; }
-
- private:
-  int mBudget;
-  double mStride = 1.0;
-  double mSum = 0.0;  // of the window still filling (the curve's last point)
-  int mCount = 0;
-};
 
 /**
  * A QCustomPlot with the explorer's look: large fonts readable on a projector, drag to pan,
@@ -66,11 +45,26 @@ class PlotView : public QCustomPlot {
   void placeLegendBelow();
   /** Sets the font point size of every text on the plot. */
   void setBaseFontSize(int points);
+  /** Presentation mode: every text at least kPresentationPixels (ticks, legend, markers),
+   *  titles larger, lines twice as thick; off returns to the desk sizes. */
+  virtual void setPresentation(bool on);
+  bool presentation() const { return mPresentation; }
+  /** The smallest text drawn on the plot, in pixels (tick labels, legend, titles, markers). */
+  virtual int smallestTextPixels() const;
+  /** Pixel height of the smallest text in presentation mode: readable from 10 m. */
+  static constexpr int kPresentationPixels = 18;
+  /** How much thicker lines are drawn in presentation mode. */
+  double lineScale() const { return mPresentation ? 2.0 : 1.0; }
   /** A vertical line at x labelled at the top (an alarm at its step); kept until
    *  clearMarkers(). */
   void addMarker(double x, const QString& label, const QColor& color);
   void clearMarkers();
   int markerCount() const { return int(mMarkers.size()); }
+  /** A sentence in the middle of the axes while no curve has a point, saying what will
+   *  appear and when ("The loss appears after the first step: press Play (Space)"). */
+  void setEmptyHint(const QString& text);
+  /** True while the empty hint is drawn (the plot has a hint and no data). */
+  bool emptyHintShown() const;
   /** Stops following and shows [x - halfWidth, x + halfWidth] (jump to a step). */
   void showAround(double x, double halfWidth);
 
@@ -94,11 +88,14 @@ class PlotView : public QCustomPlot {
   QString mTitle;
   QCPTextElement* mTitleElement = nullptr;
   QCPTextElement* mSubtitle = nullptr;
+  QCPItemText* mEmptyHint = nullptr;
   std::vector<std::pair<QCPItemStraightLine*, QCPItemText*>> mMarkers;
   bool mFollowing = true;
   bool mLegendBelow = false;
+  bool mPresentation = false;
   void replotNow();
   void fitLegendColumns();
+  bool hasGraphData() const;
 
   bool mDirty = false;
   int mMinInterval = 250;  // 4 Hz per plot: live to the eye, a small share of the UI thread

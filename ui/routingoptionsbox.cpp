@@ -5,6 +5,8 @@
 #include <QFormLayout>
 #include <QSpinBox>
 
+#include "ui/rangedspinbox.h"
+
 namespace moe::ui {
 
 namespace {
@@ -30,14 +32,14 @@ RoutingOptionsBox::RoutingOptionsBox(QWidget* parent) : QGroupBox(tr("Routing an
   mScore->setToolTip(tr("Softmax over the experts, or a sigmoid per expert (DeepSeek-V3; top-k "
                         "renormalises the chosen)"));
   form->addRow(tr("Score"), mScore);
-  mRouteScale = new QDoubleSpinBox(this);
+  mRouteScale = new RangedDoubleSpinBox(this);
   mRouteScale->setObjectName(QStringLiteral("routeScale"));
   mRouteScale->setRange(0.01, 1000.0);
   mRouteScale->setDecimals(2);
   mRouteScale->setSingleStep(0.1);
   mRouteScale->setToolTip(tr("The gate weights are multiplied by this"));
   form->addRow(tr("Route scale"), mRouteScale);
-  mBiasRate = new QDoubleSpinBox(this);
+  mBiasRate = new RangedDoubleSpinBox(this);
   mBiasRate->setObjectName(QStringLiteral("biasUpdateRate"));
   mBiasRate->setRange(0.0, 1.0);
   mBiasRate->setDecimals(4);
@@ -63,7 +65,7 @@ RoutingOptionsBox::RoutingOptionsBox(QWidget* parent) : QGroupBox(tr("Routing an
                                "batch, each sequence (text: each sentence; images: each input), "
                                "or pooled over the last steps (global)"));
   form->addRow(tr("Balance scope"), mBalanceScope);
-  mBalanceWindow = new QSpinBox(this);
+  mBalanceWindow = new RangedSpinBox(this);
   mBalanceWindow->setObjectName(QStringLiteral("balanceWindow"));
   mBalanceWindow->setRange(1, 100000);
   mBalanceWindow->setSuffix(tr(" steps"));

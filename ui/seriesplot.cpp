@@ -16,7 +16,7 @@ int SeriesPlot::addSeries(const QString& name, const QColor& color, const Series
   if (style.rightAxis) yAxis2->setVisible(true);
   QCPGraph* g = addGraph(xAxis, style.rightAxis ? yAxis2 : yAxis);
   g->setName(style.rightAxis ? name + tr(" (right)") : name);
-  g->setPen(QPen(color, style.markers ? 2.5 : 1.8, style.pen));
+  g->setPen(QPen(color, (style.markers ? 2.5 : 1.8) * lineScale(), style.pen));
   g->setAdaptiveSampling(true);
   if (style.markers) g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, color, color, 7));
   mSeries.push_back({style.smoothing, 0.0, false, !style.markers, CurveThinning()});

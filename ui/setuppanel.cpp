@@ -18,7 +18,9 @@
 #include "core/task/registry.h"
 #include "core/train/presets.h"
 #include "ui/datalabels.h"
+#include "ui/hoverhelp.h"
 #include "ui/memoryestimatelabel.h"
+#include "ui/rangedspinbox.h"
 #include "ui/routingoptionsbox.h"
 
 namespace moe::ui {
@@ -26,7 +28,7 @@ namespace moe::ui {
 namespace {
 
 QSpinBox* intBox(QWidget* parent, int min, int max, const QString& special = {}) {
-  auto* box = new QSpinBox(parent);
+  auto* box = new RangedSpinBox(parent);
   box->setRange(min, max);
   if (!special.isEmpty()) box->setSpecialValueText(special);
   return box;
@@ -76,6 +78,7 @@ SetupPanel::SetupPanel(QWidget* parent) : QWidget(parent) {
   auto* model = new QGroupBox(tr("Model"), this);
   auto* modelForm = new QFormLayout(model);
   mModel = new QComboBox(model);
+  mModel->setObjectName(QStringLiteral("modelPreset"));
   for (auto k : {core::ModelKind::MoeClassifier, core::ModelKind::StemMoe, core::ModelKind::DenseMlp,
                  core::ModelKind::PatchMoe})
     mModel->addItem(QString::fromLatin1(core::modelName(k)), int(k));
@@ -85,6 +88,7 @@ SetupPanel::SetupPanel(QWidget* parent) : QWidget(parent) {
   mModel->setItemText(3, tr("Patch tokens, MoE per patch (V-MoE)"));
   modelForm->addRow(tr("Preset"), mModel);
   mExperts = intBox(model, 1, 256);
+  mExperts->setObjectName(QStringLiteral("experts"));
   modelForm->addRow(tr("Experts"), mExperts);
   mRouter = new QComboBox(model);
   for (const core::RouterEntry& r : core::routerRegistry()) {
@@ -122,12 +126,12 @@ SetupPanel::SetupPanel(QWidget* parent) : QWidget(parent) {
   lossForm->addRow(tr("Switch balance ⚡"), mAux);
   mZLoss = liveBox(Live::ZLossWeight, 0.0, 1000.0, 4, 0.001);
   lossForm->addRow(tr("Router z-loss ⚡"), mZLoss);
-  mImportance = new QDoubleSpinBox(loss);
+  mImportance = new RangedDoubleSpinBox(loss);
   mImportance->setRange(0, 1000);
   mImportance->setDecimals(4);
   mImportance->setSingleStep(0.01);
   lossForm->addRow(tr("Importance CV²"), mImportance);
-  mLoadWeight = new QDoubleSpinBox(loss);
+  mLoadWeight = new RangedDoubleSpinBox(loss);
   mLoadWeight->setRange(0, 1000);
   mLoadWeight->setDecimals(4);
   mLoadWeight->setSingleStep(0.01);
@@ -162,11 +166,14 @@ SetupPanel::SetupPanel(QWidget* parent) : QWidget(parent) {
   mApply = new QPushButton(tr("Apply"), this);
   mApply->setToolTip(tr("Rebuild the model with these settings (Ctrl+Return)"));
   mApply->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Return));
-  mReset = new QPushButton(tr("Reset"), this);
-  mReset->setToolTip(tr("Start again from the same seed and the same initial weights"));
+  // One Reset (the toolbar's, Ctrl+R) restarts the run; this button restores the settings.
+  mDefaults = new QPushButton(tr("Restore defaults"), this);
+  mDefaults->setObjectName(QStringLiteral("restoreDefaults"));
+  mDefaults->setToolTip(tr("Put back the tuned settings of the chosen dataset (threads, backend "
+                           "and seed stay); Apply then builds the model with them"));
   auto* buttons = new QHBoxLayout;
   buttons->addWidget(mApply);
-  buttons->addWidget(mReset);
+  buttons->addWidget(mDefaults);
 
   auto* layout = new QVBoxLayout(this);
   for (QWidget* w : {static_cast<QWidget*>(data), static_cast<QWidget*>(model),
@@ -182,7 +189,11 @@ SetupPanel::SetupPanel(QWidget* parent) : QWidget(parent) {
   layout->addStretch(1);
 
   connect(mApply, &QPushButton::clicked, this, &SetupPanel::applyRequested);
-  connect(mReset, &QPushButton::clicked, this, &SetupPanel::resetRequested);
+  connect(mDefaults, &QPushButton::clicked, this, [this] {
+    applyPreset(mDataset->currentData().toString());
+    Q_EMIT notice(tr("The default settings of %1 are back: press Apply (Ctrl+Return) to build the "
+                     "model with them.").arg(mDataset->currentText()));
+  });
   connect(mDataset, &QComboBox::currentIndexChanged, this, &SetupPanel::datasetPicked);
   for (QComboBox* c : {mDataset, mModel, mRouter, mOptimizer, mBackend})
     connect(c, &QComboBox::currentIndexChanged, this, [this] { markDirty(); updateEnabled(); });
@@ -191,12 +202,16 @@ SetupPanel::SetupPanel(QWidget* parent) : QWidget(parent) {
     connect(s, &QSpinBox::valueChanged, this, [this] { markDirty(); });
   for (QDoubleSpinBox* s : {mImportance, mLoadWeight})
     connect(s, &QDoubleSpinBox::valueChanged, this, [this] { markDirty(); });
+  // A typed value a box refuses (out of its range) is said aloud, never dropped silently.
+  for (auto* b : findChildren<RangedSpinBox*>()) connect(b, &RangedSpinBox::refused, this, &SetupPanel::notice);
+  for (auto* b : findChildren<RangedDoubleSpinBox*>()) connect(b, &RangedDoubleSpinBox::refused, this, &SetupPanel::notice);
+  addSettingHelp(this);
   setConfig(core::TrainConfig{});
 }
 
 QDoubleSpinBox* SetupPanel::liveBox(SessionController::Live which, double min, double max,
                                     int decimals, double step) {
-  auto* box = new QDoubleSpinBox(this);
+  auto* box = new RangedDoubleSpinBox(this);
   box->setRange(min, max);
   box->setDecimals(decimals);
   box->setSingleStep(step);
@@ -235,7 +250,16 @@ void SetupPanel::updateEnabled() {
   // Text and ratings have one model each (the dataset picks it); the preset is for images.
   const bool choice = taskOf(mDataset->currentData().toString()).modelChoice;
   mModel->setEnabled(choice);
-  mModel->setToolTip(choice ? QString()
+  if (!choice && mModel->currentIndex() >= 0) {
+    mModel->setPlaceholderText(tr("Set by the dataset (%1)").arg(QString::fromUtf8(
+        taskOf(mDataset->currentData().toString()).description).replace(QStringLiteral("->"), QStringLiteral("→"))));
+    const QSignalBlocker block(mModel);
+    mModel->setCurrentIndex(-1);
+  } else if (choice && mModel->currentIndex() < 0) {
+    const QSignalBlocker block(mModel);
+    selectData(mModel, int(mBase.model.kind));
+  }
+  mModel->setToolTip(choice ? settingHelp(QStringLiteral("Preset"))
                             : tr("Text: n-gram embeddings → MoE per token → language. Ratings: "
                                  "user and item embeddings → MoE → rating. Chosen by the dataset."));
   const bool moe = !choice || core::ModelKind(mModel->currentData().toInt()) != core::ModelKind::DenseMlp;
@@ -279,6 +303,8 @@ void SetupPanel::openDataset(const core::OpenAction& action) {
 void SetupPanel::datasetPicked() {
   if (mLoading) return;
   applyPreset(mDataset->currentData().toString());
+  Q_EMIT notice(tr("%1 picked: its tuned settings are loaded into Setup. The model still trains on "
+                   "the old data until you press Apply (Ctrl+Return).").arg(mDataset->currentText()));
 }
 
 void SetupPanel::applyPreset(const QString& spec) {
@@ -298,7 +324,7 @@ core::TrainConfig SetupPanel::config() const {
   core::TrainConfig c = mBase;
   c.dataset = mDataset->currentData().toString().toStdString();
   c.maxTrain = mMaxTrain->value();
-  c.model.kind = core::ModelKind(mModel->currentData().toInt());
+  if (mModel->currentIndex() >= 0) c.model.kind = core::ModelKind(mModel->currentData().toInt());
   c.model.experts = mExperts->value();
   c.model.router = mRouter->currentData().toString().toStdString();
   // A router that does not read k gets as many as it uses (1 for Switch).

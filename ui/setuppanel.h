@@ -18,7 +18,7 @@ class RoutingOptionsBox;
 
 /**
  * The run's settings: dataset, model preset, MoE settings, losses, optimizer. Apply rebuilds
- * the session; Reset restarts it from the same seed. Learning rate, loss weights, capacity
+ * the session; Restore defaults puts back the dataset's tuned settings. Learning rate, loss weights, capacity
  * factor and noise also change live while training.
  */
 class SetupPanel : public QWidget {
@@ -46,8 +46,9 @@ class SetupPanel : public QWidget {
 
  Q_SIGNALS:
   void applyRequested();
-  void resetRequested();
   void liveChanged(moe::ui::SessionController::Live which, double value);
+  /** Something the user should read (a typed value refused, a dataset's settings loaded). */
+  void notice(const QString& text);
 
  private:
   void datasetPicked();
@@ -81,7 +82,7 @@ class SetupPanel : public QWidget {
   QComboBox* mBackend;
   RoutingOptionsBox* mRouting;
   QPushButton* mApply;
-  QPushButton* mReset;
+  QPushButton* mDefaults;
   MemoryEstimateLabel* mMemory;
   core::TrainConfig mBase;  // fields the panel does not show survive a round trip
   bool mLoading = false;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 
 #include <QComboBox>
 #include <QGridLayout>
@@ -13,6 +14,7 @@
 #include "core/train/run_history.h"
 #include "ui/datalabels.h"
 #include "ui/heatmapwidget.h"
+#include "ui/hoverhelp.h"
 #include "ui/loadplot.h"
 #include "ui/palette.h"
 #include "ui/routerhealthpanel.h"
@@ -78,7 +80,7 @@ TrainingPanel::TrainingPanel(SessionController* controller, QWidget* parent)
   mHeatmapRows->setToolTip(tr("Patch models route every patch: count them by their image's "
                               "class, or by where the patch is in the image"));
   mHeatmapRows->hide();
-  auto* heatmapBox = new QWidget(this);
+  auto* heatmapBox = mHeatmapBox = new QWidget(this);
   auto* heatmapLayout = new QVBoxLayout(heatmapBox);
   heatmapLayout->setContentsMargins(0, 0, 0, 0);
   heatmapLayout->setSpacing(2);
@@ -86,12 +88,12 @@ TrainingPanel::TrainingPanel(SessionController* controller, QWidget* parent)
   heatmapLayout->addWidget(mHeatmap, 1);
   setQuality(core::QualityMetric::Accuracy);
 
-  auto* grid = new QGridLayout(this);
+  auto* grid = mGrid = new QGridLayout(this);
   grid->setContentsMargins(2, 2, 2, 2);
   grid->setSpacing(4);
   grid->addWidget(mLoss, 0, 0);
   grid->addWidget(mAccuracy, 0, 1);
-  auto* loadColumn = new QVBoxLayout;  // the bias, when there is one, under the load it moves
+  auto* loadColumn = mLoadColumnLayout = new QVBoxLayout;  // the bias, when there is one, under the load it moves
   loadColumn->setSpacing(2);
   loadColumn->addWidget(mLoad, 3);
   loadColumn->addWidget(mBias, 2);
@@ -182,6 +184,21 @@ void TrainingPanel::setQuality(core::QualityMetric quality) {
                                               : QString::fromUtf8(info.label));
   mAccuracy->setYFloor(0.0, 1.0);
   mImbalance->setYFloor(0.0, 1.0);
+  // Hover on a plot: what each of its curves measures and what a good value looks like.
+  std::map<SeriesPlot*, QStringList> help;
+  for (const Curve& c : mCurves)
+    help[c.plot] << QStringLiteral("<b>%1</b>: %2").arg(curveName(*c.def), metricHelp(core::metricKey(*c.def)));
+  for (auto& [plot, lines] : help) plot->setToolTip(lines.join(QStringLiteral("<br>")));
+  mLoad->setToolTip(metricHelp("expert_load"));
+  mBias->setToolTip(metricHelp("router_bias"));
+  // An empty plot says what will appear there, and what makes it appear.
+  const QString play = tr("Press Play (Space).");
+  mLoss->setEmptyHint(tr("The loss appears after the first step.\n") + play);
+  mAccuracy->setEmptyHint(tr("The train %1 appears after the first step,\nthe test %1 after the first evaluation.\n")
+                              .arg(QString::fromUtf8(info.label)) + play);
+  mLoad->setEmptyHint(tr("Each expert's share of the inputs\nappears after the first step.\n") + play);
+  mImbalance->setEmptyHint(tr("How unevenly the experts are used\nappears after the first step.\n") + play);
+  mAux->setEmptyHint(tr("The balancing losses\nappear after the first step.\n") + play);
 }
 
 void TrainingPanel::rebuild() {
@@ -219,7 +236,7 @@ void TrainingPanel::rebuild() {
                         std::vector<std::int64_t>(std::size_t(classes) *
                                                       std::size_t(mController->config().model.routedExperts()),
                                                   0),
-                        -1, tr("no data yet"));
+                        -1, tr("fills after the first steps: press Play (Space)"));
   }
   // A loaded session brings its history: draw it at once.
   if (!mController->history().empty()) appendSteps(0);
@@ -330,6 +347,40 @@ void TrainingPanel::updateTrainHeatmap() {
   QStringList names = classNames(data->train);
   if (snap.classExpertTrain.size() != std::size_t(names.size()) * std::size_t(experts)) return;
   mHeatmap->setCounts(names, experts, snap.classExpertTrain, -1, tr("train, this epoch"));
+}
+
+void TrainingPanel::setPresentation(bool on) {
+  mGrid->removeWidget(mLoss);
+  mGrid->removeWidget(mAccuracy);
+  mGrid->removeWidget(mHeatmapBox);
+  mGrid->removeWidget(mImbalance);
+  mGrid->removeWidget(mAux);
+  mGrid->removeItem(mLoadColumnLayout);
+  mGrid->addWidget(mLoss, 0, 0);
+  mGrid->addWidget(mAccuracy, 0, 1);
+  if (on) {
+    mGrid->addLayout(mLoadColumnLayout, 1, 0);
+    mGrid->addWidget(mHeatmapBox, 1, 1);
+  } else {
+    mGrid->addLayout(mLoadColumnLayout, 0, 2);
+    mGrid->addWidget(mHeatmapBox, 1, 0);
+    mGrid->addWidget(mImbalance, 1, 1);
+    mGrid->addWidget(mAux, 1, 2);
+  }
+  mImbalance->setVisible(!on);
+  mAux->setVisible(!on);
+  mGrid->setColumnStretch(2, on ? 0 : 1);
+  // The heatmap's ten row names at 18 px need the taller row; a short load label fits its axis.
+  mGrid->setRowStretch(0, on ? 2 : 1);
+  mGrid->setRowStretch(1, on ? 3 : 1);
+  static const QString deskLoadLabel = mLoad->yAxis->label();
+  mLoad->yAxis->setLabel(on ? tr("share") : deskLoadLabel);
+  for (PlotView* p : {static_cast<PlotView*>(mLoss), static_cast<PlotView*>(mAccuracy),
+                      static_cast<PlotView*>(mLoad), static_cast<PlotView*>(mHeatmap),
+                      static_cast<PlotView*>(mImbalance), static_cast<PlotView*>(mAux),
+                      static_cast<PlotView*>(mBias)})
+    p->setPresentation(on);
+  refreshAll();
 }
 
 void TrainingPanel::refreshAll() {

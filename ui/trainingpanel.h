@@ -12,6 +12,8 @@
 #include "core/train/metrics.h"
 
 class QComboBox;
+class QGridLayout;
+class QVBoxLayout;
 
 namespace moe::ui {
 
@@ -50,6 +52,9 @@ class TrainingPanel : public QWidget {
   void setQuality(core::QualityMetric quality);
   /** Shows the time plots around a step (an alarm picked in the Router health list). */
   void showStep(long step);
+  /** Presentation mode: four plots in two rows (loss, quality / load, heatmap), the
+   *  imbalance and auxiliary-loss plots hidden, every plot in its projector sizes. */
+  void setPresentation(bool on);
 
  Q_SIGNALS:
   void heatmapCellClicked(int cls, int expert);
@@ -88,7 +93,10 @@ class TrainingPanel : public QWidget {
   SeriesPlot* mAux;
   SeriesPlot* mBias;
   HeatmapWidget* mHeatmap;
-  QComboBox* mHeatmapRows;  ///< class x expert or patch position x expert (patch models)
+  QComboBox* mHeatmapRows;
+  QGridLayout* mGrid;
+  QVBoxLayout* mLoadColumnLayout;
+  QWidget* mHeatmapBox;  ///< class x expert or patch position x expert (patch models)
   std::shared_ptr<const core::EvalReport> mLastEval;
   core::QualityMetric mQuality = core::QualityMetric::Accuracy;  ///< what the curves are for
   std::vector<Curve> mCurves;

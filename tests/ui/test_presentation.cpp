@@ -1,0 +1,116 @@
+// Presentation mode at a projector's 1280x720 (and 1920x1080): every widget on screen fits in
+// the window at no less than its minimum size, every text is at least 18 px high (the
+// widgets' and the plots' own), and turning the mode off gives the desk layout back.
+#include <QAbstractScrollArea>
+#include <QAction>
+#include <QDockWidget>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTabWidget>
+#include <QtTest>
+
+#include "tests/core/dataset_skips.h"
+#include "tests/ui/window_fixture.h"
+#include "ui/heatmapwidget.h"
+#include "ui/mainwindow.h"
+#include "ui/plotview.h"
+#include "ui/presentationmode.h"
+#include "ui/seriesplot.h"
+#include "ui/sessioncontroller.h"
+#include "ui/trainingpanel.h"
+
+using namespace moe;
+
+class PresentationTest : public QObject {
+  Q_OBJECT
+
+ private:
+  ui::MainWindow* mWindow = nullptr;
+  ui::SessionController* c() const { return mWindow->controller(); }
+
+  // Inside a scroll area a widget may lie outside the window: the area scrolls to it.
+  static bool scrolled(const QWidget* w) {
+    for (const QWidget* p = w->parentWidget(); p; p = p->parentWidget())
+      if (qobject_cast<const QAbstractScrollArea*>(p)) return true;
+    return false;
+  }
+
+  // What is on screen now fits the window, at its minimum size or more, in readable text.
+  void checkShown(const QString& where) {
+    const QRect inside = mWindow->rect();
+    for (QWidget* w : mWindow->findChildren<QWidget*>()) {
+      if (!w->isVisible() || w->isWindow() || w->width() == 0 || scrolled(w)) continue;
+      const QString name = where + QStringLiteral(": ") + QString::fromLatin1(w->metaObject()->className()) +
+                           QLatin1Char(' ') + w->objectName();
+      const QRect at(w->mapTo(mWindow, QPoint(0, 0)), w->size());
+      QVERIFY2(inside.contains(at), qPrintable(name + QStringLiteral(" is cut off")));
+      QVERIFY2(w->width() >= w->minimumWidth() && w->height() >= w->minimumHeight(),
+               qPrintable(name + QStringLiteral(" is below its minimum size")));
+      QVERIFY2(QFontInfo(w->font()).pixelSize() >= ui::PlotView::kPresentationPixels,
+               qPrintable(name + QStringLiteral(" has text of %1 px").arg(QFontInfo(w->font()).pixelSize())));
+      if (auto* plot = qobject_cast<ui::PlotView*>(w)) {
+        QVERIFY2(plot->smallestTextPixels() >= ui::PlotView::kPresentationPixels,
+                 qPrintable(name + QStringLiteral(" draws text of %1 px").arg(plot->smallestTextPixels())));
+        QVERIFY2(plot->width() >= 400 && plot->height() >= 200,
+                 qPrintable(name + QStringLiteral(" is %1x%2").arg(plot->width()).arg(plot->height())));
+      }
+    }
+  }
+
+ private Q_SLOTS:
+  void initTestCase() {
+    MOE_SKIP_WITHOUT_FASHION_MNIST();
+    QStandardPaths::setTestModeEnabled(true);
+    core::TrainConfig config;
+    config.maxTrain = 1024;
+    config.epochs = 200;
+    config.threads = 1;
+    QVERIFY(moe::testing::openWindow(mWindow, config));
+    // An evaluation, so the heatmap has numbers and the curves have points.
+    QSignalSpy evals(c(), &ui::SessionController::evalAppended);
+    c()->stepEpoch();
+    QVERIFY(evals.wait(60000));
+    QTRY_COMPARE_WITH_TIMEOUT(c()->state(), core::TrainerState::Paused, 30000);
+  }
+  void cleanupTestCase() { delete mWindow; }
+
+  void fitsAProjector_data() {
+    QTest::addColumn<QSize>("size");
+    QTest::newRow("1280x720") << QSize(1280, 720);
+    QTest::newRow("1920x1080") << QSize(1920, 1080);
+  }
+  void fitsAProjector() {
+    QFETCH(QSize, size);
+    QAction* action = mWindow->presentation()->action();
+    action->setChecked(true);  // as the View menu does
+    QVERIFY(mWindow->presentation()->isOn());
+    mWindow->resize(size);
+    QTRY_COMPARE(mWindow->size(), size);  // the window's minimum size lets it be this small
+    const QSize least = mWindow->minimumSizeHint();
+    QVERIFY2(least.width() <= size.width() && least.height() <= size.height(),
+             qPrintable(QStringLiteral("minimum %1x%2").arg(least.width()).arg(least.height())));
+    QVERIFY(!mWindow->findChild<QDockWidget*>(QStringLiteral("setupDock"))->isVisible());
+    QVERIFY(!mWindow->trainingPanel()->imbalancePlot()->isVisible());  // four plots, not six
+    for (int i = 0; i < mWindow->tabs()->count(); ++i) {
+      if (!mWindow->tabs()->isTabVisible(i)) continue;
+      mWindow->tabs()->setCurrentIndex(i);
+      QTest::qWait(300);  // layouts and the heatmap's cell labels settle
+      checkShown(mWindow->tabs()->tabText(i));
+    }
+    mWindow->tabs()->setCurrentIndex(0);
+    // 10 x 8 cells: at 1080 lines the numbers fit at 18 px; at 720 the colours speak alone.
+    if (size.height() >= 1080) QVERIFY(mWindow->trainingPanel()->heatmap()->cellNumbersShown());
+  }
+
+  void offGivesTheDeskBack() {
+    mWindow->presentation()->setOn(false);
+    mWindow->resize(1500, 950);
+    QTest::qWait(200);
+    QVERIFY(mWindow->findChild<QDockWidget*>(QStringLiteral("setupDock"))->isVisible());
+    QVERIFY(mWindow->trainingPanel()->imbalancePlot()->isVisible());
+    QVERIFY(mWindow->trainingPanel()->lossPlot()->smallestTextPixels() < ui::PlotView::kPresentationPixels);
+  }
+};
+
+QTEST_MAIN(PresentationTest)
+#include "test_presentation.moc"

@@ -1,0 +1,106 @@
+#include "ui/hoverhelp.h"
+
+#include <map>
+#include <vector>
+
+#include <QCoreApplication>
+#include <QFormLayout>
+#include <QLabel>
+#include <QLayout>
+#include <QWidget>
+
+namespace moe::ui {
+
+namespace {
+
+QString tr(const char* text) { return QCoreApplication::translate("moe::ui::HoverHelp", text); }
+
+}  // namespace
+
+QString metricHelp(const std::string& key) {
+  static const std::map<std::string, const char*> help = {
+      {"train_loss", "Loss on each training batch (smoothed): how wrong the model is on what it learns from. It should fall; a rising or jumping loss means the learning rate is too high."},
+      {"test_loss", "Loss on the test inputs the model never trains on, at each evaluation. Falling is good; test loss rising while train loss falls means overfitting."},
+      {"train_accuracy", "Share of each training batch classified right (smoothed), 0 to 1. Higher is better."},
+      {"test_accuracy", "Share of the test inputs classified right, 0 to 1. Higher is better; chance is 1 / number of classes."},
+      {"train_rmse", "Root mean squared error of the predicted ratings on each training batch, in stars. Lower is better."},
+      {"test_rmse", "Root mean squared error of the predicted ratings on the test pairs, in stars. Lower is better; about 0.9 is a good recommender."},
+      {"switch_loss", "Switch Transformer balancing loss: experts x (share of inputs) · (mean gate probability). 1 when the load is perfectly even, up to the number of experts when one expert takes all."},
+      {"importance_loss", "Importance CV²: squared coefficient of variation of the experts' summed gate probabilities. 0 = every expert equally important; larger = a few experts dominate."},
+      {"load_loss", "Load CV²: squared coefficient of variation of the (smooth) number of inputs per expert. 0 = even load; larger = uneven."},
+      {"aux_total", "The auxiliary losses added to the training loss, each times its weight (the setup panel's weights). 0 when all weights are 0."},
+      {"z_loss", "Router z-loss: mean squared log-sum-exp of the router's logits. Small (near 0 to a few) keeps the gate numerically stable; growing values mean the logits run away."},
+      {"load_cv", "Load CV: standard deviation / mean of the inputs each expert takes. 0 = perfectly balanced; 1 or more = a few experts take most inputs."},
+      {"max_vio", "MaxVio: how far the busiest expert is above a fair share, (max load − mean) / mean. 0 = balanced; 1 = the busiest takes twice its share."},
+      {"dropped_fraction", "Share of routings dropped because an expert was full (capacity factor). 0 is ideal; above a few percent, raise the capacity factor or balance the load."},
+      {"routing_entropy", "Entropy of the gate's probabilities per input, in nats, from 0 (certain of one expert) to ln(experts) (no preference). Falling over training means the gate is deciding."},
+      {"dead_experts", "Experts that took no input in the batch. 0 is good; dead experts waste capacity (raise the balance weight or gate noise)."},
+      {"expert_load", "Each expert's share of the routed inputs, stacked to 1. Even bands (the dashed lines, 1/experts each) mean a balanced load; one band growing means collapse."},
+      {"router_bias", "Auxiliary-loss-free balancing: each expert's selection bias. It rises for under-used experts and falls for busy ones; biases that keep drifting mean the load does not settle."},
+  };
+  const auto it = help.find(key);
+  return it == help.end() ? QString() : tr(it->second);
+}
+
+QString settingHelp(const QString& label) {
+  static const std::map<QString, const char*> help = {
+      {QStringLiteral("Dataset"), "What the model learns: images (classes), text (languages) or ratings. Picking one loads its tuned settings; Apply builds the model."},
+      {QStringLiteral("Train subset"), "Train on this many inputs instead of all: faster epochs for a demonstration, a lower final accuracy."},
+      {QStringLiteral("Preset"), "The model around the experts: experts on the pixels, a shared stem before them, a dense baseline without experts, or image patches routed one by one."},
+      {QStringLiteral("Experts"), "How many expert networks the gate chooses from (1 to 256). 4 to 16 is typical here; more experts means more capacity but harder balancing."},
+      {QStringLiteral("Router"), "How the gate picks experts for each input: top-k of a softmax, with noise, by expert choice, hashing, Sinkhorn, ... (hover an entry for its description)."},
+      {QStringLiteral("Top-k"), "How many experts each input goes to. 1 (Switch) is cheapest; 2 is the classic choice and usually trains more smoothly."},
+      {QStringLiteral("Capacity factor"), "How many inputs an expert may take, as a multiple of a fair share (0.01 to 64). 1.0 to 1.5 is usual; too low drops inputs (see dropped fraction)."},
+      {QStringLiteral("Expert width"), "Hidden units in each expert; 'linear' means an expert without a hidden layer. Wider experts learn more and train slower."},
+      {QStringLiteral("Shared experts"), "Experts every input goes through besides the routed ones (DeepSeekMoE); 0 = none."},
+      {QStringLiteral("Expert split"), "Fine-grained experts: each split M ways, 1 = no split."},
+      {QStringLiteral("Patch size"), "Side of an image patch in pixels for the patch model; it must divide the image size."},
+      {QStringLiteral("Gate noise"), "Random noise added to the gate's scores while training (0 to 100), so unused experts get tried. 0 = none; about 1 is typical for noisy top-k."},
+      {QStringLiteral("Switch balance"), "Weight of the Switch balancing loss (0 to 1000). 0.01 is the usual value; 0 lets the load collapse onto a few experts, large values hurt accuracy."},
+      {QStringLiteral("Router z-loss"), "Weight of the router z-loss that keeps the gate's logits small (0 to 1000). 0.001 is usual."},
+      {QStringLiteral("Importance CV²"), "Weight of the importance loss (Shazeer et al.), 0 to 1000: pushes the experts' summed gate probabilities to be equal. 0.01 to 0.1 when used."},
+      {QStringLiteral("Load CV²"), "Weight of the load loss (Shazeer et al.), 0 to 1000: pushes the number of inputs per expert to be equal. 0.01 to 0.1 when used."},
+      {QStringLiteral("Optimizer"), "How the weights follow their gradients: plain SGD, or Adam / AdamW (adaptive steps; the usual choice)."},
+      {QStringLiteral("Learning rate"), "Size of each weight update (0.000001 to 10). Adam: 0.0005 to 0.003 is typical; too high makes the loss jump or diverge, too low makes it crawl."},
+      {QStringLiteral("Batch size"), "Inputs per training step (1 to 65536). 64 to 256 is typical; larger batches give smoother curves and fewer steps per epoch."},
+      {QStringLiteral("Epochs"), "How many passes over the training data before training stops."},
+      {QStringLiteral("Seed"), "Starting point of every random choice: the same seed and settings give the same run."},
+      {QStringLiteral("Threads"), "CPU threads the trainer uses; leave one core free for the window."},
+      {QStringLiteral("Backend"), "Where the numbers are computed: the CPU, or OpenCL (a GPU; falls back to the CPU when there is none)."},
+      {QStringLiteral("Score"), "How the router's logits become scores: a softmax over the experts, or a sigmoid per expert."},
+      {QStringLiteral("Route scale"), "Multiplies the chosen gate weights (0.01 to 1000); 1 leaves them as they are."},
+      {QStringLiteral("Bias balancing rate"), "Balancing without an auxiliary loss (0 to 1): how fast each expert's bias moves against its load. 0.001 to 0.02 is typical; off = 0."},
+      {QStringLiteral("Drop policy"), "Which inputs a full expert drops when its capacity is reached."},
+      {QStringLiteral("Balance scope"), "Over which inputs the Switch balancing loss counts the load: the batch, each sequence, or the last steps together."},
+      {QStringLiteral("Balance window"), "For the global scope: how many recent steps are counted together (1 to 100000)."},
+  };
+  QString key = label;
+  key.remove(QStringLiteral(" ⚡"));
+  key.remove(QLatin1Char('&'));
+  const auto it = help.find(key.trimmed());
+  return it == help.end() ? QString() : tr(it->second);
+}
+
+void addSettingHelp(QWidget* root) {
+  for (QFormLayout* form : root->findChildren<QFormLayout*>()) {
+    for (int row = 0; row < form->rowCount(); ++row) {
+      auto* label = qobject_cast<QLabel*>(form->itemAt(row, QFormLayout::LabelRole)
+                                              ? form->itemAt(row, QFormLayout::LabelRole)->widget()
+                                              : nullptr);
+      QLayoutItem* field = form->itemAt(row, QFormLayout::FieldRole);
+      if (!label || !field) continue;
+      const QString help = settingHelp(label->text());
+      if (help.isEmpty()) continue;
+      std::vector<QWidget*> widgets;
+      if (field->widget()) widgets.push_back(field->widget());
+      if (QLayout* inner = field->layout())
+        for (int i = 0; i < inner->count(); ++i)
+          if (inner->itemAt(i)->widget()) widgets.push_back(inner->itemAt(i)->widget());
+      for (QWidget* w : widgets)
+        w->setToolTip(w->toolTip().isEmpty() ? help : w->toolTip() + QStringLiteral("\n\n") + help);
+      label->setToolTip(help);
+    }
+  }
+}
+
+}  // namespace moe::ui

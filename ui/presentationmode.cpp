@@ -1,0 +1,68 @@
+#include "ui/presentationmode.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include <QAction>
+#include <QDockWidget>
+#include <QMainWindow>
+
+#include "ui/plotview.h"
+#include "ui/trainingpanel.h"
+
+namespace moe::ui {
+
+namespace {
+// The window's text in presentation mode: a step above the smallest allowed (plot ticks).
+constexpr int kTextPixels = PlotView::kPresentationPixels + 2;
+}  // namespace
+
+PresentationMode::PresentationMode(QMainWindow* window, TrainingPanel* training)
+    : QObject(window), mWindow(window), mTraining(training) {
+  mAction = new QAction(tr("&Presentation mode"), this);
+  mAction->setObjectName(QStringLiteral("presentationMode"));
+  mAction->setCheckable(true);
+  mAction->setShortcut(QKeySequence(Qt::Key_F5));
+  mAction->setToolTip(tr("For a projector: large text and lines, four plots, no setup panel (F5)"));
+  connect(mAction, &QAction::toggled, this, &PresentationMode::setOn);
+}
+
+void PresentationMode::setOn(bool on) {
+  if (on == mOn) return;
+  mOn = on;
+  mAction->setChecked(on);
+  auto* dock = mWindow->findChild<QDockWidget*>(QStringLiteral("setupDock"));
+  if (on) {
+    if (dock) {
+      mDockWasVisible = dock->isVisible();
+      dock->hide();
+    }
+    mWindowFont = mWindow->font();
+    // Widgets that chose their own font (larger titles, the tab bar) keep their proportion.
+    mSavedFonts.clear();
+    const double scale = double(kTextPixels) / std::max(1, QFontInfo(mWindowFont).pixelSize());
+    for (QWidget* w : mWindow->findChildren<QWidget*>()) {
+      if (!w->testAttribute(Qt::WA_SetFont) || qobject_cast<PlotView*>(w)) continue;
+      mSavedFonts.emplace_back(w, w->font());
+    }
+    QFont f = mWindowFont;
+    f.setPixelSize(kTextPixels);
+    mWindow->setFont(f);
+    for (auto& [w, font] : mSavedFonts) {
+      if (!w) continue;
+      QFont bigger = font;
+      bigger.setPixelSize(std::max(kTextPixels, int(std::lround(QFontInfo(font).pixelSize() * scale))));
+      w->setFont(bigger);
+    }
+  } else {
+    mWindow->setFont(mWindowFont);
+    for (auto& [w, font] : mSavedFonts)
+      if (w) w->setFont(font);
+    mSavedFonts.clear();
+    if (dock && mDockWasVisible) dock->show();
+  }
+  mTraining->setPresentation(on);
+  for (PlotView* p : mWindow->findChildren<PlotView*>()) p->setPresentation(on);
+}
+
+}  // namespace moe::ui
