@@ -53,7 +53,7 @@ bool isCompleteRow(const SweepRow& row, const SweepRun& run) {
   for (const std::string& c : sweepRowColumns())
     if (!row.contains(c)) return false;
   if (!row.contains("test_accuracy") && !row.contains("test_rmse")) return false;
-  for (auto it = run.settings.begin(); it != run.settings.end(); ++it)
+  for (auto it = run.columns.begin(); it != run.columns.end(); ++it)
     if (!row.contains(it.key())) return false;
   TrainConfig stored;
   try {

@@ -72,7 +72,7 @@ SweepRow trainSweepRun(const SweepRun& run, std::shared_ptr<const DataSplits> da
   const char* quality = qualityMetricDef(MetricScope::Eval, session.qualityMetric()).id;
   SweepRow row;
   row["run"] = run.id;
-  for (auto it = run.settings.begin(); it != run.settings.end(); ++it) row[it.key()] = it.value();
+  for (auto it = run.columns.begin(); it != run.columns.end(); ++it) row[it.key()] = it.value();
   row["status"] = diverged.empty() ? "done" : "diverged";
   const bool measured = eval && diverged.empty();
   auto evalValue = [&](double v) { return measured ? SweepRow(v) : SweepRow(nullptr); };

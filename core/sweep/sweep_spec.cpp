@@ -160,6 +160,11 @@ SweepSpec parseSweepSpec(const ojson& spec) {
       out.runs.push_back(std::move(run));
     }
   }
+  for (SweepRun& run : out.runs) {
+    nlohmann::json all;
+    to_json(all, run.config);
+    for (const std::string& key : out.varied) run.columns[key] = all.at(key);
+  }
   return out;
 }
 

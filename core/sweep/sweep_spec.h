@@ -33,7 +33,10 @@ class SweepError : public std::invalid_argument {
 struct SweepRun {
   std::string id;                  ///< its varied settings, "experts=4 top_k=1 seed=0"
   std::string folder;              ///< id as a file name, "experts-4_top_k-1_seed-0"
-  nlohmann::ordered_json settings; ///< the varied keys and their values, in column order
+  nlohmann::ordered_json settings; ///< the keys this run sets and their values
+  /** Every varied key of the sweep (SweepSpec::varied) with this run's value, from its config
+   *  when the run does not set it: the results row's setting columns. */
+  nlohmann::ordered_json columns;
   TrainConfig config;              ///< the whole config, validated
 };
 
