@@ -84,6 +84,28 @@ class TestMoeSweep : public QObject {
     }
   }
 
+  void aKilledSweepResumes() {
+    QTemporaryDir tmp;
+    const QString spec = tmp.filePath("spec.json"), out = tmp.filePath("out");
+    write(spec, R"({"base": {"max_train": 500, "expert_hidden": 8, "batch_size": 50},
+                    "grid": {"experts": [2, 3, 4, 5, 6, 7]}})");
+    QProcess p;
+    p.start(MOE_SWEEP_BIN, {spec, "--out", out, "--parallel", "1"});
+    QVERIFY(p.waitForStarted());
+    // Killed (SIGKILL: no chance to tidy up) as soon as the first run's row is on disk.
+    QTRY_VERIFY_WITH_TIMEOUT(lines(out + "/results.jsonl").size() >= 1, 120000);
+    p.kill();
+    p.waitForFinished();
+    const std::size_t kept = lines(out + "/results.jsonl").size();
+    QVERIFY2(kept < 6, "the sweep finished before it could be killed");
+    const Result resumed = runSweep({spec, "--out", out});
+    QVERIFY2(resumed.code == 0, resumed.err.constData());
+    QVERIFY2(resumed.err.contains(QByteArray::number(qlonglong(kept)) + " already finished"),
+             resumed.err.constData());
+    QCOMPARE(std::size_t(resumed.err.count("finished experts=")), 6 - kept);
+    QCOMPARE(lines(out + "/results.jsonl").size(), std::size_t(6));
+  }
+
   void badSpecsExitTwoNamingTheProblem_data() {
     QTest::addColumn<QString>("spec");
     QTest::addColumn<QString>("mentions");
