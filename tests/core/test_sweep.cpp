@@ -6,6 +6,9 @@
 #include <filesystem>
 #include <fstream>
 
+#include "compute/cpu/cpu_backend.h"
+#include "core/data/catalog.h"
+#include "core/model/model.h"
 #include "core/sweep/sweep_run.h"
 #include "core/sweep/sweep_runner.h"
 #include "core/train/history_file.h"
@@ -151,6 +154,34 @@ class TestSweep : public QObject {
     QCOMPARE(autoParallelism(big, shape, 2, 18, 0.0), 1);
     const double one = estimateMemory(small, shape).total();
     QCOMPARE(autoParallelism(small, shape, 8, 18, one * 2.6), 2);  // 80% of 2.6 runs' memory
+  }
+
+  void flopsAreCountedFromTheShapes() {
+    DataOptions opt;
+    opt.maxTrain = 200;
+    const DataSplits data = loadDataset("fashion-mnist", opt);
+    moe::compute::CpuBackend backend(1);
+    TrainConfig c;
+    c.model.experts = 4;
+    c.model.topK = 2;
+    c.model.expertHidden = 16;
+    c.model.stemWidth = 32;
+    c.model.patchSize = 7;
+    // By hand: a router of in x 4 + 4, experts in -> 16 -> out, two of them, the gated combine.
+    auto moeFlops = [](double in, double out) {
+      return 2.0 * (in * 4 + 4) + 2.0 * 2 * (in * 16 + 16 + 16 * out + out) + 2.0 * 2 * out;
+    };
+    c.model.kind = ModelKind::MoeClassifier;
+    QCOMPARE(createModel(c, data.train, backend)->flopsPerInput(data.train), moeFlops(784, 10));
+    c.model.kind = ModelKind::StemMoe;
+    QCOMPARE(createModel(c, data.train, backend)->flopsPerInput(data.train),
+             2.0 * (785 * 32 + 33 * 10) + moeFlops(32, 32));
+    c.model.kind = ModelKind::PatchMoe;  // 16 patches of 7 x 7, a head over 16 x 32 features
+    QCOMPARE(createModel(c, data.train, backend)->flopsPerInput(data.train),
+             16 * (2.0 * 50 * 32 + moeFlops(32, 32)) + 2.0 * (16 * 32 + 1) * 10);
+    c.model.kind = ModelKind::DenseMlp;
+    const auto dense = createModel(c, data.train, backend);
+    QCOMPARE(dense->flopsPerInput(data.train), 2.0 * double(dense->paramsActivePerInput()));
   }
 
   void runnerWritesCompleteRowsAndResumes() {
