@@ -135,6 +135,11 @@ long StemMoeClassifier::paramsActivePerInput() const {
   return long(mFeatures + 1) * mWidth + mMoe.activeParamsPerRow() + long(mWidth + 1) * mClasses;
 }
 
+double StemMoeClassifier::flopsPerInput(const Dataset&) const {
+  return 2.0 * double(long(mFeatures + 1) * mWidth + long(mWidth + 1) * mClasses) +
+         mMoe.flopsPerRow();
+}
+
 std::string StemMoeClassifier::describe() const {
   return "Stem + MoE + head: " + std::to_string(mFeatures) + " -> stem " + std::to_string(mWidth) +
          " -> " + std::to_string(mConfig.routedExperts()) + " experts (" + mConfig.router +
@@ -206,6 +211,10 @@ std::vector<Parameter*> DenseMlp::parameters() {
 
 long DenseMlp::paramsActivePerInput() const {
   return long(mFeatures + 1) * mHidden + long(mHidden + 1) * mClasses;
+}
+
+double DenseMlp::flopsPerInput(const Dataset&) const {
+  return 2.0 * double(paramsActivePerInput());
 }
 
 std::string DenseMlp::describe() const {

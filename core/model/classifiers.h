@@ -15,6 +15,7 @@ class MoeClassifier final : public Model {
   std::vector<Parameter*> parameters() override { return mMoe.parameters(); }
   MoeLayer* moe() override { return &mMoe; }
   long paramsActivePerInput() const override { return mMoe.activeParamsPerRow(); }
+  double flopsPerInput(const Dataset&) const override { return mMoe.flopsPerRow(); }
   std::string describe() const override;
   Inspection inspect(const Batch& one) override;
 
@@ -36,6 +37,7 @@ class StemMoeClassifier final : public Model {
   std::vector<Parameter*> parameters() override;
   MoeLayer* moe() override { return &mMoe; }
   long paramsActivePerInput() const override;
+  double flopsPerInput(const Dataset& data) const override;
   std::string describe() const override;
   Inspection inspect(const Batch& one) override;
 
@@ -61,6 +63,7 @@ class DenseMlp final : public Model {
   std::vector<Parameter*> parameters() override;
   MoeLayer* moe() override { return nullptr; }
   long paramsActivePerInput() const override;
+  double flopsPerInput(const Dataset& data) const override;
   std::string describe() const override;
   Inspection inspect(const Batch& one) override;
 

@@ -45,6 +45,12 @@ class Model {
    *  default is moe() alone; models with several MoE layers override it. */
   virtual std::vector<MoeLayer*> moeLayers();
   virtual long paramsActivePerInput() const = 0;
+  /** Forward (inference) FLOPs per input of `data`, counted from the model's shapes: 2 per
+   *  weight a row multiplies (a multiply and an add; embedding lookups are free), the MoE's
+   *  router and gated combine included (MoeLayer::flopsPerRow), times the routed rows of an
+   *  input (text: the mean tokens per text of `data`; images as patches: the patches).
+   *  Elementwise work (activations, softmax, pooling) is not counted. */
+  virtual double flopsPerInput(const Dataset& data) const = 0;
   virtual std::string describe() const = 0;
   /** Inspects one input (a batch of one row): gate, expert predictions, saliency. */
   virtual Inspection inspect(const Batch& one) = 0;

@@ -189,4 +189,8 @@ long MoeLayer::activeParamsPerRow() const {
   return mRouter.paramCount() + mExperts.paramsPerExpert() * mRouter.expertsPerRow() + shared;
 }
 
+double MoeLayer::flopsPerRow() const {
+  return 2.0 * double(activeParamsPerRow()) + 2.0 * double(mRouter.expertsPerRow()) * mOut;
+}
+
 }  // namespace moe::core

@@ -55,6 +55,9 @@ class MoeLayer {
   std::vector<Parameter*> parameters();
   long paramCount() const;
   long activeParamsPerRow() const;  ///< router + the experts a row uses on average
+  /** Forward FLOPs of one routed row: 2 per active weight (the router's gate included), plus the
+   *  gated combine (2 per output per chosen expert). Softmax and top-k are not counted. */
+  double flopsPerRow() const;
 
  private:
   /** A CSR transposed on the host and put on the device: for each target, its (source,

@@ -131,6 +131,12 @@ long PatchMoeClassifier::paramsActivePerInput() const {
          long(mPatches * mDim + 1) * mClasses;
 }
 
+double PatchMoeClassifier::flopsPerInput(const Dataset&) const {
+  // Per patch: its embedding and the MoE path; per image: the head over all patch tokens.
+  return mPatches * (2.0 * double(long(mPatchDim + 1) * mDim) + mMoe.flopsPerRow()) +
+         2.0 * double(long(mPatches * mDim + 1) * mClasses);
+}
+
 std::string PatchMoeClassifier::describe() const {
   return "Patch MoE: " + std::to_string(mImage.width) + "x" + std::to_string(mImage.height) +
          " images -> " + std::to_string(mPatches) + " patches of " + std::to_string(mPatch) + "x" +

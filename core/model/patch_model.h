@@ -42,6 +42,7 @@ class PatchMoeClassifier final : public Model {
   std::vector<Parameter*> parameters() override;
   MoeLayer* moe() override { return &mMoe; }
   long paramsActivePerInput() const override;
+  double flopsPerInput(const Dataset& data) const override;
   std::string describe() const override;
   /** Prediction, gate summary over the image's patches, and per patch (Inspection::tokens,
    *  id = patch index, row-major) the experts it went to; Inspection::patchSize is set. */

@@ -150,6 +150,11 @@ long RatingMoeRegressor::paramsActivePerInput() const {
   return 2L * mDim + 2 + mMoe.activeParamsPerRow();
 }
 
+double RatingMoeRegressor::flopsPerInput(const Dataset&) const {
+  // The user x item product (one multiply per width) feeds the MoE; biases are two adds.
+  return double(mDim) + 2.0 + mMoe.flopsPerRow();
+}
+
 std::string RatingMoeRegressor::describe() const {
   return "Rating MoE: mean + user/item biases + MoE(user x item embeddings, width " +
          std::to_string(mDim) + ", " + std::to_string(mGenres) + " genre embeddings) with " +

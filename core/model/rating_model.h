@@ -38,6 +38,7 @@ class RatingMoeRegressor final : public Model {
   std::vector<Parameter*> parameters() override;
   MoeLayer* moe() override { return &mMoe; }
   long paramsActivePerInput() const override;
+  double flopsPerInput(const Dataset& data) const override;
   std::string describe() const override;
   /** One rating of one.source: predicted rating, gate, and each chosen expert's own rating. */
   Inspection inspect(const Batch& one) override;

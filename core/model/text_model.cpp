@@ -95,6 +95,15 @@ long TextMoeClassifier::paramsActivePerInput() const {
   return long(mDim) + mMoe.activeParamsPerRow() + long(mDim + 1) * mClasses;
 }
 
+double TextMoeClassifier::flopsPerInput(const Dataset& data) const {
+  // Every token is a row of the MoE; the head runs once per text.
+  const int texts = data.rows();
+  const double tokens = texts > 0 && !data.tokenOffsets.empty()
+                            ? double(data.tokenOffsets.back() - data.tokenOffsets.front()) / texts
+                            : 0.0;
+  return tokens * mMoe.flopsPerRow() + 2.0 * double(long(mDim + 1) * mClasses);
+}
+
 std::string TextMoeClassifier::describe() const {
   return "Text MoE: " + std::to_string(mBuckets) + " hashed n-grams -> embedding " +
          std::to_string(mDim) + " -> per-token MoE of " + std::to_string(mConfig.routedExperts()) +

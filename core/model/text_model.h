@@ -29,6 +29,7 @@ class TextMoeClassifier final : public Model {
   std::vector<Parameter*> parameters() override;
   MoeLayer* moe() override { return &mMoe; }
   long paramsActivePerInput() const override;
+  double flopsPerInput(const Dataset& data) const override;
   std::string describe() const override;
   /** Inspects one text of one.source: prediction, gate summary and per-token routing (the
    *  token byte spans are left 0; Session::inspect fills them from the tokenizer). */

@@ -1,0 +1,193 @@
+#include "core/sweep/sweep_spec.h"
+
+#include <algorithm>
+#include <fstream>
+#include <iterator>
+#include <map>
+
+#include "core/train/config_keys.h"
+
+namespace moe::core {
+
+namespace {
+
+using ojson = nlohmann::ordered_json;
+constexpr std::size_t kMaxSpecBytes = std::size_t(1) << 20;
+
+// A value as it appears in a run's id: numbers and booleans as JSON writes them, strings bare.
+std::string valueText(const ojson& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
+
+// Only letters, digits, '.', '-' and '_' survive in a folder name.
+std::string fileSafe(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '.' || c == '-' || c == '_';
+    out += ok ? c : '_';
+  }
+  return out;
+}
+
+void checkKey(const std::string& where, const std::string& key) {
+  if (!findConfigKey(key)) throw SweepError(where + ": unknown config key '" + key + "'");
+}
+
+void checkScalar(const std::string& where, const ojson& v) {
+  if (!v.is_number() && !v.is_string() && !v.is_boolean())
+    throw SweepError(where + " must be a number or a string, got " + std::string(v.type_name()));
+}
+
+// The cartesian product of the grid, last key fastest.
+std::vector<ojson> expandGrid(const ojson& grid) {
+  if (!grid.is_object()) throw SweepError("grid must be an object of key: [values]");
+  if (grid.empty()) throw SweepError("grid is empty: give at least one key with a list of values");
+  std::vector<ojson> combos{ojson::object()};
+  for (auto it = grid.begin(); it != grid.end(); ++it) {
+    const std::string where = "grid: '" + it.key() + "'";
+    checkKey("grid", it.key());
+    if (it.key() == "seed") throw SweepError("grid: vary the seed with \"seeds\": [...]");
+    if (!it.value().is_array()) throw SweepError(where + " must be a list of values");
+    if (it.value().empty()) throw SweepError(where + " has an empty list of values");
+    std::vector<ojson> next;
+    for (const ojson& c : combos)
+      for (const ojson& v : it.value()) {
+        checkScalar(where + " value " + v.dump(), v);
+        ojson n = c;
+        n[it.key()] = v;
+        next.push_back(std::move(n));
+      }
+    combos = std::move(next);
+  }
+  return combos;
+}
+
+std::vector<ojson> listRuns(const ojson& runs) {
+  if (!runs.is_array()) throw SweepError("runs must be a list of objects of config keys");
+  if (runs.empty()) throw SweepError("runs is empty: give at least one run");
+  std::vector<ojson> out;
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    const std::string where = "runs[" + std::to_string(i) + "]";
+    if (!runs[i].is_object()) throw SweepError(where + " must be an object of config keys");
+    for (auto it = runs[i].begin(); it != runs[i].end(); ++it) {
+      checkKey(where, it.key());
+      checkScalar(where + ": '" + it.key() + "'", it.value());
+    }
+    out.push_back(runs[i]);
+  }
+  return out;
+}
+
+std::vector<std::uint64_t> listSeeds(const ojson& seeds) {
+  if (!seeds.is_array()) throw SweepError("seeds must be a list of whole numbers");
+  if (seeds.empty()) throw SweepError("seeds is empty: give at least one seed");
+  std::vector<std::uint64_t> out;
+  for (const ojson& s : seeds) {
+    if (!s.is_number_unsigned())
+      throw SweepError("seeds: " + s.dump() + " is not a whole number >= 0");
+    out.push_back(s.get<std::uint64_t>());
+  }
+  return out;
+}
+
+}  // namespace
+
+nlohmann::json resultDefiningConfig(const TrainConfig& config) {
+  nlohmann::json j;
+  to_json(j, config);
+  j.erase("threads");
+  return j;
+}
+
+SweepSpec parseSweepSpec(const ojson& spec) {
+  if (!spec.is_object()) throw SweepError("a sweep spec must be a JSON object");
+  for (auto it = spec.begin(); it != spec.end(); ++it)
+    if (it.key() != "base" && it.key() != "grid" && it.key() != "runs" && it.key() != "seeds")
+      throw SweepError("unknown spec key '" + it.key() + "' (expected base, grid, runs, seeds)");
+  if (spec.contains("grid") && spec.contains("runs"))
+    throw SweepError("give either \"grid\" or \"runs\", not both");
+  if (!spec.contains("grid") && !spec.contains("runs") && !spec.contains("seeds"))
+    throw SweepError("the spec has no \"grid\", \"runs\" or \"seeds\": nothing varies");
+
+  const ojson base = spec.value("base", ojson::object());
+  if (!base.is_object()) throw SweepError("base must be an object of config keys");
+  {
+    TrainConfig check;
+    try {
+      from_json(nlohmann::json::parse(base.dump()), check);
+    } catch (const ConfigError& e) {
+      throw SweepError(std::string("base: ") + e.what());
+    }
+  }
+  const std::vector<ojson> settings = spec.contains("grid")   ? expandGrid(spec["grid"])
+                                      : spec.contains("runs") ? listRuns(spec["runs"])
+                                                              : std::vector<ojson>{ojson::object()};
+  const bool seeded = spec.contains("seeds");
+  const std::vector<std::uint64_t> seeds = seeded ? listSeeds(spec["seeds"])
+                                                  : std::vector<std::uint64_t>{};
+
+  SweepSpec out;
+  auto addVaried = [&](const std::string& key) {
+    if (std::find(out.varied.begin(), out.varied.end(), key) == out.varied.end())
+      out.varied.push_back(key);
+  };
+  for (const ojson& s : settings)
+    for (auto it = s.begin(); it != s.end(); ++it) addVaried(it.key());
+  if (seeded) addVaried("seed");
+
+  std::map<std::string, std::size_t> seen;
+  for (const ojson& s : settings) {
+    for (std::size_t i = 0; i < std::max<std::size_t>(1, seeds.size()); ++i) {
+      SweepRun run;
+      run.settings = s;
+      if (seeded) run.settings["seed"] = seeds[i];
+      for (auto it = run.settings.begin(); it != run.settings.end(); ++it) {
+        run.id += (run.id.empty() ? "" : " ") + it.key() + "=" + valueText(it.value());
+        run.folder += (run.folder.empty() ? "" : "_") + fileSafe(it.key() + "-" + valueText(it.value()));
+      }
+      if (run.id.empty()) run.id = run.folder = "base";
+      ojson merged = base;
+      for (auto it = run.settings.begin(); it != run.settings.end(); ++it) merged[it.key()] = it.value();
+      try {
+        from_json(nlohmann::json::parse(merged.dump()), run.config);
+        run.config.validate();
+      } catch (const ConfigError& e) {
+        throw SweepError("run '" + run.id + "': " + e.what());
+      }
+      if (const auto [at, fresh] = seen.emplace(run.folder, out.runs.size()); !fresh)
+        throw SweepError("run '" + run.id + "' is listed twice (as run " +
+                         std::to_string(at->second + 1) + " and run " +
+                         std::to_string(out.runs.size() + 1) + ")");
+      out.runs.push_back(std::move(run));
+    }
+  }
+  for (SweepRun& run : out.runs) {
+    nlohmann::json all;
+    to_json(all, run.config);
+    for (const std::string& key : out.varied) run.columns[key] = all.at(key);
+  }
+  return out;
+}
+
+SweepSpec loadSweepSpec(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw SweepError("cannot open sweep spec '" + path + "'");
+  std::string text;
+  char chunk[16384];
+  while (text.size() <= kMaxSpecBytes && (in.read(chunk, sizeof chunk) || in.gcount() > 0))
+    text.append(chunk, std::size_t(in.gcount()));
+  if (text.size() > kMaxSpecBytes)
+    throw SweepError("sweep spec '" + path + "' is larger than 1 MiB");
+  ojson spec;
+  try {
+    spec = ojson::parse(text);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw SweepError("sweep spec '" + path + "' is not valid JSON: " + e.what());
+  }
+  try {
+    return parseSweepSpec(spec);
+  } catch (const SweepError& e) {
+    throw SweepError("sweep spec '" + path + "': " + e.what());
+  }
+}
+
+}  // namespace moe::core
