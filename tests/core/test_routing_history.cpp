@@ -175,6 +175,29 @@ class TestRoutingHistory : public QObject {
     QCOMPARE(r->routingHistory->of(7).front().step, 2L);
     QFile::remove(path);
   }
+
+  void inspectorMarginIsTheEvaluationsForPatchTokens() {
+    // A patch input lists in `chosen` every expert one of its patches took; its margin is the
+    // router's top-k margin of its mean gate, as the evaluation measures it.
+    MOE_SKIP_WITHOUT_FASHION_MNIST();
+    TrainConfig c = testing::smallMoeConfig(16, 5);
+    c.model.kind = ModelKind::PatchMoe;
+    c.model.patchSize = 7;
+    auto s = testing::makeSession(c, testing::smallFashionMnist());
+    for (int i = 0; i < 3; ++i) s->trainStep();
+    const auto r = s->evaluate();
+    const int k = expertsPerRow(s->config().model);
+    QCOMPARE(k, r->k);
+    int wider = 0;
+    for (int row = 0; row < 20; ++row) {
+      const Inspection in = s->inspect(row);
+      wider += int(in.chosen.size()) > k;
+      const std::vector<float> m = topkMargins(in.gateProbs.data(), 1, int(in.gateProbs.size()), k);
+      QVERIFY(std::fabs(m[0] - r->rowMargins[std::size_t(row)]) < 1e-5f);
+      QCOMPARE(r->routingHistory->of(row).back().margin, r->rowMargins[std::size_t(row)]);
+    }
+    QVERIFY(wider > 0);  // the case where chosen.size() was the wrong k
+  }
 };
 
 QTEST_GUILESS_MAIN(TestRoutingHistory)
