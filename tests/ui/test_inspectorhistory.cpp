@@ -7,7 +7,9 @@
 #include <QTableWidget>
 #include <QtTest>
 
+#include "core/data/fortunes.h"
 #include "core/routing/router_diagnostics.h"
+#include "core/train/presets.h"
 #include "core/routing/routing_history.h"
 #include "tests/core/dataset_skips.h"
 #include "tests/ui/window_fixture.h"
@@ -15,6 +17,7 @@
 #include "ui/mainwindow.h"
 #include "ui/routinghistoryview.h"
 #include "ui/sessioncontroller.h"
+#include "ui/textinspectorpanel.h"
 
 using namespace moe;
 
@@ -26,7 +29,11 @@ class InspectorHistoryTest : public QObject {
   std::map<long, std::shared_ptr<const core::EvalReport>> mReports;  // by step, as published
 
   ui::SessionController* c() const { return mWindow->controller(); }
-  QTableWidget* table() const { return mWindow->inspectorPanel()->routingHistory()->table(); }
+  ui::RoutingHistoryView* view() const {
+    return mText ? mWindow->textInspectorPanel()->routingHistory() : mWindow->inspectorPanel()->routingHistory();
+  }
+  QTableWidget* table() const { return view()->table(); }
+  bool mText = false;  // the text inspector's view (last case)
 
   // Trains until `more` further evaluations are published, then pauses.
   void trainEvaluations(std::size_t more) {
@@ -42,7 +49,7 @@ class InspectorHistoryTest : public QObject {
   void checkTable(int input) {
     const auto& evals = c()->history().evals();
     QCOMPARE(table()->rowCount(), int(evals.size()));
-    const int k = mWindow->inspectorPanel()->routingHistory()->choices();
+    const int k = view()->choices();
     QCOMPARE(k, 2);
     int checked = 0;
     for (int r = 0; r < table()->rowCount(); ++r) {
@@ -111,6 +118,32 @@ class InspectorHistoryTest : public QObject {
     trainEvaluations(1);
     QCOMPARE(table()->rowCount(), int(c()->history().evals().size()));
     QVERIFY(table()->rowCount() >= 1);
+  }
+
+  void textInspectorShowsATestTextsHistory() {
+    if (!QFile::exists(QString::fromLatin1(core::kFortunesRoot) + QStringLiteral("/de")))
+      QSKIP("Debian's fortunes packages are not installed");
+    delete mWindow;
+    mReports.clear();
+    core::TrainConfig config = core::presetFor("fortunes-langid");
+    config.maxTrain = 1500;
+    config.epochs = 50;
+    config.threads = 1;
+    QVERIFY(moe::testing::openWindow(mWindow, config));
+    mText = true;
+    connect(c(), &ui::SessionController::evalAppended, this,
+            [this](std::shared_ptr<const core::EvalReport> r) { mReports[r->step] = r; });
+    c()->setEvalEvery(4);
+    mWindow->showInspector();
+    trainEvaluations(3);
+    ui::TextInspectorPanel* text = mWindow->textInspectorPanel();
+    QVERIFY(!view()->isVisible());  // nothing picked yet
+    text->showInput(3);
+    QVERIFY(view()->isVisible());
+    checkTable(3);
+    text->inspectTyped(QStringLiteral("Guten Morgen"));  // typed text: never evaluated
+    QVERIFY(!view()->isVisible());
+    QCOMPARE(table()->rowCount(), 0);
   }
 };
 
