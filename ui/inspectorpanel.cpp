@@ -240,9 +240,11 @@ QString InspectorPanel::routingHealthText(const core::Inspection& in) const {
   const std::vector<float> margin = core::topkMargins(in.gateProbs.data(), 1, experts, k);
   if (!margin.empty() && std::isfinite(margin[0])) {
     const bool fragile = margin[0] < mController->config().health.fragileMargin;
-    text += tr("<br>top-%1 margin: <b>%2</b>%3").arg(k).arg(double(margin[0]), 0, 'f', 3)
+    // At the inspected weights, which may be newer than the last evaluation's line above.
+    text += tr("<br>top-%1 margin at step %4: <b>%2</b>%3").arg(k).arg(double(margin[0]), 0, 'f', 3)
                 .arg(fragile ? tr(" <span style='color:#c06000'>(fragile: a small change flips "
-                                  "its experts)</span>") : QString());
+                                  "its experts)</span>") : QString())
+                .arg(in.step);
   }
   if (eval && in.index >= 0 && std::size_t(in.index) < eval->previousTop1.size() && eval->k > 0 &&
       eval->experts == experts) {

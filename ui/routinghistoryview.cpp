@@ -1,5 +1,6 @@
 #include "ui/routinghistoryview.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include <QHeaderView>
@@ -67,14 +68,14 @@ void RoutingHistoryView::showHistory(const core::RoutingHistory* history, int ro
   mTable->setRowCount(int(entries.size()));
   QFont bold = mTable->font();
   bold.setBold(true);
-  int changes = 0;
+  QStringList changes;  // "step (E a → E b)" of each first-choice change
   for (int r = 0; r < int(entries.size()); ++r) {
     const core::RoutingHistoryEntry& e = entries[std::size_t(r)];
     const int first = e.experts.empty() ? -1 : e.experts.front();
     const int before = r > 0 && !entries[std::size_t(r) - 1].experts.empty()
                            ? entries[std::size_t(r) - 1].experts.front() : first;
     const bool changed = r > 0 && first != before;
-    changes += changed;
+    if (changed) changes << tr("step %1 (E%2 → E%3)").arg(e.step).arg(before).arg(first);
     auto* step = new QTableWidgetItem(QString::number(e.step));
     step->setData(Qt::UserRole, qlonglong(e.step));
     mTable->setItem(r, StepColumn, step);
@@ -104,13 +105,22 @@ void RoutingHistoryView::showHistory(const core::RoutingHistory* history, int ro
       }
     }
   }
+  // The changes by name in the title too: the table scrolls to the latest evaluations.
+  constexpr int kNamed = 4;
+  QString moved = tr("first choice never changed");
+  if (!changes.isEmpty()) {
+    const QStringList last = changes.mid(std::max<qsizetype>(0, changes.size() - kNamed));
+    moved = tr("first choice changed at <span style='background:%1'>%2</span>")
+                .arg(kChanged.name(), last.join(QStringLiteral(", ")));
+    if (changes.size() > kNamed) moved += tr(" and %1 earlier time(s)").arg(changes.size() - kNamed);
+  }
   const bool full = history->evaluations() >= history->depth();
-  mTitle->setText(tr("<b>Routing across evaluations</b> of input #%1: %n evaluation(s), first "
-                     "choice changed %2 time(s)%3", nullptr, int(entries.size()))
+  mTitle->setText(tr("<b>Routing across evaluations</b> of input #%1 (%n evaluation(s)%2): %3", nullptr,
+                     int(entries.size()))
                       .arg(row)
-                      .arg(changes)
-                      .arg(full ? tr(" (only the last %1 evaluations are kept)").arg(history->depth())
-                                : tr(" (the last %1 are kept)").arg(history->depth())));
+                      .arg(full ? tr(", only the last %1 are kept").arg(history->depth())
+                                : tr(", the last %1 are kept").arg(history->depth()))
+                      .arg(moved));
   mTable->scrollToBottom();
 }
 

@@ -94,6 +94,13 @@ class InspectorHistoryTest : public QObject {
     inspector->showInput(5);
     checkTable(5);
     QVERIFY(inspector->routingHistory()->titleText().contains(QStringLiteral("#5")));
+    // The summary's margin is the router's top-2 margin of the inspected gate, at its step.
+    QTRY_VERIFY(inspector->inspection() && inspector->inspection()->index == 5);
+    const core::Inspection& in = *inspector->inspection();
+    const float m = core::topkMargins(in.gateProbs.data(), 1, int(in.gateProbs.size()), 2)[0];
+    QVERIFY2(inspector->summaryText().contains(QStringLiteral("top-2 margin at step %1: <b>%2</b>")
+                                                   .arg(in.step).arg(double(m), 0, 'f', 3)),
+             qPrintable(inspector->summaryText()));
     // Another input: its own experts, at once.
     inspector->showInput(11);
     checkTable(11);
