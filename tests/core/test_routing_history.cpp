@@ -7,6 +7,7 @@
 
 #include "core/routing/router_diagnostics.h"
 #include "core/routing/routing_history.h"
+#include "core/model/moe_layer.h"
 #include "core/task/task.h"
 #include "dataset_skips.h"
 #include "session_fixtures.h"
@@ -174,6 +175,22 @@ class TestRoutingHistory : public QObject {
     QCOMPARE(r->routingHistory->evaluations(), 1);
     QCOMPARE(r->routingHistory->of(7).front().step, 2L);
     QFile::remove(path);
+  }
+
+  void stepMarginsOfFineGrainedExpertsUseTheRoutersWidth() {
+    // With --expert-split 2 the router sees experts x 2 columns and chooses top-k x 2.
+    MOE_SKIP_WITHOUT_FASHION_MNIST();
+    TrainConfig c = testing::smallMoeConfig(16, 4);
+    c.model.expertSplit = 2;
+    auto s = testing::makeSession(c, testing::smallFashionMnist());
+    const StepMetrics m = s->trainStep();
+    const std::vector<float>& probs = s->model().moe()->probs();
+    const int E = c.model.routedExperts(), rows = int(probs.size()) / E;
+    QCOMPARE(rows, c.batchSize);
+    const MarginSummary want = summarizeMargins(topkMargins(probs.data(), rows, E, c.model.routedTopK()),
+                                                c.health.fragileMargin);
+    QVERIFY(std::fabs(m.marginMean - want.mean) < 1e-9);
+    QCOMPARE(m.fragileFraction, want.fragile);
   }
 
   void inspectorMarginIsTheEvaluationsForPatchTokens() {

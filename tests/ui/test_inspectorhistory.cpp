@@ -39,7 +39,7 @@ class InspectorHistoryTest : public QObject {
   void trainEvaluations(std::size_t more) {
     const std::size_t want = c()->history().evals().size() + more;
     c()->play();
-    QTRY_VERIFY_WITH_TIMEOUT(c()->history().evals().size() >= want, 60000);
+    QTRY_VERIFY_WITH_TIMEOUT(c()->history().evals().size() >= want, 240000);  // a loaded machine
     c()->pause();
     QTRY_COMPARE_WITH_TIMEOUT(c()->state(), core::TrainerState::Paused, 20000);
     QTRY_VERIFY(c()->latestEval() && c()->latestEval()->step == c()->history().evals().back().step);
@@ -140,7 +140,7 @@ class InspectorHistoryTest : public QObject {
     mText = true;
     connect(c(), &ui::SessionController::evalAppended, this,
             [this](std::shared_ptr<const core::EvalReport> r) { mReports[r->step] = r; });
-    c()->setEvalEvery(4);
+    c()->setEvalEvery(2);
     mWindow->showInspector();
     trainEvaluations(3);
     ui::TextInspectorPanel* text = mWindow->textInspectorPanel();
