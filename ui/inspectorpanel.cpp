@@ -16,9 +16,12 @@
 
 #include "core/data/dataset.h"
 #include "core/routing/router_diagnostics.h"
+#include "core/routing/routing_history.h"
+#include "core/task/task.h"
 #include "ui/gatebarchart.h"
 #include "ui/imageview.h"
 #include "ui/patchoverlay.h"
+#include "ui/routinghistoryview.h"
 #include "ui/sampleimage.h"
 #include "ui/sessioncontroller.h"
 #include "ui/testsetfilter.h"
@@ -68,6 +71,7 @@ InspectorPanel::InspectorPanel(SessionController* controller, QWidget* parent)
   mExperts->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
   mExperts->verticalHeader()->setVisible(false);
   mExperts->setEditTriggers(QAbstractItemView::NoEditTriggers);
+  mHistory = new RoutingHistoryView(this);
 
   auto* imageBox = new QVBoxLayout;
   imageBox->addWidget(mImage, 1);
@@ -79,10 +83,12 @@ InspectorPanel::InspectorPanel(SessionController* controller, QWidget* parent)
   grid->addWidget(mGate, 0, 1);
   grid->addWidget(mSummary, 1, 0, 1, 2);
   grid->addWidget(mExperts, 2, 0, 1, 2);
+  grid->addWidget(mHistory, 3, 0, 1, 2);
   grid->setColumnStretch(0, 2);
   grid->setColumnStretch(1, 3);
   grid->setRowStretch(0, 3);
   grid->setRowStretch(2, 1);
+  grid->setRowStretch(3, 2);
 
   auto* split = new QSplitter(Qt::Horizontal, this);
   split->addWidget(mList);
@@ -108,6 +114,7 @@ InspectorPanel::InspectorPanel(SessionController* controller, QWidget* parent)
   });
   connect(controller, &SessionController::evalAppended, this, [this] {
     mReport = mController->latestEval();
+    refreshHistory();  // cheap: a hundred rows at most, and never stale while hidden
     if (!isVisible()) {
       mListStale = true;  // thumbnails cost tens of ms: build them when the panel is shown
       return;
@@ -185,7 +192,16 @@ void InspectorPanel::clearDetails() {
   mImage->setOverlay(QImage());
   mGate->clearGate();
   mExperts->setRowCount(0);
+  mHistory->clear();
   mSummary->setText(tr("Pick an input on the left (train first for predictions)."));
+}
+
+void InspectorPanel::refreshHistory() {
+  if (mCurrent < 0) {
+    mHistory->clear();
+    return;
+  }
+  mHistory->showHistory(mReport ? mReport->routingHistory.get() : nullptr, mCurrent);
 }
 
 QString InspectorPanel::evaluationVerdict(const core::Inspection& in) const {
@@ -209,22 +225,27 @@ void InspectorPanel::showInput(int testIndex) {
   mImage->setImage(sampleImage(data->test, testIndex));
   const int label = testIndex < int(data->test.labels.size()) ? data->test.labels[std::size_t(testIndex)] : -1;
   mSummary->setText(tr("Input #%1 · true class: %2 · inspecting…").arg(testIndex).arg(className(label)));
+  refreshHistory();
   mController->requestInspection(testIndex);
 }
 
 QString InspectorPanel::routingHealthText(const core::Inspection& in) const {
   // The router's margin for this input now, and whether its first expert moved between the
   // last two evaluations (core/routing/router_diagnostics.h).
-  const auto& eval = mController->snapshot().lastEval;
+  const auto& eval = mReport;
   const int experts = int(in.gateProbs.size());
-  const int k = eval && eval->k > 0 ? eval->k : int(in.chosen.size());
+  // The router's choices per row, as the evaluations measure it: a patch or text input lists
+  // every expert that took one of its tokens in `chosen`, and a dropped input fewer than k.
+  const int k = core::expertsPerRow(mController->config().model);
   QString text;
   const std::vector<float> margin = core::topkMargins(in.gateProbs.data(), 1, experts, k);
   if (!margin.empty() && std::isfinite(margin[0])) {
     const bool fragile = margin[0] < mController->config().health.fragileMargin;
-    text += tr("<br>top-%1 margin: <b>%2</b>%3").arg(k).arg(double(margin[0]), 0, 'f', 3)
+    // At the inspected weights, which may be newer than the last evaluation's line above.
+    text += tr("<br>top-%1 margin at step %4: <b>%2</b>%3").arg(k).arg(double(margin[0]), 0, 'f', 3)
                 .arg(fragile ? tr(" <span style='color:#c06000'>(fragile: a small change flips "
-                                  "its experts)</span>") : QString());
+                                  "its experts)</span>") : QString())
+                .arg(in.step);
   }
   if (eval && in.index >= 0 && std::size_t(in.index) < eval->previousTop1.size() && eval->k > 0 &&
       eval->experts == experts) {

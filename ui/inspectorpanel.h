@@ -20,13 +20,15 @@ class TestSetFilter;
 
 class GateBarChart;
 class ImageView;
+class RoutingHistoryView;
 class SessionController;
 
 /**
  * Browse the test set (filtered by class, by expert, or misclassified only, from the latest
  * evaluation) and inspect one input: the image with the gate's saliency (or, for a patch-token
  * model, each patch coloured by the expert it went to, with a legend), the gate's
- * probabilities, each chosen expert's prediction and the combined one against the label.
+ * probabilities, each chosen expert's prediction and the combined one against the label, and
+ * how the input's routing changed across evaluations.
  */
 class InspectorPanel : public QWidget {
   Q_OBJECT
@@ -46,6 +48,7 @@ class InspectorPanel : public QWidget {
   /** The summary line as shown (rich text), for tests. */
   QString summaryText() const;
   QListWidget* list() const { return mList; }
+  RoutingHistoryView* routingHistory() const { return mHistory; }
 
  protected:
   void showEvent(QShowEvent* event) override;
@@ -55,6 +58,8 @@ class InspectorPanel : public QWidget {
   void refreshList();
   void onInspection(const core::Inspection& inspection);
   void clearDetails();
+  /** The selected input's routing across the kept evaluations of the latest report. */
+  void refreshHistory();
   /** What the last evaluation predicted for the inspected input, when it was made at
    *  another step than the inspection's weights (empty otherwise). */
   QString evaluationVerdict(const core::Inspection& in) const;
@@ -71,6 +76,7 @@ class InspectorPanel : public QWidget {
   QLabel* mSummary;
   GateBarChart* mGate;
   QTableWidget* mExperts;
+  RoutingHistoryView* mHistory;
 
   std::shared_ptr<const core::EvalReport> mReport;  // what the list was built from
   std::vector<int> mMatches;

@@ -1,10 +1,13 @@
 #include "ui/screenshotrunner.h"
 
+#include <algorithm>
+
 #include <QLineEdit>
 #include <QListWidget>
 #include <QTabWidget>
 #include <QTimer>
 
+#include "core/routing/routing_history.h"
 #include "ui/gallerypanel.h"
 #include "ui/routerhealthpanel.h"
 #include "ui/inspectorpanel.h"
@@ -14,6 +17,22 @@
 #include "ui/textinspectorpanel.h"
 
 namespace moe::ui {
+
+namespace {
+// The fourth listed input, or a later one whose first expert changed across the evaluations:
+// the inspector's "Routing across evaluations" then has a change to show.
+int routingChangedRow(const QListWidget* list, const SessionController* c) {
+  const int fallback = std::min(3, list->count() - 1);
+  const auto eval = c->latestEval();
+  if (!eval || !eval->routingHistory) return fallback;
+  for (int i = fallback; i < std::min(list->count(), 100); ++i) {
+    const auto h = eval->routingHistory->of(list->item(i)->data(Qt::UserRole).toInt());
+    for (std::size_t j = 1; j < h.size(); ++j)
+      if (h[j].experts.front() != h[j - 1].experts.front()) return i;
+  }
+  return fallback;
+}
+}  // namespace
 
 ScreenshotRunner::ScreenshotRunner(MainWindow* window, const QString& path, View view,
                                    double trainSeconds, QObject* parent)
@@ -54,7 +73,7 @@ void ScreenshotRunner::afterTraining() {
   mWindow->showInspector();
   inspector->setFilter(-1, -1, true);  // a misclassified input tells the better story
   if (inspector->list()->count() == 0) inspector->setFilter(-1, -1, false);
-  if (inspector->list()->count() > 0) inspector->list()->setCurrentRow(std::min(3, inspector->list()->count() - 1));
+  if (inspector->list()->count() > 0) inspector->list()->setCurrentRow(routingChangedRow(inspector->list(), c));
   connect(c, &SessionController::inspectionReady, this, [this] {
     QTimer::singleShot(600, this, &ScreenshotRunner::grab);
   });

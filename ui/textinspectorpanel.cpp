@@ -17,6 +17,7 @@
 #include "ui/categorybarchart.h"
 #include "ui/datalabels.h"
 #include "ui/gatebarchart.h"
+#include "ui/routinghistoryview.h"
 #include "ui/sessioncontroller.h"
 #include "ui/testsetfilter.h"
 #include "ui/tokenroutingview.h"
@@ -56,6 +57,8 @@ TextInspectorPanel::TextInspectorPanel(SessionController* controller, QWidget* p
   mPrediction = new CategoryBarChart(tr("Language probabilities"), tr("probability"), this);
   mGate = new GateBarChart(this);
   mGate->setTitle(tr("Experts over the tokens"));
+  mHistory = new RoutingHistoryView(this);
+  mHistory->hide();  // shown with a test text
 
   auto* detail = new QWidget(this);
   auto* grid = new QGridLayout(detail);
@@ -65,7 +68,9 @@ TextInspectorPanel::TextInspectorPanel(SessionController* controller, QWidget* p
   grid->addWidget(mPrediction, 3, 0);
   grid->addWidget(mGate, 3, 1);
   grid->setRowStretch(2, 2);
+  grid->addWidget(mHistory, 4, 0, 1, 2);
   grid->setRowStretch(3, 2);
+  grid->setRowStretch(4, 1);
 
   auto* split = new QSplitter(Qt::Horizontal, this);
   split->addWidget(mList);
@@ -91,12 +96,14 @@ TextInspectorPanel::TextInspectorPanel(SessionController* controller, QWidget* p
     mRouting->clear();
     mPrediction->clearBars();
     mGate->clearGate();
+    refreshHistory();
     rebuildFilters();
     refreshList();
     if (mTypedMode && isVisible()) reinspect();
   });
   connect(controller, &SessionController::evalAppended, this, [this] {
     mReport = mController->latestEval();
+    refreshHistory();
     if (!isVisible()) {
       mListStale = true;
       return;
@@ -180,7 +187,18 @@ void TextInspectorPanel::showInput(int testIndex) {
   mTypedMode = false;
   mCurrent = testIndex;
   mSummary->setText(tr("Text #%1 · true language: %2 · inspecting…").arg(testIndex).arg(className(data->test.labels[std::size_t(testIndex)])));
+  refreshHistory();
   mController->requestInspection(testIndex);
+}
+
+void TextInspectorPanel::refreshHistory() {
+  // A typed text was never evaluated: the space goes to its tokens.
+  const bool testText = !mTypedMode && mCurrent >= 0;
+  mHistory->setVisible(testText);
+  if (testText)
+    mHistory->showHistory(mReport ? mReport->routingHistory.get() : nullptr, mCurrent);
+  else
+    mHistory->clear();
 }
 
 void TextInspectorPanel::inspectTyped(const QString& text) {
@@ -191,6 +209,7 @@ void TextInspectorPanel::inspectTyped(const QString& text) {
   const QSignalBlocker block(mList);
   mList->clearSelection();
   mList->setCurrentItem(nullptr);
+  refreshHistory();
   mController->requestTextInspection(text);
 }
 

@@ -21,6 +21,7 @@ class TestSetFilter;
 
 class CategoryBarChart;
 class GateBarChart;
+class RoutingHistoryView;
 class SessionController;
 class TokenRoutingView;
 
@@ -53,6 +54,7 @@ class TextInspectorPanel : public QWidget {
   TokenRoutingView* routingView() const { return mRouting; }
   CategoryBarChart* predictionChart() const { return mPrediction; }
   GateBarChart* gateChart() const { return mGate; }
+  RoutingHistoryView* routingHistory() const { return mHistory; }
 
  protected:
   void showEvent(QShowEvent* event) override;
@@ -64,6 +66,8 @@ class TextInspectorPanel : public QWidget {
   void refreshList();
   void reinspect();
   void display(const core::Inspection& in, bool typed);
+  /** The selected test text's routing across evaluations (none for typed text). */
+  void refreshHistory();
   QString className(int cls) const;
 
   SessionController* mController;
@@ -74,6 +78,7 @@ class TextInspectorPanel : public QWidget {
   TokenRoutingView* mRouting;
   CategoryBarChart* mPrediction;
   GateBarChart* mGate;
+  RoutingHistoryView* mHistory;
   QTimer mDebounce;
 
   std::shared_ptr<const core::EvalReport> mReport;

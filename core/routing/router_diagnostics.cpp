@@ -111,22 +111,35 @@ void RoutingTracker::observe(EvalReport& report) {
   report.fragileFraction = m.fragile;
   if (int(report.topExperts.size()) == rows * k)
     report.coactivation = coactivation(report.topExperts, rows, k, E);
-  std::vector<std::int32_t> now = preferredExperts(report.gateProbs.data(), rows, E, k);
+  auto frame = std::make_shared<RoutingFrame>();
+  frame->step = report.step;
+  frame->rows = rows;
+  frame->k = k;
+  frame->experts = preferredExperts(report.gateProbs.data(), rows, E, k);
+  frame->margin = report.rowMargins;
+  frame->topGate.resize(std::size_t(rows));
+  for (int r = 0; r < rows; ++r) {
+    const std::int32_t first = frame->experts[std::size_t(r) * std::size_t(k)];
+    frame->topGate[std::size_t(r)] =
+        first >= 0 ? report.gateProbs[std::size_t(r) * std::size_t(E) + std::size_t(first)] : 0.0f;
+  }
+  const std::vector<std::int32_t>& now = frame->experts;
   // Earlier evaluations of another split size (another split, another dataset) do not compare.
-  if (!mEarlier.empty() && mEarlier.back().preferred.size() != now.size()) mEarlier.clear();
-  if (!mEarlier.empty()) {
-    const std::vector<std::int32_t>& last = mEarlier.back().preferred;
+  const auto& earlier = mHistory.frames();
+  if (!earlier.empty() && earlier.back()->rows == rows && earlier.back()->k == k) {
+    const std::vector<std::int32_t>& last = earlier.back()->experts;
     report.stability = firstChoiceAgreement(last, now, rows, k);
     report.saturation = topkOverlap(last, now, rows, k);
     report.previousTop1.resize(std::size_t(rows));
     for (int r = 0; r < rows; ++r)
       report.previousTop1[std::size_t(r)] = last[std::size_t(r) * std::size_t(k)];
-    for (const Earlier& e : mEarlier) {
-      report.saturationSteps.push_back(e.step);
-      report.saturationCurve.push_back(float(topkOverlap(e.preferred, now, rows, k)));
+    for (const auto& e : earlier) {
+      report.saturationSteps.push_back(e->step);
+      report.saturationCurve.push_back(float(topkOverlap(e->experts, now, rows, k)));
     }
   }
-  mEarlier.push_back({report.step, std::move(now)});
+  mHistory.add(std::move(frame));
+  report.routingHistory = std::make_shared<const RoutingHistory>(mHistory);
 }
 
 }  // namespace moe::core

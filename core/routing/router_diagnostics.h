@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/routing/routing_history.h"
 #include "core/train/metrics.h"
 
 namespace moe::core {
@@ -50,8 +51,10 @@ double topkOverlap(const std::vector<std::int32_t>& a, const std::vector<std::in
 
 /**
  * Fills an evaluation's router diagnostics from its gateProbs and topExperts, and remembers
- * the router's preferred experts of every evaluation of the same split size, so stability and
- * saturation compare each evaluation with the earlier ones (OLMoE's router saturation).
+ * the router's preferred experts, top-1 gates and margins of the last
+ * RoutingHistory::kDefaultDepth evaluations of the same split size, so stability and
+ * saturation compare each evaluation with the earlier ones (OLMoE's router saturation) and
+ * the report carries each row's routing history (EvalReport::routingHistory).
  */
 class RoutingTracker {
  public:
@@ -59,15 +62,13 @@ class RoutingTracker {
   explicit RoutingTracker(double fragileMargin) : mFragileMargin(fragileMargin) {}
   /** Measures `report` (experts, k, gateProbs, topExperts set) and keeps its preferences. */
   void observe(EvalReport& report);
-  void clear() { mEarlier.clear(); }
+  void clear() { mHistory.clear(); }
+  /** The evaluations kept (the last RoutingHistory::kDefaultDepth), oldest first. */
+  const RoutingHistory& history() const { return mHistory; }
 
  private:
-  struct Earlier {
-    long step;
-    std::vector<std::int32_t> preferred;
-  };
   double mFragileMargin;
-  std::vector<Earlier> mEarlier;
+  RoutingHistory mHistory;
 };
 
 }  // namespace moe::core

@@ -8,6 +8,8 @@
 
 namespace moe::core {
 
+class RoutingHistory;  // core/routing/routing_history.h
+
 /** Routing statistics of one batch (or one evaluation pass). */
 struct RoutingStats {
   std::vector<float> load;        ///< share of routed slots per expert (sums to 1)
@@ -109,6 +111,9 @@ struct EvalReport {
   std::vector<long> saturationSteps;  ///< steps of the earlier evaluations, oldest first
   std::vector<float> saturationCurve;  ///< their mean top-k overlap with this one
   std::vector<float> coactivation;  ///< experts x experts, P(j | i) over rows that used i (k >= 2)
+  /** Each test row's routing at this and the earlier evaluations (the last
+   *  RoutingHistory::kDefaultDepth); null when not measured. */
+  std::shared_ptr<const RoutingHistory> routingHistory;
   /** Patch-token image models: positions x experts, the patches at each position (row-major
    *  over the image) that went to each expert; empty for other models. */
   int positions = 0;

@@ -6,6 +6,7 @@
 
 #include "core/model/model.h"
 #include "core/optim/optimizer.h"
+#include "core/routing/router_diagnostics.h"
 #include "core/train/checkpoint.h"
 #include "core/train/checkpoint_header.h"
 #include "core/train/session.h"
@@ -154,6 +155,8 @@ void Session::load(const std::string& path) {
     mCursor = header.cursor;
   }
   mOptimizer->setSteps(header.optimizerSteps);
+  // Routing across evaluations was the replaced weights': the loaded model starts its own.
+  mTracker->clear();
 }
 
 }  // namespace moe::core

@@ -166,6 +166,15 @@ class TestMetricTable : public QObject {
     }
   }
 
+  void utilisationIsLoadOverTheFairShare() {
+    RunHistory h(QualityMetric::Accuracy);
+    StepMetrics m = stepRecord(1, QualityMetric::Accuracy);
+    m.routing.load = {0.5f, 0.25f, 0.25f, 0.0f};  // 4 experts: the fair share is 0.25
+    h.append(m);
+    QCOMPARE(h.steps()[0].vectors[std::size_t(h.vectorColumn(MetricScope::Step, "expert_utilisation"))],
+             (std::vector<float>{2.0f, 1.0f, 1.0f, 0.0f}));
+  }
+
   void jsonOfARowHasEveryMetricOfItsScope() {
     const RunHistory h = sampleHistory(QualityMetric::Rmse);
     const nlohmann::json j = metricsJson(h, MetricScope::Eval, 0);
