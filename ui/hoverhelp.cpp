@@ -71,6 +71,7 @@ QString settingHelp(const QString& label) {
       {QStringLiteral("Route scale"), "Multiplies the chosen gate weights (0.01 to 1000); 1 leaves them as they are."},
       {QStringLiteral("Bias balancing rate"), "Balancing without an auxiliary loss (0 to 1): how fast each expert's bias moves against its load. 0.001 to 0.02 is typical; off = 0."},
       {QStringLiteral("Drop policy"), "Which inputs a full expert drops when its capacity is reached."},
+      {QStringLiteral("Slots per expert"), "Soft MoE only (1 to 64): how many slots each expert has; each slot takes its own softmax-weighted mix of a sequence's inputs. 1 is the usual; more helps only where an input is a sequence of tokens or patches."},
       {QStringLiteral("Balance scope"), "Over which inputs the Switch balancing loss counts the load: the batch, each sequence, or the last steps together."},
       {QStringLiteral("Balance window"), "For the global scope: how many recent steps are counted together (1 to 100000)."},
   };
