@@ -27,10 +27,7 @@ class KeyboardTest : public QObject {
   void initTestCase() {
     MOE_SKIP_WITHOUT_FASHION_MNIST();
     QStandardPaths::setTestModeEnabled(true);
-    core::TrainConfig config;
-    config.maxTrain = 1024;
-    config.epochs = 200;
-    config.threads = 1;
+    core::TrainConfig config = moe::testing::longRunConfig();
     QVERIFY(moe::testing::openWindow(mWindow, config));
   }
   void cleanupTestCase() { delete mWindow; }

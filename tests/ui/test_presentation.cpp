@@ -61,10 +61,7 @@ class PresentationTest : public QObject {
   void initTestCase() {
     MOE_SKIP_WITHOUT_FASHION_MNIST();
     QStandardPaths::setTestModeEnabled(true);
-    core::TrainConfig config;
-    config.maxTrain = 1024;
-    config.epochs = 200;
-    config.threads = 1;
+    core::TrainConfig config = moe::testing::longRunConfig();
     QVERIFY(moe::testing::openWindow(mWindow, config));
     // An evaluation, so the heatmap has numbers and the curves have points.
     QSignalSpy evals(c(), &ui::SessionController::evalAppended);

@@ -10,6 +10,16 @@
 
 namespace moe::testing {
 
+/** 1,024 training images for 200 epochs on one thread: a run that is still going while a
+ *  suite drives the window. */
+inline core::TrainConfig longRunConfig() {
+  core::TrainConfig config;
+  config.maxTrain = 1024;
+  config.epochs = 200;
+  config.threads = 1;
+  return config;
+}
+
 /** Creates, shows and starts the window; false when it is not exposed or no session is ready
  *  within a minute (the caller QVERIFYs it). */
 inline bool openWindow(ui::MainWindow*& window, const core::TrainConfig& config) {
