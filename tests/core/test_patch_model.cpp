@@ -6,6 +6,7 @@
 #include <functional>
 #include <random>
 
+#include "tests/core/fd_check.h"
 #include "tests/core/random_vectors.h"
 #include "compute/backend_factory.h"
 #include "core/model/patch_model.h"
@@ -20,6 +21,7 @@ namespace {
 std::unique_ptr<compute::Backend> cpu() { return compute::createBackend("cpu", 1).backend; }
 
 using moe::testing::dot;
+using moe::testing::finiteDifferences;
 using moe::testing::randomVec;
 
 Tensor upload(compute::Backend& be, const std::vector<float>& v, int rows, int cols) {
@@ -142,45 +144,11 @@ class TestPatchModel : public QObject {
     const auto reference = planShape(model.moe()->plan());
     Tensor d = upload(*be, R, images, classes);
     model.backward(d);
-    int checked = 0, skipped = 0;
-    const double eps = 5e-3;
-    for (Parameter* p : model.parameters()) {
-      const auto grad = compute::toHost(*be, p->grad);
-      std::vector<float> analytic(p->value.size(), 0.0f);
-      if (p->sparse) {
-        const auto rows = compute::toHostInt(*be, p->rows);
-        const int cols = p->value.cols();
-        for (std::size_t k = 0; k < rows.size(); ++k)
-          for (int c = 0; c < cols; ++c)
-            analytic[std::size_t(rows[k]) * cols + c] = grad[k * cols + std::size_t(c)];
-      } else {
-        analytic = grad;
-      }
-      std::vector<float> v = compute::toHost(*be, p->value);
-      for (std::size_t i = 0; i < v.size(); ++i) {
-        const float keep = v[i];
-        v[i] = keep + float(eps);
-        be->write(p->value, std::span<const float>(v));
-        const double up = objective();
-        const bool upSame = planShape(model.moe()->plan()) == reference;
-        v[i] = keep - float(eps);
-        be->write(p->value, std::span<const float>(v));
-        const double down = objective();
-        const bool downSame = planShape(model.moe()->plan()) == reference;
-        v[i] = keep;
-        be->write(p->value, std::span<const float>(v));
-        if (!upSame || !downSame) {
-          ++skipped;
-          continue;
-        }
-        ++checked;
-        const double fd = (up - down) / (2 * eps), an = analytic[i];
-        if (std::abs(fd - an) > 2e-3 + 3e-2 * std::max(std::abs(fd), std::abs(an)))
-          QFAIL(qPrintable(QString("%1[%2]: finite difference %3, analytic %4")
-                               .arg(QString::fromStdString(p->name)).arg(i).arg(fd).arg(an)));
-      }
-    }
-    QVERIFY2(checked > 10 * skipped, qPrintable(QString("checked %1, skipped %2").arg(checked).arg(skipped)));
+    const auto r = finiteDifferences(
+        *be, model.parameters(), 5e-3, 2e-3, 3e-2, objective,
+        [&] { return planShape(model.moe()->plan()) == reference; });
+    QVERIFY2(r.failure.empty(), r.failure.c_str());
+    QVERIFY2(r.checked > 10 * r.skipped, qPrintable(QString("checked %1, skipped %2").arg(r.checked).arg(r.skipped)));
   }
 };
 

@@ -7,6 +7,7 @@
 
 #include <QTemporaryDir>
 
+#include "tests/core/fd_check.h"
 #include "tests/core/random_vectors.h"
 #include "core/model/moe_layer.h"
 #include "core/routing/router_registry.h"
@@ -23,6 +24,7 @@ namespace {
 constexpr int kRows = 6, kIn = 4, kOut = 3;
 
 using moe::testing::dot;
+using moe::testing::finiteDifferences;
 using moe::testing::randomVec;
 
 std::vector<std::int32_t> planShape(const DispatchPlan& p) {
@@ -96,34 +98,10 @@ class TestSharedExperts : public QObject {
     xp.value = x;
     xp.grad = dx;
     params.push_back(&xp);
-    int checked = 0, skipped = 0;
-    const double eps = 5e-3;
-    for (Parameter* p : params) {
-      const auto analytic = compute::toHost(be, p->grad);
-      std::vector<float> v = compute::toHost(be, p->value);
-      for (std::size_t i = 0; i < v.size(); ++i) {
-        const float keep = v[i];
-        v[i] = keep + float(eps);
-        be.write(p->value, std::span<const float>(v));
-        const double up = objective();
-        const bool same = planShape(layer.plan()) == reference;
-        v[i] = keep - float(eps);
-        be.write(p->value, std::span<const float>(v));
-        const double down = objective();
-        v[i] = keep;
-        be.write(p->value, std::span<const float>(v));
-        if (!same || planShape(layer.plan()) != reference) {
-          ++skipped;
-          continue;
-        }
-        ++checked;
-        const double fd = (up - down) / (2 * eps), an = analytic[i];
-        if (std::abs(fd - an) > 1e-3 + 2e-2 * std::max(std::abs(fd), std::abs(an)))
-          QFAIL(qPrintable(QString("%1[%2]: finite difference %3, analytic %4")
-                               .arg(QString::fromStdString(p->name)).arg(i).arg(fd).arg(an)));
-      }
-    }
-    QVERIFY2(checked > 10 * skipped, qPrintable(QString("checked %1, skipped %2").arg(checked).arg(skipped)));
+    const auto r = finiteDifferences(be, params, 5e-3, 1e-3, 2e-2, objective,
+                                     [&] { return planShape(layer.plan()) == reference; });
+    QVERIFY2(r.failure.empty(), r.failure.c_str());
+    QVERIFY2(r.checked > 10 * r.skipped, qPrintable(QString("checked %1, skipped %2").arg(r.checked).arg(r.skipped)));
   }
 
   // m-way split: m times the experts, each 1/m as wide, m times k: the routed experts' weight
