@@ -55,7 +55,8 @@ class RatingMoE(nn.Module):
 def main():
     epochs = int(sys.argv[1]) if len(sys.argv) > 1 else 10
     threads = int(sys.argv[2]) if len(sys.argv) > 2 else 2
-    folder = sys.argv[3] if len(sys.argv) > 3 else os.path.expanduser("~/.local/share/moe-explorer/movielens")
+    data_home = os.environ.get("XDG_DATA_HOME") or os.path.expanduser("~/.local/share")
+    folder = sys.argv[3] if len(sys.argv) > 3 else os.path.join(data_home, "moe-explorer", "movielens")
     torch.set_num_threads(threads); torch.manual_seed(0)
     users, items, ratings, item_genres, n_genres = load(folder)
     uid = {u: j for j, u in enumerate(sorted(set(users)))}

@@ -20,7 +20,7 @@ pairs="${PAIRS:-1}"
 bin=build/release/app/moe-train
 scripts/deps.sh python3-torch python3-numpy libopenblas0-pthread python3-matplotlib
 [[ -n "${MOE_NO_BUILD:-}" ]] || scripts/build.sh release >/dev/null
-[[ -f ~/.local/share/moe-explorer/movielens/ratings.csv ]] || scripts/export_movielens.sh
+scripts/export_movielens.sh >/dev/null   # once: the ratings preset's data
 if ((quick)); then
   maxTrain="${MAX_TRAIN:-1280}" textTrain="${TEXT_TRAIN:-1000}" ratingEpochs="${RATING_EPOCHS:-1}"
   experts=(8 64) ks=(1 2) widths=(64 512) batches=(64 256) png="${PNG:-$out/scaling.png}"
