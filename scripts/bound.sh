@@ -21,7 +21,8 @@ for r in $(seq 1 "$rounds"); do
   /usr/bin/python3 scripts/bound_sgemm.py "$threads" "$reps" > "$dir/sgemm-$r.json"
   ks+=("$dir/kernels-$r.json") ss+=("$dir/sgemm-$r.json")
 done
-/usr/bin/python3 scripts/bound_report.py --kernels "${ks[@]}" --sgemm "${ss[@]}" | tee "$out"
+/usr/bin/python3 scripts/bound_report.py --kernels "${ks[@]}" --sgemm "${ss[@]}" \
+  --markdown "${out%.json}.md" | tee "$out"
 cat "${ks[@]}" "${ss[@]}" > "${out%.json}-rounds.jsonl"
 rm -r "$dir"
-echo "bound in $out, the rounds' lines in ${out%.json}-rounds.jsonl" >&2
+echo "bound in $out (table: ${out%.json}.md), the rounds' lines in ${out%.json}-rounds.jsonl" >&2

@@ -26,6 +26,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--kernels", nargs="+", required=True)
     ap.add_argument("--sgemm", nargs="+", required=True)
+    ap.add_argument("--markdown", help="also write the result as a Markdown table to this file")
     a = ap.parse_args()
     load = lambda files: [json.loads(open(f).read().strip().splitlines()[-1]) for f in files]
     ks, ss = load(a.kernels), load(a.sgemm)
@@ -41,7 +42,9 @@ def main():
     blas = median_of(ss, ["experts_top2_gflop_per_s"])
     rate = max(own, blas) * 1e9
     bw = median_of(ks, ["stream_gb_per_s"]) * 1e9
-    names = list(ks[0]["parts"].keys())
+    # The step's order; parts a newer moe-kernel-bench adds come after.
+    order = ["router", "dispatch", "experts_products", "experts_elementwise", "combine", "loss", "optimizer"]
+    names = [n for n in order if n in ks[0]["parts"]] + [n for n in ks[0]["parts"] if n not in order]
     parts, flops, opt_bytes, sum_ms = {}, 0.0, 0.0, 0.0
     for n in names:
         ms = median_of(ks, ["parts", n, "ms"])
@@ -58,7 +61,7 @@ def main():
     parts["other"] = {"ms": round(step_ms - sum_ms, 4), "bound_ms": 0.0, "floor_ms": None,
                       "share_of_step": round((step_ms - sum_ms) / step_ms, 3), "at_bound": None}
     bound_ms = flops / rate * 1e3 + opt_bytes / bw * 1e3
-    print(json.dumps({
+    result = {
         "rounds": len(ks), "threads": ks[0].get("threads"),
         "step_flops": flops, "optimizer_bytes": opt_bytes,
         "gemm_gflop_per_s": {"own_experts_top2": round(own, 1), "openblas_experts_top2": round(blas, 1),
@@ -68,7 +71,27 @@ def main():
         "bound_ms": round(bound_ms, 4), "step_ms": round(step_ms, 4),
         "step_samples_per_s": round(median_of(ks, ["reference_step", "samples_per_s"])),
         "share_of_bound": round(bound_ms / step_ms, 3),
-        "parts": parts}, indent=1))
+        "parts": parts}
+    print(json.dumps(result, indent=1))
+    if a.markdown:
+        with open(a.markdown, "w") as f:
+            f.write(markdown(result))
+
+def markdown(r):
+    g = r["gemm_gflop_per_s"]
+    lines = [f"GEMM rate at the step's shapes: own kernels {g['own_experts_top2']} GFLOP/s, OpenBLAS "
+             f"{g['openblas_experts_top2']} GFLOP/s (1024^3: {g['openblas_square_1024']}); used {g['used']}. "
+             f"Optimizer stream: {r['bandwidth_gb_per_s']} GB/s. Step: {r['step_ms']} ms "
+             f"({r['step_samples_per_s']:,} samples/s); bound {r['bound_ms']} ms "
+             f"({r['step_flops'] / 1e6:.1f} MFLOP + {r['optimizer_bytes'] / 1e6:.1f} MB); "
+             f"**share of the bound {r['share_of_bound']:.0%}** ({r['rounds']} rounds, {r['threads']} threads).", "",
+             "| part | ms | bound ms | floor ms (bytes at the stream's rate) | share of the step | bound / time |",
+             "|---|---|---|---|---|---|"]
+    fmt = lambda x, spec: spec.format(x) if x is not None else "-"
+    for name, p in r["parts"].items():
+        lines.append(f"| {name} | {p['ms']:.3f} | {p['bound_ms']:.3f} | {fmt(p['floor_ms'], '{:.3f}')} "
+                     f"| {p['share_of_step']:.1%} | {fmt(p['at_bound'], '{:.2f}')} |")
+    return "\n".join(lines) + "\n"
 
 if __name__ == "__main__":
     main()
