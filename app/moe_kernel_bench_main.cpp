@@ -1,5 +1,6 @@
 // moe-kernel-bench: times the CPU backend's pieces of a reference-task training step, to say
-// where a step's time goes and what bounds the top-2 / dense speed ratio (docs/BENCHMARKS.md).
+// where a step's time goes, what bounds the top-2 / dense speed ratio and, with
+// scripts/bound.sh, how close a step comes to the machine's bound (docs/BENCHMARKS.md).
 //
 // The reference task: 8 experts of 784-256-10, batch 128. Per step, Adam reads and writes
 // every one of the model's 1,634,520 parameters whatever the router does; the experts'
@@ -21,6 +22,7 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
+#include "app/kernel_bench_parts.h"
 #include "compute/cpu/cpu_backend.h"
 #include "compute/cpu/cpu_detail.h"  // the backend's own Adam kernel and chunk size
 #include "compute/random.h"
@@ -28,31 +30,12 @@
 namespace {
 
 using namespace moe::compute;
+using moe::bench::medianSeconds;
+using moe::bench::randomTensor;
 using Clock = std::chrono::steady_clock;
 
 constexpr int kExperts = 8, kIn = 784, kHidden = 256, kOut = 10, kBatch = 128;
 constexpr long kParams = 1'634'520;  // router 784x8+8, experts 8 x (784x256+256+256x10+10)
-
-/** Median seconds of `reps` calls of f, after one warm-up call. */
-double medianSeconds(int reps, const std::function<void()>& f) {
-  f();
-  std::vector<double> t;
-  for (int i = 0; i < reps; ++i) {
-    const auto t0 = Clock::now();
-    f();
-    t.push_back(std::chrono::duration<double>(Clock::now() - t0).count());
-  }
-  std::nth_element(t.begin(), t.begin() + t.size() / 2, t.end());
-  return t[t.size() / 2];
-}
-
-Tensor randomTensor(Backend& b, int rows, int cols, float scale, std::uint64_t seed) {
-  std::vector<float> v(std::size_t(rows) * std::size_t(cols));
-  for (std::size_t i = 0; i < v.size(); ++i) v[i] = scale * normalAt(seed, i);
-  Tensor t = b.alloc(rows, cols);
-  b.write(t, std::span<const float>(v));
-  return t;
-}
 
 /** The experts' products of one step (forward, input and weight gradients of both layers,
  *  no input gradient of the first: the reference model's inputs are data) for `perExpert`
@@ -191,10 +174,13 @@ nlohmann::json measure(int reps) {
 
 int main(int argc, char** argv) {
   CLI::App app{"moe-kernel-bench: where a reference-task training step's time goes (CPU backend)"};
-  int threads = 2, reps = 50;
+  int threads = 2, reps = 50, steps = 200;
   app.add_option("--threads", threads, "CPU threads")->check(CLI::Range(1, 256));
   app.add_option("--reps", reps, "timed repetitions per measurement (median reported)")
       ->check(CLI::Range(1, 100000));
+  app.add_option("--steps", steps,
+                 "reference-task training steps timed through a Session (median; 0: skip)")
+      ->check(CLI::Range(0, 100000));
   CLI11_PARSE(app, argc, argv);
 
   CpuBackend backend(threads);
@@ -231,6 +217,13 @@ int main(int argc, char** argv) {
   out["ratio_adam_plus_products"] = (adam + td) / (adam + t2);
   // And if top-2's products ran at the dense mixture's rate (exactly a quarter of its time).
   out["ratio_bound_quarter_products"] = (adam + td) / (adam + td / 4.0);
+  // A top-2 step part by part (scripts/bound.sh turns these into shares of the bound): the
+  // experts' products and Adam from above, the rest from the backend's ops at the step's shapes.
+  nlohmann::json parts = moe::bench::stepParts(backend, reps);
+  parts["experts_products"] = {{"ms", t2 * 1e3}, {"flops", top2.flops()}, {"bytes", 0.0}};
+  parts["optimizer"] = {{"ms", adam * 1e3}, {"flops", 0.0}, {"bytes", bytes}};
+  out["parts"] = parts;
+  if (steps > 0) out["reference_step"] = moe::bench::referenceStep(threads, steps);
 #if defined(__AVX512F__)
   out["overlap_one_core"] = overlap::measure(reps);
 #else

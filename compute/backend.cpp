@@ -3,6 +3,7 @@
 #include <array>
 #include <cmath>
 #include <utility>
+#include <vector>
 
 namespace moe::compute {
 
@@ -48,7 +49,27 @@ bool Backend::doGroupedGemmBackwardWeightAdam(const Tensor& x, const Tensor& dy,
                                               const AdamParams& p, Tensor& dwScratch) {
   doGroupedGemmBackwardWeight(x, dy, dwScratch, offsets, 0.0f);
   if (!std::isfinite(doSumSquares(dwScratch))) return false;
+  // Lazy experts: the rows of experts without rows are copied aside and put back after the
+  // dense update (the result a fusing backend gets by skipping them).
+  std::vector<std::int32_t> idle;
+  if (p.skipEmptySegments)
+    for (std::size_t e = 0; e + 1 < offsets.size(); ++e)
+      if (offsets[e + 1] == offsets[e])
+        for (int r = 0; r < x.cols(); ++r) idle.push_back(std::int32_t(e) * x.cols() + r);
+  if (idle.empty()) {
+    doAdamUpdate(w, dwScratch, m, v, p);
+    return true;
+  }
+  Tensor index = doAlloc(int(idle.size()), 1, DType::I32);
+  doWrite(index, std::span<const std::int32_t>(idle));
+  Tensor* state[3] = {&w, &m, &v};
+  Tensor kept[3];
+  for (int i = 0; i < 3; ++i) {
+    kept[i] = doAlloc(int(idle.size()), w.cols(), DType::F32);
+    doGatherRows(*state[i], index, kept[i]);
+  }
   doAdamUpdate(w, dwScratch, m, v, p);
+  for (int i = 0; i < 3; ++i) doScatterRows(kept[i], index, *state[i]);
   return true;
 }
 

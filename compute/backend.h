@@ -76,6 +76,9 @@ struct AdamParams {
   float weightDecay = 0.0f;  ///< L2 added to the gradient (Adam) or decoupled (AdamW).
   bool decoupled = false;    ///< true: AdamW.
   long step = 1;             ///< 1-based step count, for bias correction.
+  /** groupedGemmBackwardWeightAdam only: experts whose segment is empty keep w, m and v as
+   *  they are (lazy experts, OptimConfig::lazyExperts) instead of a step with a zero gradient. */
+  bool skipEmptySegments = false;
 };
 
 struct SgdParams {

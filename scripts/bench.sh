@@ -2,17 +2,20 @@
 # Side-by-side benchmark of moe-train against the PyTorch peer on the reference task
 # (Fashion-MNIST, 8 experts 784-256-10, softmax top-2, Switch loss 0.01, Adam 1e-3, batch 128,
 # 1 epoch, 2 threads). Run it on an otherwise idle machine.
-# Usage: scripts/bench.sh [OUT.jsonl] [SEEDS] [FIRST_SEED] [all|seeds]
-#   SEEDS pairs of peer and moe-train runs, seeds FIRST_SEED.. (default 3 from 0); then, unless
-#   the fourth argument is "seeds", the router/model variants and the sparse/dense pairs.
+# Usage: scripts/bench.sh [OUT.jsonl] [PAIRS] [FIRST_SEED] [all|seeds]
+#   PAIRS alternated pairs of peer and moe-train runs (default 7), seeds FIRST_SEED.. (default
+#   0); then, unless the fourth argument is "seeds", the router/model variants and the
+#   sparse/dense pairs. Ends with the median ratio and its spread (scripts/bench_summary.py).
+# The peer runs on OpenBLAS (libopenblas0-pthread provides libblas.so.3, as a PyTorch user on
+# Debian has it; pip wheels bring MKL). On the reference BLAS the script stops: no ratio.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out="${1:-build/bench.jsonl}"
-seeds="${2:-3}"
+seeds="${2:-7}"
 first="${3:-0}"
 mode="${4:-all}"
-peers="$(cd .. && pwd)/shared/bench"
-scripts/deps.sh python3-torch python3-numpy
+peers="${MOE_PEERS:-$(cd .. && pwd)/shared/bench}"  # MOE_PEERS: where the peers are, if not there
+scripts/deps.sh python3-torch python3-numpy libopenblas0-pthread
 scripts/build.sh release >/dev/null
 bin=build/release/app/moe-train
 : > "$out"
@@ -28,11 +31,24 @@ sys.argv = [path, "1", "2"]
 runpy.run_path(path, run_name="__main__")
 PY
 }
+# Refuses a peer on the reference BLAS before spending time on pairs.
+blas="$(/usr/bin/python3 - "$peers/peer_torch_moe.py" <<'PY'
+import runpy, sys
+print(runpy.run_path(sys.argv[1])["blas_in_use"]())
+PY
+)"
+case "$blas" in
+  *openblas*|*mkl*) echo "peer BLAS: $blas" >&2 ;;
+  *) echo "bench.sh: PyTorch runs on the reference BLAS ($blas), not OpenBLAS; no ratio is" \
+          "reported. Install libopenblas0-pthread (or select it with update-alternatives" \
+          "--config libblas.so.3-x86_64-linux-gnu)." >&2; exit 2 ;;
+esac
 for s in $(seq "$first" $((first + seeds - 1))); do
   echo "+ peer seed $s" >&2; peer "$s" | sed "s/}$/, \"seed\": $s}/" | tee -a "$out"
   run "$bin" --json --threads 2 --seed "$s"
 done
-if [[ "$mode" == seeds ]]; then echo "results in $out" >&2; exit 0; fi
+summary() { /usr/bin/python3 scripts/bench_summary.py "$out" | tee "${out%.jsonl}.summary.txt"; }
+if [[ "$mode" == seeds ]]; then summary; echo "results in $out" >&2; exit 0; fi
 run "$bin" --json --threads 2 --router dense
 run "$bin" --json --threads 2 --router switch --capacity-factor 1.25
 run "$bin" --json --threads 2 --router expert-choice --top-k 2 --capacity-factor 1.0
@@ -46,4 +62,5 @@ for i in 1 2 3 4 5 6; do
   run "$bin" --json --threads 2
   run "$bin" --json --threads 2 --router dense
 done
+summary
 echo "results in $out" >&2

@@ -126,6 +126,7 @@ bool CpuBackend::doGroupedGemmBackwardWeightAdam(const Tensor& x, const Tensor& 
   parallel(experts * blocks, [&](int i) {
     const int e = i / blocks, r0 = (i % blocks) * kBlock, len = std::min(kBlock, in - r0);
     const int s = offsets[std::size_t(e)], n = offsets[std::size_t(e) + 1] - s;
+    if (n == 0 && p.skipEmptySegments) return;
     thread_local RowMat grad;
     grad.resize(len, out);
     if (n == 0)

@@ -50,6 +50,8 @@ void ExpertBank::weightGradient(const compute::Tensor& x, const compute::Tensor&
 
 void ExpertBank::backward(const compute::Tensor& dye, compute::Tensor* dxe) {
   mDye = dye;
+  if (mFused)
+    for (Parameter* p : parameters()) mFused->setExpertSegments(p, mOffsets);
   if (mHidden == 0) {
     if (dxe) mBackend.groupedGemmBackwardInput(dye, mW1.value, *dxe, mOffsets);
     mBackend.groupedBiasGrad(dye, mB1.grad, mOffsets, 0.0f);

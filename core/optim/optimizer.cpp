@@ -46,6 +46,21 @@ bool Optimizer::deferGroupedWeightGradient(const Parameter* p, const compute::Te
   return false;
 }
 
+void Optimizer::setExpertSegments(const Parameter* p, std::span<const int> offsets) {
+  if (mConfig.lazyExperts == 0 || offsets.size() < 2) return;
+  mIdleRows.resize(mParams.size());
+  const int experts = int(offsets.size()) - 1;
+  for (std::size_t i = 0; i < mParams.size(); ++i) {
+    if (mParams[i] != p) continue;
+    const int block = p->value.rows() / experts;
+    std::vector<std::int32_t>& rows = mIdleRows[i];
+    rows.clear();
+    for (int e = 0; e < experts; ++e)
+      if (offsets[std::size_t(e) + 1] == offsets[std::size_t(e)])
+        for (int r = 0; r < block; ++r) rows.push_back(e * block + r);
+  }
+}
+
 bool Optimizer::provablyFinite(const Deferred& d) {
   // The gradient G = x^T dy (per segment) has ||G||^2 <= ||x||^2 ||dy||^2 (Cauchy-Schwarz),
   // and float rounding over fewer than 2^22 terms adds under a factor 2 to each element. Below
@@ -72,8 +87,10 @@ double Optimizer::step() {
   for (std::size_t i = 0; i < mParams.size(); ++i)
     if (!mDeferred[i].pending) sq += mBackend.sumSquares(mParams[i]->grad);
   const double norm = std::sqrt(sq);
+  mIdleRows.resize(mParams.size());
   if (!std::isfinite(norm)) {
     for (Deferred& d : mDeferred) d.pending = false;
+    for (auto& rows : mIdleRows) rows.clear();
     return norm;
   }
   if (mConfig.clipNorm > 0.0 && norm > mConfig.clipNorm) {
@@ -86,28 +103,61 @@ double Optimizer::step() {
     Parameter& p = *mParams[i];
     if (Deferred& d = mDeferred[i]; d.pending) {
       d.pending = false;
+      compute::AdamParams ap = adamParams(mConfig, mSteps);
+      ap.skipEmptySegments = mConfig.lazyExperts != 0;
+      mIdleRows[i].clear();
       // Unreachable after provablyFinite; were it not, the step would still be reported.
-      fusedFinite =
-          mBackend.groupedGemmBackwardWeightAdam(d.x, d.dy, p.value, mM[i], mV[i], d.offsets,
-                                                 adamParams(mConfig, mSteps), p.grad) &&
-          fusedFinite;
+      fusedFinite = mBackend.groupedGemmBackwardWeightAdam(d.x, d.dy, p.value, mM[i], mV[i],
+                                                           d.offsets, ap, p.grad) &&
+                    fusedFinite;
       continue;
     }
     if (p.sparse) {
       sparseStep(p, i);
       continue;
     }
-    if (mConfig.kind == OptimizerKind::Sgd) {
-      compute::SgdParams sp;
-      sp.lr = float(mConfig.lr);
-      sp.momentum = float(mConfig.momentum);
-      sp.weightDecay = float(mConfig.weightDecay);
-      mBackend.sgdUpdate(p.value, p.grad, mM[i], sp);
-    } else {
-      mBackend.adamUpdate(p.value, p.grad, mM[i], mV[i], adamParams(mConfig, mSteps));
-    }
+    denseStep(p, i);
   }
   return fusedFinite ? norm : std::nan("");
+}
+
+void Optimizer::denseStep(Parameter& p, std::size_t i) {
+  std::vector<std::int32_t>& idle = mIdleRows[i];
+  if (idle.empty()) {
+    denseUpdate(p.value, p.grad, mM[i], mV.empty() ? nullptr : &mV[i]);
+    return;
+  }
+  // Lazy experts: the idle experts' rows of the parameter and its state are put back after the
+  // dense update (bias vectors and, with clipping or SGD, weights; the fused path skips them).
+  const int n = int(idle.size()), cols = p.value.cols();
+  compute::Tensor index = mIdleIndex.get(mBackend, n, 1, compute::DType::I32);
+  mBackend.write(index, std::span<const std::int32_t>(idle));
+  compute::Tensor value = mKeptValue.get(mBackend, n, cols), m = mKeptM.get(mBackend, n, cols);
+  mBackend.gatherRows(p.value, index, value);
+  mBackend.gatherRows(mM[i], index, m);
+  compute::Tensor v;
+  if (!mV.empty()) {
+    v = mKeptV.get(mBackend, n, cols);
+    mBackend.gatherRows(mV[i], index, v);
+  }
+  denseUpdate(p.value, p.grad, mM[i], mV.empty() ? nullptr : &mV[i]);
+  mBackend.scatterRows(value, index, p.value);
+  mBackend.scatterRows(m, index, mM[i]);
+  if (!mV.empty()) mBackend.scatterRows(v, index, mV[i]);
+  idle.clear();
+}
+
+void Optimizer::denseUpdate(compute::Tensor& value, const compute::Tensor& grad,
+                            compute::Tensor& m, compute::Tensor* v) {
+  if (mConfig.kind == OptimizerKind::Sgd) {
+    compute::SgdParams sp;
+    sp.lr = float(mConfig.lr);
+    sp.momentum = float(mConfig.momentum);
+    sp.weightDecay = float(mConfig.weightDecay);
+    mBackend.sgdUpdate(value, grad, m, sp);
+  } else {
+    mBackend.adamUpdate(value, grad, m, *v, adamParams(mConfig, mSteps));
+  }
 }
 
 void Optimizer::sparseStep(Parameter& p, std::size_t i) {
@@ -117,18 +167,13 @@ void Optimizer::sparseStep(Parameter& p, std::size_t i) {
   compute::Tensor value = mRowValue.get(mBackend, n, cols), m = mRowM.get(mBackend, n, cols);
   mBackend.gatherRows(p.value, p.rows, value);
   mBackend.gatherRows(mM[i], p.rows, m);
-  if (mConfig.kind == OptimizerKind::Sgd) {
-    compute::SgdParams sp;
-    sp.lr = float(mConfig.lr);
-    sp.momentum = float(mConfig.momentum);
-    sp.weightDecay = float(mConfig.weightDecay);
-    mBackend.sgdUpdate(value, p.grad, m, sp);
-  } else {
-    compute::Tensor v = mRowV.get(mBackend, n, cols);
+  compute::Tensor v;
+  if (!mV.empty()) {
+    v = mRowV.get(mBackend, n, cols);
     mBackend.gatherRows(mV[i], p.rows, v);
-    mBackend.adamUpdate(value, p.grad, m, v, adamParams(mConfig, mSteps));
-    mBackend.scatterRows(v, p.rows, mV[i]);
   }
+  denseUpdate(value, p.grad, m, mV.empty() ? nullptr : &v);
+  if (!mV.empty()) mBackend.scatterRows(v, p.rows, mV[i]);
   mBackend.scatterRows(value, p.rows, p.value);
   mBackend.scatterRows(m, p.rows, mM[i]);
 }

@@ -1,6 +1,7 @@
 #pragma once
 /** @file SGD with momentum, Adam and AdamW over a model's parameters, with global-norm
  *  gradient clipping and a learning rate that may change between steps. */
+#include <cstdint>
 #include <memory>
 #include <span>
 #include <string>
@@ -37,6 +38,14 @@ class Optimizer {
   bool deferGroupedWeightGradient(const Parameter* p, const compute::Tensor& x,
                                   const compute::Tensor& dy, std::span<const int> offsets);
 
+  /**
+   * Lazy experts (OptimConfig::lazyExperts): p holds one equal block of rows per expert
+   * (offsets.size() - 1 experts), and an expert whose segment in `offsets` is empty got no
+   * rows this step, so the next step() leaves its block of p and of p's state as it is. An
+   * expert bank calls this in each backward; with lazy experts off it records nothing.
+   */
+  void setExpertSegments(const Parameter* p, std::span<const int> offsets);
+
   /** Optimizer state tensors (moments / velocity), named, for checkpoints. */
   std::vector<std::pair<std::string, compute::Tensor*>> state();
   void setSteps(long steps) { mSteps = steps; }
@@ -51,6 +60,10 @@ class Optimizer {
 
   /** Lazy update of a row-sparse parameter: only the rows in p.rows (and their state). */
   void sparseStep(Parameter& p, std::size_t index);
+  /** The dense update of parameter i, with the blocks of idle experts kept as they were. */
+  void denseStep(Parameter& p, std::size_t i);
+  void denseUpdate(compute::Tensor& value, const compute::Tensor& grad, compute::Tensor& m,
+                   compute::Tensor* v);
   /** True when d's gradient cannot hold an infinity or NaN, from the norms of x and dy. */
   bool provablyFinite(const Deferred& d);
 
@@ -60,6 +73,8 @@ class Optimizer {
   long mSteps = 0;
   std::vector<compute::Tensor> mM, mV;  // Adam moments, or SGD velocity in mM
   std::vector<Deferred> mDeferred;      // one per parameter
+  std::vector<std::vector<std::int32_t>> mIdleRows;  // per parameter: rows of idle experts
+  Scratch mIdleIndex, mKeptValue, mKeptM, mKeptV;    // those rows, kept aside during a step
   Scratch mRowValue, mRowM, mRowV;       // touched rows of a sparse parameter and its state
 };
 

@@ -137,6 +137,7 @@ void TrainConfig::validate() const {
         "Adam betas must be in [0, 1)");
   check(optim.weightDecay >= 0.0 && optim.weightDecay <= 10.0, "weight decay must be in [0, 10]");
   check(optim.clipNorm >= 0.0, "gradient clip norm must be >= 0");
+  check(optim.lazyExperts == 0 || optim.lazyExperts == 1, "lazy experts must be 0 (off) or 1 (on)");
   check(epochs >= 1 && epochs <= 100000, "epochs must be between 1 and 100000");
   check(batchSize >= 1 && batchSize <= 65536, "batch size must be between 1 and 65536");
   check(threads >= 0 && threads <= 1024, "threads must be between 0 and 1024");

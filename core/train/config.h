@@ -107,6 +107,10 @@ struct OptimConfig {
   double beta2 = 0.999;
   double weightDecay = 0.0;
   double clipNorm = 0.0;   ///< global gradient-norm clip; 0 = off
+  /** 1: an expert that received no rows in a step keeps its parameters and optimizer state
+   *  (lazy updates, as torch.optim.SparseAdam does for rows; docs/BENCHMARKS.md); 0: every
+   *  parameter takes its step, a zero gradient included (the reference task's Adam). */
+  int lazyExperts = 0;
 };
 
 /** Text datasets (fortunes-langid, text-csv): how texts become hashed token ids. The text

@@ -44,6 +44,7 @@ class TestConfigKeys : public QObject {
         {"beta2", ""},
         {"weight_decay", "--weight-decay"},
         {"clip_norm", "--clip-norm"},
+        {"lazy_experts", "--lazy-experts"},
         {"aux_loss", "--aux-loss"},
         {"importance_loss", "--importance-loss"},
         {"load_loss", "--load-loss"},
