@@ -15,6 +15,10 @@ seeds="${2:-7}"
 first="${3:-0}"
 mode="${4:-all}"
 peers="${MOE_PEERS:-$(cd .. && pwd)/shared/bench}"  # MOE_PEERS: where the peers are, if not there
+# The peer's strongest configuration on this 2-core machine: OpenBLAS on one thread (PyTorch's
+# own intra-op threads as the run asks). With OpenBLAS's default of one thread per core beside
+# PyTorch's two, the peer trains 3,400-4,800 samples/s instead of 8,800-13,300 (docs/BENCHMARKS.md).
+export OPENBLAS_NUM_THREADS="${OPENBLAS_NUM_THREADS:-1}"
 scripts/deps.sh python3-torch python3-numpy libopenblas0-pthread
 scripts/build.sh release >/dev/null
 bin=build/release/app/moe-train

@@ -18,6 +18,10 @@ if [[ "${1:-}" == --quick ]]; then quick=1; shift; fi
 out="${1:-build/scaling}"
 pairs="${PAIRS:-1}"
 bin=build/release/app/moe-train
+# The peer's strongest configuration on this 2-core machine: OpenBLAS on one thread (PyTorch's
+# own intra-op threads as the run asks). With OpenBLAS's default of one thread per core beside
+# PyTorch's two, the peer trains 3,400-4,800 samples/s instead of 8,800-13,300 (docs/BENCHMARKS.md).
+export OPENBLAS_NUM_THREADS="${OPENBLAS_NUM_THREADS:-1}"
 scripts/deps.sh python3-torch python3-numpy libopenblas0-pthread python3-matplotlib
 [[ -n "${MOE_NO_BUILD:-}" ]] || scripts/build.sh release >/dev/null
 scripts/export_movielens.sh >/dev/null   # once: the ratings preset's data
