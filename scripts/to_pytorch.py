@@ -134,7 +134,8 @@ class MoE(nn.Module):
         super().__init__()
         self.routing = cfg["routing"]
         if self.routing is None:
-            raise BadInput(f"router '{cfg['router']}': {cfg.get('routing_note', 'no inference rule')}")
+            raise BadInput(cfg.get("routing_note", f"router '{cfg['router']}' has no inference rule") +
+                           "; this script cannot express it")
         act = EngineActivation(cfg["activation"])
         E, H = cfg["experts"], cfg["expert_hidden"]
         self.router = nn.Linear(d_in, E)
