@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <set>
 
 #include "core/model/model.h"
 #include "core/routing/router_registry.h"
@@ -150,7 +151,10 @@ void TestTorchExport::inferenceRoutingOfEveryRouter() {
     auto s = makeSession(c, mData);
     const nlohmann::json routing = torchConfig(*s)["moe"]["routing"];
     const std::string name = r.info.name;
-    if (name == "hash") {
+    // Routers registered later (other branches) without an inference rule get null and a note.
+    const std::set<std::string> known = {"topk", "noisy-topk", "base", "sinkhorn", "switch",
+                                         "expert-choice", "dense", "soft-moe"};
+    if (name == "hash" || !known.count(name)) {
       QVERIFY(routing.is_null());
       QVERIFY(!torchConfig(*s)["moe"]["routing_note"].get<std::string>().empty());
       continue;
