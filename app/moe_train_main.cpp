@@ -25,6 +25,7 @@
 #include "core/train/presets.h"
 #include "core/train/router_health.h"
 #include "core/train/session_factory.h"
+#include "core/train/torch_export.h"
 
 using namespace moe;
 using nlohmann::json;
@@ -107,6 +108,21 @@ int main(int argc, char** argv) {
   app.add_option("--fail-on", failOnList,
                  "stop with exit code 3 when one of these router alarms fires: comma-separated "
                  "collapse, dead_expert (or dead), drops, churn, non_finite, loss_spike, or all");
+  // Hand-off to PyTorch (docs/PYTORCH.md).
+  std::string exportSafetensors, loadSafetensors, predictionsFile;
+  bool evalOnly = false;
+  app.add_option("--export-safetensors", exportSafetensors,
+                 "write the weights at the end as safetensors in PyTorch's names and layout, and "
+                 "the architecture beside it (FILE.safetensors -> FILE.json); "
+                 "scripts/to_pytorch.py builds the torch.nn model from them");
+  app.add_option("--load-safetensors", loadSafetensors,
+                 "start from these weights (safetensors in PyTorch's names, with its JSON config "
+                 "beside it, whose settings are the base unless --config is given)")
+      ->check(CLI::ExistingFile);
+  app.add_option("--export-predictions", predictionsFile,
+                 "write the last evaluation's per-row predictions, confidences and experts here "
+                 "(safetensors)");
+  app.add_flag("--eval-only", evalOnly, "evaluate the model (e.g. loaded) on the test split without training");
   bool listRouters = false;
   app.add_flag("--list-routers", listRouters, "print the registered routers' names, one a line, and exit");
   try {
@@ -126,6 +142,8 @@ int main(int argc, char** argv) {
       // The base is the config file, else the dataset's preset; flags given override it.
       core::TrainConfig fromFile =
           configFile.empty() ? core::presetFor(cfg.dataset) : core::loadConfigFile(configFile);
+      if (configFile.empty() && !loadSafetensors.empty())
+        core::from_json(core::readTorchConfig(loadSafetensors)["moe_train_config"], fromFile);
       json given;
       core::to_json(given, cfg);
       for (const auto& [key, value] : named) given[key] = value;
@@ -139,9 +157,17 @@ int main(int argc, char** argv) {
     // Output paths are checked now, not after the training run they would lose.
     if (!save.empty()) core::checkOutputFile(save, "--save");
     if (!historyFile.empty()) core::checkOutputFile(historyFile, "--history");
+    if (!exportSafetensors.empty()) {
+      core::checkOutputFile(exportSafetensors, "--export-safetensors");
+      core::checkOutputFile(core::torchConfigPath(exportSafetensors), "--export-safetensors (its config)");
+    }
+    if (!predictionsFile.empty()) core::checkOutputFile(predictionsFile, "--export-predictions");
     failOn = core::parseRouterEventKinds(failOnList);
   } catch (const core::ConfigError& e) {
     std::cerr << "moe-train: invalid setting: " << e.what() << "\n";
+    return kExitBadInput;
+  } catch (const core::SafetensorsError& e) {
+    std::cerr << "moe-train: --load-safetensors: " << e.what() << "\n";
     return kExitBadInput;
   }
 
@@ -156,6 +182,7 @@ int main(int argc, char** argv) {
     loadSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - tLoad).count();
     build = core::buildSession(cfg, data);
     if (!load.empty()) build.session->load(load);
+    if (!loadSafetensors.empty()) core::importSafetensors(*build.session, loadSafetensors);
   } catch (const core::MemoryBudgetError& e) {
     std::cerr << "moe-train: " << e.what() << "\n";
     return kExitBadInput;
@@ -167,6 +194,9 @@ int main(int argc, char** argv) {
     return kExitBadInput;
   } catch (const core::CheckpointError& e) {
     std::cerr << "moe-train: --load: " << e.what() << "\n";
+    return kExitBadInput;
+  } catch (const core::SafetensorsError& e) {
+    std::cerr << "moe-train: --load-safetensors: " << e.what() << "\n";
     return kExitBadInput;
   } catch (const std::invalid_argument& e) {  // an unknown backend spec
     std::cerr << "moe-train: invalid setting: " << e.what() << "\n";
@@ -245,7 +275,8 @@ int main(int argc, char** argv) {
       }
       return alarmStop.empty();
     };
-    while (!session.finished()) {
+    if (evalOnly && !eval) evaluate();
+    while (!evalOnly && !session.finished()) {
       const auto t0 = std::chrono::steady_clock::now();
       try {
         last = session.trainStep();
@@ -268,6 +299,11 @@ int main(int argc, char** argv) {
     }
     if (!save.empty()) session.save(save);
     if (!historyFile.empty()) core::writeHistoryFile(historyFile, cfg, history);
+    if (!exportSafetensors.empty()) core::exportSafetensors(session, exportSafetensors);
+    if (!predictionsFile.empty()) {
+      if (!eval) evaluate();
+      core::writePredictions(*eval, predictionsFile);
+    }
     const double rate = samples / std::max(trainSeconds, 1e-9);
     json summary = {{"summary", true},
                     {"dataset", cfg.dataset},

@@ -73,3 +73,27 @@ legacy = {"format": "moe-explorer-session", "config": {"experts": 4},
                                 for i in range(1, 4)],
                       "evals": [{"step": 3, "epoch": 1, "loss": 0.4, "accuracy": 0.8, "mi": 0.3}]}}
 seed("session", "session.json", json.dumps(legacy))
+
+
+def safetensors_file(entries, metadata=None, pad=True):
+    """entries: (name, dtype, shape, bytes); data in that order, header as another writer's."""
+    header, data = {}, b""
+    if metadata is not None:
+        header["__metadata__"] = metadata
+    for name, dtype, shape, raw in entries:
+        header[name] = {"dtype": dtype, "shape": shape, "data_offsets": [len(data), len(data) + len(raw)]}
+        data += raw
+    text = json.dumps(header).encode()
+    if pad:
+        text += b" " * ((8 - len(text) % 8) % 8)
+    return struct.pack("<Q", len(text)) + text + data
+
+
+f32 = lambda *v: struct.pack("<%df" % len(v), *v)
+seed("safetensors", "torch-like.safetensors", safetensors_file(
+    [("router.weight", "F32", [2, 3], f32(1, 2, 3, 4, 5, 6)), ("router.bias", "F32", [2], f32(0.5, -0.5)),
+     ("experts.0.fc1.weight", "F32", [1, 3], f32(7, 8, 9))], {"format": "pt"}))
+seed("safetensors", "unpadded-mixed.safetensors", safetensors_file(
+    [("h", "F16", [2], b"\x00\x3c\x00\x40"), ("n", "I64", [1], struct.pack("<q", -3)),
+     ("s", "F64", [], struct.pack("<d", 2.5)), ("e", "U8", [0, 5], b"")], pad=False))
+seed("safetensors", "empty.safetensors", safetensors_file([]))

@@ -6,7 +6,8 @@ PKGS=(build-essential cmake ninja-build pkg-config ccache
       opencl-headers opencl-clhpp-headers ocl-icd-opencl-dev pocl-opencl-icd
       dataset-fashion-mnist
       fortunes fortunes-de fortunes-es fortunes-it fortunes-ru fortunes-pl fortunes-cs fortunes-eo fortunes-br
-      xvfb xauth)
+      xvfb xauth
+      python3-torch python3-numpy)  # scripts/to_pytorch.py and ctest's app.torch_roundtrip
 PKGS+=("$@")
 missing=()
 for p in "${PKGS[@]}"; do

@@ -18,9 +18,10 @@ bin=build/fuzz/fuzz
 seeds=build/fuzz/seeds
 rm -rf "$seeds"
 python3 fuzz/make_seeds.py "$seeds"
-mkdir -p "$seeds/checkpoint" "$seeds/session" build/fuzz/artifacts build/fuzz/logs
+mkdir -p "$seeds/checkpoint" "$seeds/session" "$seeds/safetensors" build/fuzz/artifacts build/fuzz/logs
 MOE_FUZZ_WRITE_SEEDS="$seeds/checkpoint" "$bin/fuzz_checkpoint" -runs=0 >/dev/null 2>&1
 MOE_FUZZ_WRITE_SEEDS="$seeds/session" "$bin/fuzz_session" -runs=0 >/dev/null 2>&1
+MOE_FUZZ_WRITE_SEEDS="$seeds/safetensors" "$bin/fuzz_safetensors" -runs=0 >/dev/null 2>&1
 
 targets=("$@")
 if ((${#targets[@]} == 0)); then

@@ -32,6 +32,7 @@
 #include "ui/sessionio.h"
 #include "ui/setuppanel.h"
 #include "ui/textinspectorpanel.h"
+#include "ui/torchexport.h"
 #include "ui/trainingpanel.h"
 
 namespace moe::ui {
@@ -207,6 +208,10 @@ void MainWindow::buildMenus() {
                   &MainWindow::exportMetricsDialog);
   file->addAction(tr("Export all &plots (PNG + PDF)…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E),
                   this, &MainWindow::exportPlotsDialog);
+  file->addAction(tr("Export for P&yTorch (safetensors)…"), this, [this] {
+    exportForPytorchDialog(this, *mController,
+                           [this](const QString& text, bool error) { mBanner->showMessage(text, error); });
+  });
   file->addSeparator();
   file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
 

@@ -46,6 +46,8 @@ double Session::epochProgress() const {
 
 const TaskInfo& Session::task() const { return mTask->info(); }
 
+int Session::evalBatchRows() const { return mTask->evalBatchRows(); }
+
 QualityMetric Session::qualityMetric() const { return mTask->info().quality; }
 
 std::string Session::backendDescription() const { return mBackend->deviceName(); }

@@ -72,6 +72,8 @@ class Session {
    *  embedding table's rows). */
   TokenizerOptions tokenizerOptions() const;
 
+  /** Rows per batch of evaluate() (capacity routers decide per batch). */
+  int evalBatchRows() const;
   /** The quality metric this session's task reports (accuracy, or RMSE for ratings). */
   QualityMetric qualityMetric() const;
 

@@ -185,6 +185,11 @@ class TestMoeTrain : public QObject {
                                        << "--save";
     QTest::newRow("unwritable --history") << tiny + QStringList{"--history", "/nonexistent/h.jsonl"}
                                           << 2 << "--history";
+    QTest::newRow("unwritable --export-safetensors")
+        << tiny + QStringList{"--export-safetensors", "/nonexistent/m.safetensors"} << 2
+        << "--export-safetensors";
+    QTest::newRow("--load-safetensors without its config")
+        << QStringList{"--load-safetensors", MOE_SOURCE_DIR "/README.md"} << 2 << "needs its config";
     QTest::newRow("memory budget") << QStringList{"--experts", "256", "--expert-hidden", "16384"} << 2
                                    << "GB available";
   }
