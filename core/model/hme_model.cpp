@@ -39,7 +39,8 @@ Parameter allocParameter(compute::Backend& backend, const std::string& name, Eig
   return p;
 }
 
-HmeShape shapeFor(int features, int outputs, bool regression, const ModelConfig& c) {
+HmeShape shapeFor(int features, int outputs, bool regression, const ModelConfig& c,
+                  double targetVariance = 0.0) {
   HmeShape s;
   s.depth = c.depth;
   s.branching = c.branching;
@@ -47,6 +48,7 @@ HmeShape shapeFor(int features, int outputs, bool regression, const ModelConfig&
   s.outputs = outputs;
   s.hidden = c.expertHidden;
   s.regression = regression;
+  if (targetVariance > 0.0) s.initialVariance = targetVariance / s.leaves();
   return s;
 }
 
@@ -60,8 +62,10 @@ std::vector<HmeMatrix*> blocks(HmeMatrix& gates, HmeMatrix& experts, HmeMatrix& 
 }  // namespace
 
 HmeModel::HmeModel(compute::Backend& backend, int features, int outputs, bool regression,
-                   const ModelConfig& config, int trainRows, std::mt19937_64& rng)
-    : mBackend(backend), mTree(shapeFor(features, outputs, regression, config), rng),
+                   const ModelConfig& config, int trainRows, std::mt19937_64& rng,
+                   double targetVariance)
+    : mBackend(backend),
+      mTree(shapeFor(features, outputs, regression, config, targetVariance), rng),
       mFit(config.fit), mLoss(config.mixtureLoss), mTrainRows(trainRows) {
   mParams.reserve(4);
   mParams.push_back(allocParameter(backend, "hme.gates", mTree.gates.rows(), mTree.gates.cols()));
@@ -314,8 +318,17 @@ std::unique_ptr<Model> createHmeModel(const TrainConfig& config, const Dataset& 
   }
   std::mt19937_64 rng(config.seed);
   const int trainRows = config.maxTrain > 0 ? std::min(config.maxTrain, train.rows()) : train.rows();
+  double variance = 0.0;
+  if (regression) {
+    const std::size_t n = std::min(train.targets.size(), std::size_t(trainRows));
+    double mean = 0.0, sq = 0.0;
+    for (std::size_t i = 0; i < n; ++i) mean += train.targets[i];
+    mean /= double(std::max<std::size_t>(1, n));
+    for (std::size_t i = 0; i < n; ++i) sq += (train.targets[i] - mean) * (train.targets[i] - mean);
+    variance = sq / double(std::max<std::size_t>(1, n));
+  }
   return std::make_unique<HmeModel>(backend, train.features, outputs, regression, config.model,
-                                    trainRows, rng);
+                                    trainRows, rng, variance);
 }
 
 }  // namespace moe::core

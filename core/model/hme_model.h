@@ -20,9 +20,12 @@ namespace moe::core {
 class HmeModel final : public Model {
  public:
   /** outputs: classes (classification) or 1 (regression). trainRows: the training rows the
-   *  session uses (the first of the split), whose log-likelihood evaluations report. */
+   *  session uses (the first of the split), whose log-likelihood evaluations report.
+   *  targetVariance: regression, the training targets' variance (each expert starts at it over
+   *  the number of experts); 0 when unknown (variance 1). */
   HmeModel(compute::Backend& backend, int features, int outputs, bool regression,
-           const ModelConfig& config, int trainRows, std::mt19937_64& rng);
+           const ModelConfig& config, int trainRows, std::mt19937_64& rng,
+           double targetVariance = 0.0);
 
   const compute::Tensor& forward(const Batch& batch, bool training,
                                  const StepContext& ctx) override;

@@ -1,5 +1,6 @@
 #include "core/model/hme_tree.h"
 
+#include <algorithm>
 #include <cmath>
 
 
@@ -60,7 +61,8 @@ HmeTree::HmeTree(const HmeShape& shape, std::mt19937_64& rng) : mShape(shape) {
     experts.resize(L * shape.outputs, d1);
     fillUniform(experts, 1.0 / std::sqrt(double(d1)), rng);
   }
-  if (shape.regression) logVar = Eigen::VectorXd::Zero(L);
+  if (shape.regression)
+    logVar = Eigen::VectorXd::Constant(L, std::log(std::max(1e-12, shape.initialVariance)));
 }
 
 void HmeTree::forward(const HmeMatrix& x, HmePass& p) const {

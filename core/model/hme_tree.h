@@ -27,6 +27,10 @@ struct HmeShape {
   int outputs = 1;     ///< classes, or 1 for regression
   int hidden = 0;      ///< 0: linear (regression) / logistic (classification) experts; else MLP
   bool regression = false;
+  /** Regression: every expert's variance at the start. A width below the targets' spread
+   *  makes the first E-step's posteriors tell the experts apart (HmeModel starts it at the
+   *  targets' variance over the number of experts). */
+  double initialVariance = 1.0;
 
   int internal() const;  ///< gates
   int leaves() const;    ///< experts
@@ -62,7 +66,8 @@ struct HmeGrads {
 /** The tree's parameters and its arithmetic. */
 class HmeTree {
  public:
-  /** Gates and experts drawn uniformly in +-1/sqrt(fan in); regression variances 1. */
+  /** Gates and experts drawn uniformly in +-1/sqrt(fan in); regression variances
+   *  shape.initialVariance. */
   HmeTree(const HmeShape& shape, std::mt19937_64& rng);
 
   const HmeShape& shape() const { return mShape; }
