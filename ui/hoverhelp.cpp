@@ -73,6 +73,10 @@ QString settingHelp(const QString& label) {
       {QStringLiteral("Drop policy"), "Which inputs a full expert drops when its capacity is reached."},
       {QStringLiteral("Slots per expert"), "Soft MoE only (1 to 64): how many slots each expert has; each slot takes its own softmax-weighted mix of a sequence's inputs. 1 is the usual; more helps only where an input is a sequence of tokens or patches."},
       {QStringLiteral("Balance scope"), "Over which inputs the Switch balancing loss counts the load: the batch, each sequence, or the last steps together."},
+      {QStringLiteral("Depth"), "Hierarchical mixture: levels of gates in the tree (1 = one gate, a flat mixture). The tree has branching^depth experts at its leaves."},
+      {QStringLiteral("Branching"), "Hierarchical mixture: how many children each gate splits its inputs among (2 = binary tree)."},
+      {QStringLiteral("Fit"), "How the tree of experts is trained: by gradient steps, or by EM (Jordan & Jacobs 1994), which re-solves every expert and gate from the data at each pass (linear or logistic experts only)."},
+      {QStringLiteral("Mixture loss"), "Compete: the mixture's likelihood, so each input is claimed by the expert that explains it best and experts specialise. Cooperate: the error of the gate-weighted average, so experts share every input (Jacobs et al. 1991)."},
       {QStringLiteral("Balance window"), "For the global scope: how many recent steps are counted together (1 to 100000)."},
   };
   QString key = label;

@@ -22,6 +22,7 @@
 #include "core/task/task_info.h"
 #include "ui/controlbar.h"
 #include "ui/gallerypanel.h"
+#include "ui/hmetreepanel.h"
 #include "ui/inspectorpanel.h"
 #include "ui/messagebanner.h"
 #include "ui/plotview.h"
@@ -75,6 +76,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   mTabs->addTab(mGallery, tr("Expert gallery"));
   mHealth = new RouterHealthPanel(mController, this);
   mTabs->addTab(mHealth, tr("Router health"));
+  mTabs->addTab(new HmeTreePanel(mController, this), tr("Gating tree"));
   QFont tabFont = mTabs->tabBar()->font();
   tabFont.setPointSize(tabFont.pointSize() + 2);
   mTabs->tabBar()->setFont(tabFont);

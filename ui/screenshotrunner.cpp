@@ -9,6 +9,7 @@
 
 #include "core/routing/routing_history.h"
 #include "ui/gallerypanel.h"
+#include "ui/hmetreepanel.h"
 #include "ui/routerhealthpanel.h"
 #include "ui/inspectorpanel.h"
 #include "ui/mainwindow.h"
@@ -54,6 +55,11 @@ void ScreenshotRunner::afterTraining() {
   SessionController* c = mWindow->controller();
   if (mView == View::Training) {
     QTimer::singleShot(100, this, &ScreenshotRunner::grab);  // mid-training: keep it running
+    return;
+  }
+  if (mView == View::Tree) {  // the hme's gating tree, mid-training
+    if (auto* tree = mWindow->tabs()->findChild<HmeTreePanel*>()) mWindow->tabs()->setCurrentWidget(tree);
+    QTimer::singleShot(800, this, &ScreenshotRunner::grab);
     return;
   }
   if (mView == View::Health) {

@@ -18,6 +18,7 @@
 #include "core/task/registry.h"
 #include "core/train/presets.h"
 #include "ui/datalabels.h"
+#include "ui/hmeoptionsbox.h"
 #include "ui/hoverhelp.h"
 #include "ui/memoryestimatelabel.h"
 #include "ui/rangedspinbox.h"
@@ -80,12 +81,13 @@ SetupPanel::SetupPanel(QWidget* parent) : QWidget(parent) {
   mModel = new QComboBox(model);
   mModel->setObjectName(QStringLiteral("modelPreset"));
   for (auto k : {core::ModelKind::MoeClassifier, core::ModelKind::StemMoe, core::ModelKind::DenseMlp,
-                 core::ModelKind::PatchMoe})
+                 core::ModelKind::PatchMoe, core::ModelKind::Hme})
     mModel->addItem(QString::fromLatin1(core::modelName(k)), int(k));
   mModel->setItemText(0, tr("MoE classifier (experts see pixels)"));
   mModel->setItemText(1, tr("Stem + MoE + head"));
   mModel->setItemText(2, tr("Dense MLP baseline"));
   mModel->setItemText(3, tr("Patch tokens, MoE per patch (V-MoE)"));
+  mModel->setItemText(4, tr("Tree of gates, experts at the leaves (HME)"));
   modelForm->addRow(tr("Preset"), mModel);
   mExperts = intBox(model, 1, 256);
   mExperts->setObjectName(QStringLiteral("experts"));
@@ -139,6 +141,8 @@ SetupPanel::SetupPanel(QWidget* parent) : QWidget(parent) {
 
   mRouting = new RoutingOptionsBox(this);
   connect(mRouting, &RoutingOptionsBox::changed, this, [this] { markDirty(); });
+  mHme = new HmeOptionsBox(this);
+  connect(mHme, &HmeOptionsBox::changed, this, [this] { markDirty(); });
 
   auto* optim = new QGroupBox(tr("Training"), this);
   auto* optimForm = new QFormLayout(optim);
@@ -177,7 +181,7 @@ SetupPanel::SetupPanel(QWidget* parent) : QWidget(parent) {
 
   auto* layout = new QVBoxLayout(this);
   for (QWidget* w : {static_cast<QWidget*>(data), static_cast<QWidget*>(model),
-                     static_cast<QWidget*>(loss), static_cast<QWidget*>(mRouting),
+                     static_cast<QWidget*>(mHme), static_cast<QWidget*>(loss), static_cast<QWidget*>(mRouting),
                     static_cast<QWidget*>(optim)})
     layout->addWidget(w);
   mMemory = new MemoryEstimateLabel(this);
@@ -199,7 +203,7 @@ SetupPanel::SetupPanel(QWidget* parent) : QWidget(parent) {
     connect(c, &QComboBox::currentIndexChanged, this, [this] { markDirty(); updateEnabled(); });
   for (QSpinBox* s : {mMaxTrain, mExperts, mTopK, mExpertWidth, mShared, mSplit, mPatch, mBatch,
                       mEpochs, mSeed, mThreads})
-    connect(s, &QSpinBox::valueChanged, this, [this] { markDirty(); });
+    connect(s, &QSpinBox::valueChanged, this, [this] { markDirty(); updateEnabled(); });
   for (QDoubleSpinBox* s : {mImportance, mLoadWeight})
     connect(s, &QDoubleSpinBox::valueChanged, this, [this] { markDirty(); });
   // A typed value a box refuses (out of its range) is said aloud, never dropped silently.
@@ -262,7 +266,10 @@ void SetupPanel::updateEnabled() {
   mModel->setToolTip(choice ? settingHelp(QStringLiteral("Preset"))
                             : tr("Text: n-gram embeddings → MoE per token → language. Ratings: "
                                  "user and item embeddings → MoE → rating. Chosen by the dataset."));
-  const bool moe = !choice || core::ModelKind(mModel->currentData().toInt()) != core::ModelKind::DenseMlp;
+  const auto kind = core::ModelKind(mModel->currentData().toInt());
+  const bool hme = choice && kind == core::ModelKind::Hme;
+  const bool moe = !choice || (kind != core::ModelKind::DenseMlp && !hme);
+  mHme->updateEnabled(hme, mExpertWidth->value() == 0);
   for (QWidget* w : {static_cast<QWidget*>(mExperts), static_cast<QWidget*>(mRouter),
                      static_cast<QWidget*>(mTopK), static_cast<QWidget*>(mCapacity),
                      static_cast<QWidget*>(mNoise), static_cast<QWidget*>(mAux),
@@ -350,6 +357,7 @@ core::TrainConfig SetupPanel::config() const {
   c.threads = mThreads->value();
   c.backend = mBackend->currentData().toString().toStdString();
   mRouting->apply(c);
+  mHme->apply(c);
   return c;
 }
 
@@ -373,6 +381,7 @@ void SetupPanel::setConfig(const core::TrainConfig& c) {
   mImportance->setValue(c.loss.importanceWeight);
   mLoadWeight->setValue(c.loss.loadWeight);
   mRouting->setConfig(c);
+  mHme->setConfig(c);
   selectData(mOptimizer, int(c.optim.kind));
   mLr->setValue(c.optim.lr);
   mBatch->setValue(c.batchSize);

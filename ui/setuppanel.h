@@ -13,6 +13,7 @@ class QSpinBox;
 
 namespace moe::ui {
 
+class HmeOptionsBox;
 class MemoryEstimateLabel;
 class RoutingOptionsBox;
 
@@ -81,6 +82,7 @@ class SetupPanel : public QWidget {
   QSpinBox* mThreads;
   QComboBox* mBackend;
   RoutingOptionsBox* mRouting;
+  HmeOptionsBox* mHme;
   QPushButton* mApply;
   QPushButton* mDefaults;
   MemoryEstimateLabel* mMemory;

@@ -12,6 +12,8 @@
 
 namespace moe::core {
 
+struct TaskLoss;  // core/task/task.h
+
 /** One mini-batch as the model sees it. */
 struct Batch {
   int rows = 0;
@@ -59,6 +61,23 @@ class Model {
    * row each row of the last forward's dispatch plan belongs to. nullptr: rows are batch rows.
    */
   virtual const std::vector<std::int32_t>* routedRowOwners() const { return nullptr; }
+
+  /** Models that train on an objective of their own rather than the task's loss of their
+   *  output (hme: the mixture's likelihood, core/model/hme_model.h) replace loss.loss here,
+   *  after the task computed it; their backward then follows that objective. Default: no change. */
+  virtual void replaceLoss(const Batch& /*batch*/, TaskLoss& /*loss*/) {}
+  /** Models fitted by an algorithm of their own (hme with EM) instead of gradients: Session
+   *  then trains on the whole training split as one batch per step (one pass over the data),
+   *  calls fit() instead of backward() and does not step the optimizer. */
+  virtual bool fitsItself() const { return false; }
+  /** One fitting iteration on the batch of the last training forward (fitsItself models). */
+  virtual void fit(const Batch& /*batch*/) {}
+  /** Adds a step's model-specific measurements (hme: each node's share of the batch). */
+  virtual void describeStep(StepMetrics& /*m*/) {}
+  /** Adds an evaluation's model-specific measurements and, for a model without a MoeLayer that
+   *  still routes (hme: its leaves are the experts), the routing fields of `report`. */
+  virtual void describeEval(const DataSplits& /*data*/, const Dataset& /*evaluated*/,
+                            EvalReport& /*report*/) {}
 
   long paramsTotal();
   /** Live settings. */

@@ -3,6 +3,7 @@
 #include <array>
 
 #include "core/model/classifiers.h"
+#include "core/model/hme_model.h"
 #include "core/model/patch_model.h"
 #include "core/routing/routing_stats.h"
 #include "core/task/classification.h"
@@ -175,6 +176,8 @@ std::unique_ptr<Model> createImageModel(const TrainConfig& config, const Dataset
     case ModelKind::PatchMoe:
       return std::make_unique<PatchMoeClassifier>(backend, imageGeometry(train), train.classes,
                                                   config.model, rng);
+    case ModelKind::Hme:
+      return createHmeModel(config, train, backend);
   }
   throw ConfigError("unknown model kind");
 }

@@ -1,6 +1,7 @@
 #include "core/train/config.h"
 
 #include <array>
+#include <cmath>
 #include <fstream>
 #include <limits>
 #include <sstream>
@@ -35,11 +36,12 @@ E parseIn(const std::array<std::pair<E, const char*>, N>& table, const std::stri
   throw ConfigError(std::string("unknown ") + what + " '" + s + "' (expected one of: " + valid + ")");
 }
 
-constexpr std::array<std::pair<ModelKind, const char*>, 4> kModels{{
+constexpr std::array<std::pair<ModelKind, const char*>, 5> kModels{{
     {ModelKind::MoeClassifier, "moe"},
     {ModelKind::StemMoe, "stem-moe"},
     {ModelKind::DenseMlp, "dense-mlp"},
     {ModelKind::PatchMoe, "patch-moe"},
+    {ModelKind::Hme, "hme"},
 }};
 constexpr std::array<std::pair<OptimizerKind, const char*>, 3> kOptimizers{{
     {OptimizerKind::Sgd, "sgd"},
@@ -104,6 +106,21 @@ BalanceScope parseBalanceScope(const std::string& s) {
   return parseIn(kBalanceScopes, s, "balance scope");
 }
 
+constexpr std::array<std::pair<MixtureLoss, const char*>, 2> kMixtureLosses{{
+    {MixtureLoss::Compete, "compete"},
+    {MixtureLoss::Cooperate, "cooperate"},
+}};
+constexpr std::array<std::pair<FitMethod, const char*>, 2> kFitMethods{{
+    {FitMethod::Gradient, "gradient"},
+    {FitMethod::Em, "em"},
+}};
+const char* mixtureLossName(MixtureLoss l) { return nameOf(kMixtureLosses, l); }
+MixtureLoss parseMixtureLoss(const std::string& s) {
+  return parseIn(kMixtureLosses, s, "mixture loss");
+}
+const char* fitMethodName(FitMethod f) { return nameOf(kFitMethods, f); }
+FitMethod parseFitMethod(const std::string& s) { return parseIn(kFitMethods, s, "fit"); }
+
 void TrainConfig::validate() const {
   const auto& m = model;
   findRouter(m.router);  // ConfigError listing the registered routers
@@ -128,6 +145,14 @@ void TrainConfig::validate() const {
         "expert split " + std::to_string(m.expertSplit) + " must divide the expert hidden width (" +
             std::to_string(m.expertHidden) + "; linear experts cannot be split)");
   check(m.routedExperts() <= 4096, "experts x expert split must be at most 4096");
+  check(m.depth >= 1 && m.depth <= 8, "hme depth must be between 1 and 8");
+  check(m.branching >= 2 && m.branching <= 16, "hme branching must be between 2 and 16");
+  check(std::pow(double(m.branching), double(m.depth)) <= 256.0,
+        "hme branching^depth (the experts at the leaves) must be at most 256");
+  check(m.kind == ModelKind::Hme || m.fit == FitMethod::Gradient,
+        "--fit em fits the hme model only (--model hme)");
+  check(m.fit == FitMethod::Gradient || m.mixtureLoss == MixtureLoss::Compete,
+        "--fit em maximises the mixture's likelihood: it needs --mixture-loss compete");
   for (auto [v, n] : {std::pair{loss.auxWeight, "aux-loss"}, {loss.importanceWeight, "importance-loss"},
                       {loss.loadWeight, "load-loss"}, {loss.zLossWeight, "z-loss"}})
     check(v >= 0.0 && v <= 1000.0, std::string(n) + " weight must be in [0, 1000]");

@@ -21,6 +21,18 @@ enum class ModelKind : std::uint8_t {
   StemMoe,        ///< input -> linear stem -> MoE (residual) -> linear head
   DenseMlp,       ///< baseline MLP with the active parameters of the MoE
   PatchMoe,       ///< image patches as tokens -> per-patch MoE (residual) -> mean pool -> head
+  Hme,            ///< hierarchical mixture of experts: a tree of gates (Jordan & Jacobs 1994)
+};
+
+/** Which loss of Jacobs, Jordan, Nowlan & Hinton (1991) a mixture trains on (hme). */
+enum class MixtureLoss : std::uint8_t {
+  Compete,    ///< -log sum_i g_i P_i(y): the mixture's likelihood; experts compete and specialise
+  Cooperate,  ///< the loss of the gate-averaged prediction sum_i g_i o_i: experts cooperate
+};
+/** How the hme model is fitted. */
+enum class FitMethod : std::uint8_t {
+  Gradient,  ///< backpropagation and the optimizer, batch by batch
+  Em,        ///< expectation-maximisation over the whole training split, one pass per step
 };
 
 enum class OptimizerKind : std::uint8_t { Sgd, Adam, AdamW };
@@ -55,6 +67,10 @@ const char* dropPolicyName(DropPolicy p);
 DropPolicy parseDropPolicy(const std::string& s);
 const char* balanceScopeName(BalanceScope b);
 BalanceScope parseBalanceScope(const std::string& s);
+const char* mixtureLossName(MixtureLoss l);
+MixtureLoss parseMixtureLoss(const std::string& s);
+const char* fitMethodName(FitMethod f);
+FitMethod parseFitMethod(const std::string& s);
 
 struct ModelConfig {
   ModelKind kind = ModelKind::MoeClassifier;
@@ -84,6 +100,10 @@ struct ModelConfig {
   /** Soft MoE (RouterSetting::SlotsPerExpert): slots each expert processes per sequence, each
    *  with its own learned dispatch and combine logits (Puigcerver et al. 2023). */
   int slotsPerExpert = 1;
+  int depth = 2;      ///< hme: levels of gates (1: a flat mixture under one gate)
+  int branching = 2;  ///< hme: children of each gate (branching^depth experts at the leaves)
+  FitMethod fit = FitMethod::Gradient;             ///< hme: backpropagation or EM
+  MixtureLoss mixtureLoss = MixtureLoss::Compete;  ///< hme: the loss of Jacobs et al. 1991
 
   int routedExperts() const { return experts * expertSplit; }   ///< experts the router sees
   int routedTopK() const { return topK * expertSplit; }         ///< its k

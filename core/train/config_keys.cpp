@@ -61,7 +61,7 @@ std::vector<ConfigKey> makeKeys() {
        Str([](TrainConfig& c) -> std::string& { return c.dataset; })},
       {"data_dir", "--data-dir", "folder of the dataset (overrides its default)",
        Str([](TrainConfig& c) -> std::string& { return c.dataDir; })},
-      {"model", "--model", "moe | stem-moe | dense-mlp | patch-moe", modelField()},
+      {"model", "--model", "moe | stem-moe | dense-mlp | patch-moe | hme", modelField()},
       {"router", "--router", routerNames(" | "), routerField()},
       {"experts", "--experts", "number of experts",
        Int([](TrainConfig& c) -> int& { return c.model.experts; })},
@@ -175,6 +175,19 @@ std::vector<ConfigKey> makeKeys() {
        balanceScopeField()},
       {"balance_window", "--balance-window", "global balance scope: steps pooled",
        Int([](TrainConfig& c) -> int& { return c.loss.balanceWindow; })},
+      // Hierarchical mixture of experts (--model hme, core/model/hme_model.h).
+      {"depth", "--depth", "hme: levels of gates (branching^depth experts at the leaves)",
+       Int([](TrainConfig& c) -> int& { return c.model.depth; })},
+      {"branching", "--branching", "hme: children of each gate",
+       Int([](TrainConfig& c) -> int& { return c.model.branching; })},
+      {"fit", "--fit", "hme: gradient (backpropagation) | em (Jordan & Jacobs 1994)",
+       NamedField{[](const TrainConfig& c) { return std::string(fitMethodName(c.model.fit)); },
+                  [](TrainConfig& c, const std::string& s) { c.model.fit = parseFitMethod(s); }}},
+      {"mixture_loss", "--mixture-loss",
+       "hme: compete (mixture likelihood) | cooperate (loss of the averaged prediction)",
+       NamedField{
+           [](const TrainConfig& c) { return std::string(mixtureLossName(c.model.mixtureLoss)); },
+           [](TrainConfig& c, const std::string& s) { c.model.mixtureLoss = parseMixtureLoss(s); }}},
   };
 }
 

@@ -133,6 +133,16 @@ std::vector<MetricDef> buildTable() {
       // experts x experts, row-major: P(expert j | expert i) over the test rows.
       evalVector("coactivation", "co-activation P(j|i)", "", G::Health, 0,
                  [](E e) { return e.coactivation; }),
+      // Hierarchical mixture (hme): each node's share of the data, nodes breadth-first from the
+      // root, and the training log-likelihood EM maximises. Empty / NaN for other models.
+      stepVector("hme_node_share", "node share", "share", G::ExpertShare, 0,
+                 [](S m) { return m.nodeShare; }),
+      evalVector("hme_node_share", "test node share", "share", G::ExpertShare, 0,
+                 [](E e) { return e.nodeShare; }),
+      step("hme_em_data_passes", "EM passes over the data", "passes", G::Progress, 0,
+           [](S m) { return m.emDataPasses; }),
+      eval("hme_train_log_likelihood", "train log-likelihood", "nats per row", G::Information, 0,
+           [](E e) { return e.trainLogLikelihood; }),
   };
 }
 

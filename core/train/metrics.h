@@ -68,6 +68,12 @@ struct StepMetrics {
   /** The (first) MoE layer's auxiliary-loss-free balancing bias after the step; empty when
    *  that balancing is off. */
   std::vector<float> routerBias;
+  /** hme: each node's share of the batch (the mean of its path's gate product over the rows),
+   *  nodes breadth-first from the root (1); empty for other models. */
+  std::vector<float> nodeShare;
+  /** hme with EM: the passes over the data the step's EM iteration made (its E-step, and its
+   *  M-step's Newton iterations, blocks fitted side by side); NaN otherwise. */
+  double emDataPasses = kNotMeasured;
 };
 
 /** Result of evaluating the model on the test split, with per-sample routing for browsing. */
@@ -118,6 +124,12 @@ struct EvalReport {
    *  over the image) that went to each expert; empty for other models. */
   int positions = 0;
   std::vector<std::int64_t> positionExpert;
+  /** hme: each node's share of the evaluated split, nodes breadth-first (StepMetrics::nodeShare);
+   *  empty for other models. */
+  std::vector<float> nodeShare;
+  /** hme: the mean log-likelihood of the training rows under the mixture (the objective EM
+   *  maximises; a sample of them for large data, HmeModel::describeEval); NaN otherwise. */
+  double trainLogLikelihood = kNotMeasured;
 };
 
 /** Where the trainer is. */

@@ -36,8 +36,13 @@ Session::Session(const TrainConfig& config, std::shared_ptr<const DataSplits> da
 
 Session::~Session() = default;
 
+long Session::batchRows() const {
+  // A model that fits itself (EM) sees the whole training split at every step.
+  return mModel->fitsItself() ? std::max<long>(1, long(mOrder.size())) : long(mConfig.batchSize);
+}
+
 long Session::stepsPerEpoch() const {
-  return (long(mOrder.size()) + mConfig.batchSize - 1) / mConfig.batchSize;
+  return (long(mOrder.size()) + batchRows() - 1) / batchRows();
 }
 
 double Session::epochProgress() const {
@@ -74,12 +79,13 @@ void Session::startEpoch() {
 StepMetrics Session::trainStep() {
   const auto t0 = std::chrono::steady_clock::now();
   if (mCursor == 0) startEpoch();
-  const int n = int(std::min<long>(mConfig.batchSize, long(mOrder.size()) - mCursor));
+  const int n = int(std::min<long>(batchRows(), long(mOrder.size()) - mCursor));
   const Batch batch = mTask->batch(
       Split::Train, std::span<const std::int32_t>(mOrder.data() + mCursor, std::size_t(n)));
   StepContext ctx{mConfig.loss, mConfig.seed, std::uint64_t(mStep)};
   const Tensor& out = mModel->forward(batch, true, ctx);
-  const TaskLoss task = mTask->loss(batch, out);
+  TaskLoss task = mTask->loss(batch, out);
+  mModel->replaceLoss(batch, task);
   MoeLayer* moe = mModel->moe();
   const AuxLosses aux = moe ? moe->auxLosses() : AuxLosses{};
   if (!std::isfinite(task.loss) || !std::isfinite(aux.weighted))
@@ -91,7 +97,10 @@ StepMetrics Session::trainStep() {
   // Routing statistics before backward (the plan is the forward's).
   const RoutingStats routing =
       moe ? mTask->trainRouting(batch, *moe, mClassExpert) : RoutingStats{};
-  mModel->backward(task.gradient);
+  if (mModel->fitsItself())
+    mModel->fit(batch);
+  else
+    mModel->backward(task.gradient);
   StepMetrics diagnostics;
   if (moe && mConfig.health.diagnostics) measureStep(*moe, diagnostics);
   StepMetrics m = finishStep(task.loss, task.metric, aux, routing, n, t0);
@@ -100,6 +109,7 @@ StepMetrics Session::trainStep() {
   m.logitScale = diagnostics.logitScale;
   m.expertGradNorm = std::move(diagnostics.expertGradNorm);
   m.expertWeightNorm = std::move(diagnostics.expertWeightNorm);
+  mModel->describeStep(m);
   mHealth->observe(m);
   return m;
 }
@@ -107,7 +117,7 @@ StepMetrics Session::trainStep() {
 StepMetrics Session::finishStep(double loss, double metric, const AuxLosses& aux,
                                 const RoutingStats& routing, int rows,
                                 std::chrono::steady_clock::time_point started) {
-  const double gradNorm = mOptimizer->step();
+  const double gradNorm = mModel->fitsItself() ? 0.0 : mOptimizer->step();
   if (!std::isfinite(gradNorm))
     throw DivergenceError(refuseStep("the gradient became non-finite at step " +
                                      std::to_string(mStep + 1) +
@@ -168,6 +178,7 @@ std::shared_ptr<const EvalReport> Session::evaluate(bool validation) {
     pass->add(batch, start, out, moe);
   }
   pass->finish();
+  mModel->describeEval(*mData, mTask->split(split), *report);
   // Routing across evaluations is the test split's: a validation pass is not compared.
   if (moe && mConfig.health.diagnostics && !validation) {
     mTracker->observe(*report);

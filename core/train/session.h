@@ -117,6 +117,8 @@ class Session {
 
  private:
   void startEpoch();
+  /** Rows per training step: the batch size, or the whole split for a model that fits itself. */
+  long batchRows() const;
   /** Router diagnostics of the step just run backward (session_health.cpp): margins and
    *  logit scale every step, expert norms every HealthConfig::normEvery steps. */
   void measureStep(MoeLayer& moe, StepMetrics& m);

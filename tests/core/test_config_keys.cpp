@@ -71,7 +71,11 @@ class TestConfigKeys : public QObject {
         {"drop_policy", "--drop-policy"},
         {"slots_per_expert", "--slots-per-expert"},
         {"balance_scope", "--balance-scope"},
-        {"balance_window", "--balance-window"}};
+        {"balance_window", "--balance-window"},
+        {"depth", "--depth"},
+        {"branching", "--branching"},
+        {"fit", "--fit"},
+        {"mixture_loss", "--mixture-loss"}};
     QCOMPARE(configKeys().size(), expected.size());
     std::set<std::string> keys, flags;
     for (std::size_t i = 0; i < expected.size(); ++i) {
@@ -111,6 +115,8 @@ class TestConfigKeys : public QObject {
             : std::string(k.key) == "score"      ? nlohmann::json("sigmoid")
             : std::string(k.key) == "drop_policy" ? nlohmann::json("random")
             : std::string(k.key) == "balance_scope" ? nlohmann::json("global")
+            : std::string(k.key) == "fit"         ? nlohmann::json("em")
+            : std::string(k.key) == "mixture_loss" ? nlohmann::json("cooperate")
                                                  : nlohmann::json("other");
       else if (v.is_number_float())
         v = v.get<double>() * 0.5 + 0.125;
