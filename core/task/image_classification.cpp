@@ -3,9 +3,11 @@
 #include <array>
 
 #include "core/model/classifiers.h"
+#include "core/model/deep_moe.h"
 #include "core/model/patch_model.h"
 #include "core/routing/routing_stats.h"
 #include "core/task/classification.h"
+#include "core/task/offset_routing.h"
 #include "core/task/owned_routing.h"
 #include "core/task/registry.h"
 
@@ -71,6 +73,7 @@ class ImageEval final : public EvalPass {
         ++joint[std::size_t(mData.labels[std::size_t(r)]) * E +
                 std::size_t(mFirstExpert[std::size_t(r)])];
     mReport.mutualInformation = mutualInformation(joint, mData.classes, E);
+    if (mData.offsetGrid > 0) offsetAnalysis(mData, mFirstExpert, mReport);
   }
 
  private:
@@ -175,6 +178,9 @@ std::unique_ptr<Model> createImageModel(const TrainConfig& config, const Dataset
     case ModelKind::PatchMoe:
       return std::make_unique<PatchMoeClassifier>(backend, imageGeometry(train), train.classes,
                                                   config.model, rng);
+    case ModelKind::DeepMoe:
+      return std::make_unique<DeepMoeClassifier>(backend, train.features, train.classes,
+                                                 config.model, rng);
   }
   throw ConfigError("unknown model kind");
 }

@@ -12,6 +12,7 @@
 
 #include "core/routing/router_registry.h"
 #include "core/train/config_keys.h"
+#include "core/train/layer_settings.h"
 
 namespace moe::core {
 
@@ -35,11 +36,12 @@ E parseIn(const std::array<std::pair<E, const char*>, N>& table, const std::stri
   throw ConfigError(std::string("unknown ") + what + " '" + s + "' (expected one of: " + valid + ")");
 }
 
-constexpr std::array<std::pair<ModelKind, const char*>, 4> kModels{{
+constexpr std::array<std::pair<ModelKind, const char*>, 5> kModels{{
     {ModelKind::MoeClassifier, "moe"},
     {ModelKind::StemMoe, "stem-moe"},
     {ModelKind::DenseMlp, "dense-mlp"},
     {ModelKind::PatchMoe, "patch-moe"},
+    {ModelKind::DeepMoe, "deep-moe"},
 }};
 constexpr std::array<std::pair<OptimizerKind, const char*>, 3> kOptimizers{{
     {OptimizerKind::Sgd, "sgd"},
@@ -128,6 +130,7 @@ void TrainConfig::validate() const {
         "expert split " + std::to_string(m.expertSplit) + " must divide the expert hidden width (" +
             std::to_string(m.expertHidden) + "; linear experts cannot be split)");
   check(m.routedExperts() <= 4096, "experts x expert split must be at most 4096");
+  validateLayerSettings(m);  // deep-moe's per-layer lists (core/train/layer_settings.h)
   for (auto [v, n] : {std::pair{loss.auxWeight, "aux-loss"}, {loss.importanceWeight, "importance-loss"},
                       {loss.loadWeight, "load-loss"}, {loss.zLossWeight, "z-loss"}})
     check(v >= 0.0 && v <= 1000.0, std::string(n) + " weight must be in [0, 1000]");

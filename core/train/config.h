@@ -21,6 +21,7 @@ enum class ModelKind : std::uint8_t {
   StemMoe,        ///< input -> linear stem -> MoE (residual) -> linear head
   DenseMlp,       ///< baseline MLP with the active parameters of the MoE
   PatchMoe,       ///< image patches as tokens -> per-patch MoE (residual) -> mean pool -> head
+  DeepMoe,        ///< MoE layers in sequence, each with its own router (Eigen et al. 2013) -> head
 };
 
 enum class OptimizerKind : std::uint8_t { Sgd, Adam, AdamW };
@@ -84,6 +85,12 @@ struct ModelConfig {
   /** Soft MoE (RouterSetting::SlotsPerExpert): slots each expert processes per sequence, each
    *  with its own learned dispatch and combine logits (Puigcerver et al. 2023). */
   int slotsPerExpert = 1;
+  /** deep-moe: MoE layers in sequence (core/train/layer_settings.h). The per-layer lists are
+   *  comma-separated, one entry per layer ("4,8"); empty: every layer takes the global one. */
+  int layers = 2;
+  std::string layerExperts;  ///< per layer: experts
+  std::string layerTopK;     ///< per layer: top-k
+  std::string layerRouters;  ///< per layer: router names
 
   int routedExperts() const { return experts * expertSplit; }   ///< experts the router sees
   int routedTopK() const { return topK * expertSplit; }         ///< its k
