@@ -19,7 +19,7 @@ TrainConfig presetFor(const std::string& dataset);
 void textPreset(TrainConfig& config);
 /** Ratings (movielens[:DIR]): settings tuned for the rating MoE. A dataset table preset. */
 void ratingsPreset(TrainConfig& config);
-/** Translated images (shifted[:SOURCE]): a two-layer deep-moe of 4 experts per layer ("Where,
+/** Translated images (shifted[:SOURCE]): a two-layer deep-moe of 4 dense linear experts per layer ("Where,
  *  then what", docs/DEEP_MOE.md). A dataset table preset. */
 void shiftedPreset(TrainConfig& config);
 
