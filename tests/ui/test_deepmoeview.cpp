@@ -112,7 +112,7 @@ class DeepMoeViewTest : public QObject {
     c()->apply(config);
     QVERIFY(ready.wait(60000));
     QCOMPARE(c()->layerCount(), 1);
-    QVERIFY(!layerBox()->isVisibleTo(mWindow));
+    QTRY_VERIFY(!layerBox()->isVisibleTo(mWindow));  // the toolbar lays its actions out later
   }
 
   void cleanupTestCase() { delete mWindow; }
