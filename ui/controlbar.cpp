@@ -1,5 +1,7 @@
 #include "ui/controlbar.h"
 
+#include <algorithm>
+
 #include <QAbstractSpinBox>
 #include <QAction>
 #include <QApplication>
@@ -35,6 +37,13 @@ ControlBar::ControlBar(SessionController* controller, QWidget* parent)
   mReset->setToolTip(tr("Restart from the same seed and initial weights (Ctrl+R)"));
   mStop = addAction(s->standardIcon(QStyle::SP_MediaStop), tr("Stop"));
   mStop->setToolTip(tr("End this run"));
+  addSeparator();
+  mLayer = new QComboBox(this);
+  mLayer->setObjectName(QStringLiteral("viewLayer"));
+  mLayer->setToolTip(tr("Deep MoE: the MoE layer whose routing the load plot, heatmap, inspector "
+                        "and gallery show"));
+  mLayerAction = addWidget(mLayer);
+  mLayerAction->setVisible(false);  // only models with several MoE layers have a choice
 
   connect(mPlay, &QAction::triggered, controller, &SessionController::togglePlay);
   connect(mStepBatch, &QAction::triggered, controller, &SessionController::stepBatch);
@@ -43,6 +52,8 @@ ControlBar::ControlBar(SessionController* controller, QWidget* parent)
   connect(mStop, &QAction::triggered, controller, &SessionController::stop);
   connect(controller, &SessionController::stateChanged, this, &ControlBar::updateState);
   connect(controller, &SessionController::sessionReady, this, &ControlBar::updateState);
+  connect(controller, &SessionController::sessionReady, this, &ControlBar::updateLayers);
+  connect(mLayer, &QComboBox::currentIndexChanged, controller, &SessionController::setViewLayer);
   connect(controller, &SessionController::buildStarted, this, &ControlBar::updateState);
   updateState();
   qApp->installEventFilter(this);
@@ -69,6 +80,15 @@ bool ControlBar::eventFilter(QObject* watched, QEvent* event) {
                                : tr("This run was stopped: Reset (Ctrl+R) or Apply to start a new one."));
   }
   return true;  // Space is Play/Pause here, never "open the drop-down"
+}
+
+void ControlBar::updateLayers() {
+  const QSignalBlocker block(mLayer);
+  mLayer->clear();
+  const int layers = mController->layerCount();
+  for (int l = 0; l < layers; ++l) mLayer->addItem(tr("MoE layer %1 of %2").arg(l + 1).arg(layers));
+  mLayer->setCurrentIndex(std::max(0, mController->viewLayer()));
+  mLayerAction->setVisible(layers > 1);
 }
 
 void ControlBar::updateState() {

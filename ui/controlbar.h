@@ -4,6 +4,7 @@
 #include "core/train/metrics.h"
 
 class QAction;
+class QComboBox;
 
 namespace moe::ui {
 
@@ -26,6 +27,8 @@ class ControlBar : public QToolBar {
   QAction* stepEpochAction() const { return mStepEpoch; }
   QAction* resetAction() const { return mReset; }
   QAction* stopAction() const { return mStop; }
+  /** The MoE layer the views show; visible only for models with several MoE layers. */
+  QComboBox* layerBox() const { return mLayer; }
 
  Q_SIGNALS:
   void resetRequested();
@@ -37,6 +40,8 @@ class ControlBar : public QToolBar {
 
  private:
   void updateState();
+  /** One entry per MoE layer of the new session's model. */
+  void updateLayers();
 
   SessionController* mController;
   QAction* mPlay;
@@ -44,6 +49,8 @@ class ControlBar : public QToolBar {
   QAction* mStepEpoch;
   QAction* mReset;
   QAction* mStop;
+  QComboBox* mLayer;
+  QAction* mLayerAction;
 };
 
 }  // namespace moe::ui

@@ -37,4 +37,14 @@ QString datasetLabel(const QString& spec) {
   return QStringLiteral("%1 (%2)").arg(name, kind);
 }
 
+QStringList offsetNames(int grid) {
+  QStringList names;
+  const QStringList across{QObject::tr("left"), QObject::tr("centre"), QObject::tr("right")};
+  const QStringList down{QObject::tr("top"), QObject::tr("middle"), QObject::tr("bottom")};
+  for (int r = 0; r < grid; ++r)
+    for (int c = 0; c < grid; ++c)
+      names << (grid == 3 ? down[r] + ' ' + across[c] : QObject::tr("cell %1,%2").arg(r + 1).arg(c + 1));
+  return names;
+}
+
 }  // namespace moe::ui

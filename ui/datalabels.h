@@ -12,6 +12,8 @@ namespace moe::ui {
  * genre x expert).
  */
 QStringList heatmapRowNames(const core::Dataset& data);
+/** The cells of a grid x grid offset grid, row-major ("top left", ..., "bottom right" for 3). */
+QStringList offsetNames(int grid);
 
 /** One class's name (a language's code and name for fortunes), or its number. */
 QString classLabel(const core::Dataset& data, int cls);

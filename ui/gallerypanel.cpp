@@ -34,6 +34,9 @@ GalleryPanel::GalleryPanel(SessionController* controller, QWidget* parent)
   connect(controller, &SessionController::evalAppended, this, [this] {
     if (isVisible()) rebuild();
   });
+  connect(controller, &SessionController::viewLayerChanged, this, [this] {
+    if (isVisible()) rebuild();  // else showEvent finds the other layer's report
+  });
   connect(controller, &SessionController::sessionReady, this, [this] {
     mShown.reset();
     rebuild();
@@ -71,7 +74,10 @@ void GalleryPanel::rebuild() {
   const int k = std::max(1, r->k);
   if (int(r->gateProbs.size()) < rows * experts || int(r->topExperts.size()) < rows * k) return;
   mHeader->setText(tr("Evaluation at step %1 (test split). Thumbnails: inputs the gate is most "
-                      "confident to send to the expert. Click one to inspect it.").arg(r->step));
+                      "confident to send to the expert. Click one to inspect it.").arg(r->step) +
+                   (mController->layerCount() > 1
+                        ? tr(" Experts of MoE layer %1 of %2.").arg(mController->viewLayer() + 1).arg(mController->layerCount())
+                        : QString()));
   QStringList names;
   for (int c = 0; c < test.classes; ++c)
     names << (c < int(test.classNames.size()) ? QString::fromStdString(test.classNames[std::size_t(c)])

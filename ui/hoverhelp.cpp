@@ -36,6 +36,7 @@ QString metricHelp(const std::string& key) {
       {"routing_entropy", "Entropy of the gate's probabilities per input, in nats, from 0 (certain of one expert) to ln(experts) (no preference). Falling over training means the gate is deciding."},
       {"dead_experts", "Experts that took no input in the batch. 0 is good; dead experts waste capacity (raise the balance weight or gate noise)."},
       {"expert_load", "Each expert's share of the routed inputs, stacked to 1. Even bands (the dashed lines, 1/experts each) mean a balanced load; one band growing means collapse."},
+      {"test_offset_mutual_information_bits", "Shifted images: how much the first-choice expert tells about where the image sits on its canvas (bits, 0 to log2 9 = 3.17 for the 3 x 3 offset cells). High: the gate splits by position."},
       {"router_bias", "Auxiliary-loss-free balancing: each expert's selection bias. It rises for under-used experts and falls for busy ones; biases that keep drifting mean the load does not settle."},
   };
   const auto it = help.find(key);
@@ -78,6 +79,10 @@ QString settingHelp(const QString& label) {
       {QStringLiteral("Fit"), "How the tree of experts is trained: by gradient steps, or by EM (Jordan & Jacobs 1994), which re-solves every expert and gate from the data at each pass (linear or logistic experts only)."},
       {QStringLiteral("Mixture loss"), "Compete: the mixture's likelihood, so each input is claimed by the expert that explains it best and experts specialise. Cooperate: the error of the gate-weighted average, so experts share every input (Jacobs et al. 1991)."},
       {QStringLiteral("Balance window"), "For the global scope: how many recent steps are counted together (1 to 100000)."},
+      {QStringLiteral("MoE layers"), "Deep MoE only (2 to 8): MoE layers in sequence, each with its own router. The first router sees the input, the later ones the previous layer's features (Eigen et al. 2013)."},
+      {QStringLiteral("Experts per layer"), "Deep MoE only: each layer's number of experts, comma-separated (4,8). Empty: Experts for every layer."},
+      {QStringLiteral("Top-k per layer"), "Deep MoE only: each layer's top-k, comma-separated (1,2). Empty: Top-k for every layer."},
+      {QStringLiteral("Router per layer"), "Deep MoE only: each layer's router, comma-separated (topk,switch). Empty: Router for every layer."},
   };
   QString key = label;
   key.remove(QStringLiteral(" ⚡"));

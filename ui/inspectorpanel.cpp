@@ -18,6 +18,7 @@
 #include "core/routing/router_diagnostics.h"
 #include "core/routing/routing_history.h"
 #include "core/task/task.h"
+#include "core/train/layer_settings.h"
 #include "ui/gatebarchart.h"
 #include "ui/imageview.h"
 #include "ui/patchoverlay.h"
@@ -112,6 +113,12 @@ InspectorPanel::InspectorPanel(SessionController* controller, QWidget* parent)
     rebuildFilters();
     refreshList();
   });
+  connect(controller, &SessionController::viewLayerChanged, this, [this] {
+    mReport = mController->latestEval();  // the other layer's routing, filters and gate
+    rebuildFilters();
+    refreshList();
+    if (mCurrent >= 0) mController->requestInspection(mCurrent);
+  });
   connect(controller, &SessionController::evalAppended, this, [this] {
     mReport = mController->latestEval();
     refreshHistory();  // cheap: a hundred rows at most, and never stale while hidden
@@ -146,7 +153,7 @@ void InspectorPanel::rebuildFilters() {
   const auto data = mController->data();
   if (data)
     for (int c = 0; c < data->test.classes; ++c) names << className(c);
-  mFilter->rebuild(names, mController->config().model.routedExperts());
+  mFilter->rebuild(names, core::layerConfig(mController->config().model, mController->viewLayer()).routedExperts());
   mGate->setSharedExperts(mController->config().model.sharedExperts);
 }
 

@@ -9,6 +9,7 @@
 #include <QSplitter>
 #include <QVBoxLayout>
 
+#include "core/train/layer_settings.h"
 #include "core/train/run_history.h"
 #include "ui/heatmapwidget.h"
 #include "ui/palette.h"
@@ -149,7 +150,7 @@ std::vector<PlotView*> RouterHealthPanel::plots() const {
 
 void RouterHealthPanel::rebuild() {
   const core::TrainConfig& config = mController->config();
-  const int experts = config.model.experts;
+  const int experts = core::layerConfig(config.model, 0).experts;  // deep-moe: the first layer's
   mUtilBars->data()->clear();
   mUtilisation->xAxis->setRange(-0.6, experts - 0.4);
   mUtilisation->yAxis->setRange(0.0, std::max(2.5, config.health.collapseFactor + 0.5));

@@ -12,6 +12,7 @@
 #include "ui/hmetreepanel.h"
 #include "ui/routerhealthpanel.h"
 #include "ui/inspectorpanel.h"
+#include "ui/layerscreenshot.h"
 #include "ui/mainwindow.h"
 #include "ui/recommendpanel.h"
 #include "ui/sessioncontroller.h"
@@ -68,6 +69,11 @@ void ScreenshotRunner::afterTraining() {
     return;
   }
   c->pause();
+  if (mView == View::Layers) {
+    disconnect(c, nullptr, this, nullptr);
+    Q_EMIT finished(layerHeatmaps(mWindow).save(mPath, "PNG"));
+    return;
+  }
   if (mView == View::Gallery) {
     mWindow->tabs()->setCurrentWidget(mWindow->galleryPanel());
     QTimer::singleShot(800, this, &ScreenshotRunner::grab);

@@ -14,7 +14,8 @@ class ScreenshotRunner : public QObject {
   Q_OBJECT
 
  public:
-  enum class View { Training, Inspector, Gallery, Text, Recommend, Health, Tree };
+  /** Tree: the hme gating tree. Layers: the heatmaps of every MoE layer side by side (ui/layerscreenshot.h). */
+  enum class View { Training, Inspector, Gallery, Text, Recommend, Health, Tree, Layers };
   ScreenshotRunner(MainWindow* window, const QString& path, View view, double trainSeconds,
                    QObject* parent = nullptr);
   void start();

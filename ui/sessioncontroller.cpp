@@ -267,6 +267,7 @@ void SessionController::finishBuild() {
   mHistoryCursor = {};
   mEvalCursor = 0;
   mLatestEval.reset();
+  mViewLayer = 0;
   mSnapshot = mTrainer->snapshot();
   mInspection = {};
   mNextInspection = -1;
@@ -303,7 +304,7 @@ void SessionController::pollTrainer() {
   mSnapshot = mTrainer->snapshot();
 
   if (mHistory.steps().size() > before) Q_EMIT metricsAppended(before);
-  if (!mEvalBuffer.empty() && mLatestEval) Q_EMIT evalAppended(mLatestEval);
+  if (!mEvalBuffer.empty() && mLatestEval) Q_EMIT evalAppended(latestEval());
   if (mSnapshot.message != oldMessage && !mSnapshot.message.empty()) {
     // The trainer only sets a message when a step failed (divergence, a device error).
     Q_EMIT notice(tr("Training paused: %1").arg(QString::fromStdString(mSnapshot.message)), true);
@@ -314,7 +315,7 @@ void SessionController::pollTrainer() {
   if (ready(mInspection)) {
     try {
       const core::Inspection result = mInspection.get();
-      Q_EMIT inspectionReady(result);
+      Q_EMIT inspectionReady(layerView(result));
     } catch (const std::exception& e) {
       Q_EMIT notice(tr("Inspection of input %1 failed: %2").arg(mInspectionIndex).arg(e.what()), true);
     }

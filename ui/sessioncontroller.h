@@ -82,7 +82,19 @@ class SessionController : public QObject {
   /** Every step and evaluation shown: the trainer's rows, after any restored ones. */
   const core::RunHistory& history() const { return mHistory; }
   std::shared_ptr<const core::DataSplits> data() const { return mData; }
-  std::shared_ptr<const core::EvalReport> latestEval() const { return mLatestEval; }
+  /** The latest evaluation, as seen from the MoE layer the views show (viewLayer()). */
+  std::shared_ptr<const core::EvalReport> latestEval() const { return layerView(mLatestEval); }
+  /** MoE layers of the session's model (deep-moe: several; 0 for the dense baseline). */
+  int layerCount() const;
+  /** The MoE layer (0-based) the load plot, heatmap, inspector and gallery show. */
+  int viewLayer() const { return mViewLayer; }
+  /** Shows layer `layer` in every view (clamped to the model's); viewLayerChanged follows. */
+  void setViewLayer(int layer);
+  /** `report` as seen from the view layer: the layer's own report (EvalReport::layers). */
+  std::shared_ptr<const core::EvalReport> layerView(
+      std::shared_ptr<const core::EvalReport> report) const;
+  /** `in` with the view layer's gate, chosen experts and saliency (Inspection::layers). */
+  core::Inspection layerView(const core::Inspection& in) const;
   core::Trainer* trainer() const { return mTrainer.get(); }
   /** Seconds the last build took (data decoding included when it was not cached). */
   double lastBuildSeconds() const { return mLastBuildSeconds; }
@@ -101,6 +113,8 @@ class SessionController : public QObject {
   void recommendationsReady(const moe::core::UserRecommendations& recommendations);
   void sessionSaved(const QString& dir, bool ok, const QString& error);
   void sessionLoaded(const QString& dir, bool ok, const QString& error);
+  /** The views now show another MoE layer (setViewLayer): redraw from latestEval(). */
+  void viewLayerChanged(int layer);
 
  private:
   struct BuildResult;
@@ -138,6 +152,7 @@ class SessionController : public QObject {
   std::size_t mEvalCursor = 0;         // reports taken from the current trainer
   std::vector<std::shared_ptr<const core::EvalReport>> mEvalBuffer;
   std::shared_ptr<const core::EvalReport> mLatestEval;
+  int mViewLayer = 0;
   core::Snapshot mSnapshot;
 
   std::future<core::Inspection> mInspection;

@@ -19,6 +19,7 @@
 #include "core/train/presets.h"
 #include "ui/datalabels.h"
 #include "ui/hmeoptionsbox.h"
+#include "ui/deepmoebox.h"
 #include "ui/hoverhelp.h"
 #include "ui/memoryestimatelabel.h"
 #include "ui/rangedspinbox.h"
@@ -81,13 +82,14 @@ SetupPanel::SetupPanel(QWidget* parent) : QWidget(parent) {
   mModel = new QComboBox(model);
   mModel->setObjectName(QStringLiteral("modelPreset"));
   for (auto k : {core::ModelKind::MoeClassifier, core::ModelKind::StemMoe, core::ModelKind::DenseMlp,
-                 core::ModelKind::PatchMoe, core::ModelKind::Hme})
+                 core::ModelKind::PatchMoe, core::ModelKind::Hme, core::ModelKind::DeepMoe})
     mModel->addItem(QString::fromLatin1(core::modelName(k)), int(k));
   mModel->setItemText(0, tr("MoE classifier (experts see pixels)"));
   mModel->setItemText(1, tr("Stem + MoE + head"));
   mModel->setItemText(2, tr("Dense MLP baseline"));
   mModel->setItemText(3, tr("Patch tokens, MoE per patch (V-MoE)"));
   mModel->setItemText(4, tr("Tree of gates, experts at the leaves (HME)"));
+  mModel->setItemText(5, tr("Deep MoE: stacked MoE layers (Eigen et al.)"));
   modelForm->addRow(tr("Preset"), mModel);
   mExperts = intBox(model, 1, 256);
   mExperts->setObjectName(QStringLiteral("experts"));
@@ -143,6 +145,8 @@ SetupPanel::SetupPanel(QWidget* parent) : QWidget(parent) {
   connect(mRouting, &RoutingOptionsBox::changed, this, [this] { markDirty(); });
   mHme = new HmeOptionsBox(this);
   connect(mHme, &HmeOptionsBox::changed, this, [this] { markDirty(); });
+  mDeep = new DeepMoeBox(this);
+  connect(mDeep, &DeepMoeBox::changed, this, [this] { markDirty(); });
 
   auto* optim = new QGroupBox(tr("Training"), this);
   auto* optimForm = new QFormLayout(optim);
@@ -181,7 +185,7 @@ SetupPanel::SetupPanel(QWidget* parent) : QWidget(parent) {
 
   auto* layout = new QVBoxLayout(this);
   for (QWidget* w : {static_cast<QWidget*>(data), static_cast<QWidget*>(model),
-                     static_cast<QWidget*>(mHme), static_cast<QWidget*>(loss), static_cast<QWidget*>(mRouting),
+                     static_cast<QWidget*>(mHme), static_cast<QWidget*>(mDeep), static_cast<QWidget*>(loss), static_cast<QWidget*>(mRouting),
                     static_cast<QWidget*>(optim)})
     layout->addWidget(w);
   mMemory = new MemoryEstimateLabel(this);
@@ -283,6 +287,7 @@ void SetupPanel::updateEnabled() {
   mCapacity->setEnabled(moe && router.reads(core::RouterSetting::CapacityFactor));
   mNoise->setEnabled(moe && router.reads(core::RouterSetting::NoiseScale));
   mRouting->updateEnabled(router, moe);
+  mDeep->updateEnabled(choice && core::ModelKind(mModel->currentData().toInt()) == core::ModelKind::DeepMoe);
 }
 
 void SetupPanel::addDataset(const QString& spec) {
@@ -358,6 +363,7 @@ core::TrainConfig SetupPanel::config() const {
   c.backend = mBackend->currentData().toString().toStdString();
   mRouting->apply(c);
   mHme->apply(c);
+  mDeep->apply(c);
   return c;
 }
 
@@ -382,6 +388,7 @@ void SetupPanel::setConfig(const core::TrainConfig& c) {
   mLoadWeight->setValue(c.loss.loadWeight);
   mRouting->setConfig(c);
   mHme->setConfig(c);
+  mDeep->setConfig(c);
   selectData(mOptimizer, int(c.optim.kind));
   mLr->setValue(c.optim.lr);
   mBatch->setValue(c.batchSize);

@@ -16,6 +16,7 @@ namespace moe::ui {
 class HmeOptionsBox;
 class MemoryEstimateLabel;
 class RoutingOptionsBox;
+class DeepMoeBox;
 
 /**
  * The run's settings: dataset, model preset, MoE settings, losses, optimizer. Apply rebuilds
@@ -83,6 +84,7 @@ class SetupPanel : public QWidget {
   QComboBox* mBackend;
   RoutingOptionsBox* mRouting;
   HmeOptionsBox* mHme;
+  DeepMoeBox* mDeep;
   QPushButton* mApply;
   QPushButton* mDefaults;
   MemoryEstimateLabel* mMemory;

@@ -6,12 +6,15 @@
 
 #include <QComboBox>
 #include <QGridLayout>
+#include <QListView>
 #include <QVBoxLayout>
 
 #include "core/data/dataset.h"
 #include "core/routing/router_registry.h"
 #include "core/task/task.h"
+#include "core/train/layer_settings.h"
 #include "core/train/run_history.h"
+#include "ui/curvestyle.h"
 #include "ui/datalabels.h"
 #include "ui/heatmapwidget.h"
 #include "ui/hoverhelp.h"
@@ -29,37 +32,9 @@ using core::MetricScope;
 
 namespace {
 constexpr double kEma = 0.05;  // train curves are per batch: smooth them to read the trend
-const QColor kNeutral(40, 40, 40);
 
 QStringList classNames(const core::Dataset& d) { return heatmapRowNames(d); }
 
-// A curve's colour: totals and counts neutral, the others by their place among their group's
-// other rows in the table, so a curve keeps its colour whichever rows are plotted.
-QColor curveColor(const MetricDef& def, core::QualityMetric quality) {
-  if (def.has(core::kAggregate)) return kNeutral;
-  int index = 0;
-  for (const MetricDef& d : core::metricTable()) {
-    if (&d == &def) break;
-    if (d.group == def.group && d.recordedFor(quality) && !d.perExpert() &&
-        !d.has(core::kAggregate))
-      ++index;
-  }
-  return categoryColor(index);
-}
-
-// Loss and quality plots show one quantity on two splits: their curves are named by split.
-QString curveName(const MetricDef& def) {
-  if (def.group == MetricGroup::Loss || def.group == MetricGroup::Quality)
-    return def.scope == MetricScope::Step ? QObject::tr("train (smoothed)") : QObject::tr("test");
-  const QString label = QString::fromUtf8(def.label);
-  if (*def.unit == '\0' || def.has(core::kRightAxis)) return label;
-  return label + QStringLiteral(" (") + QString::fromUtf8(def.unit) + ')';
-}
-
-QString capitalized(QString s) {
-  if (!s.isEmpty()) s[0] = s[0].toUpper();
-  return s;
-}
 }  // namespace
 
 TrainingPanel::TrainingPanel(SessionController* controller, QWidget* parent)
@@ -77,8 +52,10 @@ TrainingPanel::TrainingPanel(SessionController* controller, QWidget* parent)
   mHeatmapRows->setObjectName(QStringLiteral("heatmapRows"));
   mHeatmapRows->addItem(tr("Rows: class"));
   mHeatmapRows->addItem(tr("Rows: patch position"));
-  mHeatmapRows->setToolTip(tr("Patch models route every patch: count them by their image's "
-                              "class, or by where the patch is in the image"));
+  mHeatmapRows->addItem(tr("Rows: offset on the canvas"));
+  mHeatmapRows->setToolTip(tr("Count the routed inputs by their class, or by where they are: a "
+                              "patch's place in its image (patch models), an image's offset on "
+                              "its canvas (shifted images)"));
   mHeatmapRows->hide();
   auto* heatmapBox = mHeatmapBox = new QWidget(this);
   auto* heatmapLayout = new QVBoxLayout(heatmapBox);
@@ -105,7 +82,7 @@ TrainingPanel::TrainingPanel(SessionController* controller, QWidget* parent)
   for (int i = 0; i < 2; ++i) grid->setRowStretch(i, 1);
 
   connect(mHeatmap, &HeatmapWidget::cellClicked, this, [this](int row, int expert) {
-    Q_EMIT heatmapCellClicked(positionRows() ? -1 : row, expert);  // positions: any class
+    Q_EMIT heatmapCellClicked(positionRows() || offsetRows() ? -1 : row, expert);  // any class
   });
   connect(mHeatmapRows, &QComboBox::currentIndexChanged, this, [this] { showHeatmapRows(); });
   connect(controller, &SessionController::sessionReady, this, &TrainingPanel::rebuild);
@@ -117,6 +94,7 @@ TrainingPanel::TrainingPanel(SessionController* controller, QWidget* parent)
             showEval(*r);
           });
   connect(controller, &SessionController::snapshotUpdated, this, &TrainingPanel::updateTrainHeatmap);
+  connect(controller, &SessionController::viewLayerChanged, this, &TrainingPanel::showLayer);
   mHeatmapClock.start();
 }
 
@@ -158,6 +136,9 @@ void TrainingPanel::setQuality(core::QualityMetric quality) {
   const auto& vectors = core::vectorMetrics(MetricScope::Step, quality);
   for (std::size_t i = 0; i < vectors.size() && mLoadColumn < 0; ++i)
     if (vectors[i]->has(core::kPlotted)) mLoadColumn = int(i);
+  mLayerLoadColumn = -1;
+  for (std::size_t i = 0; i < vectors.size(); ++i)
+    if (std::string_view(vectors[i]->id) == "layer_load") mLayerLoadColumn = int(i);
   mBiasColumn = -1;
   for (std::size_t i = 0; i < vectors.size() && mBiasColumn < 0; ++i)
     if (vectors[i]->has(core::kPlotted) && vectors[i]->has(core::kRightAxis)) mBiasColumn = int(i);
@@ -207,14 +188,14 @@ void TrainingPanel::rebuild() {
     p->clearData();
     p->setFollowing(true);
   }
-  const core::ModelConfig& model = mController->config().model;
+  const core::ModelConfig model = core::layerConfig(mController->config().model, mController->viewLayer());
   // Shared experts are not routed: they take every input, so they are named apart.
   const int shared = model.sharedExperts;
   mLoad->setSharedExperts(shared);
   mLoad->setExperts(model.routedExperts());
   mLoad->setFollowing(true);
   mHeatmap->setSharedExperts(shared);
-  mLoad->setTitle(shared > 0 ? tr("Routed expert load") : tr("Expert load"));  // the legend names S1..Sn
+  mLoad->setTitle((shared > 0 ? tr("Routed expert load") : tr("Expert load")) + layerSuffix());  // the legend names S1..Sn
   // Each input takes k routings, so no cell can pass 1/k: the scale ends there.
   mHeatmap->setScaleMax(1.0 / std::max(1, core::expertsPerRow(model.router, model.routedTopK(), model.routedExperts())));
   mBias->clearSeries();
@@ -232,9 +213,8 @@ void TrainingPanel::rebuild() {
   setTask(mController->task());
   if (data) {
     const int classes = int(classNames(data->test).size());
-    mHeatmap->setCounts(classNames(data->test), mController->config().model.routedExperts(),
-                        std::vector<std::int64_t>(std::size_t(classes) *
-                                                      std::size_t(mController->config().model.routedExperts()),
+    mHeatmap->setCounts(classNames(data->test), model.routedExperts(),
+                        std::vector<std::int64_t>(std::size_t(classes) * std::size_t(model.routedExperts()),
                                                   0),
                         -1, tr("fills after the first steps: press Play (Space)"));
   }
@@ -256,8 +236,7 @@ void TrainingPanel::appendSteps(std::size_t from) {
     const double x = double(row.step);
     for (const Curve& c : mCurves)
       if (c.def->scope == MetricScope::Step) c.plot->append(c.series, x, row.values[std::size_t(c.column)]);
-    if (mLoadColumn >= 0 && !row.vectors[std::size_t(mLoadColumn)].empty())
-      mLoad->append(x, row.vectors[std::size_t(mLoadColumn)]);
+    appendLoad(row);
     if (mBiasColumn >= 0) {
       const std::vector<float>& bias = row.vectors[std::size_t(mBiasColumn)];
       if (!bias.empty() && mBias->isHidden()) mBias->setVisible(true);
@@ -302,7 +281,11 @@ void TrainingPanel::appendEvals() {
 void TrainingPanel::showEval(const core::EvalReport& report) {
   appendEvals();
   const auto data = mController->data();
-  mHeatmapRows->setVisible(!report.positionExpert.empty());
+  mHeatmapRows->setVisible(!report.positionExpert.empty() || !report.offsetExpert.empty());
+  if (auto* view = qobject_cast<QListView*>(mHeatmapRows->view())) {  // only the rows it has
+    view->setRowHidden(1, report.positionExpert.empty());
+    view->setRowHidden(2, report.offsetExpert.empty());
+  }
   if (data && report.classes > 0 && report.experts > 0) {
     mHasEval = true;
     showHeatmapRows();
@@ -319,7 +302,12 @@ void TrainingPanel::showHeatmapRows() {
   const auto data = mController->data();
   if (!data || !mLastEval) return;
   const core::EvalReport& r = *mLastEval;
-  const QString source = tr("test @ %1").arg(r.step);
+  const QString source = tr("test @ %1").arg(r.step) + layerSuffix();
+  if (offsetRows()) {
+    mHeatmap->setRowKind(tr("Offset"), tr("images"));
+    return mHeatmap->setCounts(offsetNames(data->test.offsetGrid), r.experts, r.offsetExpert,
+                               r.offsetMutualInformation, source);
+  }
   if (!positionRows()) {
     setTask(mController->task());
     mHeatmap->setCounts(classNames(data->test), r.experts, r.classExpert, r.mutualInformation,
@@ -342,8 +330,8 @@ void TrainingPanel::updateTrainHeatmap() {
   mHeatmapClock.restart();
   const auto data = mController->data();
   const core::Snapshot& snap = mController->snapshot();
-  const int experts = mController->config().model.routedExperts();
-  if (!data || snap.classExpertTrain.empty() || experts <= 0) return;
+  const int experts = core::layerConfig(mController->config().model, 0).routedExperts();
+  if (mController->viewLayer() != 0 || !data || snap.classExpertTrain.empty() || experts <= 0) return;
   QStringList names = classNames(data->train);
   if (snap.classExpertTrain.size() != std::size_t(names.size()) * std::size_t(experts)) return;
   mHeatmap->setCounts(names, experts, snap.classExpertTrain, -1, tr("train, this epoch"));

@@ -10,6 +10,7 @@
 #include "core/task/task_info.h"
 #include "core/train/metric_table.h"
 #include "core/train/metrics.h"
+#include "core/train/run_history.h"
 
 class QComboBox;
 class QGridLayout;
@@ -83,6 +84,14 @@ class TrainingPanel : public QWidget {
   /** Patch-token models: the heatmap's rows are classes or patch positions (the toggle). */
   void showHeatmapRows();
   bool positionRows() const;
+  /** Shifted images: the heatmap's rows are the offset cells (the toggle). */
+  bool offsetRows() const;
+  /** Deep MoE: the load plot and heatmap of the view layer (SessionController::viewLayer). */
+  void showLayer();
+  /** Adds a history row's load of the view layer to the load plot. */
+  void appendLoad(const core::HistoryRow& row);
+  /** " · MoE layer N" for models with several MoE layers, else empty. */
+  QString layerSuffix() const;
   void refreshAll();
 
   SessionController* mController;
@@ -101,7 +110,8 @@ class TrainingPanel : public QWidget {
   core::QualityMetric mQuality = core::QualityMetric::Accuracy;  ///< what the curves are for
   std::vector<Curve> mCurves;
   int mLoadColumn = -1;  ///< the per-expert step metric the load plot draws
-  int mBiasColumn = -1;  ///< the per-expert step metric the bias plot draws (right-axis vector)
+  int mBiasColumn = -1;
+  int mLayerLoadColumn = -1;  ///< every MoE layer's load, layer after layer (deep-moe)  ///< the per-expert step metric the bias plot draws (right-axis vector)
   std::size_t mEvalsShown = 0;
   std::size_t mEventsShown = 0;
   bool mHasEval = false;

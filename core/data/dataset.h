@@ -82,6 +82,11 @@ struct Dataset {
   int imageWidth = 0;  ///< image geometry, 0 when the samples are not images
   int imageHeight = 0;
   int imageChannels = 0;
+  /** Translated images (shifted:*): the side of the grid of offset cells, and per sample the
+   *  cell (row-major) its offset falls in, an analysis label beside the class. 0 and empty for
+   *  other data. */
+  int offsetGrid = 0;
+  std::vector<std::int32_t> offsetCells;
 
   /** Number of samples. */
   int rows() const {

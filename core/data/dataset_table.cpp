@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "core/data/loaders.h"
+#include "core/data/shifted.h"
 #include "core/train/presets.h"
 
 namespace moe::core {
@@ -26,6 +27,11 @@ const std::vector<DatasetEntry>& datasetTable() {
       {"cifar10", SpecArg::Required, "DIR", "image-classification", nullptr,
        "CIFAR-10 binary batches in DIR", nullptr, loadCifar10Folder,
        {kImageFolder.label, kImageFolder.title, false, nullptr, isCifar10Folder}},
+      {"shifted", SpecArg::Optional, "SOURCE", "image-classification",
+       "Fashion-MNIST at random offsets (images)",
+       "SOURCE (fashion-mnist, the default, or idx:DIR) placed at random offsets on a 40x40 canvas; "
+       "the offset is kept as a 3x3 grid of cells for analysis (Eigen et al. 2013)",
+       shiftedPreset, loadShifted, {}},
       {"fortunes-langid", SpecArg::None, "", "token-classification",
        "Fortunes language ID (text)",
        "language of quotes from Debian's fortunes packages (en, de, es, it, ...)", textPreset,

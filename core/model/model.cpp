@@ -16,11 +16,11 @@ std::vector<MoeLayer*> Model::moeLayers() {
 }
 
 void Model::setCapacityFactor(double cf) {
-  if (MoeLayer* m = moe()) m->router().setCapacityFactor(cf);
+  for (MoeLayer* m : moeLayers()) m->router().setCapacityFactor(cf);
 }
 
 void Model::setNoiseScale(double s) {
-  if (MoeLayer* m = moe()) m->router().setNoiseScale(s);
+  for (MoeLayer* m : moeLayers()) m->router().setNoiseScale(s);
 }
 
 std::unique_ptr<Model> createModel(const TrainConfig& config, const Dataset& train,

@@ -209,6 +209,8 @@ std::unique_ptr<RatingMoeRegressor> createRatingModel(const TrainConfig& config,
     throw ConfigError("model 'dense-mlp' needs dense features; for ratings use 'moe'");
   if (config.model.kind == ModelKind::Hme)
     throw ConfigError("model 'hme' needs dense features; for ratings use 'moe'");
+  if (config.model.kind == ModelKind::DeepMoe)
+    throw ConfigError("model 'deep-moe' needs dense features (images); for ratings use 'moe'");
   if (config.model.kind == ModelKind::PatchMoe)
     throw ConfigError("model 'patch-moe' needs images; for ratings use 'moe'");
   if (train.rows() == 0) throw ConfigError("dataset '" + train.name + "' has no ratings");

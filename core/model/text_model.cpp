@@ -193,6 +193,8 @@ std::unique_ptr<TextMoeClassifier> createTextModel(const TrainConfig& config, co
     throw ConfigError("model 'dense-mlp' needs dense features; for text use 'moe' (the text MoE)");
   if (config.model.kind == ModelKind::Hme)
     throw ConfigError("model 'hme' needs dense features; for text use 'moe'");
+  if (config.model.kind == ModelKind::DeepMoe)
+    throw ConfigError("model 'deep-moe' needs dense features (images); for text use 'moe'");
   if (config.model.kind == ModelKind::PatchMoe)
     throw ConfigError("model 'patch-moe' needs images; for text use 'moe' (the text MoE routes tokens)");
   if (train.classes < 2) throw ConfigError("dataset '" + train.name + "' has fewer than 2 classes");

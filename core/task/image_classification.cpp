@@ -4,9 +4,11 @@
 
 #include "core/model/classifiers.h"
 #include "core/model/hme_model.h"
+#include "core/model/deep_moe.h"
 #include "core/model/patch_model.h"
 #include "core/routing/routing_stats.h"
 #include "core/task/classification.h"
+#include "core/task/offset_routing.h"
 #include "core/task/owned_routing.h"
 #include "core/task/registry.h"
 
@@ -72,6 +74,7 @@ class ImageEval final : public EvalPass {
         ++joint[std::size_t(mData.labels[std::size_t(r)]) * E +
                 std::size_t(mFirstExpert[std::size_t(r)])];
     mReport.mutualInformation = mutualInformation(joint, mData.classes, E);
+    if (mData.offsetGrid > 0) offsetAnalysis(mData, mFirstExpert, mReport);
   }
 
  private:
@@ -178,6 +181,9 @@ std::unique_ptr<Model> createImageModel(const TrainConfig& config, const Dataset
                                                   config.model, rng);
     case ModelKind::Hme:
       return createHmeModel(config, train, backend);
+    case ModelKind::DeepMoe:
+      return std::make_unique<DeepMoeClassifier>(backend, train.features, train.classes,
+                                                 config.model, rng);
   }
   throw ConfigError("unknown model kind");
 }

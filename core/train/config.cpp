@@ -13,6 +13,7 @@
 
 #include "core/routing/router_registry.h"
 #include "core/train/config_keys.h"
+#include "core/train/layer_settings.h"
 
 namespace moe::core {
 
@@ -42,6 +43,7 @@ constexpr std::array<std::pair<ModelKind, const char*>, 5> kModels{{
     {ModelKind::DenseMlp, "dense-mlp"},
     {ModelKind::PatchMoe, "patch-moe"},
     {ModelKind::Hme, "hme"},
+    {ModelKind::DeepMoe, "deep-moe"},
 }};
 constexpr std::array<std::pair<OptimizerKind, const char*>, 3> kOptimizers{{
     {OptimizerKind::Sgd, "sgd"},
@@ -153,6 +155,7 @@ void TrainConfig::validate() const {
         "--fit em fits the hme model only (--model hme)");
   check(m.fit == FitMethod::Gradient || m.mixtureLoss == MixtureLoss::Compete,
         "--fit em maximises the mixture's likelihood: it needs --mixture-loss compete");
+  validateLayerSettings(m);  // deep-moe's per-layer lists (core/train/layer_settings.h)
   for (auto [v, n] : {std::pair{loss.auxWeight, "aux-loss"}, {loss.importanceWeight, "importance-loss"},
                       {loss.loadWeight, "load-loss"}, {loss.zLossWeight, "z-loss"}})
     check(v >= 0.0 && v <= 1000.0, std::string(n) + " weight must be in [0, 1000]");

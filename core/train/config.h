@@ -22,6 +22,7 @@ enum class ModelKind : std::uint8_t {
   DenseMlp,       ///< baseline MLP with the active parameters of the MoE
   PatchMoe,       ///< image patches as tokens -> per-patch MoE (residual) -> mean pool -> head
   Hme,            ///< hierarchical mixture of experts: a tree of gates (Jordan & Jacobs 1994)
+  DeepMoe,        ///< MoE layers in sequence, each with its own router (Eigen et al. 2013) -> head
 };
 
 /** Which loss of Jacobs, Jordan, Nowlan & Hinton (1991) a mixture trains on (hme). */
@@ -104,6 +105,12 @@ struct ModelConfig {
   int branching = 2;  ///< hme: children of each gate (branching^depth experts at the leaves)
   FitMethod fit = FitMethod::Gradient;             ///< hme: backpropagation or EM
   MixtureLoss mixtureLoss = MixtureLoss::Compete;  ///< hme: the loss of Jacobs et al. 1991
+  /** deep-moe: MoE layers in sequence (core/train/layer_settings.h). The per-layer lists are
+   *  comma-separated, one entry per layer ("4,8"); empty: every layer takes the global one. */
+  int layers = 2;
+  std::string layerExperts;  ///< per layer: experts
+  std::string layerTopK;     ///< per layer: top-k
+  std::string layerRouters;  ///< per layer: router names
 
   int routedExperts() const { return experts * expertSplit; }   ///< experts the router sees
   int routedTopK() const { return topK * expertSplit; }         ///< its k

@@ -47,6 +47,12 @@ struct Inspection {
   bool regression = false;
   float predictedRating = 0.0f;        ///< clipped to [0.5, 5]
   float targetRating = 0.0f;           ///< the true rating of a test row (0 for a new pair)
+
+  /** Models with several MoE layers (deep-moe): one entry per layer, in order, with that
+   *  layer's gate (experts, gateProbs, gateLogits, chosen, chosenGates, dropped), the model's
+   *  prediction and, where the layer can trace it to the input, its saliency. The fields above
+   *  are the first layer's. Empty for models with one MoE layer. */
+  std::vector<Inspection> layers;
 };
 
 /** One recommended item for a user, and how the MoE routed the (user, item) pair. */

@@ -7,6 +7,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/train/layer_settings.h"
+
 namespace moe::core {
 
 namespace {
@@ -68,6 +70,18 @@ MemoryEstimate estimateMemory(const TrainConfig& c, const DataShape& shape) {
       if (m.kind == ModelKind::MoeClassifier) {
         params = moeParameters(m, f, classes);
         rowFloats = moeRowFloats(m, f, classes);
+      } else if (m.kind == ModelKind::DeepMoe) {
+        params = (w + 1) * classes;
+        rowFloats = f + 3.0 * classes;
+        for (int l = 0; l < m.layers; ++l) {  // each layer with its own settings
+          ModelConfig layer = m;
+          try {
+            layer = layerConfig(m, l);
+          } catch (const ConfigError&) {  // a list being typed: estimate with the global ones
+          }
+          params += moeParameters(layer, l == 0 ? f : w, w);
+          rowFloats += 4.0 * w + moeRowFloats(layer, l == 0 ? f : w, w);
+        }
       } else if (m.kind == ModelKind::StemMoe) {
         params = (f + 1) * w + moeParameters(m, w, w) + (w + 1) * classes;
         rowFloats = f + 4.0 * w + moeRowFloats(m, w, w) + 3.0 * classes;

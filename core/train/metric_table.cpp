@@ -46,6 +46,14 @@ std::vector<float> utilisation(const std::vector<float>& load) {
   return out;
 }
 
+// Models with several MoE layers: one value per layer's report (empty for the others).
+std::vector<float> perLayer(const EvalReport& e, double (*fn)(const EvalReport&)) {
+  std::vector<float> out;
+  for (const auto& layer : e.layers)
+    if (layer) out.push_back(float(fn(*layer)));
+  return out;
+}
+
 // The rows. Order = CSV column order and the order of curves on a plot. Ids are the keys of
 // moe-train's JSON lines, which scripts parse: never rename one.
 std::vector<MetricDef> buildTable() {
@@ -143,6 +151,21 @@ std::vector<MetricDef> buildTable() {
            [](S m) { return m.emDataPasses; }),
       eval("hme_train_log_likelihood", "train log-likelihood", "nats per row", G::Information, 0,
            [](E e) { return e.trainLogLikelihood; }),
+      // Translated images (shifted:*): what the first-choice expert tells about the offset.
+      eval("offset_mutual_information_bits", "I(offset; expert)", "bits", G::Information, 0,
+           [](E e) { return e.offsetMutualInformation; }),
+      // Deep MoE (several MoE layers): one value per layer, or every layer's experts in turn.
+      stepVector("layer_load", "expert load, layer after layer", "share", G::ExpertShare, 0,
+                 [](S m) { return m.layerLoad; }),
+      stepVector("layer_load_cv", "load CV per layer", "", G::Balance, 0,
+                 [](S m) { return m.layerLoadCv; }),
+      evalVector("layer_mutual_information_bits", "I(class; expert) per layer", "bits",
+                 G::Information, 0, [](E e) { return perLayer(e, [](E l) { return l.mutualInformation; }); }),
+      evalVector("layer_offset_mutual_information_bits", "I(offset; expert) per layer", "bits",
+                 G::Information, 0,
+                 [](E e) { return perLayer(e, [](E l) { return l.offsetMutualInformation; }); }),
+      evalVector("layer_load_cv", "test load CV per layer", "", G::Balance, 0,
+                 [](E e) { return perLayer(e, [](E l) { return l.routing.loadCv; }); }),
   };
 }
 

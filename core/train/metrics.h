@@ -74,6 +74,11 @@ struct StepMetrics {
   /** hme with EM: the passes over the data the step's EM iteration made (its E-step, and its
    *  M-step's Newton iterations, blocks fitted side by side); NaN otherwise. */
   double emDataPasses = kNotMeasured;
+  /** Models with several MoE layers (deep-moe): every layer's expert load, layer after layer
+   *  (layer l's experts follow layer l-1's), and each layer's load CV; empty otherwise.
+   *  `routing` is the first layer's. */
+  std::vector<float> layerLoad;
+  std::vector<float> layerLoadCv;
 };
 
 /** Result of evaluating the model on the test split, with per-sample routing for browsing. */
@@ -130,6 +135,16 @@ struct EvalReport {
   /** hme: the mean log-likelihood of the training rows under the mixture (the objective EM
    *  maximises; a sample of them for large data, HmeModel::describeEval); NaN otherwise. */
   double trainLogLikelihood = kNotMeasured;
+  /** Translated images (shifted:*): offsets x experts, the test images whose offset is in each
+   *  cell of the offset grid (row-major) that went to each expert (every chosen expert), and
+   *  I(offset cell; first-choice expert) in bits; empty and NaN for other data. */
+  int offsets = 0;
+  std::vector<std::int64_t> offsetExpert;
+  double offsetMutualInformation = kNotMeasured;
+  /** Models with several MoE layers (deep-moe): the report of each layer, in order, as if it
+   *  were the model's only MoE layer (its routing, heatmaps, gates and choices; the same loss
+   *  and predictions). This report's routing fields are the first layer's. Empty otherwise. */
+  std::vector<std::shared_ptr<const EvalReport>> layers;
 };
 
 /** Where the trainer is. */

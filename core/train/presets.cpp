@@ -31,6 +31,19 @@ void ratingsPreset(TrainConfig& c) {
   c.epochs = 10;
 }
 
+void shiftedPreset(TrainConfig& c) {
+  // Eigen et al. (2013)'s experiment: two stacked MoE layers of 4 dense linear experts, so that the first
+  // gate (on pixels) can split by where the item is and the second (on features) by what it is.
+  c.model.kind = ModelKind::DeepMoe;
+  c.model.layers = 2;
+  c.model.experts = 4;
+  c.model.topK = 2;
+  c.model.router = "dense";  // every expert mixed by its gate, as in the paper
+  c.model.expertHidden = 0;  // linear experts (docs/DEEP_MOE.md: where the split shows)
+  c.model.stemWidth = 64;
+  c.optim.lr = 0.002;
+}
+
 TrainConfig presetFor(const std::string& dataset) {
   TrainConfig c;
   c.dataset = dataset;

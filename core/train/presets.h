@@ -19,6 +19,9 @@ TrainConfig presetFor(const std::string& dataset);
 void textPreset(TrainConfig& config);
 /** Ratings (movielens[:DIR]): settings tuned for the rating MoE. A dataset table preset. */
 void ratingsPreset(TrainConfig& config);
+/** Translated images (shifted[:SOURCE]): a two-layer deep-moe of 4 dense linear experts per layer ("Where,
+ *  then what", docs/DEEP_MOE.md). A dataset table preset. */
+void shiftedPreset(TrainConfig& config);
 
 /** The data-loading options a config implies: seed, validation share, train cap, and the
  *  tokenizer (n-gram range and hash buckets from config.text). */

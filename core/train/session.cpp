@@ -8,13 +8,44 @@
 #include "core/model/model.h"
 #include "core/optim/optimizer.h"
 #include "core/routing/router_diagnostics.h"
+#include "core/routing/routing_stats.h"
 #include "core/task/registry.h"
 #include "core/task/task.h"
+#include "core/train/layer_settings.h"
 #include "core/train/router_health.h"
 
 namespace moe::core {
 
 using compute::Tensor;
+
+namespace {
+
+// The auxiliary losses of every MoE layer of the last forward, added up (each layer's router
+// backpropagates its own).
+AuxLosses summedAuxLosses(const std::vector<MoeLayer*>& layers) {
+  AuxLosses sum;
+  for (MoeLayer* layer : layers) {
+    const AuxLosses& a = layer->auxLosses();
+    sum.switchLoss += a.switchLoss;
+    sum.importanceLoss += a.importanceLoss;
+    sum.loadLoss += a.loadLoss;
+    sum.zLoss += a.zLoss;
+    sum.weighted += a.weighted;
+  }
+  return sum;
+}
+
+// Models with several MoE layers: each layer's load and load CV of the step just run.
+void layerLoads(const std::vector<MoeLayer*>& layers, StepMetrics& m) {
+  if (layers.size() < 2) return;
+  for (MoeLayer* layer : layers) {
+    const RoutingStats s = routingStats(layer->plan(), layer->probs());
+    m.layerLoad.insert(m.layerLoad.end(), s.load.begin(), s.load.end());
+    m.layerLoadCv.push_back(float(s.loadCv));
+  }
+}
+
+}  // namespace
 
 Session::Session(const TrainConfig& config, std::shared_ptr<const DataSplits> data,
                  std::unique_ptr<compute::Backend> backend)
@@ -25,12 +56,12 @@ Session::Session(const TrainConfig& config, std::shared_ptr<const DataSplits> da
   mTask = taskFor(mData->train).create(mConfig, *mData, *mBackend);
   mModel = mTask->createModel();
   mOptimizer = std::make_unique<Optimizer>(*mBackend, mModel->parameters(), mConfig.optim);
-  if (MoeLayer* moe = mModel->moe()) moe->experts().setFusedOptimizer(mOptimizer.get());
+  for (MoeLayer* layer : mModel->moeLayers()) layer->experts().setFusedOptimizer(mOptimizer.get());
   const int trainRows =
       mConfig.maxTrain > 0 ? std::min(mConfig.maxTrain, mData->train.rows()) : mData->train.rows();
   mOrder.resize(std::size_t(trainRows));
   mTracker = std::make_unique<RoutingTracker>(mConfig.health.fragileMargin);
-  mHealth = std::make_unique<RouterHealth>(mConfig.health, mModel->moe() ? mConfig.model.experts : 0,
+  mHealth = std::make_unique<RouterHealth>(mConfig.health, mModel->moe() ? layerConfig(mConfig.model, 0).experts : 0,
                                            stepsPerEpoch() * mConfig.epochs);
 }
 
@@ -72,7 +103,7 @@ void Session::startEpoch() {
   std::iota(mOrder.begin(), mOrder.end(), 0);
   std::mt19937_64 rng(mConfig.seed * 0x9E3779B97F4A7C15ULL + std::uint64_t(mEpoch) + 1);
   std::shuffle(mOrder.begin(), mOrder.end(), rng);
-  const int experts = mModel->moe() ? mConfig.model.routedExperts() : 0;
+  const int experts = mModel->moe() ? layerConfig(mConfig.model, 0).routedExperts() : 0;
   mClassExpert.assign(std::size_t(mTask->analysisRows()) * std::size_t(experts), 0);
 }
 
@@ -87,7 +118,7 @@ StepMetrics Session::trainStep() {
   TaskLoss task = mTask->loss(batch, out);
   mModel->replaceLoss(batch, task);
   MoeLayer* moe = mModel->moe();
-  const AuxLosses aux = moe ? moe->auxLosses() : AuxLosses{};
+  const AuxLosses aux = summedAuxLosses(mModel->moeLayers());
   if (!std::isfinite(task.loss) || !std::isfinite(aux.weighted))
     throw DivergenceError(refuseStep(
         "the loss became " +
@@ -104,6 +135,7 @@ StepMetrics Session::trainStep() {
   StepMetrics diagnostics;
   if (moe && mConfig.health.diagnostics) measureStep(*moe, diagnostics);
   StepMetrics m = finishStep(task.loss, task.metric, aux, routing, n, t0);
+  layerLoads(mModel->moeLayers(), m);
   m.marginMean = diagnostics.marginMean;
   m.fragileFraction = diagnostics.fragileFraction;
   m.logitScale = diagnostics.logitScale;
@@ -162,11 +194,28 @@ std::shared_ptr<const EvalReport> Session::evaluate(bool validation) {
   report->step = mStep;
   report->epoch = mEpoch;
   MoeLayer* moe = mModel->moe();
-  report->experts = moe ? mConfig.model.routedExperts() : 0;
-  report->sharedExperts = moe ? mConfig.model.sharedExperts : 0;
-  report->k = moe ? expertsPerRow(mConfig.model) : 0;
+  const ModelConfig first = layerConfig(mConfig.model, 0);  // the config itself but for deep-moe
+  report->experts = moe ? first.routedExperts() : 0;
+  report->sharedExperts = moe ? first.sharedExperts : 0;
+  report->k = moe ? expertsPerRow(first) : 0;
   report->qualityMetric = qualityMetric();
   const std::unique_ptr<EvalPass> pass = mTask->beginEval(split, *report);
+  // Several MoE layers (deep-moe): a pass per layer, each as if it were the only one.
+  const std::vector<MoeLayer*> layers = mModel->moeLayers();
+  std::vector<std::shared_ptr<EvalReport>> layerReports;
+  std::vector<std::unique_ptr<EvalPass>> layerPasses;
+  for (std::size_t l = 0; layers.size() > 1 && l < layers.size(); ++l) {
+    auto sub = std::make_shared<EvalReport>();
+    const ModelConfig c = layerConfig(mConfig.model, int(l));
+    sub->step = mStep;
+    sub->epoch = mEpoch;
+    sub->experts = c.routedExperts();
+    sub->sharedExperts = c.sharedExperts;
+    sub->k = expertsPerRow(c);
+    sub->qualityMetric = qualityMetric();
+    layerPasses.push_back(mTask->beginEval(split, *sub));
+    layerReports.push_back(std::move(sub));
+  }
   const int rows = mTask->split(split).rows(), size = mTask->evalBatchRows();
   std::vector<std::int32_t> indices;
   for (int start = 0; start < rows; start += size) {
@@ -176,9 +225,12 @@ std::shared_ptr<const EvalReport> Session::evaluate(bool validation) {
     const Batch batch = mTask->batch(split, indices);
     const Tensor& out = mModel->forward(batch, false, StepContext{mConfig.loss, 0, 0});
     pass->add(batch, start, out, moe);
+    for (std::size_t l = 0; l < layerPasses.size(); ++l) layerPasses[l]->add(batch, start, out, layers[l]);
   }
   pass->finish();
   mModel->describeEval(*mData, mTask->split(split), *report);
+  for (auto& p : layerPasses) p->finish();
+  report->layers.assign(layerReports.begin(), layerReports.end());
   // Routing across evaluations is the test split's: a validation pass is not compared.
   if (moe && mConfig.health.diagnostics && !validation) {
     mTracker->observe(*report);

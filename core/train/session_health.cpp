@@ -8,7 +8,7 @@ namespace moe::core {
 
 void Session::measureStep(MoeLayer& moe, StepMetrics& m) {
   const std::vector<float>& probs = moe.probs();
-  const int E = mConfig.model.routedExperts();  // the router's width: experts x split
+  const int E = moe.plan().experts;  // the router's width: experts x split
   const int rows = E > 0 ? int(probs.size() / std::size_t(E)) : 0;
   const MarginSummary margins = summarizeMargins(
       topkMargins(probs.data(), rows, E, moe.router().expertsPerRow()),

@@ -46,6 +46,7 @@ class TestBackendTrainingParity : public QObject {
     QTest::newRow("stem-moe dense router") << ModelKind::StemMoe << "dense" << "adam" << 1;
     QTest::newRow("dense mlp") << ModelKind::DenseMlp << "topk" << "adam" << 1;
     QTest::newRow("patch-moe soft-moe 2 slots") << ModelKind::PatchMoe << "soft-moe" << "adam" << 2;
+    QTest::newRow("deep-moe topk") << ModelKind::DeepMoe << "topk" << "adam" << 1;
   }
   void stepsAgree() {
     QFETCH(moe::core::ModelKind, model);

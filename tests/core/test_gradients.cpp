@@ -580,7 +580,7 @@ void TestGradients::weightedPlan() {
 void TestGradients::model_data() {
   QTest::addColumn<ModelKind>("kind");
   QTest::addColumn<QString>("router");
-  for (ModelKind m : {ModelKind::MoeClassifier, ModelKind::StemMoe})
+  for (ModelKind m : {ModelKind::MoeClassifier, ModelKind::StemMoe, ModelKind::DeepMoe})
     for (const RouterEntry& r : routerRegistry())
       QTest::newRow(qPrintable(QString(modelName(m)) + " " + r.info.name)) << m << QString(r.info.name);
   QTest::newRow("dense-mlp") << ModelKind::DenseMlp << QString(defaultRouterName().c_str());
@@ -615,8 +615,10 @@ void TestGradients::model() {
   auto model = createModel(config, data, mBackend);
   QVERIFY(model);
   QCOMPARE(model->moe() == nullptr, kind == ModelKind::DenseMlp);
-  if (model->moe())
-    for (Parameter* p : model->moe()->router().parameters())
+  const std::vector<MoeLayer*> layers = model->moeLayers();
+  QCOMPARE(int(layers.size()), kind == ModelKind::DeepMoe ? config.model.layers : model->moe() ? 1 : 0);
+  for (MoeLayer* layer : layers)
+    for (Parameter* p : layer->router().parameters())
       mBackend.axpby(0.0f, p->value, 4.0f, p->value);
 
   Batch batch;
@@ -631,18 +633,24 @@ void TestGradients::model() {
   auto objective = [&] {
     const Tensor& logits = model->forward(batch, true, ctx);
     const double ce = mBackend.crossEntropy(logits, labels, 0.0f, scratch) / rows;
-    return ce + (model->moe() ? model->moe()->auxLosses().weighted : 0.0);
+    double aux = 0.0;  // every layer's (deep-moe: each router has its own)
+    for (MoeLayer* layer : layers) aux += layer->auxLosses().weighted;
+    return ce + aux;
   };
   const double loss = objective();
   QVERIFY(std::isfinite(loss));
-  std::optional<PlanShape> reference;
-  if (model->moe()) reference.emplace(model->moe()->plan());
+  std::vector<PlanShape> reference;
+  for (MoeLayer* layer : layers) reference.emplace_back(layer->plan());
   {
     const Tensor& logits = model->forward(batch, true, ctx);
     mBackend.crossEntropy(logits, labels, 1.0f / rows, dLogits);
     model->backward(dLogits);
   }
-  auto stable = [&] { return !reference || PlanShape(model->moe()->plan()) == *reference; };
+  auto stable = [&] {
+    for (std::size_t l = 0; l < layers.size(); ++l)
+      if (!(PlanShape(layers[l]->plan()) == reference[l])) return false;
+    return true;
+  };
 
   GradCheck check(2e-2, 5e-4);
   std::mt19937_64 pick(12);
