@@ -15,6 +15,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "core/analysis/ablation_json.h"
 #include "core/data/dataset_table.h"
 #include "core/routing/router_registry.h"
 #include "core/train/config_keys.h"
@@ -109,6 +110,11 @@ int main(int argc, char** argv) {
                  "collapse, dead_expert (or dead), drops, churn, non_finite, loss_spike, or all");
   bool listRouters = false;
   app.add_flag("--list-routers", listRouters, "print the registered routers' names, one a line, and exit");
+  bool ablateModel = false;
+  app.add_flag("--ablate", ablateModel,
+               "after training (or with --load, of the checkpoint): the test accuracy, overall and "
+               "per class, with each expert removed (next choice, renormalised), alone, and with a "
+               "uniform gate (docs/EXPERIMENTS.md)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -156,6 +162,7 @@ int main(int argc, char** argv) {
     loadSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - tLoad).count();
     build = core::buildSession(cfg, data);
     if (!load.empty()) build.session->load(load);
+    if (ablateModel) core::requireAblatable(*build.session);
   } catch (const core::MemoryBudgetError& e) {
     std::cerr << "moe-train: " << e.what() << "\n";
     return kExitBadInput;
@@ -167,6 +174,9 @@ int main(int argc, char** argv) {
     return kExitBadInput;
   } catch (const core::CheckpointError& e) {
     std::cerr << "moe-train: --load: " << e.what() << "\n";
+    return kExitBadInput;
+  } catch (const core::AblationError& e) {
+    std::cerr << "moe-train: --ablate: " << e.what() << "\n";
     return kExitBadInput;
   } catch (const std::invalid_argument& e) {  // an unknown backend spec
     std::cerr << "moe-train: invalid setting: " << e.what() << "\n";
@@ -224,11 +234,15 @@ int main(int argc, char** argv) {
                     eval->routing.droppedFraction);
       }
     };
+    // --ablate with --load analyses the checkpoint as saved: nothing more is trained.
+    const bool trainMore = !(ablateModel && !load.empty());
     if (session.finished()) {
       // A checkpoint of a finished run: nothing to train, but its numbers are measured, not 0.
       std::cerr << "moe-train: the checkpoint has trained " << session.epoch() << " of "
                 << cfg.epochs << " epoch(s): nothing is left to train (raise --epochs to "
                 << "continue); evaluating it\n";
+      evaluate();
+    } else if (!trainMore) {
       evaluate();
     }
     // Router-health alarms: one JSON line each (--json) or a readable line; --fail-on stops.
@@ -245,7 +259,7 @@ int main(int argc, char** argv) {
       }
       return alarmStop.empty();
     };
-    while (!session.finished()) {
+    while (trainMore && !session.finished()) {
       const auto t0 = std::chrono::steady_clock::now();
       try {
         last = session.trainStep();
@@ -294,6 +308,11 @@ int main(int argc, char** argv) {
     else std::printf("done: %.0f samples/s, test %s %.4f, peak memory %.0f MB\n", rate,
                      qualityLabel, eval ? eval->quality : 0.0,
                      peakRssMb());
+    if (ablateModel && alarmStop.empty()) {
+      const core::AblationReport report = core::ablate(session);
+      if (asJson) std::cout << core::ablationJson(report).dump() << std::endl;
+      else std::cout << core::ablationTable(report);
+    }
     if (!alarmStop.empty()) {
       std::cerr << "moe-train: stopped: the " << alarmStop << " alarm fired (--fail-on)\n";
       return kExitAlarm;
