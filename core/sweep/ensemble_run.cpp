@@ -179,7 +179,7 @@ SweepRow trainEnsembleRun(const SweepRun& run, std::shared_ptr<const DataSplits>
       if (!b.diverged.empty()) break;
       extraForward += b.forward;  // its predictions on every training row
       double error = 0.0;
-      std::vector<char> wrong(std::size_t(n));
+      std::vector<char> wrong(static_cast<std::size_t>(n));
       for (int i = 0; i < n; ++i) {
         wrong[std::size_t(i)] = argmax(&b.other[std::size_t(i) * C], C) != labels[std::size_t(i)];
         if (wrong[std::size_t(i)]) error += w[std::size_t(i)];
