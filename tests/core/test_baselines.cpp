@@ -72,8 +72,8 @@ class TestBaselines : public QObject {
     QCOMPARE(s.varied.back(), std::string("members"));
 
     ojson seeded = specWith({"boosting"});
-    seeded["seeds"] = {0, 1};
-    seeded["ensemble_members"] = 3;
+    seeded["seeds"] = ojson::parse("[0, 1]");  // as a spec file gives them: unsigned
+    seeded["ensemble_members"] = ojson::parse("3");
     const SweepSpec t = parseSweepSpec(seeded);
     QCOMPARE(int(t.runs.size()), 4);
     QCOMPARE(t.runs[3].id, std::string("baseline=boosting members=3 seed=1"));
@@ -85,12 +85,12 @@ class TestBaselines : public QObject {
     QVERIFY_THROWS_EXCEPTION(SweepError, parseSweepSpec(specWith(ojson::array())));
     QVERIFY_THROWS_EXCEPTION(SweepError, parseSweepSpec(specWith("bagging")));
     ojson members = specWith({"bagging"});
-    members["ensemble_members"] = 0;
+    members["ensemble_members"] = ojson::parse("0");
     QVERIFY_THROWS_EXCEPTION(SweepError, parseSweepSpec(members));
     ojson noList;
     noList["base"] = kBase;
-    noList["seeds"] = {0};
-    noList["ensemble_members"] = 2;
+    noList["seeds"] = ojson::parse("[0]");
+    noList["ensemble_members"] = ojson::parse("2");
     QVERIFY_THROWS_EXCEPTION(SweepError, parseSweepSpec(noList));
   }
 
@@ -114,10 +114,10 @@ class TestBaselines : public QObject {
     c.model.router = "uniform";
     auto s = testing::makeSession(c, testing::smallFashionMnist());
     Parameter* gate = s->model().moe()->router().parameters()[0];
-    const auto before = compute::toHost(s->backend(), gate->value);
+    const auto before = moe::compute::toHost(s->backend(), gate->value);
     s->trainStep();
     s->trainStep();
-    QCOMPARE(compute::toHost(s->backend(), gate->value), before);
+    QCOMPARE(moe::compute::toHost(s->backend(), gate->value), before);
     const Inspection in = s->inspect(0);
     QCOMPARE(int(in.chosen.size()), 4);
     for (float g : in.chosenGates) QVERIFY(std::abs(g - 0.25f) < 1e-6f);
@@ -128,7 +128,7 @@ class TestBaselines : public QObject {
     MOE_SKIP_WITHOUT_FASHION_MNIST();
     QTemporaryDir tmp;
     ojson spec = specWith({"dense-active", "dense-total", "uniform-gate", "bagging", "boosting", "stacking"});
-    spec["ensemble_members"] = 2;
+    spec["ensemble_members"] = ojson::parse("2");
     SweepRunner runner(parseSweepSpec(spec), tmp.path().toStdString());
     runner.run(1);
     const auto rows = runner.rows();
