@@ -11,7 +11,8 @@
 # Usage: scripts/experiments_report.sh [BUILD_DIR] [OUT.md]
 #   Reduced by default (the machine is shared): MAX_TRAIN=5000 TEXT_MAX_TRAIN=3000 EPOCHS=1.
 #   The full report: FULL=1 (all training rows, 3 epochs; hours on 2 cores).
-#   SEEDS="0 1 2", PARALLEL=0 (moe-sweep's choice), KEEP=DIR keeps the sweeps' folders there.
+#   SEEDS="0 1 2", PARALLEL=0 (moe-sweep's choice), KEEP=DIR keeps the sweeps' folders there
+#   (and a second call with the same KEEP resumes them), SKIP="text" leaves sweeps out.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD="${1:-build/release}"
@@ -32,7 +33,7 @@ WORK="${KEEP:-$(mktemp -d)}"
 mkdir -p "$WORK"
 [ -n "${KEEP:-}" ] || trap 'rm -rf "$WORK"' EXIT
 SEEDS_JSON="[$(echo $SEEDS | sed 's/ /, /g')]"
-COMMAND="FULL=${FULL:-0} MAX_TRAIN=$MAX_TRAIN TEXT_MAX_TRAIN=$TEXT_MAX_TRAIN EPOCHS=$EPOCHS SEEDS=\"$SEEDS\" scripts/experiments_report.sh"
+COMMAND="SKIP=\"${SKIP:-}\" FULL=${FULL:-0} MAX_TRAIN=$MAX_TRAIN TEXT_MAX_TRAIN=$TEXT_MAX_TRAIN EPOCHS=$EPOCHS SEEDS=\"$SEEDS\" scripts/experiments_report.sh"
 
 # Experts 1..32 and k 1..4 (k <= experts): a "runs" list, since a grid would pair 1 expert
 # with k = 4.
@@ -65,7 +66,9 @@ cat >"$WORK/baselines.json" <<JSON
  "baselines": ["dense-active", "dense-total", "uniform-gate", "bagging", "boosting", "stacking"],
  "ensemble_members": 2}
 JSON
+SKIP="${SKIP:-}"
 for s in fashion text baselines; do
+  case " $SKIP " in *" $s "*) echo "experiments_report.sh: sweep $s skipped (SKIP)" >&2; continue ;; esac
   echo "experiments_report.sh: sweep $s" >&2
   "$SWEEP" "$WORK/$s.json" --out "$WORK/$s" --parallel "$PARALLEL" --quiet >/dev/null
 done

@@ -22,6 +22,9 @@ def mean_sd(values):
 
 
 def grid_table(sweep, title):
+    if not os.path.exists(os.path.join(work, sweep, "results.jsonl")) or not rows(sweep):
+        return [f"### {title}", "", "Not run in this version of the report (SKIP); the command "
+                "at the top of this section runs it.", ""], {}
     rs = [r for r in rows(sweep) if r["status"] == "done"]
     by = {}
     for r in rs:

@@ -20,8 +20,11 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-/** The meta-learner of stacking trains this many epochs (a linear model on N x C inputs). */
+/** The meta-learner of stacking (a linear model on N x C inputs) trains at least this many
+ *  epochs and at least kMetaSteps steps: on a few hundred held-out rows 20 epochs are too few
+ *  steps for a logistic regression to converge (the peer's runs to convergence). */
 constexpr int kMetaEpochs = 20;
+constexpr long kMetaSteps = 3000;
 /** Stacking holds this share of the training rows out for the meta-learner. */
 constexpr double kStackingHeldOut = 0.2;
 
@@ -207,8 +210,9 @@ SweepRow trainEnsembleRun(const SweepRun& run, std::shared_ptr<const DataSplits>
     if (members.back().diverged.empty()) {
       TrainConfig mc = run.config;  // a linear softmax model: logistic regression
       mc.model.expertHidden = 0;
-      mc.epochs = kMetaEpochs;
       const Dataset metaTrain = stackedFeatures(members, false, held);
+      const long perEpoch = std::max(1L, (long(metaTrain.rows()) + mc.batchSize - 1) / mc.batchSize);
+      mc.epochs = int(std::max<long>(kMetaEpochs, (kMetaSteps + perEpoch - 1) / perEpoch));
       metaTest = stackedFeatures(members, true, test);
       meta = ens.train(mc, metaTrain, emptyLike(metaTrain), metaTest, false);
       if (meta.stopped) return SweepRow::object();
