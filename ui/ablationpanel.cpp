@@ -161,8 +161,7 @@ void AblationPanel::showReport() {
     }
   mDrop->setScaleMax(std::max(0.01, most));
   mDrop->setShares(names, r.experts, drops,
-                   tr("Accuracy drop with the expert removed (%1, %2)")
-                       .arg(QString::fromLatin1(core::ablationModeName(mode)), at),
+                   tr("Accuracy drop (%1)").arg(QString::fromLatin1(core::ablationModeName(mode))),
                    tr("class accuracy lost (percentage points in the cells)"));
 
   const auto bar = core::ablationBar(r, mode);

@@ -68,7 +68,7 @@ class TestExperiments : public QObject {
     QVERIFY(panel->plots()->paretoPlot()->graphCount() >= 3);
     QVERIFY(panel->plots()->paretoPlot()->graph(2)->dataCount() >= 1);
     // The table sorts by the number, not the text.
-    const int accuracyColumn = 3;  // run, experts (seed is not a column), then test accuracy
+    const int accuracyColumn = 2;  // run, experts (seed is not a column), then test accuracy
     QCOMPARE(panel->resultsTable()->horizontalHeaderItem(accuracyColumn)->text(), QStringLiteral("test accuracy"));
     panel->resultsTable()->sortItems(accuracyColumn, Qt::DescendingOrder);
     QVERIFY(panel->resultsTable()->item(0, accuracyColumn)->data(Qt::UserRole).toDouble() >=
