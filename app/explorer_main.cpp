@@ -38,7 +38,7 @@ struct Options {
   QCommandLineOption benchOpt{QStringLiteral("benchmark-responsiveness"),
       QStringLiteral("Train for SECONDS in the window, print event-loop lateness and throughput as JSON, exit."), QStringLiteral("SECONDS")};
   QCommandLineOption shotOpt{QStringLiteral("screenshot"), QStringLiteral("Train, grab the window into PATH (PNG), exit."), QStringLiteral("PATH")};
-  QCommandLineOption shotViewOpt{QStringLiteral("screenshot-view"), QStringLiteral("training | inspector | gallery | text | recommend | health | tree | layers"), QStringLiteral("VIEW"), QStringLiteral("training")};
+  QCommandLineOption shotViewOpt{QStringLiteral("screenshot-view"), QStringLiteral("training | inspector | gallery | text | recommend | health | tree | layers | experiments | ablation"), QStringLiteral("VIEW"), QStringLiteral("training")};
   QCommandLineOption shotSecondsOpt{QStringLiteral("screenshot-after"), QStringLiteral("Seconds of training before the screenshot."), QStringLiteral("SECONDS"), QStringLiteral("20")};
   QCommandLineOption typeOpt{QStringLiteral("type"), QStringLiteral("Text screenshot: the sentence typed into the inspector."), QStringLiteral("TEXT")};
   QCommandLineOption userOpt{QStringLiteral("user"), QStringLiteral("Recommend screenshot: the user (0-based index)."), QStringLiteral("N"), QStringLiteral("0")};
@@ -164,6 +164,8 @@ int main(int argc, char** argv) {
                    : view == QLatin1String("health")    ? ui::ScreenshotRunner::View::Health
                    : view == QLatin1String("tree")      ? ui::ScreenshotRunner::View::Tree
                    : view == QLatin1String("layers")    ? ui::ScreenshotRunner::View::Layers
+                   : view == QLatin1String("experiments") ? ui::ScreenshotRunner::View::Experiments
+                   : view == QLatin1String("ablation")    ? ui::ScreenshotRunner::View::Ablation
                                                         : ui::ScreenshotRunner::View::Training;
     window.resize(size.isValid() ? size : QSize(1600, 1000));
     auto* shot = new ui::ScreenshotRunner(&window, parser.value(options.shotOpt), v,

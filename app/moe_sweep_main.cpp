@@ -94,7 +94,9 @@ int main(int argc, char** argv) {
   bool quiet = false;
   app.add_option("spec", specFile,
                  "sweep spec (JSON): {\"base\": {config keys}, \"grid\": {key: [values]} or "
-                 "\"runs\": [{config keys}], \"seeds\": [0, 1, 2]}")
+                 "\"runs\": [{config keys}], \"seeds\": [0, 1, 2], and optionally \"baselines\": "
+                 "[dense-active, dense-total, uniform-gate, bagging, boosting, stacking] with "
+                 "\"ensemble_members\": N (docs/EXPERIMENTS.md)}")
       ->required();
   app.add_option("--out", outDir, "results folder: results.csv, results.jsonl, runs/RUN/history.jsonl")
       ->required();

@@ -15,6 +15,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "core/analysis/ablation_json.h"
 #include "core/data/dataset_table.h"
 #include "core/routing/router_registry.h"
 #include "core/train/config_keys.h"
@@ -125,6 +126,11 @@ int main(int argc, char** argv) {
   app.add_flag("--eval-only", evalOnly, "evaluate the model (e.g. loaded) on the test split without training");
   bool listRouters = false;
   app.add_flag("--list-routers", listRouters, "print the registered routers' names, one a line, and exit");
+  bool ablateModel = false;
+  app.add_flag("--ablate", ablateModel,
+               "after training (or with --load, of the checkpoint): the test accuracy, overall and "
+               "per class, with each expert removed (next choice, renormalised), alone, and with a "
+               "uniform gate (docs/EXPERIMENTS.md)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -183,6 +189,7 @@ int main(int argc, char** argv) {
     build = core::buildSession(cfg, data);
     if (!load.empty()) build.session->load(load);
     if (!loadSafetensors.empty()) core::importSafetensors(*build.session, loadSafetensors);
+    if (ablateModel) core::requireAblatable(*build.session);
   } catch (const core::MemoryBudgetError& e) {
     std::cerr << "moe-train: " << e.what() << "\n";
     return kExitBadInput;
@@ -197,6 +204,8 @@ int main(int argc, char** argv) {
     return kExitBadInput;
   } catch (const core::SafetensorsError& e) {
     std::cerr << "moe-train: --load-safetensors: " << e.what() << "\n";
+  } catch (const core::AblationError& e) {
+    std::cerr << "moe-train: --ablate: " << e.what() << "\n";
     return kExitBadInput;
   } catch (const std::invalid_argument& e) {  // an unknown backend spec
     std::cerr << "moe-train: invalid setting: " << e.what() << "\n";
@@ -254,11 +263,15 @@ int main(int argc, char** argv) {
                     eval->routing.droppedFraction);
       }
     };
+    // --ablate with --load analyses the checkpoint as saved: nothing more is trained.
+    const bool trainMore = !(ablateModel && !load.empty());
     if (session.finished()) {
       // A checkpoint of a finished run: nothing to train, but its numbers are measured, not 0.
       std::cerr << "moe-train: the checkpoint has trained " << session.epoch() << " of "
                 << cfg.epochs << " epoch(s): nothing is left to train (raise --epochs to "
                 << "continue); evaluating it\n";
+      evaluate();
+    } else if (!trainMore) {
       evaluate();
     }
     // Router-health alarms: one JSON line each (--json) or a readable line; --fail-on stops.
@@ -276,7 +289,7 @@ int main(int argc, char** argv) {
       return alarmStop.empty();
     };
     if (evalOnly && !eval) evaluate();
-    while (!evalOnly && !session.finished()) {
+    while (!evalOnly && trainMore && !session.finished()) {
       const auto t0 = std::chrono::steady_clock::now();
       try {
         last = session.trainStep();
@@ -330,6 +343,11 @@ int main(int argc, char** argv) {
     else std::printf("done: %.0f samples/s, test %s %.4f, peak memory %.0f MB\n", rate,
                      qualityLabel, eval ? eval->quality : 0.0,
                      peakRssMb());
+    if (ablateModel && alarmStop.empty()) {
+      const core::AblationReport report = core::ablate(session);
+      if (asJson) std::cout << core::ablationJson(report).dump() << std::endl;
+      else std::cout << core::ablationTable(report);
+    }
     if (!alarmStop.empty()) {
       std::cerr << "moe-train: stopped: the " << alarmStop << " alarm fired (--fail-on)\n";
       return kExitAlarm;

@@ -19,6 +19,7 @@
 #include "core/routing/routing_history.h"
 #include "core/task/task.h"
 #include "core/train/layer_settings.h"
+#include "ui/ablatedinputview.h"
 #include "ui/gatebarchart.h"
 #include "ui/imageview.h"
 #include "ui/patchoverlay.h"
@@ -85,6 +86,8 @@ InspectorPanel::InspectorPanel(SessionController* controller, QWidget* parent)
   grid->addWidget(mSummary, 1, 0, 1, 2);
   grid->addWidget(mExperts, 2, 0, 1, 2);
   grid->addWidget(mHistory, 3, 0, 1, 2);
+  mAblated = new AblatedInputView(controller, detail);
+  grid->addWidget(mAblated, 4, 0, 1, 2);
   grid->setColumnStretch(0, 2);
   grid->setColumnStretch(1, 3);
   grid->setRowStretch(0, 3);
@@ -200,6 +203,7 @@ void InspectorPanel::clearDetails() {
   mGate->clearGate();
   mExperts->setRowCount(0);
   mHistory->clear();
+  mAblated->setInput(-1, -1);
   mSummary->setText(tr("Pick an input on the left (train first for predictions)."));
 }
 
@@ -270,6 +274,7 @@ QString InspectorPanel::routingHealthText(const core::Inspection& in) const {
 void InspectorPanel::onInspection(const core::Inspection& in) {
   if (in.index != mCurrent) return;  // an older request
   mInspection = in;
+  mAblated->setInput(in.index, in.label);
   const auto data = mController->data();
   const bool patches = in.patchSize > 0 && !in.tokens.empty();
   mSaliency->setText(patches ? tr("Patch routing overlay") : tr("Gate saliency overlay"));

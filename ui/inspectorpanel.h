@@ -20,6 +20,7 @@ class TestSetFilter;
 
 class GateBarChart;
 class ImageView;
+class AblatedInputView;
 class RoutingHistoryView;
 class SessionController;
 
@@ -49,6 +50,8 @@ class InspectorPanel : public QWidget {
   QString summaryText() const;
   QListWidget* list() const { return mList; }
   RoutingHistoryView* routingHistory() const { return mHistory; }
+  /** "Predict with each expert removed" for the input on display. */
+  AblatedInputView* ablatedInput() const { return mAblated; }
 
  protected:
   void showEvent(QShowEvent* event) override;
@@ -77,6 +80,7 @@ class InspectorPanel : public QWidget {
   GateBarChart* mGate;
   QTableWidget* mExperts;
   RoutingHistoryView* mHistory;
+  AblatedInputView* mAblated;
 
   std::shared_ptr<const core::EvalReport> mReport;  // what the list was built from
   std::vector<int> mMatches;

@@ -20,7 +20,9 @@
 
 #include "core/data/dataset_table.h"
 #include "core/task/task_info.h"
+#include "ui/ablationpanel.h"
 #include "ui/controlbar.h"
+#include "ui/experimentspanel.h"
 #include "ui/gallerypanel.h"
 #include "ui/hmetreepanel.h"
 #include "ui/inspectorpanel.h"
@@ -77,6 +79,12 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   mHealth = new RouterHealthPanel(mController, this);
   mTabs->addTab(mHealth, tr("Router health"));
   mTabs->addTab(new HmeTreePanel(mController, this), tr("Gating tree"));
+  auto* experiments = new ExperimentsPanel(mController, this);
+  experiments->setObjectName(QStringLiteral("experimentsPanel"));
+  mTabs->addTab(experiments, tr("Experiments"));
+  auto* ablation = new AblationPanel(mController, this);
+  ablation->setObjectName(QStringLiteral("ablationPanel"));
+  mTabs->addTab(ablation, tr("Ablation"));
   QFont tabFont = mTabs->tabBar()->font();
   tabFont.setPointSize(tabFont.pointSize() + 2);
   mTabs->tabBar()->setFont(tabFont);

@@ -5,9 +5,13 @@
 #include <QLineEdit>
 #include <QListWidget>
 #include <QTabWidget>
+#include <QTableWidget>
 #include <QTimer>
 
 #include "core/routing/routing_history.h"
+#include "ui/ablationpanel.h"
+#include "ui/experimentplots.h"
+#include "ui/experimentspanel.h"
 #include "ui/gallerypanel.h"
 #include "ui/hmetreepanel.h"
 #include "ui/routerhealthpanel.h"
@@ -74,6 +78,16 @@ void ScreenshotRunner::afterTraining() {
     Q_EMIT finished(layerHeatmaps(mWindow).save(mPath, "PNG"));
     return;
   }
+  if (mView == View::Experiments) return showExperiments();
+  if (mView == View::Ablation) {
+    auto* ablation = mWindow->findChild<AblationPanel*>();
+    mWindow->tabs()->setCurrentWidget(ablation);
+    connect(ablation, &AblationPanel::finished, this, [this] {
+      QTimer::singleShot(800, this, &ScreenshotRunner::grab);
+    }, Qt::SingleShotConnection);
+    ablation->ablate();
+    return;
+  }
   if (mView == View::Gallery) {
     mWindow->tabs()->setCurrentWidget(mWindow->galleryPanel());
     QTimer::singleShot(800, this, &ScreenshotRunner::grab);
@@ -113,6 +127,24 @@ void ScreenshotRunner::showRecommendations() {
     QTimer::singleShot(800, this, &ScreenshotRunner::grab);
   }, Qt::SingleShotConnection);
   mWindow->recommendPanel()->setUser(mUser);
+}
+
+void ScreenshotRunner::showExperiments() {
+  // A small sweep of the current setup: experts 2, 4 and 8 with k = 1 and 2, two seeds, and
+  // the dense and bagging baselines; two runs' curves overlaid.
+  auto* panel = mWindow->findChild<ExperimentsPanel*>();
+  mWindow->tabs()->setCurrentWidget(panel);
+  panel->setVaried(0, QStringLiteral("experts"), QStringLiteral("2, 4, 8"));
+  panel->setVaried(1, QStringLiteral("top_k"), QStringLiteral("1, 2"));
+  panel->setSeeds(QStringLiteral("0, 1"));
+  panel->setBaselines({QStringLiteral("dense-active"), QStringLiteral("dense-total"), QStringLiteral("bagging")});
+  connect(panel, &ExperimentsPanel::sweepFinished, this, [this, panel] {
+    panel->resultsTable()->selectRow(2);
+    panel->resultsTable()->setSelectionMode(QAbstractItemView::MultiSelection);
+    panel->resultsTable()->selectRow(8);
+    QTimer::singleShot(1000, this, &ScreenshotRunner::grab);
+  }, Qt::SingleShotConnection);
+  if (!panel->startSweep()) Q_EMIT finished(false);
 }
 
 void ScreenshotRunner::grab() {

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <numeric>
 
+#include "core/routing/routers/uniform_router.h"
+
 namespace moe::core {
 
 namespace {
@@ -228,6 +230,8 @@ void Gating::backward(const float* dRowGates, float* dz, std::vector<float>& dh,
                       const float* dSlotWeights) const {
   const int rows = mRows, E = mExperts;
   const bool renormalised = mRouter->info().renormalises;
+  // The uniform router's scores ignore the logits: no gradient reaches the gate (it is frozen).
+  const bool fixedScores = dynamic_cast<const UniformRouter*>(mRouter) != nullptr;
   std::vector<float> dp(mAuxDp);
   dh.resize(dp.size());
   // Gates split among an expert's slots (rowShares): d loss / d share, for the router.
@@ -264,7 +268,7 @@ void Gating::backward(const float* dRowGates, float* dz, std::vector<float>& dh,
       for (int e = 0; e < E; ++e) {
         const std::size_t i = std::size_t(r) * E + e;
         dh[i] = dpr[e] * p[e] * (1.0f - p[e]);
-        dz[i] = dh[i] + mAuxDz[i];
+        dz[i] = (fixedScores ? 0.0f : dh[i]) + mAuxDz[i];
       }
       continue;
     }
@@ -273,7 +277,7 @@ void Gating::backward(const float* dRowGates, float* dz, std::vector<float>& dh,
     for (int e = 0; e < E; ++e) {
       const std::size_t i = std::size_t(r) * E + e;
       dh[i] = float(p[e] * (dpr[e] - dot));
-      dz[i] = dh[i] + mAuxDz[i];
+      dz[i] = (fixedScores ? 0.0f : dh[i]) + mAuxDz[i];
     }
   }
   if ((dSlotWeights && mPlan.weighted()) || shared)

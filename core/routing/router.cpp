@@ -39,6 +39,12 @@ void Router::setPolicy(std::unique_ptr<RouterPolicy> policy) {
   mPolicy = std::move(policy);
 }
 
+std::unique_ptr<RouterPolicy> Router::exchangePolicy(std::unique_ptr<RouterPolicy> policy) {
+  if (!policy) throw std::invalid_argument("Router::exchangePolicy: no policy");
+  std::swap(mPolicy, policy);
+  return policy;
+}
+
 const DispatchPlan& Router::route(const compute::Tensor& x, bool training, std::uint64_t noiseSeed,
                                   std::uint64_t step, const RowTokens& tokens) {
   mX = x;

@@ -49,6 +49,10 @@ class Router {
    * throws std::invalid_argument otherwise.
    */
   void setPolicy(std::unique_ptr<RouterPolicy> policy);
+  /** Puts `policy` in place and returns the one it replaces, without setPolicy's parameter
+   *  check: for analyses that wrap the current policy for evaluations and put it back
+   *  (core/analysis/ablation.h). Never train while a wrapper is in place. */
+  std::unique_ptr<RouterPolicy> exchangePolicy(std::unique_ptr<RouterPolicy> policy);
   const std::vector<float>& logits() const { return mLogitsHost; }
   std::vector<Parameter*> parameters();
   long paramCount() const;

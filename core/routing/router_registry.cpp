@@ -9,6 +9,7 @@
 #include "core/routing/routers/soft_moe_router.h"
 #include "core/routing/routers/switch_router.h"
 #include "core/routing/routers/topk_router.h"
+#include "core/routing/routers/uniform_router.h"
 #include "core/train/config.h"
 #include "core/train/config_keys.h"
 
@@ -22,6 +23,7 @@ const std::vector<RouterEntry>& routerRegistry() {
       registryEntry<ExpertChoiceRouter>(), registryEntry<HashRouter>(),
       registryEntry<BaseRouter>(),         registryEntry<SinkhornRouter>(),
       registryEntry<SoftMoeRouter>(),
+      registryEntry<UniformRouter>(),
   };
   return all;
 }

@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "core/model/model.h"
+#include "core/sweep/ensemble_run.h"
 #include "core/train/history_file.h"
 #include "core/train/metric_table.h"
 #include "core/train/session_factory.h"
@@ -21,9 +22,40 @@ double secondsSince(Clock::time_point t) {
 
 }  // namespace
 
+TrainedRun trainToEnd(Session& session, RunHistory& history, const RunProgress& progress,
+                      const std::atomic<bool>& stop) {
+  TrainedRun out;
+  std::size_t eventsSeen = 0;
+  const double totalSteps = double(session.stepsPerEpoch()) * session.config().epochs;
+  while (!session.finished()) {
+    if (stop.load()) {
+      out.stopped = true;
+      return out;
+    }
+    const auto t0 = Clock::now();
+    try {
+      const StepMetrics m = session.trainStep();
+      out.trainSeconds += secondsSince(t0);
+      out.samples += m.samples;
+      history.append(m);
+    } catch (const DivergenceError& e) {
+      out.diverged = e.what();
+    }
+    for (; eventsSeen < session.events().size(); ++eventsSeen)
+      history.appendEvent(session.events()[eventsSeen]);
+    if (!out.diverged.empty()) break;
+    if (progress) progress(double(session.step()) / std::max(1.0, totalSteps));
+    if (!session.epochFinished()) continue;
+    out.eval = session.evaluate();
+    history.append(*out.eval);
+  }
+  return out;
+}
+
 SweepRow trainSweepRun(const SweepRun& run, std::shared_ptr<const DataSplits> data, int threads,
                        const std::string& dir, const RunProgress& progress,
                        const std::atomic<bool>& stop) {
+  if (run.ensemble) return trainEnsembleRun(run, std::move(data), threads, dir, progress, stop);
   const auto started = Clock::now();
   TrainConfig config = run.config;
   config.threads = threads;
@@ -40,31 +72,12 @@ SweepRow trainSweepRun(const SweepRun& run, std::shared_ptr<const DataSplits> da
 
   // The same loop as moe-train: steps, an evaluation at the end of each epoch, alarms kept.
   RunHistory history(session.qualityMetric());
-  double trainSeconds = 0.0;
-  long samples = 0;
-  std::size_t eventsSeen = 0;
-  std::shared_ptr<const EvalReport> eval;
-  std::string diverged;
-  const double totalSteps = double(session.stepsPerEpoch()) * config.epochs;
-  while (!session.finished()) {
-    if (stop.load()) return SweepRow::object();
-    const auto t0 = Clock::now();
-    try {
-      const StepMetrics m = session.trainStep();
-      trainSeconds += secondsSince(t0);
-      samples += m.samples;
-      history.append(m);
-    } catch (const DivergenceError& e) {
-      diverged = e.what();
-    }
-    for (; eventsSeen < session.events().size(); ++eventsSeen)
-      history.appendEvent(session.events()[eventsSeen]);
-    if (!diverged.empty()) break;
-    if (progress) progress(double(session.step()) / std::max(1.0, totalSteps));
-    if (!session.epochFinished()) continue;
-    eval = session.evaluate();
-    history.append(*eval);
-  }
+  const TrainedRun trained = trainToEnd(session, history, progress, stop);
+  if (trained.stopped) return SweepRow::object();
+  const double trainSeconds = trained.trainSeconds;
+  const long samples = trained.samples;
+  const auto& eval = trained.eval;
+  const std::string& diverged = trained.diverged;
   writeHistoryFile(dir + "/" + folder + "/history.jsonl", config, history);
 
   const Model& model = session.model();

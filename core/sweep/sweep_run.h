@@ -8,6 +8,7 @@
 
 #include "core/data/dataset.h"
 #include "core/sweep/sweep_results.h"
+#include "core/train/run_history.h"
 
 namespace moe::core {
 
@@ -17,6 +18,23 @@ constexpr double kTrainFlopsPerForward = 3.0;
 
 /** What a running sweep run reports after each step: the share of its steps done. */
 using RunProgress = std::function<void(double fraction)>;
+
+class Session;
+
+/** How a session's training to the end went. */
+struct TrainedRun {
+  double trainSeconds = 0.0;  ///< inside training steps
+  long samples = 0;           ///< samples trained
+  std::shared_ptr<const EvalReport> eval;  ///< the last evaluation (null when none ran)
+  std::string diverged;       ///< the divergence message, empty when none
+  bool stopped = false;       ///< `stop` ended it
+};
+
+/** The one training loop of sweeps (moe-train's): steps to the last epoch, the test split
+ *  evaluated at the end of each epoch, everything and every alarm appended to `history`.
+ *  `progress` gets the share of the steps done after each step. */
+TrainedRun trainToEnd(Session& session, RunHistory& history, const RunProgress& progress,
+                      const std::atomic<bool>& stop);
 
 /**
  * Trains `run` on `data` (loaded for the run's config, shared between runs with the same

@@ -5,6 +5,7 @@
 #include <iterator>
 #include <map>
 
+#include "core/sweep/baselines.h"
 #include "core/train/config_keys.h"
 
 namespace moe::core {
@@ -13,6 +14,8 @@ namespace {
 
 using ojson = nlohmann::ordered_json;
 constexpr std::size_t kMaxSpecBytes = std::size_t(1) << 20;
+constexpr const char* kBaselineColumn = "baseline";  // the results' column of baseline runs
+constexpr const char* kMembersColumn = "members";    // ... and of ensembles' sizes
 
 // A value as it appears in a run's id: numbers and booleans as JSON writes them, strings bare.
 std::string valueText(const ojson& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
@@ -89,6 +92,61 @@ std::vector<std::uint64_t> listSeeds(const ojson& seeds) {
   return out;
 }
 
+/** The runs of the spec's "baselines" (core/sweep/baselines.h), after the sweep's own: each
+ *  baseline of the base config with every seed. */
+void addBaselineRuns(const ojson& spec, const ojson& base, const std::vector<std::uint64_t>& seeds,
+                     SweepSpec& out, std::map<std::string, std::size_t>& seen) {
+  if (spec.contains("ensemble_members") && !spec.contains("baselines"))
+    throw SweepError("ensemble_members is given, but no \"baselines\"");
+  if (!spec.contains("baselines")) return;
+  const ojson& list = spec["baselines"];
+  std::string names;
+  for (Baseline b : allBaselines()) names += std::string(names.empty() ? "" : ", ") + baselineName(b);
+  if (!list.is_array() || list.empty())
+    throw SweepError("baselines must be a non-empty list of names (" + names + ")");
+  TrainConfig moe;
+  from_json(nlohmann::json::parse(base.dump()), moe);
+  int members = moe.model.routedExperts();
+  if (spec.contains("ensemble_members")) {
+    const ojson& m = spec["ensemble_members"];
+    if (!m.is_number_unsigned() || m.get<std::uint64_t>() < 1 || m.get<std::uint64_t>() > 64)
+      throw SweepError("ensemble_members must be a whole number from 1 to 64, not " + m.dump());
+    members = int(m.get<std::uint64_t>());
+  }
+  bool anyEnsemble = false;
+  for (const ojson& item : list) {
+    const auto b = item.is_string() ? findBaseline(item.get<std::string>()) : std::nullopt;
+    if (!b) throw SweepError("baselines: unknown baseline " + item.dump() + " (expected " + names + ")");
+    anyEnsemble = anyEnsemble || isEnsemble(*b);
+    for (std::size_t i = 0; i < std::max<std::size_t>(1, seeds.size()); ++i) {
+      SweepRun run;
+      run.baseline = baselineName(*b);
+      run.ensemble = isEnsemble(*b);
+      run.members = run.ensemble ? members : 0;
+      run.settings[kBaselineColumn] = run.baseline;
+      if (run.ensemble) run.settings[kMembersColumn] = members;
+      if (!seeds.empty()) run.settings["seed"] = seeds[i];
+      for (auto it = run.settings.begin(); it != run.settings.end(); ++it) {
+        run.id += (run.id.empty() ? "" : " ") + it.key() + "=" + valueText(it.value());
+        run.folder += (run.folder.empty() ? "" : "_") + fileSafe(it.key() + "-" + valueText(it.value()));
+      }
+      TrainConfig c = moe;
+      if (!seeds.empty()) c.seed = seeds[i];
+      try {
+        run.config = baselineConfig(c, *b);
+        run.config.validate();
+      } catch (const ConfigError& e) {
+        throw SweepError("run '" + run.id + "': " + e.what());
+      }
+      if (const auto [at, fresh] = seen.emplace(run.folder, out.runs.size()); !fresh)
+        throw SweepError("run '" + run.id + "' is listed twice");
+      out.runs.push_back(std::move(run));
+    }
+  }
+  out.varied.push_back(kBaselineColumn);
+  if (anyEnsemble) out.varied.push_back(kMembersColumn);
+}
+
 }  // namespace
 
 nlohmann::json resultDefiningConfig(const TrainConfig& config) {
@@ -101,11 +159,14 @@ nlohmann::json resultDefiningConfig(const TrainConfig& config) {
 SweepSpec parseSweepSpec(const ojson& spec) {
   if (!spec.is_object()) throw SweepError("a sweep spec must be a JSON object");
   for (auto it = spec.begin(); it != spec.end(); ++it)
-    if (it.key() != "base" && it.key() != "grid" && it.key() != "runs" && it.key() != "seeds")
-      throw SweepError("unknown spec key '" + it.key() + "' (expected base, grid, runs, seeds)");
+    if (it.key() != "base" && it.key() != "grid" && it.key() != "runs" && it.key() != "seeds" &&
+        it.key() != "baselines" && it.key() != "ensemble_members")
+      throw SweepError("unknown spec key '" + it.key() +
+                       "' (expected base, grid, runs, seeds, baselines, ensemble_members)");
   if (spec.contains("grid") && spec.contains("runs"))
     throw SweepError("give either \"grid\" or \"runs\", not both");
-  if (!spec.contains("grid") && !spec.contains("runs") && !spec.contains("seeds"))
+  if (!spec.contains("grid") && !spec.contains("runs") && !spec.contains("seeds") &&
+      !spec.contains("baselines"))
     throw SweepError("the spec has no \"grid\", \"runs\" or \"seeds\": nothing varies");
 
   const ojson base = spec.value("base", ojson::object());
@@ -160,10 +221,14 @@ SweepSpec parseSweepSpec(const ojson& spec) {
       out.runs.push_back(std::move(run));
     }
   }
+  addBaselineRuns(spec, base, seeds, out, seen);
   for (SweepRun& run : out.runs) {
     nlohmann::json all;
     to_json(all, run.config);
-    for (const std::string& key : out.varied) run.columns[key] = all.at(key);
+    for (const std::string& key : out.varied)
+      run.columns[key] = key == kBaselineColumn ? (run.baseline.empty() ? ojson(nullptr) : ojson(run.baseline))
+                         : key == kMembersColumn ? (run.ensemble ? ojson(run.members) : ojson(nullptr))
+                                                 : ojson(all.at(key));
   }
   return out;
 }

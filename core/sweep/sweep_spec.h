@@ -37,7 +37,10 @@ struct SweepRun {
   /** Every varied key of the sweep (SweepSpec::varied) with this run's value, from its config
    *  when the run does not set it: the results row's setting columns. */
   nlohmann::ordered_json columns;
-  TrainConfig config;              ///< the whole config, validated
+  TrainConfig config;              ///< the whole config, validated (ensembles: a member's)
+  std::string baseline;            ///< a baseline's name (core/sweep/baselines.h), else empty
+  bool ensemble = false;           ///< bagging, boosting or stacking (trainEnsembleRun)
+  int members = 0;                 ///< ensembles: how many models
 };
 
 /** A parsed and expanded spec. */

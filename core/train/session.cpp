@@ -239,6 +239,32 @@ std::shared_ptr<const EvalReport> Session::evaluate(bool validation) {
   return report;
 }
 
+std::vector<float> Session::predictProbabilities(Split split) {
+  const int rows = mTask->split(split).rows(), size = mTask->evalBatchRows();
+  const int classes = mData->train.classes;
+  if (classes <= 0) throw std::logic_error("predictProbabilities: the task has no classes");
+  std::vector<float> out(std::size_t(rows) * std::size_t(classes)), logits;
+  std::vector<std::int32_t> indices;
+  for (int start = 0; start < rows; start += size) {
+    const int n = std::min(size, rows - start);
+    indices.resize(std::size_t(n));
+    std::iota(indices.begin(), indices.end(), start);
+    const Batch batch = mTask->batch(split, indices);
+    const Tensor& z = mModel->forward(batch, false, StepContext{mConfig.loss, 0, 0});
+    logits.resize(std::size_t(n) * std::size_t(classes));
+    mBackend->read(z, std::span<float>(logits));
+    for (int r = 0; r < n; ++r) {
+      const float* zr = &logits[std::size_t(r) * std::size_t(classes)];
+      float* pr = &out[std::size_t(start + r) * std::size_t(classes)];
+      const float top = *std::max_element(zr, zr + classes);
+      double sum = 0.0;
+      for (int c = 0; c < classes; ++c) sum += pr[c] = std::exp(zr[c] - top);
+      for (int c = 0; c < classes; ++c) pr[c] = float(pr[c] / sum);
+    }
+  }
+  return out;
+}
+
 Inspection Session::inspect(int testIndex) {
   const Dataset& d = mData->test;
   if (testIndex < 0 || testIndex >= d.rows())

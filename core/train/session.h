@@ -24,6 +24,7 @@ class Optimizer;
 class RouterHealth;
 class RoutingTracker;
 class Task;
+enum class Split : std::uint8_t;
 struct AuxLosses;
 struct TaskInfo;
 
@@ -50,6 +51,9 @@ class Session {
   const TaskInfo& task() const;
   /** Evaluates on the test split (or validation when `validation`). */
   std::shared_ptr<const EvalReport> evaluate(bool validation = false);
+  /** Class probabilities (softmax of the logits), rows x classes, of every row of a split:
+   *  for ensembles of sessions (core/sweep/ensemble_run.h). Classification tasks only. */
+  std::vector<float> predictProbabilities(Split split);
   /** Inspects one row of the test split. */
   Inspection inspect(int testIndex);
   /**

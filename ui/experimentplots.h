@@ -1,0 +1,66 @@
+#pragma once
+#include <vector>
+
+#include <QWidget>
+
+#include "core/sweep/sweep_results.h"
+
+class QComboBox;
+
+namespace moe::ui {
+
+class PlotView;
+
+/** One setting of a sweep over its seeds: the mean and spread of its runs. */
+struct SettingPoint {
+  QString label;         ///< the run id without its seed
+  QString baseline;      ///< empty for the sweep's own MoE runs
+  double flops = 0.0;    ///< inference MFLOPs per sample
+  double experts = 0.0, k = 0.0;
+  double mean = 0.0, sd = 0.0;  ///< test accuracy over the seeds
+  int runs = 0;
+};
+
+/** Groups finished rows by setting (the run id without "seed=..."), in first-seen order. */
+std::vector<SettingPoint> settingPoints(const std::vector<core::SweepRow>& rows);
+/** The settings on the accuracy-against-FLOPs Pareto front (no other is cheaper and as good),
+ *  cheapest first. */
+std::vector<SettingPoint> paretoFront(const std::vector<SettingPoint>& points);
+
+/**
+ * The Experiments tab's plots: test accuracy against inference FLOPs per sample (each setting's
+ * mean with its spread over seeds as error bars, baselines as labelled diamonds, the Pareto
+ * front as a step line), against the number of experts (one line per k) and against k (one
+ * line per number of experts), and the chosen runs' curves overlaid (a metric from each run's
+ * history file).
+ */
+class ExperimentPlots : public QWidget {
+  Q_OBJECT
+
+ public:
+  explicit ExperimentPlots(QWidget* parent = nullptr);
+  void setRows(const std::vector<core::SweepRow>& rows);
+  /** Overlays the curves of these rows' history files (paths relative to `dir`). */
+  void setOverlay(const std::vector<core::SweepRow>& rows, const QString& dir);
+  std::vector<PlotView*> plots() const;
+  PlotView* paretoPlot() const { return mPareto; }
+  PlotView* overlayPlot() const { return mOverlay; }
+  /** The points drawn on the Pareto plot (MoE settings and baselines). */
+  int paretoPointCount() const { return mParetoPoints; }
+
+ private:
+  void drawPareto(const std::vector<SettingPoint>& points);
+  void drawAgainst(PlotView* plot, const std::vector<SettingPoint>& points, bool byExperts);
+  void drawOverlay();
+
+  PlotView* mPareto;
+  PlotView* mExperts;
+  PlotView* mK;
+  PlotView* mOverlay;
+  QComboBox* mMetric;
+  int mParetoPoints = 0;
+  std::vector<core::SweepRow> mOverlayRows;
+  QString mDir;
+};
+
+}  // namespace moe::ui
