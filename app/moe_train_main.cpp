@@ -24,6 +24,7 @@
 #include "core/train/output_check.h"
 #include "core/train/presets.h"
 #include "core/train/router_health.h"
+#include "core/train/routing_csv.h"
 #include "core/train/session_factory.h"
 
 using namespace moe;
@@ -70,7 +71,7 @@ constexpr int kExitAlarm = 3;  // a router alarm chosen with --fail-on fired
 int main(int argc, char** argv) {
   CLI::App app{"moe-train: train a Mixture-of-Experts model headless (MoE Explorer)"};
   core::TrainConfig cfg;
-  std::string configFile, save, load, historyFile;
+  std::string configFile, save, load, historyFile, routingCsv;
   bool asJson = false;
   app.add_option("--config", configFile, "JSON config file; flags given as well override it")
       ->check(CLI::ExistingFile);
@@ -102,6 +103,10 @@ int main(int argc, char** argv) {
   app.add_option("--history", historyFile,
                  "write the run's history (every step and evaluation, JSON Lines) here at the "
                  "end; the window opens it with File > Open run history");
+  app.add_option("--routing-csv", routingCsv,
+                 "write each test input's routing by the final weights here at the end, as CSV: "
+                 "index, label, prediction, correct, then the chosen experts and their gates, "
+                 "highest gate first (the window's File > Export routing per input)");
   app.add_flag("--json", asJson, "one JSON object per line per epoch, and a summary line");
   std::string failOnList;
   app.add_option("--fail-on", failOnList,
@@ -139,6 +144,7 @@ int main(int argc, char** argv) {
     // Output paths are checked now, not after the training run they would lose.
     if (!save.empty()) core::checkOutputFile(save, "--save");
     if (!historyFile.empty()) core::checkOutputFile(historyFile, "--history");
+    if (!routingCsv.empty()) core::checkOutputFile(routingCsv, "--routing-csv");
     failOn = core::parseRouterEventKinds(failOnList);
   } catch (const core::ConfigError& e) {
     std::cerr << "moe-train: invalid setting: " << e.what() << "\n";
@@ -268,6 +274,11 @@ int main(int argc, char** argv) {
     }
     if (!save.empty()) session.save(save);
     if (!historyFile.empty()) core::writeHistoryFile(historyFile, cfg, history);
+    if (!routingCsv.empty()) {
+      // The final weights' routing: the last evaluation when it is of them, else one more.
+      const auto report = eval && eval->step == session.step() ? eval : session.evaluate();
+      core::writeRoutingCsvFile(routingCsv, *report, data->test.classNames);
+    }
     const double rate = samples / std::max(trainSeconds, 1e-9);
     json summary = {{"summary", true},
                     {"dataset", cfg.dataset},

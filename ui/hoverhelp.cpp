@@ -74,6 +74,9 @@ QString settingHelp(const QString& label) {
       {QStringLiteral("Slots per expert"), "Soft MoE only (1 to 64): how many slots each expert has; each slot takes its own softmax-weighted mix of a sequence's inputs. 1 is the usual; more helps only where an input is a sequence of tokens or patches."},
       {QStringLiteral("Balance scope"), "Over which inputs the Switch balancing loss counts the load: the batch, each sequence, or the last steps together."},
       {QStringLiteral("Balance window"), "For the global scope: how many recent steps are counted together (1 to 100000)."},
+      {QStringLiteral("Smoothing"), "How much the per-batch curves are smoothed, 0 to 0.99 (as in TensorBoard): each step moves the smoothed line by 1 − smoothing of the way to the new value. 0 = raw; 0.9 to 0.95 shows the trend; the raw curve stays faint behind."},
+      {QStringLiteral("Log scale"), "Draws the curves' values on a logarithmic axis: equal steps are equal ratios, so a loss falling from 2 to 0.2 and from 0.2 to 0.02 look alike. Values of 0 or below are left out."},
+      {QStringLiteral("Evaluation"), "The time slider: goes back through the run's evaluations of the test split. The heatmap, the gallery and the cursor on the load plot show the chosen one and say its step; Latest (or the right end) follows training again."},
   };
   QString key = label;
   key.remove(QStringLiteral(" ⚡"));

@@ -10,7 +10,9 @@
 #include <QVBoxLayout>
 
 #include "core/train/run_history.h"
+#include "ui/gatehistogramplot.h"
 #include "ui/heatmapwidget.h"
+#include "ui/livechangemarkers.h"
 #include "ui/palette.h"
 #include "ui/seriesplot.h"
 #include "ui/sessioncontroller.h"
@@ -117,6 +119,8 @@ RouterHealthPanel::RouterHealthPanel(SessionController* controller, QWidget* par
   grid->addWidget(mStability, 1, 0);
   grid->addWidget(mSaturation, 1, 1);
   grid->addWidget(mGradients, 1, 2);
+  mGateHistogram = new GateHistogramPlot(this);
+  grid->addWidget(mGateHistogram, 2, 0, 1, 3);
   auto* alarms = new QWidget(this);
   auto* alarmLayout = new QVBoxLayout(alarms);
   alarmLayout->setContentsMargins(0, 0, 0, 0);
@@ -135,19 +139,24 @@ RouterHealthPanel::RouterHealthPanel(SessionController* controller, QWidget* par
     Q_EMIT stepRequested(item->data(Qt::UserRole).toLongLong());
   });
   connect(controller, &SessionController::sessionReady, this, &RouterHealthPanel::rebuild);
+  connect(controller, &SessionController::liveChangesUpdated, this, [this, controller] {
+    markLiveChanges(*controller, {mStability, mGradients});
+  });
   connect(controller, &SessionController::metricsAppended, this, &RouterHealthPanel::appendSteps);
   connect(controller, &SessionController::evalAppended, this,
           [this](std::shared_ptr<const core::EvalReport> r) {
             if (r) showEval(*r);
+            mGateHistogram->setEvaluations(mController->evalArchive());
           });
   rebuild();
 }
 
 std::vector<PlotView*> RouterHealthPanel::plots() const {
-  return {mUtilisation, mMargins, mCoactivation, mStability, mSaturation, mGradients};
+  return {mUtilisation, mMargins, mCoactivation, mStability, mSaturation, mGradients, mGateHistogram};
 }
 
 void RouterHealthPanel::rebuild() {
+  mGateHistogram->clear();
   const core::TrainConfig& config = mController->config();
   const int experts = config.model.experts;
   mUtilBars->data()->clear();
