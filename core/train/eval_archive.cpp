@@ -6,43 +6,40 @@ namespace moe::core {
 
 namespace {
 template <class T>
-std::size_t bytes(const std::vector<T>& v) {
+std::size_t vectorBytes(const std::vector<T>& v) {
   return v.capacity() * sizeof(T);
 }
 }  // namespace
 
 std::size_t EvalArchive::bytesOf(const EvalReport& r) {
-  return sizeof(EvalReport) + bytes(r.classExpert) + bytes(r.predictions) + bytes(r.labels) +
-         bytes(r.gateProbs) + bytes(r.topExperts) + bytes(r.predictionConfidence) +
-         bytes(r.predictedValues) + bytes(r.targets) + bytes(r.rowMargins) + bytes(r.previousTop1) +
-         bytes(r.saturationSteps) + bytes(r.saturationCurve) + bytes(r.coactivation) +
-         bytes(r.positionExpert) + bytes(r.routing.load) + bytes(r.routing.importance);
+  return sizeof(EvalReport) + vectorBytes(r.classExpert) + vectorBytes(r.predictions) + vectorBytes(r.labels) +
+         vectorBytes(r.gateProbs) + vectorBytes(r.topExperts) + vectorBytes(r.predictionConfidence) +
+         vectorBytes(r.predictedValues) + vectorBytes(r.targets) + vectorBytes(r.rowMargins) + vectorBytes(r.previousTop1) +
+         vectorBytes(r.saturationSteps) + vectorBytes(r.saturationCurve) + vectorBytes(r.coactivation) +
+         vectorBytes(r.positionExpert) + vectorBytes(r.routing.load) + vectorBytes(r.routing.importance);
 }
 
 void EvalArchive::add(const std::shared_ptr<const EvalReport>& report) {
   if (!report) return;
   auto copy = std::make_shared<EvalReport>(*report);
   copy->routingHistory.reset();  // the latest report's; 100 evaluations deep, not needed here
+  const auto drop = [this](std::size_t i) {
+    mBytes -= bytesOf(*mReports[i]);
+    mReports.erase(mReports.begin() + std::ptrdiff_t(i));
+    mNumbers.erase(mNumbers.begin() + std::ptrdiff_t(i));
+  };
   if (!mReports.empty() && mReports.back()->step == copy->step) {
-    mBytes -= bytesOf(*mReports.back());
-    mReports.pop_back();
+    drop(mReports.size() - 1);  // the same step again (a loaded checkpoint): replaced
+  } else if (!mReports.empty() && mNumbers.back() % mStride != 0) {
+    drop(mReports.size() - 1);  // kept only while it was the latest
   }
   mBytes += bytesOf(*copy);
   mReports.push_back(std::move(copy));
+  mNumbers.push_back(mAdded++);
   while (mBytes > mBudget && mReports.size() > 2) {
-    // Thin the older half: drop every other one, never the first.
-    const std::size_t half = std::max<std::size_t>(2, mReports.size() / 2);
-    std::vector<std::shared_ptr<const EvalReport>> kept;
-    kept.reserve(mReports.size());
-    for (std::size_t i = 0; i < mReports.size(); ++i) {
-      if (i < half && i % 2 == 1 && i + 1 < mReports.size()) {
-        mBytes -= bytesOf(*mReports[i]);
-        continue;
-      }
-      kept.push_back(mReports[i]);
-    }
-    if (kept.size() == mReports.size()) break;
-    mReports = std::move(kept);
+    mStride *= 2;
+    for (std::size_t i = mReports.size() - 1; i-- > 0;)
+      if (mNumbers[i] % mStride != 0) drop(i);
   }
 }
 

@@ -10,9 +10,9 @@ namespace moe::core {
 /**
  * The evaluations of a run, kept so that a view can go back to any of them (the window's time
  * slider): each as a copy without its routing history (the latest report carries that), in a
- * bounded amount of memory. When the copies pass the budget, every other one of the older half
- * is dropped (the first and the latest always stay), so a long run keeps evaluations spread over
- * its whole length, denser towards the end.
+ * bounded amount of memory. When the copies pass the budget, the kept ones thin to every other
+ * (by their number in the run: every 2nd, then every 4th, ...), the first and the latest always
+ * there, so a long run keeps evaluations spread evenly over its whole length.
  */
 class EvalArchive {
  public:
@@ -22,7 +22,7 @@ class EvalArchive {
 
   /** Keeps report (a null one is ignored; one of a step already kept replaces it). */
   void add(const std::shared_ptr<const EvalReport>& report);
-  void clear() { mReports.clear(); mBytes = 0; }
+  void clear() { *this = EvalArchive(mBudget); }
   std::size_t size() const { return mReports.size(); }
   bool empty() const { return mReports.empty(); }
   /** The i-th kept evaluation, oldest first. */
@@ -38,7 +38,10 @@ class EvalArchive {
  private:
   std::size_t mBudget;
   std::size_t mBytes = 0;
+  std::size_t mAdded = 0;   // evaluations seen: the number of the next one
+  std::size_t mStride = 1;  // kept: those whose number is a multiple of it, and the latest
   std::vector<std::shared_ptr<const EvalReport>> mReports;
+  std::vector<std::size_t> mNumbers;  // each kept one's number in the run
 };
 
 }  // namespace moe::core
