@@ -121,6 +121,7 @@ RouterHealthPanel::RouterHealthPanel(SessionController* controller, QWidget* par
   grid->addWidget(mGradients, 1, 2);
   mGateHistogram = new GateHistogramPlot(this);
   grid->addWidget(mGateHistogram, 2, 0, 1, 3);
+  for (int i = 0; i < 3; ++i) grid->setColumnStretch(i, 1);  // equal columns, whatever the histogram
   auto* alarms = new QWidget(this);
   auto* alarmLayout = new QVBoxLayout(alarms);
   alarmLayout->setContentsMargins(0, 0, 0, 0);
