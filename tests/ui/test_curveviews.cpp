@@ -110,12 +110,9 @@ class CurveViewsTest : public QObject {
     QVERIFY(QTest::qWaitForWindowExposed(&plot));
     plot.setLogScale(true);
     QTRY_COMPARE(plot.yAxis->scaleType(), QCPAxis::stLogarithmic);
-    QTRY_VERIFY(plot.yAxis->range().lower > 0.0 && plot.yAxis->range().upper >= 2.3);
+    QTRY_COMPARE(plot.yAxis->range().upper, 10.0);  // after the replot (250 ms at most)
     const QCPRange r = plot.yAxis->range();
-    // Whole decades around the data (the smallest raw value is about 0.04): powers of ten.
-    QVERIFY2(r.lower <= 0.042 && r.lower >= 1e-3, qPrintable(QString::number(r.lower)));
-    QCOMPARE(std::round(std::log10(r.lower)), std::log10(r.lower));
-    QCOMPARE(r.upper, 10.0);
+    QCOMPARE(r.lower, 0.01);  // whole decades around the data (the smallest raw value: 0.042)
     QVERIFY(!plot.yAxis->ticker().dynamicCast<QCPAxisTickerLog>().isNull());
     plot.setLogScale(false);
     QTRY_COMPARE(plot.yAxis->range().lower, 0.0);
