@@ -25,6 +25,7 @@
 #include "core/train/output_check.h"
 #include "core/train/presets.h"
 #include "core/train/router_health.h"
+#include "core/train/routing_csv.h"
 #include "core/train/session_factory.h"
 #include "core/train/torch_export.h"
 
@@ -72,7 +73,7 @@ constexpr int kExitAlarm = 3;  // a router alarm chosen with --fail-on fired
 int main(int argc, char** argv) {
   CLI::App app{"moe-train: train a Mixture-of-Experts model headless (MoE Explorer)"};
   core::TrainConfig cfg;
-  std::string configFile, save, load, historyFile;
+  std::string configFile, save, load, historyFile, routingCsv;
   bool asJson = false;
   app.add_option("--config", configFile, "JSON config file; flags given as well override it")
       ->check(CLI::ExistingFile);
@@ -104,6 +105,10 @@ int main(int argc, char** argv) {
   app.add_option("--history", historyFile,
                  "write the run's history (every step and evaluation, JSON Lines) here at the "
                  "end; the window opens it with File > Open run history");
+  app.add_option("--routing-csv", routingCsv,
+                 "write each test input's routing by the final weights here at the end, as CSV: "
+                 "index, label, prediction, correct, then the chosen experts and their gates, "
+                 "highest gate first (the window's File > Export routing per input)");
   app.add_flag("--json", asJson, "one JSON object per line per epoch, and a summary line");
   std::string failOnList;
   app.add_option("--fail-on", failOnList,
@@ -168,6 +173,7 @@ int main(int argc, char** argv) {
       core::checkOutputFile(core::torchConfigPath(exportSafetensors), "--export-safetensors (its config)");
     }
     if (!predictionsFile.empty()) core::checkOutputFile(predictionsFile, "--export-predictions");
+    if (!routingCsv.empty()) core::checkOutputFile(routingCsv, "--routing-csv");
     failOn = core::parseRouterEventKinds(failOnList);
   } catch (const core::ConfigError& e) {
     std::cerr << "moe-train: invalid setting: " << e.what() << "\n";
@@ -316,6 +322,11 @@ int main(int argc, char** argv) {
     if (!predictionsFile.empty()) {
       if (!eval) evaluate();
       core::writePredictions(*eval, predictionsFile);
+    }
+    if (!routingCsv.empty()) {
+      // The final weights' routing: the last evaluation when it is of them, else one more.
+      const auto report = eval && eval->step == session.step() ? eval : session.evaluate();
+      core::writeRoutingCsvFile(routingCsv, *report, data->test.classNames);
     }
     const double rate = samples / std::max(trainSeconds, 1e-9);
     json summary = {{"summary", true},

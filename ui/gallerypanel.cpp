@@ -11,6 +11,7 @@
 
 #include "core/data/dataset.h"
 #include "ui/classmixbar.h"
+#include "ui/evalscrubber.h"
 #include "ui/palette.h"
 #include "ui/sampleimage.h"
 #include "ui/sessioncontroller.h"
@@ -29,9 +30,10 @@ GalleryPanel::GalleryPanel(SessionController* controller, QWidget* parent)
   mLayout->addStretch(1);
   scroll->setWidget(mContent);
   auto* layout = new QVBoxLayout(this);
+  layout->addWidget(new EvalScrubber(controller, this));  // back through the evaluations
   layout->addWidget(mHeader);
   layout->addWidget(scroll, 1);
-  connect(controller, &SessionController::evalAppended, this, [this] {
+  connect(controller, &SessionController::shownEvalChanged, this, [this] {
     if (isVisible()) rebuild();
   });
   connect(controller, &SessionController::viewLayerChanged, this, [this] {
@@ -47,7 +49,7 @@ QString GalleryPanel::headerText() const { return mHeader->text(); }
 
 void GalleryPanel::showEvent(QShowEvent* event) {
   QWidget::showEvent(event);
-  if (mController->latestEval() != mShown) rebuild();
+  if (mController->shownEval() != mShown) rebuild();
 }
 
 void GalleryPanel::rebuild() {
@@ -58,7 +60,7 @@ void GalleryPanel::rebuild() {
     delete item;
   }
   mRows = 0;
-  mShown = mController->latestEval();
+  mShown = mController->shownEval();  // the time slider's evaluation, or the latest
   const auto data = mController->data();
   const core::EvalReport* r = mShown.get();
   if (!r || !data || r->experts <= 0) {
@@ -73,8 +75,12 @@ void GalleryPanel::rebuild() {
   const int experts = r->experts;
   const int k = std::max(1, r->k);
   if (int(r->gateProbs.size()) < rows * experts || int(r->topExperts.size()) < rows * k) return;
-  mHeader->setText(tr("Evaluation at step %1 (test split). Thumbnails: inputs the gate is most "
-                      "confident to send to the expert. Click one to inspect it.").arg(r->step) +
+  const QString which = mController->scrubbing() && mController->latestEval()
+                            ? tr("Evaluation at step %1 (time slider; the latest is at step %2)")
+                                  .arg(r->step).arg(mController->latestEval()->step)
+                            : tr("Evaluation at step %1").arg(r->step);
+  mHeader->setText(which + tr(" (test split). Thumbnails: inputs the gate is most "
+                              "confident to send to the expert. Click one to inspect it.") +
                    (mController->layerCount() > 1
                         ? tr(" Experts of MoE layer %1 of %2.").arg(mController->viewLayer() + 1).arg(mController->layerCount())
                         : QString()));

@@ -83,6 +83,9 @@ QString settingHelp(const QString& label) {
       {QStringLiteral("Experts per layer"), "Deep MoE only: each layer's number of experts, comma-separated (4,8). Empty: Experts for every layer."},
       {QStringLiteral("Top-k per layer"), "Deep MoE only: each layer's top-k, comma-separated (1,2). Empty: Top-k for every layer."},
       {QStringLiteral("Router per layer"), "Deep MoE only: each layer's router, comma-separated (topk,switch). Empty: Router for every layer."},
+      {QStringLiteral("Smoothing"), "How much the per-batch curves are smoothed, 0 to 0.99 (as in TensorBoard): each step moves the smoothed line by 1 − smoothing of the way to the new value. 0 = raw; 0.9 to 0.95 shows the trend; the raw curve stays faint behind."},
+      {QStringLiteral("Log scale"), "Draws the curves' values on a logarithmic axis: equal steps are equal ratios, so a loss falling from 2 to 0.2 and from 0.2 to 0.02 look alike. Values of 0 or below are left out."},
+      {QStringLiteral("Evaluation"), "The time slider: goes back through the run's evaluations of the test split. The heatmap, the gallery and the cursor on the load plot show the chosen one and say its step; Latest (or the right end) follows training again."},
   };
   QString key = label;
   key.remove(QStringLiteral(" ⚡"));

@@ -31,6 +31,7 @@
 #include "ui/presentationmode.h"
 #include "ui/recommendpanel.h"
 #include "ui/routerhealthpanel.h"
+#include "ui/routingexport.h"
 #include "ui/sessioncontroller.h"
 #include "ui/sessionio.h"
 #include "ui/setuppanel.h"
@@ -216,6 +217,11 @@ void MainWindow::buildMenus() {
   file->addSeparator();
   file->addAction(tr("Export metrics as &CSV…"), QKeySequence(Qt::CTRL | Qt::Key_E), this,
                   &MainWindow::exportMetricsDialog);
+  file->addAction(tr("Export &routing per input as CSV…"), this, [this] {
+    exportRoutingDialog(this, *mController, [this](const QString& m, bool bad) {
+      if (bad) mBanner->showMessage(m, true); else statusBar()->showMessage(m, 8000);
+    });
+  })->setObjectName(QStringLiteral("exportRouting"));
   file->addAction(tr("Export all &plots (PNG + PDF)…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E),
                   this, &MainWindow::exportPlotsDialog);
   file->addAction(tr("Export for P&yTorch (safetensors)…"), this, [this] {

@@ -11,6 +11,7 @@
 #include <deque>
 #include <vector>
 
+#include "ui/markerlayout.h"
 #include "ui/replotqueue.h"
 
 namespace moe::ui {
@@ -33,21 +34,21 @@ PlotView::PlotView(const QString& title, QWidget* parent) : QCustomPlot(parent),
   setContextMenuPolicy(Qt::CustomContextMenu);
   connect(this, &QWidget::customContextMenuRequested, this, &PlotView::showMenu);
   mDeferred.setSingleShot(true);
+  // Marker labels are placed once the axes have their size for this replot.
+  connect(this, &QCustomPlot::afterLayout, this, &PlotView::layoutMarkers);
   connect(&mDeferred, &QTimer::timeout, this,
           [this] { ReplotQueue::instance().enqueue(this, &PlotView::replotNow); });
 }
 
-void PlotView::addMarker(double x, const QString& label, const QColor& color) {
+void PlotView::addMarker(double x, const QString& label, const QColor& color, int group) {
   auto* line = new QCPItemStraightLine(this);
   line->point1->setCoords(x, 0.0);
   line->point2->setCoords(x, 1.0);
   line->setPen(QPen(color, 2, Qt::DashLine));
   auto* text = new QCPItemText(this);
-  text->position->setTypeX(QCPItemPosition::ptPlotCoords);
-  text->position->setTypeY(QCPItemPosition::ptAxisRectRatio);
-  // Labels of neighbouring markers step down so they do not overwrite each other.
-  text->position->setCoords(x, 0.02 + 0.08 * double(mMarkers.size() % 4));
+  text->position->setType(QCPItemPosition::ptAbsolute);  // placed in pixels by layoutMarkers
   text->setPositionAlignment(Qt::AlignLeft | Qt::AlignTop);
+  text->setPadding(QMargins(3, 1, 3, 1));
   text->setBrush(QColor(255, 255, 255, 210));
   text->setText(label);
   text->setColor(color);
@@ -55,8 +56,35 @@ void PlotView::addMarker(double x, const QString& label, const QColor& color) {
   if (mPresentation) markerFont.setPixelSize(kPresentationPixels);
   text->setFont(markerFont);
   text->setClipToAxisRect(true);
-  mMarkers.emplace_back(line, text);
+  text->setVisible(false);  // until the next layout places it
+  mMarkers.push_back({line, text, label, x, group});
   refresh();
+}
+
+void PlotView::layoutMarkers() {
+  if (mMarkers.empty()) return;
+  std::vector<MarkerBox> boxes;
+  for (const Marker& m : mMarkers) {
+    const QFontMetrics metrics(m.text->font());
+    boxes.push_back({xAxis->coordToPixel(m.x), metrics.horizontalAdvance(m.label) + 8, metrics.height() + 2});
+  }
+  const std::vector<MarkerPlace> places = layoutMarkerLabels(boxes, axisRect()->rect());
+  for (std::size_t i = 0; i < mMarkers.size(); ++i) {
+    QCPItemText* text = mMarkers[i].text;
+    text->setVisible(places[i].shown);
+    if (!places[i].shown) continue;
+    const QFontMetrics metrics(text->font());
+    text->setText(places[i].box.width() < boxes[i].width
+                      ? metrics.elidedText(mMarkers[i].label, Qt::ElideRight, places[i].box.width() - 8)
+                      : mMarkers[i].label);
+    text->position->setCoords(places[i].box.left(), places[i].box.top());
+  }
+}
+
+QRect PlotView::markerLabelRect(int i) const {
+  const QCPItemText* text = mMarkers[std::size_t(i)].text;
+  if (!text->visible()) return {};
+  return QRect(text->topLeft->pixelPosition().toPoint(), text->bottomRight->pixelPosition().toPoint());
 }
 
 void PlotView::setEmptyHint(const QString& text) {
@@ -87,12 +115,17 @@ bool PlotView::hasGraphData() const {
   return false;
 }
 
-void PlotView::clearMarkers() {
-  for (auto [line, text] : mMarkers) {
-    removeItem(line);
-    removeItem(text);
+void PlotView::clearMarkers(int group) {
+  std::vector<Marker> kept;
+  for (const Marker& m : mMarkers) {
+    if (group >= 0 && m.group != group) {
+      kept.push_back(m);
+      continue;
+    }
+    removeItem(m.line);
+    removeItem(m.text);
   }
-  mMarkers.clear();
+  mMarkers = std::move(kept);
   refresh();
 }
 
@@ -163,10 +196,10 @@ void PlotView::setPresentation(bool on) {
     pen.setWidthF(pen.widthF() * factor);
     graph(i)->setPen(pen);
   }
-  for (auto [line, text] : mMarkers) {
-    QFont f = text->font();
+  for (const Marker& m : mMarkers) {
+    QFont f = m.text->font();
     f.setPixelSize(on ? kPresentationPixels : 13);
-    text->setFont(f);
+    m.text->setFont(f);
   }
   if (mEmptyHint) {
     QFont f = xAxis->labelFont();
@@ -189,7 +222,7 @@ int PlotView::smallestTextPixels() const {
   }
   if (legend->visible() && legend->itemCount() > 0) take(legend->font());
   if (mSubtitle) take(mSubtitle->font());
-  for (auto [line, text] : mMarkers) take(text->font());
+  for (const Marker& m : mMarkers) take(m.text->font());
   return least;
 }
 
@@ -219,6 +252,7 @@ void PlotView::replotNow() {
   fitLegendColumns();  // entries may have been added since the last resize
   mSinceReplot.restart();
   if (mEmptyHint) mEmptyHint->setVisible(!hasGraphData());
+  prepareData();
   if (mFollowing) rescale();
   replot(QCustomPlot::rpRefreshHint);
 }
@@ -304,6 +338,7 @@ void PlotView::resizeEvent(QResizeEvent* event) {
 
 bool PlotView::exportTo(const QString& path, QString* error) {
   const QString suffix = QFileInfo(path).suffix().toLower();
+  prepareData();  // a smoothed curve may wait for the next replot
   const int w = std::max(width(), 800);
   const int h = std::max(height(), 500);
   bool ok = false;

@@ -55,11 +55,17 @@ class PlotView : public QCustomPlot {
   static constexpr int kPresentationPixels = 18;
   /** How much thicker lines are drawn in presentation mode. */
   double lineScale() const { return mPresentation ? 2.0 : 1.0; }
-  /** A vertical line at x labelled at the top (an alarm at its step); kept until
-   *  clearMarkers(). */
-  void addMarker(double x, const QString& label, const QColor& color);
-  void clearMarkers();
+  /** A vertical line at x labelled at the top (an alarm at its step, a setting changed);
+   *  kept until clearMarkers() of its group. Labels are laid out at every replot so that
+   *  none overlaps another or leaves the axes (ui/markerlayout.h). */
+  void addMarker(double x, const QString& label, const QColor& color, int group = 0);
+  /** Removes the markers of a group, or all of them (group -1). */
+  void clearMarkers(int group = -1);
   int markerCount() const { return int(mMarkers.size()); }
+  /** A marker's full label, and where it was drawn at the last replot (empty when it was
+   *  not shown: out of view, or no room). */
+  QString markerLabel(int i) const { return mMarkers[std::size_t(i)].label; }
+  QRect markerLabelRect(int i) const;
   /** A sentence in the middle of the axes while no curve has a point, saying what will
    *  appear and when ("The loss appears after the first step: press Play (Space)"). */
   void setEmptyHint(const QString& text);
@@ -74,6 +80,8 @@ class PlotView : public QCustomPlot {
  protected:
   /** Called by refresh() while following; the default rescales all axes. */
   virtual void rescale();
+  /** Called before every replot: derived data (a smoothed curve) is brought up to date. */
+  virtual void prepareData() {}
   void showEvent(QShowEvent* event) override;
   void mousePressEvent(QMouseEvent* event) override;
   void wheelEvent(QWheelEvent* event) override;
@@ -89,7 +97,15 @@ class PlotView : public QCustomPlot {
   QCPTextElement* mTitleElement = nullptr;
   QCPTextElement* mSubtitle = nullptr;
   QCPItemText* mEmptyHint = nullptr;
-  std::vector<std::pair<QCPItemStraightLine*, QCPItemText*>> mMarkers;
+  struct Marker {
+    QCPItemStraightLine* line;
+    QCPItemText* text;
+    QString label;
+    double x;
+    int group;
+  };
+  std::vector<Marker> mMarkers;
+  void layoutMarkers();
   bool mFollowing = true;
   bool mLegendBelow = false;
   bool mPresentation = false;

@@ -11,7 +11,9 @@
 
 #include "core/train/layer_settings.h"
 #include "core/train/run_history.h"
+#include "ui/gatehistogramplot.h"
 #include "ui/heatmapwidget.h"
+#include "ui/livechangemarkers.h"
 #include "ui/palette.h"
 #include "ui/seriesplot.h"
 #include "ui/sessioncontroller.h"
@@ -118,6 +120,9 @@ RouterHealthPanel::RouterHealthPanel(SessionController* controller, QWidget* par
   grid->addWidget(mStability, 1, 0);
   grid->addWidget(mSaturation, 1, 1);
   grid->addWidget(mGradients, 1, 2);
+  mGateHistogram = new GateHistogramPlot(this);
+  grid->addWidget(mGateHistogram, 2, 0, 1, 3);
+  for (int i = 0; i < 3; ++i) grid->setColumnStretch(i, 1);  // equal columns, whatever the histogram
   auto* alarms = new QWidget(this);
   auto* alarmLayout = new QVBoxLayout(alarms);
   alarmLayout->setContentsMargins(0, 0, 0, 0);
@@ -136,19 +141,24 @@ RouterHealthPanel::RouterHealthPanel(SessionController* controller, QWidget* par
     Q_EMIT stepRequested(item->data(Qt::UserRole).toLongLong());
   });
   connect(controller, &SessionController::sessionReady, this, &RouterHealthPanel::rebuild);
+  connect(controller, &SessionController::liveChangesUpdated, this, [this, controller] {
+    markLiveChanges(*controller, {mStability, mGradients});
+  });
   connect(controller, &SessionController::metricsAppended, this, &RouterHealthPanel::appendSteps);
   connect(controller, &SessionController::evalAppended, this,
           [this](std::shared_ptr<const core::EvalReport> r) {
             if (r) showEval(*r);
+            mGateHistogram->setEvaluations(mController->evalArchive());
           });
   rebuild();
 }
 
 std::vector<PlotView*> RouterHealthPanel::plots() const {
-  return {mUtilisation, mMargins, mCoactivation, mStability, mSaturation, mGradients};
+  return {mUtilisation, mMargins, mCoactivation, mStability, mSaturation, mGradients, mGateHistogram};
 }
 
 void RouterHealthPanel::rebuild() {
+  mGateHistogram->clear();
   const core::TrainConfig& config = mController->config();
   const int experts = core::layerConfig(config.model, 0).experts;  // deep-moe: the first layer's
   mUtilBars->data()->clear();

@@ -15,6 +15,7 @@ class QListWidget;
 
 namespace moe::ui {
 
+class GateHistogramPlot;
 class HeatmapWidget;
 class PlotView;
 class SeriesPlot;
@@ -46,6 +47,8 @@ class RouterHealthPanel : public QWidget {
   SeriesPlot* saturationPlot() const { return mSaturation; }
   SeriesPlot* stabilityPlot() const { return mStability; }
   SeriesPlot* gradientPlot() const { return mGradients; }
+  /** The gate probabilities' histogram per evaluation (TensorBoard's histogram dashboard). */
+  GateHistogramPlot* gateHistogramPlot() const { return mGateHistogram; }
 
  Q_SIGNALS:
   /** The user picked an alarm: show the run at this step. */
@@ -69,6 +72,7 @@ class RouterHealthPanel : public QWidget {
   SeriesPlot* mSaturation;
   SeriesPlot* mStability;
   SeriesPlot* mGradients;
+  GateHistogramPlot* mGateHistogram;
   QListWidget* mEvents;
   QLabel* mSummary;
   std::size_t mEventsShown = 0, mEvalsShown = 0;

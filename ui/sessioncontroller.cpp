@@ -108,7 +108,23 @@ void SessionController::setEvalEvery(long steps) {
   if (mTrainer) mTrainer->setEvalEvery(steps);
 }
 
+QString SessionController::liveName(Live which) {
+  switch (which) {
+    case Live::LearningRate: return tr("Learning rate");
+    case Live::AuxWeight: return tr("Switch balance");
+    case Live::ZLossWeight: return tr("Router z-loss");
+    case Live::CapacityFactor: return tr("Capacity factor");
+    case Live::NoiseScale: return tr("Gate noise");
+  }
+  return {};
+}
+
 void SessionController::setLive(Live which, double value) {
+  const double from = which == Live::LearningRate  ? mConfig.optim.lr
+                      : which == Live::AuxWeight   ? mConfig.loss.auxWeight
+                      : which == Live::ZLossWeight ? mConfig.loss.zLossWeight
+                      : which == Live::CapacityFactor ? mConfig.model.capacityFactor
+                                                      : mConfig.model.noiseScale;
   switch (which) {
     case Live::LearningRate: mConfig.optim.lr = value; break;
     case Live::AuxWeight: mConfig.loss.auxWeight = value; break;
@@ -124,6 +140,22 @@ void SessionController::setLive(Live which, double value) {
     case Live::CapacityFactor: mTrainer->setCapacityFactor(value); break;
     case Live::NoiseScale: mTrainer->setNoiseScale(value); break;
   }
+  if (from == value) return;
+  // Clicks through a spin box at one step are one change, from the first value to the last.
+  if (!mLiveChanges.empty() && mLiveChanges.back().which == which && mLiveChanges.back().step == mSnapshot.step) {
+    mLiveChanges.back().to = value;
+    if (mLiveChanges.back().from == value) mLiveChanges.pop_back();
+  } else {
+    mLiveChanges.push_back({mSnapshot.step, which, from, value});
+  }
+  Q_EMIT liveChangesUpdated();
+}
+
+void SessionController::showEvaluation(std::size_t i) {
+  auto pinned = i + 1 < mArchive.size() ? mArchive.at(i) : nullptr;
+  if (pinned == mPinned) return;
+  mPinned = std::move(pinned);
+  Q_EMIT shownEvalChanged();
 }
 
 void SessionController::requestInspection(int testIndex) {
@@ -265,9 +297,12 @@ void SessionController::finishBuild() {
   mConfig = mBuildConfig;
   mHistory = core::RunHistory(mTrainer->qualityMetric());
   mHistoryCursor = {};
+  mLiveChanges.clear();
   mEvalCursor = 0;
   mLatestEval.reset();
   mViewLayer = 0;
+  mArchive.clear();
+  mPinned.reset();
   mSnapshot = mTrainer->snapshot();
   mInspection = {};
   mNextInspection = -1;
@@ -296,15 +331,20 @@ void SessionController::pollTrainer() {
 
   mEvalBuffer.clear();
   mEvalCursor = mTrainer->evalsSince(mEvalCursor, mEvalBuffer);
-  for (const auto& report : mEvalBuffer)
+  for (const auto& report : mEvalBuffer) {
     if (report) mLatestEval = report;
+    mArchive.add(report);
+  }
 
   const core::TrainerState oldState = mSnapshot.state;
   const std::string oldMessage = mSnapshot.message;
   mSnapshot = mTrainer->snapshot();
 
   if (mHistory.steps().size() > before) Q_EMIT metricsAppended(before);
-  if (!mEvalBuffer.empty() && mLatestEval) Q_EMIT evalAppended(latestEval());
+  if (!mEvalBuffer.empty() && mLatestEval) {
+    Q_EMIT evalAppended(latestEval());
+    Q_EMIT shownEvalChanged();  // the slider's range grew, and the latest is new
+  }
   if (mSnapshot.message != oldMessage && !mSnapshot.message.empty()) {
     // The trainer only sets a message when a step failed (divergence, a device error).
     Q_EMIT notice(tr("Training paused: %1").arg(QString::fromStdString(mSnapshot.message)), true);

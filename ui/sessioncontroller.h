@@ -12,6 +12,7 @@
 
 #include "core/data/dataset.h"
 #include "core/train/config.h"
+#include "core/train/eval_archive.h"
 #include "core/train/inspection.h"
 #include "core/train/metrics.h"
 #include "core/train/run_history.h"
@@ -35,6 +36,15 @@ class SessionController : public QObject {
 
  public:
   enum class Live { LearningRate, AuxWeight, ZLossWeight, CapacityFactor, NoiseScale };
+  /** A setting changed while a session ran: at which step, from what, to what. */
+  struct LiveChange {
+    long step = 0;
+    Live which = Live::LearningRate;
+    double from = 0.0;
+    double to = 0.0;
+  };
+  /** The setting's name as the setup panel labels it ("Learning rate"). */
+  static QString liveName(Live which);
 
   explicit SessionController(QObject* parent = nullptr);
   ~SessionController() override;
@@ -81,6 +91,8 @@ class SessionController : public QObject {
   const core::Snapshot& snapshot() const { return mSnapshot; }
   /** Every step and evaluation shown: the trainer's rows, after any restored ones. */
   const core::RunHistory& history() const { return mHistory; }
+  /** The live changes of this session, in order; changes of one setting at one step are one. */
+  const std::vector<LiveChange>& liveChanges() const { return mLiveChanges; }
   std::shared_ptr<const core::DataSplits> data() const { return mData; }
   /** The latest evaluation, as seen from the MoE layer the views show (viewLayer()). */
   std::shared_ptr<const core::EvalReport> latestEval() const { return layerView(mLatestEval); }
@@ -95,6 +107,17 @@ class SessionController : public QObject {
       std::shared_ptr<const core::EvalReport> report) const;
   /** `in` with the view layer's gate, chosen experts and saliency (Inspection::layers). */
   core::Inspection layerView(const core::Inspection& in) const;
+  /** The run's evaluations, kept for the time slider (bounded; cleared with the session). */
+  const core::EvalArchive& evalArchive() const { return mArchive; }
+  /** The evaluation the heatmap and gallery show: the one the time slider went back to, or
+   *  the latest while it follows; seen from the view layer. */
+  std::shared_ptr<const core::EvalReport> shownEval() const {
+    return layerView(mPinned ? mPinned : mLatestEval);
+  }
+  /** True while the views show an earlier evaluation than the latest. */
+  bool scrubbing() const { return mPinned != nullptr; }
+  /** Shows the kept evaluation i (oldest first), or the latest again for i past the last. */
+  void showEvaluation(std::size_t i);
   core::Trainer* trainer() const { return mTrainer.get(); }
   /** Seconds the last build took (data decoding included when it was not cached). */
   double lastBuildSeconds() const { return mLastBuildSeconds; }
@@ -105,6 +128,10 @@ class SessionController : public QObject {
   void sessionReady();
   void metricsAppended(std::size_t from);
   void evalAppended(std::shared_ptr<const moe::core::EvalReport> report);
+  /** liveChanges() has a new entry, or its last one changed. */
+  void liveChangesUpdated();
+  /** shownEval() changed: the time slider moved, or it follows and a new evaluation came. */
+  void shownEvalChanged();
   void snapshotUpdated();
   void stateChanged(moe::core::TrainerState state);
   void notice(const QString& text, bool error);
@@ -148,11 +175,14 @@ class SessionController : public QObject {
   QString mRestoreCheckpoint;
 
   core::RunHistory mHistory;
+  std::vector<LiveChange> mLiveChanges;
   core::HistoryCursor mHistoryCursor;  // rows taken from the current trainer
   std::size_t mEvalCursor = 0;         // reports taken from the current trainer
   std::vector<std::shared_ptr<const core::EvalReport>> mEvalBuffer;
   std::shared_ptr<const core::EvalReport> mLatestEval;
   int mViewLayer = 0;
+  core::EvalArchive mArchive;
+  std::shared_ptr<const core::EvalReport> mPinned;  // the time slider's, null while following
   core::Snapshot mSnapshot;
 
   std::future<core::Inspection> mInspection;

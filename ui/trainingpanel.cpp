@@ -7,6 +7,7 @@
 #include <QComboBox>
 #include <QGridLayout>
 #include <QListView>
+#include <QHBoxLayout>
 #include <QVBoxLayout>
 
 #include "core/data/dataset.h"
@@ -14,10 +15,13 @@
 #include "core/task/task.h"
 #include "core/train/layer_settings.h"
 #include "core/train/run_history.h"
+#include "ui/curvecontrols.h"
 #include "ui/curvestyle.h"
 #include "ui/datalabels.h"
+#include "ui/evalscrubber.h"
 #include "ui/heatmapwidget.h"
 #include "ui/hoverhelp.h"
+#include "ui/livechangemarkers.h"
 #include "ui/loadplot.h"
 #include "ui/palette.h"
 #include "ui/routerhealthpanel.h"
@@ -31,14 +35,13 @@ using core::MetricGroup;
 using core::MetricScope;
 
 namespace {
-constexpr double kEma = 0.05;  // train curves are per batch: smooth them to read the trend
-
+constexpr int kShownMarker = 2;  // the time slider's cursor on the load plot
 QStringList classNames(const core::Dataset& d) { return heatmapRowNames(d); }
-
 }  // namespace
 
 TrainingPanel::TrainingPanel(SessionController* controller, QWidget* parent)
     : QWidget(parent), mController(controller) {
+  mControls = new CurveControls(this);  // before the curves: they start at its smoothing
   mLoss = new SeriesPlot(tr("Loss"), tr("step"), tr("cross-entropy"), this);
   mAccuracy = new SeriesPlot(tr("Accuracy"), tr("step"), tr("accuracy"), this);
   mLoad = new LoadPlot(this);
@@ -65,8 +68,15 @@ TrainingPanel::TrainingPanel(SessionController* controller, QWidget* parent)
   heatmapLayout->addWidget(mHeatmap, 1);
   setQuality(core::QualityMetric::Accuracy);
 
-  auto* grid = mGrid = new QGridLayout(this);
-  grid->setContentsMargins(2, 2, 2, 2);
+  auto* outer = new QVBoxLayout(this);
+  outer->setContentsMargins(2, 2, 2, 2);
+  outer->setSpacing(2);
+  auto* top = new QHBoxLayout;
+  top->addWidget(mControls, 1);
+  top->addWidget(new EvalScrubber(controller, this), 1);
+  outer->addLayout(top);
+  auto* grid = mGrid = new QGridLayout;
+  outer->addLayout(grid, 1);
   grid->setSpacing(4);
   grid->addWidget(mLoss, 0, 0);
   grid->addWidget(mAccuracy, 0, 1);
@@ -85,18 +95,32 @@ TrainingPanel::TrainingPanel(SessionController* controller, QWidget* parent)
     Q_EMIT heatmapCellClicked(positionRows() || offsetRows() ? -1 : row, expert);  // any class
   });
   connect(mHeatmapRows, &QComboBox::currentIndexChanged, this, [this] { showHeatmapRows(); });
+  connect(mControls, &CurveControls::smoothingChanged, this, [this](double s) {
+    for (SeriesPlot* p : curvePlots()) p->setSmoothing(s);
+  });
+  connect(mControls, &CurveControls::logScaleChanged, this, [this](bool on) {
+    for (SeriesPlot* p : curvePlots()) p->setLogScale(on);
+  });
   connect(controller, &SessionController::sessionReady, this, &TrainingPanel::rebuild);
   connect(controller, &SessionController::metricsAppended, this, &TrainingPanel::appendSteps);
-  connect(controller, &SessionController::evalAppended, this,
-          [this](std::shared_ptr<const core::EvalReport> r) {
-            if (!r) return;
-            mLastEval = r;
-            showEval(*r);
-          });
+  connect(controller, &SessionController::evalAppended, this, [this] { appendEvals(); });
+  // The heatmap and the load plot's cursor show the time slider's evaluation (or the latest).
+  connect(controller, &SessionController::shownEvalChanged, this, [this] {
+    mLastEval = mController->shownEval();
+    mLoad->clearMarkers(kShownMarker);
+    if (!mLastEval) return;
+    if (mController->scrubbing())
+      mLoad->addMarker(double(mLastEval->step), tr("shown: step %1").arg(mLastEval->step), QColor(90, 90, 90), kShownMarker);
+    showEval(*mLastEval);
+  });
   connect(controller, &SessionController::snapshotUpdated, this, &TrainingPanel::updateTrainHeatmap);
   connect(controller, &SessionController::viewLayerChanged, this, &TrainingPanel::showLayer);
+  connect(controller, &SessionController::liveChangesUpdated, this,
+          [this] { markLiveChanges(*mController, timePlots()); });
   mHeatmapClock.start();
 }
+
+std::vector<SeriesPlot*> TrainingPanel::curvePlots() const { return {mLoss, mAccuracy, mImbalance, mAux}; }
 
 std::vector<PlotView*> TrainingPanel::plots() const {
   std::vector<PlotView*> all{mLoss, mAccuracy, mLoad, mHeatmap, mImbalance, mAux};
@@ -146,7 +170,7 @@ void TrainingPanel::setQuality(core::QualityMetric quality) {
     SeriesPlot* plot = plotFor(def.group);
     if (!plot || !def.has(core::kPlotted) || !def.recordedFor(quality) || def.perExpert()) continue;
     const bool train = def.scope == MetricScope::Step;
-    const SeriesStyle style{!train, Qt::SolidLine, train ? kEma : 1.0, def.has(core::kRightAxis)};
+    const SeriesStyle style{!train, Qt::SolidLine, train ? 0.05 : 1.0, def.has(core::kRightAxis)};
     const int series = plot->addSeries(curveName(def), curveColor(def, quality), style);
     if (style.rightAxis)
       plot->setRightLabel(QString::fromUtf8(*def.unit ? def.unit : def.label));
@@ -154,6 +178,7 @@ void TrainingPanel::setQuality(core::QualityMetric quality) {
     const int column = int(std::find(columns.begin(), columns.end(), &def) - columns.begin());
     mCurves.push_back({&def, plot, series, column});
   }
+  for (SeriesPlot* p : curvePlots()) p->setSmoothing(mControls->smoothing());  // the slider's, not 0.05
   // The quality plot reads the task's metric, and which way is good.
   const core::QualityInfo& info = core::qualityInfo(quality);
   const MetricDef& qualityRow = core::qualityMetricDef(MetricScope::Step, quality);
@@ -302,7 +327,8 @@ void TrainingPanel::showHeatmapRows() {
   const auto data = mController->data();
   if (!data || !mLastEval) return;
   const core::EvalReport& r = *mLastEval;
-  const QString source = tr("test @ %1").arg(r.step) + layerSuffix();
+  const QString source =
+      (mController->scrubbing() ? tr("test @ %1 (time slider)") : tr("test @ %1")).arg(r.step) + layerSuffix();
   if (offsetRows()) {
     mHeatmap->setRowKind(tr("Offset"), tr("images"));
     return mHeatmap->setCounts(offsetNames(data->test.offsetGrid), r.experts, r.offsetExpert,

@@ -18,6 +18,7 @@ class QVBoxLayout;
 
 namespace moe::ui {
 
+class CurveControls;
 class HeatmapWidget;
 class LoadPlot;
 class PlotView;
@@ -45,6 +46,10 @@ class TrainingPanel : public QWidget {
   SeriesPlot* imbalancePlot() const { return mImbalance; }
   SeriesPlot* auxPlot() const { return mAux; }
   HeatmapWidget* heatmap() const { return mHeatmap; }
+  /** The smoothing slider and log-scale toggle over the plots. */
+  CurveControls* curveControls() const { return mControls; }
+  /** The plots of scalar curves the smoothing and log scale apply to. */
+  std::vector<SeriesPlot*> curvePlots() const;
   std::vector<PlotView*> plots() const;
   /** The metrics drawn now, as core::metricKey: one per curve (and the load bands). */
   QStringList curveKeys() const;
@@ -95,6 +100,7 @@ class TrainingPanel : public QWidget {
   void refreshAll();
 
   SessionController* mController;
+  CurveControls* mControls;
   SeriesPlot* mLoss;
   SeriesPlot* mAccuracy;
   LoadPlot* mLoad;
