@@ -16,6 +16,8 @@
 #include <nlohmann/json.hpp>
 
 #include "core/data/dataset_table.h"
+#include "core/parallel/communicator.h"
+#include "core/parallel/expert_parallel.h"
 #include "core/routing/router_registry.h"
 #include "core/train/config_keys.h"
 #include "core/train/checkpoint.h"
@@ -65,9 +67,10 @@ CLI::Validator wholeNumber() {
 constexpr int kExitDone = 0, kExitFailed = 1, kExitBadInput = 2;
 constexpr int kExitAlarm = 3;  // a router alarm chosen with --fail-on fired
 
-}  // namespace
+// --parallel expert: the ranks (MPI_Finalize when reset), kept by main() below.
+std::unique_ptr<core::Communicator> gRanks;
 
-int main(int argc, char** argv) {
+int trainMain(int argc, char** argv) {
   CLI::App app{"moe-train: train a Mixture-of-Experts model headless (MoE Explorer)"};
   core::TrainConfig cfg;
   std::string configFile, save, load, historyFile;
@@ -107,6 +110,12 @@ int main(int argc, char** argv) {
   app.add_option("--fail-on", failOnList,
                  "stop with exit code 3 when one of these router alarms fires: comma-separated "
                  "collapse, dead_expert (or dead), drops, churn, non_finite, loss_spike, or all");
+  std::string parallel = "none";
+  app.add_option("--parallel", parallel,
+                 "expert: expert-parallel training, run under mpirun -np R: each rank holds E/R "
+                 "experts and a shard of every batch, rows travel by all-to-all "
+                 "(docs/SCALING.md); none: one process")
+      ->check(CLI::IsMember({"none", "expert"}));
   bool listRouters = false;
   app.add_flag("--list-routers", listRouters, "print the registered routers' names, one a line, and exit");
   try {
@@ -145,6 +154,18 @@ int main(int argc, char** argv) {
     return kExitBadInput;
   }
 
+  if (parallel == "expert") {
+    try {
+      gRanks = core::openMpi(&argc, &argv);
+    } catch (const core::ParallelError& e) {
+      std::cerr << "moe-train: --parallel expert: " << e.what() << "\n";
+      return kExitBadInput;
+    }
+    // One report: rank 0's (every rank computes the same metrics); errors from any rank.
+    if (gRanks->rank() != 0 && !std::freopen("/dev/null", "w", stdout))
+      std::cout.setstate(std::ios::failbit);
+  }
+
   // Setting up: a dataset, a checkpoint or a setting that is refused is bad input (2); running
   // out of memory or another failure while training is a failed run (1).
   std::shared_ptr<const core::DataSplits> data;
@@ -156,6 +177,10 @@ int main(int argc, char** argv) {
     loadSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - tLoad).count();
     build = core::buildSession(cfg, data);
     if (!load.empty()) build.session->load(load);
+    if (gRanks) build.session->enableExpertParallel(*gRanks);
+  } catch (const core::ParallelError& e) {
+    std::cerr << "moe-train: --parallel expert: " << e.what() << "\n";
+    return kExitBadInput;
   } catch (const core::MemoryBudgetError& e) {
     std::cerr << "moe-train: " << e.what() << "\n";
     return kExitBadInput;
@@ -267,7 +292,8 @@ int main(int argc, char** argv) {
       if (!reportEvents()) break;
     }
     if (!save.empty()) session.save(save);
-    if (!historyFile.empty()) core::writeHistoryFile(historyFile, cfg, history);
+    if (!historyFile.empty() && (!gRanks || gRanks->rank() == 0))
+      core::writeHistoryFile(historyFile, cfg, history);
     const double rate = samples / std::max(trainSeconds, 1e-9);
     json summary = {{"summary", true},
                     {"dataset", cfg.dataset},
@@ -287,6 +313,7 @@ int main(int argc, char** argv) {
                     {"data_load_seconds", loadSeconds}};
     // The last evaluation's metrics marked for the summary in the table.
     if (!alarmStop.empty()) summary["stopped_by_alarm"] = alarmStop;
+    if (session.parallel()) summary["parallel"] = session.parallel()->summary();
     if (eval)
       summary.update(core::metricsJson(history, core::MetricScope::Eval, history.evals().size() - 1,
                                        core::kSummary));
@@ -303,4 +330,14 @@ int main(int argc, char** argv) {
     return kExitFailed;
   }
   return kExitDone;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const int code = trainMain(argc, argv);
+  // A run that failed on some ranks may have left the others waiting in a collective.
+  if (gRanks && gRanks->size() > 1 && code == kExitFailed) gRanks->abort(code);
+  gRanks.reset();
+  return code;
 }

@@ -7,6 +7,8 @@ PKGS=(build-essential cmake ninja-build pkg-config ccache
       dataset-fashion-mnist
       fortunes fortunes-de fortunes-es fortunes-it fortunes-ru fortunes-pl fortunes-cs fortunes-eo fortunes-br
       xvfb xauth)
+# Expert parallelism (moe-train --parallel expert, ctest parallel.mpi_parity): Open MPI.
+PKGS+=(libopenmpi-dev openmpi-bin)
 PKGS+=("$@")
 missing=()
 for p in "${PKGS[@]}"; do

@@ -24,6 +24,7 @@
 #include "ui/gallerypanel.h"
 #include "ui/inspectorpanel.h"
 #include "ui/messagebanner.h"
+#include "ui/parallelpanel.h"
 #include "ui/plotview.h"
 #include "ui/presentationmode.h"
 #include "ui/recommendpanel.h"
@@ -74,6 +75,13 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   mTabs->addTab(mGallery, tr("Expert gallery"));
   mHealth = new RouterHealthPanel(mController, this);
   mTabs->addTab(mHealth, tr("Router health"));
+  // Expert parallelism: shown while the open history is a parallel run's (moe-train
+  // --parallel expert --history).
+  auto* parallel = new ParallelPanel(mController, this);
+  const int parallelTab = mTabs->addTab(parallel, tr("Parallel"));
+  mTabs->setTabVisible(parallelTab, false);
+  connect(parallel, &ParallelPanel::availabilityChanged, this,
+          [this, parallelTab](bool on) { mTabs->setTabVisible(parallelTab, on); });
   QFont tabFont = mTabs->tabBar()->font();
   tabFont.setPointSize(tabFont.pointSize() + 2);
   mTabs->tabBar()->setFont(tabFont);

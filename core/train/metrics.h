@@ -68,6 +68,14 @@ struct StepMetrics {
   /** The (first) MoE layer's auxiliary-loss-free balancing bias after the step; empty when
    *  that balancing is off. */
   std::vector<float> routerBias;
+  // Expert parallelism (core/parallel/expert_parallel.h); empty or NaN in one process.
+  /** ranks x ranks, row-major: bytes rank i put in the step's all-to-alls for rank j (the
+   *  diagonal stays on its rank). */
+  std::vector<float> exchangeBytes;
+  double exchangeSeconds = kNotMeasured;  ///< mean over the ranks of the time in all-to-alls
+  double syncSeconds = kNotMeasured;      ///< ... in the other collectives (logits, gradients)
+  double computeSeconds = kNotMeasured;   ///< ... in the rest of the step
+  std::vector<float> expertRank;          ///< per routed expert, the rank that holds it
 };
 
 /** Result of evaluating the model on the test split, with per-sample routing for browsing. */
