@@ -86,13 +86,15 @@ std::pair<int, int> ExpertParallel::beginStep(int rows) {
   return {mRowStarts[std::size_t(rank())], mRowStarts[std::size_t(rank()) + 1]};
 }
 
-void ExpertParallel::globalLoss(TaskLoss& loss) {
+void ExpertParallel::globalLoss(TaskLoss& loss, const Batch& batch, const compute::Tensor& out) {
   const int me = rank(), rows = mRowStarts.back();
   const int mine = mRowStarts[std::size_t(me) + 1] - mRowStarts[std::size_t(me)];
-  // The task's gradient is d(mean over this shard)/d out; the batch's mean weighs it by
-  // the shard's share of the rows.
-  const float share = float(double(mine) / double(rows));
-  mBackend.axpby(0.0f, loss.gradient, share, loss.gradient);
+  // The task's gradient is d(mean over this shard)/d out. Scaling it by the shard's share
+  // would round twice; the row-wise cross-entropy gradient with the batch's 1 / rows is the
+  // one-process gradient of these rows, bit for bit.
+  compute::Tensor labels = mLabelsS.get(mBackend, mine, 1, compute::DType::I32);
+  mBackend.write(labels, std::span<const std::int32_t>(batch.labels));
+  mBackend.crossEntropy(out, labels, 1.0f / float(rows), loss.gradient);
   const auto t0 = Clock::now();
   double sums[2] = {loss.loss * mine, loss.metric * mine};
   mComm.sum(sums);

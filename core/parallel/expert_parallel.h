@@ -45,9 +45,11 @@ class ExpertParallel {
 
   /** Starts a step of `rows` rows: this rank's rows are [first, second). */
   std::pair<int, int> beginStep(int rows);
-  /** Makes `loss` the whole batch's: its gradient scaled by this shard's share, the loss and
-   *  metric averaged over every row of the batch (the same bits on every rank). */
-  void globalLoss(TaskLoss& loss);
+  /** Makes `loss` of this rank's `batch` (model output `out`) the whole batch's: the
+   *  gradient of the mean over every row of the batch (cross-entropy, recomputed with the
+   *  batch's 1 / rows: the one-process bits), the loss and metric averaged over every row (the
+   *  same bits on every rank). */
+  void globalLoss(TaskLoss& loss, const Batch& batch, const compute::Tensor& out);
   /** The whole batch as far as routing statistics read it (labels; no tensor). */
   Batch routingBatch(const Dataset& train, std::span<const std::int32_t> indices) const;
   /** Sums the gradients of every parameter outside the expert bank over the ranks. */
@@ -75,6 +77,7 @@ class ExpertParallel {
   std::unique_ptr<ExpertExchange> mExchange;
   RouterShard mShard;
   std::vector<int> mRowStarts;
+  Scratch mLabelsS;
   std::vector<Parameter*> mReplicated;  ///< data-parallel: gradients summed over the ranks
   std::chrono::steady_clock::time_point mStepStart;
   double mSyncSeconds = 0.0;

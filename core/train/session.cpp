@@ -86,7 +86,7 @@ StepMetrics Session::trainStep() {
   StepContext ctx{mConfig.loss, mConfig.seed, std::uint64_t(mStep)};
   const Tensor& out = mModel->forward(batch, true, ctx);
   TaskLoss task = mTask->loss(batch, out);
-  if (mParallel) mParallel->globalLoss(task);
+  if (mParallel) mParallel->globalLoss(task, batch, out);
   MoeLayer* moe = mModel->moe();
   const AuxLosses aux = moe ? moe->auxLosses() : AuxLosses{};
   if (!std::isfinite(task.loss) || !std::isfinite(aux.weighted))
