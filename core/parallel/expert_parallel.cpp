@@ -23,7 +23,7 @@ MoeLayer& checkedMoe(Model& model) {
       dynamic_cast<MoeClassifier*>(&model) || dynamic_cast<StemMoeClassifier*>(&model);
   if (!classifier || !model.moe() || model.moeLayers().size() != 1)
     throw ParallelError(
-        "--parallel expert trains the image and feature classifiers with one MoE layer (models "
+        "expert parallelism trains the image and feature classifiers with one MoE layer (models "
         "moe and stem-moe); this model is " + model.describe());
   return *model.moe();
 }
@@ -37,11 +37,12 @@ ExpertParallel::ExpertParallel(Communicator& comm, Model& model, const TrainConf
   // These read the gate's input, which only the row's own rank has.
   for (const char* reads : {"noisy-topk", "hash", "soft-moe"})
     if (router == reads)
-      throw ParallelError("--parallel expert routes from the gathered logits, and the '" + router +
+      throw ParallelError("expert parallelism routes from the gathered logits, and the '" +
+                          router +
                           "' router reads the gate's input as well; pick one of topk, switch, "
                           "expert-choice, sinkhorn, base or dense");
   if (config.optim.clipNorm > 0.0)
-    throw ParallelError("--parallel expert does not clip gradients yet (the norm would need the "
+    throw ParallelError("expert parallelism does not clip gradients yet (the norm would need the "
                         "experts of every rank): set clip_norm to 0");
   mExchange = std::make_unique<ExpertExchange>(backend, comm, mExperts, mMoe.inputs(),
                                                mMoe.outputs());
