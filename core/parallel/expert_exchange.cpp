@@ -60,18 +60,20 @@ void ExpertExchange::plan(const DispatchPlan& p) {
     mLinkSlot[std::size_t(link - mFirstLink)] = int(i);
   }
   mLinkPtr.resize(std::size_t(rows) + 1);
-  for (int r = 0; r <= rows; ++r) mLinkPtr[std::size_t(r)] = p.rowPtr[std::size_t(first + r)] - mFirstLink;
+  for (int r = 0; r <= rows; ++r)
+    mLinkPtr[std::size_t(r)] = p.rowPtr[std::size_t(first + r)] - mFirstLink;
   mLinkGate.assign(p.rowGates.begin() + mFirstLink, p.rowGates.begin() + mFirstLink + links);
   // What it receives: its experts' slots, by source rank, each source's in plan slot order.
   const int e0 = firstExpert();
   const int s0 = p.offsets[std::size_t(e0)], s1 = p.offsets[std::size_t(e0 + mPerRank)];
   auto rankOfRow = [&](int row) {
-    return int(std::upper_bound(mRowStarts.begin(), mRowStarts.end(), row) - mRowStarts.begin()) - 1;
+    const auto at = std::upper_bound(mRowStarts.begin(), mRowStarts.end(), row);
+    return int(at - mRowStarts.begin()) - 1;
   };
   mRecvRows.assign(std::size_t(R), 0);
   for (int s = s0; s < s1; ++s) ++mRecvRows[std::size_t(rankOfRow(p.slotRow[std::size_t(s)]))];
   std::vector<int> next(std::size_t(R), 0);
-  for (int q = 1; q < R; ++q) next[std::size_t(q)] = next[std::size_t(q) - 1] + mRecvRows[std::size_t(q) - 1];
+  for (std::size_t q = 1; q < std::size_t(R); ++q) next[q] = next[q - 1] + mRecvRows[q - 1];
   mExpertOrder.resize(std::size_t(s1 - s0));
   for (int s = s0; s < s1; ++s)
     mExpertOrder[std::size_t(s - s0)] = next[std::size_t(rankOfRow(p.slotRow[std::size_t(s)]))]++;

@@ -32,7 +32,10 @@ MoeLayer& checkedMoe(Model& model) {
 
 ExpertParallel::ExpertParallel(Communicator& comm, Model& model, const TrainConfig& config,
                                compute::Backend& backend)
-    : mComm(comm), mBackend(backend), mMoe(checkedMoe(model)), mExperts(config.model.routedExperts()) {
+    : mComm(comm),
+      mBackend(backend),
+      mMoe(checkedMoe(model)),
+      mExperts(config.model.routedExperts()) {
   const std::string router = config.model.router;
   // These read the gate's input, which only the row's own rank has.
   for (const char* reads : {"noisy-topk", "hash", "soft-moe"})
