@@ -7,6 +7,7 @@
 #include "core/train/history_file.h"
 #include "core/train/run_history.h"
 #include "ui/parallelpanel.h"
+#include "ui/plotview.h"
 #include "ui/sessionio.h"
 
 using namespace moe;
