@@ -17,6 +17,8 @@
 
 #include "core/analysis/ablation_json.h"
 #include "core/data/dataset_table.h"
+#include "core/parallel/communicator.h"
+#include "core/parallel/expert_parallel.h"
 #include "core/routing/router_registry.h"
 #include "core/train/config_keys.h"
 #include "core/train/checkpoint.h"
@@ -68,9 +70,10 @@ CLI::Validator wholeNumber() {
 constexpr int kExitDone = 0, kExitFailed = 1, kExitBadInput = 2;
 constexpr int kExitAlarm = 3;  // a router alarm chosen with --fail-on fired
 
-}  // namespace
+// --parallel expert: the ranks (MPI_Finalize when reset), kept by main() below.
+std::unique_ptr<core::Communicator> gRanks;
 
-int main(int argc, char** argv) {
+int trainMain(int argc, char** argv) {
   CLI::App app{"moe-train: train a Mixture-of-Experts model headless (MoE Explorer)"};
   core::TrainConfig cfg;
   std::string configFile, save, load, historyFile, routingCsv;
@@ -129,6 +132,12 @@ int main(int argc, char** argv) {
                  "write the last evaluation's per-row predictions, confidences and experts here "
                  "(safetensors)");
   app.add_flag("--eval-only", evalOnly, "evaluate the model (e.g. loaded) on the test split without training");
+  std::string parallel = "none";
+  app.add_option("--parallel", parallel,
+                 "expert: expert-parallel training, run under mpirun -np R: each rank holds E/R "
+                 "experts and a shard of every batch, rows travel by all-to-all "
+                 "(docs/SCALING.md); none: one process")
+      ->check(CLI::IsMember({"none", "expert"}));
   bool listRouters = false;
   app.add_flag("--list-routers", listRouters, "print the registered routers' names, one a line, and exit");
   bool ablateModel = false;
@@ -183,6 +192,18 @@ int main(int argc, char** argv) {
     return kExitBadInput;
   }
 
+  if (parallel == "expert") {
+    try {
+      gRanks = core::openMpi(&argc, &argv);
+    } catch (const core::ParallelError& e) {
+      std::cerr << "moe-train: --parallel expert: " << e.what() << "\n";
+      return kExitBadInput;
+    }
+    // One report: rank 0's (every rank computes the same metrics); errors from any rank.
+    if (gRanks->rank() != 0 && !std::freopen("/dev/null", "w", stdout))
+      std::cout.setstate(std::ios::failbit);
+  }
+
   // Setting up: a dataset, a checkpoint or a setting that is refused is bad input (2); running
   // out of memory or another failure while training is a failed run (1).
   std::shared_ptr<const core::DataSplits> data;
@@ -196,6 +217,10 @@ int main(int argc, char** argv) {
     if (!load.empty()) build.session->load(load);
     if (!loadSafetensors.empty()) core::importSafetensors(*build.session, loadSafetensors);
     if (ablateModel) core::requireAblatable(*build.session);
+    if (gRanks) build.session->enableExpertParallel(*gRanks);
+  } catch (const core::ParallelError& e) {
+    std::cerr << "moe-train: --parallel expert: " << e.what() << "\n";
+    return kExitBadInput;
   } catch (const core::MemoryBudgetError& e) {
     std::cerr << "moe-train: " << e.what() << "\n";
     return kExitBadInput;
@@ -317,7 +342,8 @@ int main(int argc, char** argv) {
       if (!reportEvents()) break;
     }
     if (!save.empty()) session.save(save);
-    if (!historyFile.empty()) core::writeHistoryFile(historyFile, cfg, history);
+    if (!historyFile.empty() && (!gRanks || gRanks->rank() == 0))
+      core::writeHistoryFile(historyFile, cfg, history);
     if (!exportSafetensors.empty()) core::exportSafetensors(session, exportSafetensors);
     if (!predictionsFile.empty()) {
       if (!eval) evaluate();
@@ -347,6 +373,7 @@ int main(int argc, char** argv) {
                     {"data_load_seconds", loadSeconds}};
     // The last evaluation's metrics marked for the summary in the table.
     if (!alarmStop.empty()) summary["stopped_by_alarm"] = alarmStop;
+    if (session.parallel()) summary["parallel"] = session.parallel()->summary();
     if (eval)
       summary.update(core::metricsJson(history, core::MetricScope::Eval, history.evals().size() - 1,
                                        core::kSummary));
@@ -368,4 +395,14 @@ int main(int argc, char** argv) {
     return kExitFailed;
   }
   return kExitDone;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const int code = trainMain(argc, argv);
+  // A run that failed on some ranks may have left the others waiting in a collective.
+  if (gRanks && gRanks->size() > 1 && code == kExitFailed) gRanks->abort(code);
+  gRanks.reset();
+  return code;
 }

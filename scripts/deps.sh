@@ -8,6 +8,8 @@ PKGS=(build-essential cmake ninja-build pkg-config ccache
       fortunes fortunes-de fortunes-es fortunes-it fortunes-ru fortunes-pl fortunes-cs fortunes-eo fortunes-br
       xvfb xauth
       python3-torch python3-numpy)  # scripts/to_pytorch.py and ctest's app.torch_roundtrip
+# Expert parallelism (moe-train --parallel expert, ctest parallel.mpi_parity): Open MPI.
+PKGS+=(libopenmpi-dev openmpi-bin)
 PKGS+=("$@")
 missing=()
 for p in "${PKGS[@]}"; do

@@ -27,6 +27,7 @@
 #include "ui/hmetreepanel.h"
 #include "ui/inspectorpanel.h"
 #include "ui/messagebanner.h"
+#include "ui/parallelpanel.h"
 #include "ui/plotview.h"
 #include "ui/presentationmode.h"
 #include "ui/recommendpanel.h"
@@ -86,6 +87,13 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   auto* ablation = new AblationPanel(mController, this);
   ablation->setObjectName(QStringLiteral("ablationPanel"));
   mTabs->addTab(ablation, tr("Ablation"));
+  // Expert parallelism: shown while the open history is a parallel run's (moe-train
+  // --parallel expert --history).
+  auto* parallel = new ParallelPanel(mController, this);
+  const int parallelTab = mTabs->addTab(parallel, tr("Parallel"));
+  mTabs->setTabVisible(parallelTab, false);
+  connect(parallel, &ParallelPanel::availabilityChanged, this,
+          [this, parallelTab](bool on) { mTabs->setTabVisible(parallelTab, on); });
   QFont tabFont = mTabs->tabBar()->font();
   tabFont.setPointSize(tabFont.pointSize() + 2);
   mTabs->tabBar()->setFont(tabFont);

@@ -1,5 +1,7 @@
 #include "core/model/moe_layer.h"
 
+#include "core/parallel/expert_exchange.h"
+
 namespace moe::core {
 
 using compute::DType;
@@ -37,7 +39,14 @@ const compute::Tensor& MoeLayer::forward(const compute::Tensor& x, bool training
                                          std::uint64_t step, const RowTokens& tokens) {
   const DispatchPlan& plan = mRouter.route(x, training, noiseSeed, step, tokens);
   mAux = mRouter.aux(loss);
-  forwardPlan(x, plan);
+  mExchanged = mExchange && training;
+  if (mExchanged) {
+    mX = x;
+    mPlan = &plan;
+    mY = mExchange->forward(x, plan, mExperts);
+  } else {
+    forwardPlan(x, plan);
+  }
   if (mShared) mShared->forwardAdd(x, mY);
   return mY;
 }
@@ -79,7 +88,12 @@ const compute::Tensor& MoeLayer::forwardPlan(const compute::Tensor& x, const Dis
 }
 
 void MoeLayer::backward(const compute::Tensor& dy, compute::Tensor* dx, float dxBeta) {
-  backwardPlan(dy, dx, dxBeta);
+  if (mExchanged) {
+    mDRowGates = mExchange->backward(dy, dx, dxBeta, mExperts);
+    mDSlotWeights.clear();
+  } else {
+    backwardPlan(dy, dx, dxBeta);
+  }
   // A router that builds weighted slots (Soft MoE) also takes slotWeightGrads() back to its
   // logits.
   mRouter.backward(mDRowGates, dx, dx ? 1.0f : 0.0f, &mDSlotWeights);

@@ -8,6 +8,8 @@
 
 namespace moe::core {
 
+class ExpertExchange;
+
 /**
  * y = sum over the experts chosen for a row of gate * expert(slot input), where a slot's
  * input is one row, or a weighted mix of rows (see DispatchPlan). A row with no expert
@@ -42,12 +44,19 @@ class MoeLayer {
   /** d loss / d plan().slotInWeights (weighted plans), from the last backward. */
   const std::vector<float>& slotWeightGrads() const { return mDSlotWeights; }
 
+  /** Expert parallelism (core/parallel/expert_exchange.h): training steps dispatch to and
+   *  combine from the experts' ranks through `exchange` (nullptr: all experts are local).
+   *  Evaluation and inspection always run every expert here. */
+  void setExchange(ExpertExchange* exchange) { mExchange = exchange; }
+
   const DispatchPlan& plan() const { return *mPlan; }
   const std::vector<float>& probs() const { return mRouter.gating().probs(); }
   const AuxLosses& auxLosses() const { return mAux; }
   /** Expert outputs of the last forward, one row per slot. */
   const compute::Tensor& expertOutputs() const { return mYe; }
 
+  int inputs() const { return mIn; }
+  int outputs() const { return mOut; }
   Router& router() { return mRouter; }
   ExpertBank& experts() { return mExperts; }
   /** The always-on shared experts; nullptr when there are none. */
@@ -76,6 +85,8 @@ class MoeLayer {
   ExpertBank mExperts;
   std::unique_ptr<SharedExperts> mShared;
   const DispatchPlan* mPlan;
+  ExpertExchange* mExchange = nullptr;
+  bool mExchanged = false;  ///< the last forward went through mExchange
   AuxLosses mAux;
   compute::Tensor mX, mYe, mY;
   Scratch mSlotRowS, mRowPtrS, mRowSlotsS, mRowGatesS, mOnesS, mXeS, mYS, mDyeS, mDxeS, mDGateS;

@@ -53,11 +53,13 @@ const DispatchPlan& Router::route(const compute::Tensor& x, bool training, std::
   mGate.forward(x, logits);
   mLogitsHost.resize(std::size_t(rows) * mExperts);
   mBackend.read(logits, std::span<float>(mLogitsHost));
+  mSharded = mShard && training;
+  if (mSharded) mShard->gather(mLogitsHost);
   RouterInput in;
-  in.rows = rows;
+  in.rows = mSharded ? mShard->rows : rows;
   in.experts = mExperts;
   in.logits = mLogitsHost.data();
-  in.x = &mX;
+  in.x = mSharded ? nullptr : &mX;
   in.tokenIds = tokens.ids;
   in.positions = tokens.positions;
   in.step = step;
@@ -66,18 +68,25 @@ const DispatchPlan& Router::route(const compute::Tensor& x, bool training, std::
   in.settings = mSettings;
   if (mBias.active()) in.selectionBias = mBias.values().data();
   mGating.forward(*mPolicy, in);
-  if (training) mBias.record(mGating.probs(), rows, expertsPerRow());
+  if (training) mBias.record(mGating.probs(), in.rows, expertsPerRow());
   return mGating.plan();
 }
 
 void Router::backward(const std::vector<float>& dRowGates, compute::Tensor* dx, float dxBeta,
                       const std::vector<float>* dSlotWeights) {
   const int rows = mX.rows();
-  mDz.resize(std::size_t(rows) * mExperts);
+  mDz.resize(std::size_t(mSharded ? mShard->rows : rows) * mExperts);
   mGating.backward(dRowGates.data(), mDz.data(), mDh,
                    dSlotWeights && !dSlotWeights->empty() ? dSlotWeights->data() : nullptr);
   compute::Tensor dz = mDzS.get(mBackend, rows, mExperts);
-  mBackend.write(dz, std::span<const float>(mDz));
+  // A shard's gradient is its rows of the whole batch's (the gate's weights are summed over
+  // the ranks afterwards, core/parallel/expert_parallel.cpp).
+  const std::size_t skip = mSharded ? std::size_t(mShard->first) * mExperts : 0;
+  mBackend.write(dz, std::span<const float>(mDz).subspan(skip, std::size_t(rows) * mExperts));
+  if (mSharded) {  // the policy's backward sees its rows only
+    mDh.erase(mDh.begin(), mDh.begin() + std::ptrdiff_t(skip));
+    mDh.resize(std::size_t(rows) * mExperts);
+  }
   mGate.backward(mX, dz, dx, dxBeta);
   mPolicy->backward(mDh, mX, dx);
 }

@@ -2,6 +2,7 @@
 /** @file The gate: a linear map to expert logits on the backend, then the registered router
  *  (RouterPolicy) and the shared host-side Gating. */
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -16,6 +17,18 @@ namespace moe::core {
 struct RowTokens {
   const std::int32_t* ids = nullptr;        ///< one token id per row
   const std::int32_t* positions = nullptr;  ///< one position (within its sequence) per row
+};
+
+/**
+ * Expert parallelism (core/parallel/): this process holds rows [first, first + its rows) of a
+ * training batch of `rows`. `gather` replaces the local logits (its rows x experts) by the
+ * whole batch's, in row order, so every process routes the whole batch: capacity, drops and
+ * Expert Choice's picks are decided as in one process.
+ */
+struct RouterShard {
+  int first = 0;
+  int rows = 0;
+  std::function<void(std::vector<float>& logits)> gather;
 };
 
 class Router {
@@ -71,6 +84,10 @@ class Router {
   /** The auxiliary-loss-free balancing bias, one value per expert (empty when off). */
   const std::vector<float>& selectionBias() const { return mBias.values(); }
 
+  /** Routes training batches as a shard of a larger batch (nullptr: as a whole); `shard` must
+   *  outlive its use. The policy then sees no gate input (RouterInput::x is null). */
+  void setShard(const RouterShard* shard) { mShard = shard; }
+
   void setCapacityFactor(double cf) { mSettings.capacityFactor = cf; }
   void setNoiseScale(double s) { mSettings.noiseScale = float(s); }
 
@@ -85,6 +102,8 @@ class Router {
   std::vector<float> mLogitsHost, mDz, mDh;
   Gating mGating;
   BalancingBias mBias;
+  const RouterShard* mShard = nullptr;
+  bool mSharded = false;  ///< the last route() was a shard's
 };
 
 }  // namespace moe::core

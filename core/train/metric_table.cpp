@@ -54,6 +54,17 @@ std::vector<float> perLayer(const EvalReport& e, double (*fn)(const EvalReport&)
   return out;
 }
 
+// Bytes that crossed between ranks: the traffic matrix without its diagonal.
+double betweenRanks(const std::vector<float>& bytes) {
+  if (bytes.empty()) return kNotMeasured;
+  std::size_t ranks = 1;
+  while (ranks * ranks < bytes.size()) ++ranks;
+  double sum = 0.0;
+  for (std::size_t i = 0; i < bytes.size(); ++i)
+    if (i / ranks != i % ranks) sum += double(bytes[i]);
+  return sum;
+}
+
 // The rows. Order = CSV column order and the order of curves on a plot. Ids are the keys of
 // moe-train's JSON lines, which scripts parse: never rename one.
 std::vector<MetricDef> buildTable() {
@@ -166,6 +177,20 @@ std::vector<MetricDef> buildTable() {
                  [](E e) { return perLayer(e, [](E l) { return l.offsetMutualInformation; }); }),
       evalVector("layer_load_cv", "test load CV per layer", "", G::Balance, 0,
                  [](E e) { return perLayer(e, [](E l) { return l.routing.loadCv; }); }),
+      // Expert parallelism (moe-train --parallel expert under mpirun): the window's Parallel
+      // tab draws them. a2a_bytes is ranks x ranks, row-major (sender, receiver).
+      stepVector("a2a_bytes", "all-to-all bytes (rank x rank)", "bytes", G::Throughput, 0,
+                 [](S m) { return m.exchangeBytes; }),
+      step("a2a_bytes_between_ranks", "all-to-all bytes between ranks", "bytes", G::Throughput,
+           0, [](S m) { return betweenRanks(m.exchangeBytes); }),
+      step("a2a_seconds", "time in all-to-all", "s", G::Throughput, 0,
+           [](S m) { return m.exchangeSeconds; }),
+      step("sync_seconds", "time in other collectives", "s", G::Throughput, 0,
+           [](S m) { return m.syncSeconds; }),
+      step("compute_seconds", "compute time", "s", G::Throughput, 0,
+           [](S m) { return m.computeSeconds; }),
+      stepVector("expert_rank", "expert placement (rank)", "rank", G::ExpertShare, 0,
+                 [](S m) { return m.expertRank; }),
   };
 }
 

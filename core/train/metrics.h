@@ -79,6 +79,14 @@ struct StepMetrics {
    *  `routing` is the first layer's. */
   std::vector<float> layerLoad;
   std::vector<float> layerLoadCv;
+  // Expert parallelism (core/parallel/expert_parallel.h); empty or NaN in one process.
+  /** ranks x ranks, row-major: bytes rank i put in the step's all-to-alls for rank j (the
+   *  diagonal stays on its rank). */
+  std::vector<float> exchangeBytes;
+  double exchangeSeconds = kNotMeasured;  ///< mean over the ranks of the time in all-to-alls
+  double syncSeconds = kNotMeasured;      ///< ... in the other collectives (logits, gradients)
+  double computeSeconds = kNotMeasured;   ///< ... in the rest of the step
+  std::vector<float> expertRank;          ///< per routed expert, the rank that holds it
 };
 
 /** Result of evaluating the model on the test split, with per-sample routing for browsing. */

@@ -7,6 +7,7 @@
 
 #include "core/model/model.h"
 #include "core/optim/optimizer.h"
+#include "core/parallel/expert_parallel.h"
 #include "core/routing/router_diagnostics.h"
 #include "core/routing/routing_stats.h"
 #include "core/task/registry.h"
@@ -83,6 +84,9 @@ double Session::epochProgress() const {
 const TaskInfo& Session::task() const { return mTask->info(); }
 
 int Session::evalBatchRows() const { return mTask->evalBatchRows(); }
+void Session::enableExpertParallel(Communicator& comm) {
+  mParallel = std::make_unique<ExpertParallel>(comm, *mModel, mConfig, *mBackend);
+}
 
 QualityMetric Session::qualityMetric() const { return mTask->info().quality; }
 
@@ -111,12 +115,16 @@ StepMetrics Session::trainStep() {
   const auto t0 = std::chrono::steady_clock::now();
   if (mCursor == 0) startEpoch();
   const int n = int(std::min<long>(batchRows(), long(mOrder.size()) - mCursor));
-  const Batch batch = mTask->batch(
-      Split::Train, std::span<const std::int32_t>(mOrder.data() + mCursor, std::size_t(n)));
+  const std::span<const std::int32_t> indices(mOrder.data() + mCursor, std::size_t(n));
+  // Expert parallelism: this rank's shard of the batch's rows.
+  const auto [first, last] = mParallel ? mParallel->beginStep(n) : std::pair<int, int>{0, n};
+  const Batch batch =
+      mTask->batch(Split::Train, indices.subspan(std::size_t(first), std::size_t(last - first)));
   StepContext ctx{mConfig.loss, mConfig.seed, std::uint64_t(mStep)};
   const Tensor& out = mModel->forward(batch, true, ctx);
   TaskLoss task = mTask->loss(batch, out);
   mModel->replaceLoss(batch, task);
+  if (mParallel) mParallel->globalLoss(task, batch, out);
   MoeLayer* moe = mModel->moe();
   const AuxLosses aux = summedAuxLosses(mModel->moeLayers());
   if (!std::isfinite(task.loss) || !std::isfinite(aux.weighted))
@@ -126,14 +134,20 @@ StepMetrics Session::trainStep() {
         std::to_string(mStep + 1) +
         "; training paused before applying it (try a lower learning rate)"));
   // Routing statistics before backward (the plan is the forward's).
+  // (The plan is the whole batch's on every rank, so are the statistics.)
   const RoutingStats routing =
-      moe ? mTask->trainRouting(batch, *moe, mClassExpert) : RoutingStats{};
+      !moe        ? RoutingStats{}
+      : mParallel ? mTask->trainRouting(mParallel->routingBatch(mData->train, indices), *moe,
+                                        mClassExpert)
+                  : mTask->trainRouting(batch, *moe, mClassExpert);
   if (mModel->fitsItself())
     mModel->fit(batch);
   else
     mModel->backward(task.gradient);
+  if (mParallel) mParallel->reduceGradients();
   StepMetrics diagnostics;
   if (moe && mConfig.health.diagnostics) measureStep(*moe, diagnostics);
+  if (mParallel) mParallel->ownerNorms(diagnostics);
   StepMetrics m = finishStep(task.loss, task.metric, aux, routing, n, t0);
   layerLoads(mModel->moeLayers(), m);
   m.marginMean = diagnostics.marginMean;
@@ -142,6 +156,7 @@ StepMetrics Session::trainStep() {
   m.expertGradNorm = std::move(diagnostics.expertGradNorm);
   m.expertWeightNorm = std::move(diagnostics.expertWeightNorm);
   mModel->describeStep(m);
+  if (mParallel) mParallel->finishStep(m);
   mHealth->observe(m);
   return m;
 }
@@ -190,6 +205,7 @@ StepMetrics Session::finishStep(double loss, double metric, const AuxLosses& aux
 
 std::shared_ptr<const EvalReport> Session::evaluate(bool validation) {
   const Split split = validation ? Split::Validation : Split::Test;
+  if (mParallel) mParallel->syncExperts();  // every rank evaluates the whole model
   auto report = std::make_shared<EvalReport>();
   report->step = mStep;
   report->epoch = mEpoch;

@@ -18,6 +18,8 @@
 
 namespace moe::core {
 
+class Communicator;
+class ExpertParallel;
 class Model;
 class MoeLayer;
 class Optimizer;
@@ -108,8 +110,16 @@ class Session {
    *  refused as divergent adds a non_finite event before DivergenceError is thrown. */
   const std::vector<RouterEvent>& events() const;
 
+  /** From now on trains expert-parallel over the ranks of `comm` (core/parallel/
+   *  expert_parallel.h): every rank builds the same session and calls this. Throws
+   *  ParallelError when the model or its settings cannot be; `comm` must outlive the session.
+   *  Evaluations and checkpoints then first copy each expert from its rank to every rank. */
+  void enableExpertParallel(Communicator& comm);
+  /** nullptr unless enableExpertParallel was called. */
+  const ExpertParallel* parallel() const { return mParallel.get(); }
+
   /** Writes a checkpoint (model, optimizer state, router state (RouterPolicy::state), config,
-   *  step) atomically. */
+   *  step) atomically. Expert-parallel: collective; rank 0 writes. */
   void save(const std::string& path) const;
   /** Restores a checkpoint written by save() for the same model shape, with the saved run's
    *  seed and live settings (lr, loss weights, capacity factor, noise scale), so training
@@ -149,6 +159,7 @@ class Session {
   double mSamplesPerSecond = 0.0;
   std::unique_ptr<RoutingTracker> mTracker;  ///< test-split routing across evaluations
   std::unique_ptr<RouterHealth> mHealth;     ///< alarms
+  std::unique_ptr<ExpertParallel> mParallel;  ///< null in one process
 };
 
 /** The loss became NaN or infinite; what() names the step. */

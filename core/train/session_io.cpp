@@ -6,6 +6,7 @@
 
 #include "core/model/model.h"
 #include "core/optim/optimizer.h"
+#include "core/parallel/expert_parallel.h"
 #include "core/routing/router_diagnostics.h"
 #include "core/train/checkpoint.h"
 #include "core/train/checkpoint_header.h"
@@ -63,6 +64,11 @@ void applyRouterStates(const std::vector<MoeLayer*>& layers,
 }  // namespace
 
 void Session::save(const std::string& path) const {
+  // Expert-parallel: every rank calls save; rank 0 writes the whole model and its moments.
+  if (mParallel) {
+    mParallel->syncExperts(mOptimizer.get());
+    if (mParallel->rank() != 0) return;
+  }
   Checkpoint cp;
   nlohmann::json config;
   to_json(config, mConfig);

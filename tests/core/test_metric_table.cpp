@@ -46,6 +46,11 @@ StepMetrics stepRecord(long step, QualityMetric quality) {
   m.logitScale = 2.5;
   m.expertGradNorm = {0.01f, 0.02f, 0.03f, 0.04f};
   m.expertWeightNorm = {5.0f, 6.0f, 7.0f, 8.0f};
+  m.exchangeBytes = {100.0f, 200.0f, 300.0f, 400.0f};  // 2 ranks
+  m.exchangeSeconds = 0.002;
+  m.syncSeconds = 0.001;
+  m.computeSeconds = 0.01;
+  m.expertRank = {0.0f, 0.0f, 1.0f, 1.0f};
   return m;
 }
 
@@ -158,6 +163,8 @@ class TestMetricTable : public QObject {
       QCOMPARE(h.value(MetricScope::Step, 0, "train_loss"), 0.4);
       QCOMPARE(h.value(MetricScope::Step, 0, "dead_experts"), 2.0);
       QCOMPARE(h.value(MetricScope::Eval, 0, "load_cv"), 0.05);
+      // Traffic between ranks: the matrix without its diagonal (what stays on a rank).
+      QCOMPARE(h.value(MetricScope::Step, 0, "a2a_bytes_between_ranks"), 500.0);
       QCOMPARE(h.steps()[0].vectors[std::size_t(h.vectorColumn(MetricScope::Step, "expert_load"))],
                m.routing.load);
       // The other task's quality metric is not a column at all.

@@ -43,6 +43,11 @@ core::RunHistory fullHistory(core::QualityMetric quality) {
     m.expertGradNorm = {0.1f, 0.2f};
     m.expertWeightNorm = {3.0f, 4.0f};
     m.routerBias = {0.01f, -0.01f};
+    m.exchangeBytes = {10.0f, 20.0f, 30.0f, 40.0f};
+    m.exchangeSeconds = 0.001;
+    m.syncSeconds = 0.001;
+    m.computeSeconds = 0.004;
+    m.expertRank = {0.0f, 1.0f};
     h.append(m);
   }
   core::EvalReport e;
