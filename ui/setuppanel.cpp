@@ -22,6 +22,7 @@
 #include "ui/memoryestimatelabel.h"
 #include "ui/rangedspinbox.h"
 #include "ui/routingoptionsbox.h"
+#include "ui/toydatabox.h"
 
 namespace moe::ui {
 
@@ -139,6 +140,8 @@ SetupPanel::SetupPanel(QWidget* parent) : QWidget(parent) {
 
   mRouting = new RoutingOptionsBox(this);
   connect(mRouting, &RoutingOptionsBox::changed, this, [this] { markDirty(); });
+  mToy = new ToyDataBox(this);
+  connect(mToy, &ToyDataBox::changed, this, [this] { markDirty(); });
 
   auto* optim = new QGroupBox(tr("Training"), this);
   auto* optimForm = new QFormLayout(optim);
@@ -176,7 +179,7 @@ SetupPanel::SetupPanel(QWidget* parent) : QWidget(parent) {
   buttons->addWidget(mDefaults);
 
   auto* layout = new QVBoxLayout(this);
-  for (QWidget* w : {static_cast<QWidget*>(data), static_cast<QWidget*>(model),
+  for (QWidget* w : {static_cast<QWidget*>(data), static_cast<QWidget*>(mToy), static_cast<QWidget*>(model),
                      static_cast<QWidget*>(loss), static_cast<QWidget*>(mRouting),
                     static_cast<QWidget*>(optim)})
     layout->addWidget(w);
@@ -276,6 +279,7 @@ void SetupPanel::updateEnabled() {
   mCapacity->setEnabled(moe && router.reads(core::RouterSetting::CapacityFactor));
   mNoise->setEnabled(moe && router.reads(core::RouterSetting::NoiseScale));
   mRouting->updateEnabled(router, moe);
+  mToy->showFor(mDataset->currentData().toString());
 }
 
 void SetupPanel::addDataset(const QString& spec) {
@@ -350,6 +354,7 @@ core::TrainConfig SetupPanel::config() const {
   c.threads = mThreads->value();
   c.backend = mBackend->currentData().toString().toStdString();
   mRouting->apply(c);
+  mToy->apply(c);
   return c;
 }
 
@@ -373,6 +378,7 @@ void SetupPanel::setConfig(const core::TrainConfig& c) {
   mImportance->setValue(c.loss.importanceWeight);
   mLoadWeight->setValue(c.loss.loadWeight);
   mRouting->setConfig(c);
+  mToy->setConfig(c);
   selectData(mOptimizer, int(c.optim.kind));
   mLr->setValue(c.optim.lr);
   mBatch->setValue(c.batchSize);

@@ -15,6 +15,7 @@ namespace moe::ui {
 
 class MemoryEstimateLabel;
 class RoutingOptionsBox;
+class ToyDataBox;
 
 /**
  * The run's settings: dataset, model preset, MoE settings, losses, optimizer. Apply rebuilds
@@ -81,6 +82,7 @@ class SetupPanel : public QWidget {
   QSpinBox* mThreads;
   QComboBox* mBackend;
   RoutingOptionsBox* mRouting;
+  ToyDataBox* mToy;
   QPushButton* mApply;
   QPushButton* mDefaults;
   MemoryEstimateLabel* mMemory;

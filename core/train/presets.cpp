@@ -31,6 +31,27 @@ void ratingsPreset(TrainConfig& c) {
   c.epochs = 10;
 }
 
+void toyPreset(TrainConfig& c) {
+  // Jitter 0.05: the spirals' arms are 0.27 apart, so the classes stay separable (> 2.5 sd).
+  c.toy.noise = 0.05;
+  c.model.experts = 4;
+  c.model.topK = 1;
+  c.model.expertHidden = 16;
+  c.optim.lr = 0.01;
+  c.batchSize = 32;
+  c.epochs = 40;
+}
+
+void toyRegressionPreset(TrainConfig& c) {
+  c.toy.noise = 0.05;
+  c.model.experts = 4;
+  c.model.topK = 1;
+  c.model.expertHidden = 0;
+  c.optim.lr = 0.01;
+  c.batchSize = 32;
+  c.epochs = 40;
+}
+
 TrainConfig presetFor(const std::string& dataset) {
   TrainConfig c;
   c.dataset = dataset;
@@ -48,6 +69,9 @@ DataOptions dataOptionsFor(const TrainConfig& config) {
   opt.tokenizer.minN = config.text.ngramMin;
   opt.tokenizer.maxN = config.text.ngramMax;
   opt.tokenizer.buckets = config.text.buckets;
+  opt.toySize = config.toy.size;
+  opt.toyNoise = config.toy.noise;
+  opt.toyClasses = config.toy.classes;
   return opt;
 }
 
