@@ -24,6 +24,7 @@
 #include "ui/gallerypanel.h"
 #include "ui/inspectorpanel.h"
 #include "ui/messagebanner.h"
+#include "ui/playgroundpanel.h"
 #include "ui/plotview.h"
 #include "ui/presentationmode.h"
 #include "ui/recommendpanel.h"
@@ -31,6 +32,7 @@
 #include "ui/sessioncontroller.h"
 #include "ui/sessionio.h"
 #include "ui/setuppanel.h"
+#include "ui/teacherpresetbar.h"
 #include "ui/textinspectorpanel.h"
 #include "ui/trainingpanel.h"
 
@@ -74,6 +76,11 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   mTabs->addTab(mGallery, tr("Expert gallery"));
   mHealth = new RouterHealthPanel(mController, this);
   mTabs->addTab(mHealth, tr("Router health"));
+  mPlayground = new PlaygroundPanel(mController, this);
+  mPlayground->setObjectName(QStringLiteral("playground"));  // TeacherPreset::view
+  mTabs->addTab(mPlayground, tr("Playground"));
+  mPresets = new TeacherPresetBar(this);
+  addToolBar(Qt::TopToolBarArea, mPresets);
   QFont tabFont = mTabs->tabBar()->font();
   tabFont.setPointSize(tabFont.pointSize() + 2);
   mTabs->tabBar()->setFont(tabFont);
@@ -129,6 +136,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     showInspector();
   });
   connect(mController, &SessionController::notice, mBanner, &MessageBanner::showMessage);
+  connect(mPlayground, &PlaygroundPanel::notice, mBanner, &MessageBanner::showMessage);
   connect(mController, &SessionController::buildStarted, this, [this](const QString& what) {
     mStateLabel->setText(what);
   });
@@ -219,7 +227,7 @@ void MainWindow::buildMenus() {
 
   QMenu* view = menuBar()->addMenu(tr("&View"));
   const QStringList names = {tr("Training"), tr("Inspector"), tr("Expert gallery"),
-                             tr("Router health")};
+                             tr("Router health"), tr("Playground")};
   for (int i = 0; i < names.size(); ++i) {
     view->addAction(names[i], QKeySequence(Qt::CTRL | Qt::Key(Qt::Key_1 + i)), this,
                     [this, i] { mTabs->setCurrentIndex(i); });

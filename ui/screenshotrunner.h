@@ -14,7 +14,7 @@ class ScreenshotRunner : public QObject {
   Q_OBJECT
 
  public:
-  enum class View { Training, Inspector, Gallery, Text, Recommend, Health };
+  enum class View { Training, Inspector, Gallery, Text, Recommend, Health, Playground };
   ScreenshotRunner(MainWindow* window, const QString& path, View view, double trainSeconds,
                    QObject* parent = nullptr);
   void start();
@@ -30,6 +30,7 @@ class ScreenshotRunner : public QObject {
   void afterTraining();
   void showText();
   void showRecommendations();
+  void showPlayground();
   void grab();
 
   MainWindow* mWindow;

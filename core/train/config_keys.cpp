@@ -127,12 +127,6 @@ std::vector<ConfigKey> makeKeys() {
        Int([](TrainConfig& c) -> int& { return c.text.ngramMax; })},
       {"hash_buckets", "--hash-buckets", "text: hash buckets (embedding rows)",
        Int([](TrainConfig& c) -> int& { return c.text.buckets; })},
-      {"toy_size", "--toy-size", "toy:NAME: training points (the test split has half as many)",
-       Int([](TrainConfig& c) -> int& { return c.toy.size; })},
-      {"toy_noise", "--toy-noise", "toy:NAME: noise standard deviation (the plane is [-1, 1])",
-       Real([](TrainConfig& c) -> double& { return c.toy.noise; })},
-      {"toy_classes", "--toy-classes", "toy:blobs: number of classes (2..10)",
-       Int([](TrainConfig& c) -> int& { return c.toy.classes; })},
       // Router health (core/train/router_health.h): diagnostics and alarm thresholds.
       {"diagnostics", "--diagnostics", "router diagnostics and alarms: 1 on, 0 off",
        Int([](TrainConfig& c) -> int& { return c.health.diagnostics; })},
@@ -178,6 +172,12 @@ std::vector<ConfigKey> makeKeys() {
        balanceScopeField()},
       {"balance_window", "--balance-window", "global balance scope: steps pooled",
        Int([](TrainConfig& c) -> int& { return c.loss.balanceWindow; })},
+      {"toy_size", "--toy-size", "toy:NAME: training points (the test split has half as many)",
+       Int([](TrainConfig& c) -> int& { return c.toy.size; })},
+      {"toy_noise", "--toy-noise", "toy:NAME: noise standard deviation (the plane is [-1, 1])",
+       Real([](TrainConfig& c) -> double& { return c.toy.noise; })},
+      {"toy_classes", "--toy-classes", "toy:blobs: number of classes (2..10)",
+       Int([](TrainConfig& c) -> int& { return c.toy.classes; })},
   };
 }
 

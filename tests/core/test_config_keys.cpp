@@ -70,7 +70,10 @@ class TestConfigKeys : public QObject {
         {"drop_policy", "--drop-policy"},
         {"slots_per_expert", "--slots-per-expert"},
         {"balance_scope", "--balance-scope"},
-        {"balance_window", "--balance-window"}};
+        {"balance_window", "--balance-window"},
+        {"toy_size", "--toy-size"},
+        {"toy_noise", "--toy-noise"},
+        {"toy_classes", "--toy-classes"}};
     QCOMPARE(configKeys().size(), expected.size());
     std::set<std::string> keys, flags;
     for (std::size_t i = 0; i < expected.size(); ++i) {
