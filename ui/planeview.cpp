@@ -88,9 +88,9 @@ void PlaneView::paintEvent(QPaintEvent*) {
     const double vx = mGrid.xMin + (mGrid.xMax - mGrid.xMin) * i / 2;
     const double vy = mGrid.yMin + (mGrid.yMax - mGrid.yMin) * i / 2;
     const QPointF bx = toWidget(vx, mGrid.yMin), ly = toWidget(mGrid.xMin, vy);
-    p.drawText(QRectF(bx.x() - 30, r.bottom() + 2, 60, fm.height()), Qt::AlignHCenter, QString::number(vx, 'g', 2));
+    p.drawText(QRectF(bx.x() - 30, r.bottom() + 2, 60, fm.height()), Qt::AlignHCenter, QString::number(vx, 'f', 1));
     p.drawText(QRectF(0, ly.y() - fm.height() / 2.0, r.left() - 4, fm.height()), Qt::AlignRight | Qt::AlignVCenter,
-               QString::number(vy, 'g', 2));
+               QString::number(vy, 'f', 1));
   }
   const double marker = std::clamp(r.width() / 55.0, 5.0, 12.0);
   p.setClipRect(r);

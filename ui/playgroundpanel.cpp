@@ -26,7 +26,7 @@ namespace moe::ui {
 
 namespace {
 constexpr int kRedrawMs = 150;    // a probe asked for every 150 ms: over 5 redraws a second
-constexpr int kPlaneCells = 128;  // cells per side of a 2-D grid
+constexpr int kPlaneCells = 64;   // cells per side of a 2-D grid: under 10 % of the trainer (BENCHMARKS)
 constexpr int kLineCells = 400;   // points along x of a 1-D grid
 }  // namespace
 
@@ -204,6 +204,7 @@ void PlaygroundPanel::rebuildExperts(int experts) {
     auto* view = new PlaneView(tr("Expert %1 alone").arg(e + 1), this);
     view->setFrameColor(categoryColor(e));
     view->setMinimumHeight(220);
+    view->setMaximumHeight(320);  // the two main planes keep most of the tab
     view->setVisible(false);
     mExpertRow->addWidget(view);
     connect(toggle, &QCheckBox::toggled, this, [this, view](bool on) {

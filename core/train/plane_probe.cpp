@@ -80,14 +80,16 @@ PlaneProbe probePlane(Session& session, const PlaneGrid& grid, bool perExpert) {
   probe.regression = session.task().regression;
   Model& model = session.model();
   MoeLayer* moe = model.moe();
-  const int E = moe ? moe->plan().experts : 0;
+  // From the config: before the first forward the layer has no plan yet.
+  const int E = moe ? session.config().model.routedExperts() : 0;
 
   // Each expert's own output first: forwardPlan leaves the layer pointing at our plan, and the
   // routed forward below puts it back on the router's, as after any evaluation.
   auto* direct = dynamic_cast<MoeClassifier*>(&model);
   if (perExpert && direct && E > 0) {
     const DispatchPlan all = everyExpertPlan(rows, E);
-    const auto ye = compute::toHost(backend, moe->forwardPlan(batch.x, all));
+    moe->forwardPlan(batch.x, all);
+    const auto ye = compute::toHost(backend, moe->expertOutputs());  // slots x out
     const int out = int(ye.size() / (std::size_t(rows) * E));
     probe.expertPrediction.resize(ye.size());
     for (std::size_t s = 0; s < std::size_t(rows) * E; ++s)
