@@ -17,11 +17,19 @@
 #include "ui/messagebanner.h"
 #include "ui/sessioncontroller.h"
 #include "ui/responsivenessbenchmark.h"
+#include "core/train/teacher_presets.h"
 #include "ui/screenshotrunner.h"
+#include "ui/teacherpresetbar.h"
 
 using namespace moe;
 
 namespace {
+
+QString presetIds() {
+  QStringList ids;
+  for (const core::TeacherPreset& p : core::teacherPresets()) ids << QString::fromUtf8(p.id);
+  return ids.join(QStringLiteral(" | "));
+}
 
 // Every option of the window's command line; filled before any QApplication exists so that
 // --help and --version work without a display.
@@ -38,9 +46,10 @@ struct Options {
   QCommandLineOption benchOpt{QStringLiteral("benchmark-responsiveness"),
       QStringLiteral("Train for SECONDS in the window, print event-loop lateness and throughput as JSON, exit."), QStringLiteral("SECONDS")};
   QCommandLineOption shotOpt{QStringLiteral("screenshot"), QStringLiteral("Train, grab the window into PATH (PNG), exit."), QStringLiteral("PATH")};
-  QCommandLineOption shotViewOpt{QStringLiteral("screenshot-view"), QStringLiteral("training | inspector | gallery | text | recommend | health | tree | layers | experiments | ablation"), QStringLiteral("VIEW"), QStringLiteral("training")};
+  QCommandLineOption shotViewOpt{QStringLiteral("screenshot-view"), QStringLiteral("training | inspector | gallery | text | recommend | health | tree | layers | experiments | ablation | playground"), QStringLiteral("VIEW"), QStringLiteral("training")};
   QCommandLineOption shotSecondsOpt{QStringLiteral("screenshot-after"), QStringLiteral("Seconds of training before the screenshot."), QStringLiteral("SECONDS"), QStringLiteral("20")};
   QCommandLineOption typeOpt{QStringLiteral("type"), QStringLiteral("Text screenshot: the sentence typed into the inspector."), QStringLiteral("TEXT")};
+  QCommandLineOption presetOpt{QStringLiteral("preset"), QStringLiteral("Start a teacher's preset (the Presets bar): ") + presetIds(), QStringLiteral("ID")};
   QCommandLineOption userOpt{QStringLiteral("user"), QStringLiteral("Recommend screenshot: the user (0-based index)."), QStringLiteral("N"), QStringLiteral("0")};
 
   Options() {
@@ -48,7 +57,7 @@ struct Options {
     parser.addHelpOption();
     parser.addVersionOption();
     parser.addOptions({configOpt, datasetOpt, maxTrainOpt, threadsOpt, defaultsOpt, presentOpt, sizeOpt, playOpt, benchOpt, shotOpt,
-                       shotViewOpt, shotSecondsOpt, typeOpt, userOpt});
+                       shotViewOpt, shotSecondsOpt, typeOpt, userOpt, presetOpt});
   }
 };
 
@@ -129,6 +138,15 @@ int main(int argc, char** argv) {
       if (config.epochs == core::TrainConfig{}.epochs) config.epochs = epochs;  // images explore on
     }
   }
+  if (parser.isSet(options.presetOpt)) {  // a guided start: its whole config (flags below still apply)
+    const core::TeacherPreset* preset = core::findTeacherPreset(parser.value(options.presetOpt).toStdString());
+    if (!preset) {
+      std::fprintf(stderr, "moe-explorer: unknown preset '%s'; valid: %s\n", qPrintable(parser.value(options.presetOpt)),
+                   qPrintable(presetIds()));
+      return 2;
+    }
+    config = core::teacherPresetConfig(*preset);
+  }
   if (parser.isSet(options.maxTrainOpt)) config.maxTrain = parser.value(options.maxTrainOpt).toInt();
   if (parser.isSet(options.threadsOpt)) config.threads = parser.value(options.threadsOpt).toInt();
 
@@ -166,6 +184,7 @@ int main(int argc, char** argv) {
                    : view == QLatin1String("layers")    ? ui::ScreenshotRunner::View::Layers
                    : view == QLatin1String("experiments") ? ui::ScreenshotRunner::View::Experiments
                    : view == QLatin1String("ablation")    ? ui::ScreenshotRunner::View::Ablation
+                   : view == QLatin1String("playground") ? ui::ScreenshotRunner::View::Playground
                                                         : ui::ScreenshotRunner::View::Training;
     window.resize(size.isValid() ? size : QSize(1600, 1000));
     auto* shot = new ui::ScreenshotRunner(&window, parser.value(options.shotOpt), v,
@@ -185,6 +204,11 @@ int main(int argc, char** argv) {
                                        .arg(differences), false);
     }, Qt::SingleShotConnection);
   }
-  window.start(config);
+  const core::TeacherPreset* preset =
+      parser.isSet(options.presetOpt) ? core::findTeacherPreset(parser.value(options.presetOpt).toStdString()) : nullptr;
+  if (preset && !scripted)
+    window.presetBar()->start(*preset);  // its view, and playing
+  else
+    window.start(config);
   return app.exec() == 0 ? exitCode : 1;
 }

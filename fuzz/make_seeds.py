@@ -46,6 +46,10 @@ seed("text_csv", "named.csv", "\x04label,text\n" + "".join(
 seed("text_csv", "tabs.tsv", "\x42" + "".join("pos\tgood text %d\nneg\tbad text %d\n" % (i, i)
                                               for i in range(8)))
 
+seed("points_csv", "points.csv", "\x00x,y,label\n" + "".join(
+    "%.3f,%.3f,%d\n" % (i / 10.0 - 1, (i * 7 % 20) / 10.0 - 1, i % 3) for i in range(20)))
+seed("points_csv", "semicolons.csv", "\x07# mine\n" + "".join("%d;%d;%d\n" % (i, -i, i % 2) for i in range(12)))
+
 seed("fortunes", "fortunes", "".join("Fortune number %d\n  -- Someone\n%%\n" % i for i in range(12)))
 
 latest = "userId,movieId,rating,timestamp\n" + "".join(

@@ -25,6 +25,8 @@ QStringList heatmapRowNames(const core::Dataset& data) {
     return names;
   }
   for (int c = 0; c < data.classes; ++c) names << classLabel(data, c);
+  if (data.classes == 0)  // regression on points: bins of the input (core/data/toy_data.h)
+    for (const std::string& bin : data.classNames) names << QString::fromStdString(bin);
   return names;
 }
 

@@ -46,6 +46,9 @@ QString metricHelp(const std::string& key) {
 QString settingHelp(const QString& label) {
   static const std::map<QString, const char*> help = {
       {QStringLiteral("Dataset"), "What the model learns: images (classes), text (languages) or ratings. Picking one loads its tuned settings; Apply builds the model."},
+      {QStringLiteral("Toy points"), "How many training points the toy dataset has (the test set has half as many). More points give the experts a clearer picture."},
+      {QStringLiteral("Toy noise"), "How much each toy point is jittered (a standard deviation; the plane runs from -1 to 1). 0 = the clean shape; 0.3 blurs two spirals together."},
+      {QStringLiteral("Toy classes"), "How many Gaussian blobs (classes) toy:blobs has, 2 to 10."},
       {QStringLiteral("Train subset"), "Train on this many inputs instead of all: faster epochs for a demonstration, a lower final accuracy."},
       {QStringLiteral("Preset"), "The model around the experts: experts on the pixels, a shared stem before them, a dense baseline without experts, or image patches routed one by one."},
       {QStringLiteral("Experts"), "How many expert networks the gate chooses from (1 to 256). 4 to 16 is typical here; more experts means more capacity but harder balancing."},

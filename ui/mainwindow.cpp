@@ -28,6 +28,7 @@
 #include "ui/inspectorpanel.h"
 #include "ui/messagebanner.h"
 #include "ui/parallelpanel.h"
+#include "ui/playgroundpanel.h"
 #include "ui/plotview.h"
 #include "ui/presentationmode.h"
 #include "ui/recommendpanel.h"
@@ -36,6 +37,7 @@
 #include "ui/sessioncontroller.h"
 #include "ui/sessionio.h"
 #include "ui/setuppanel.h"
+#include "ui/teacherpresetbar.h"
 #include "ui/textinspectorpanel.h"
 #include "ui/torchexport.h"
 #include "ui/trainingpanel.h"
@@ -94,6 +96,11 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   mTabs->setTabVisible(parallelTab, false);
   connect(parallel, &ParallelPanel::availabilityChanged, this,
           [this, parallelTab](bool on) { mTabs->setTabVisible(parallelTab, on); });
+  mPlayground = new PlaygroundPanel(mController, this);
+  mPlayground->setObjectName(QStringLiteral("playground"));  // TeacherPreset::view
+  mTabs->addTab(mPlayground, tr("Playground"));
+  mPresets = new TeacherPresetBar(this);
+  addToolBar(Qt::TopToolBarArea, mPresets);
   QFont tabFont = mTabs->tabBar()->font();
   tabFont.setPointSize(tabFont.pointSize() + 2);
   mTabs->tabBar()->setFont(tabFont);
@@ -149,6 +156,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     showInspector();
   });
   connect(mController, &SessionController::notice, mBanner, &MessageBanner::showMessage);
+  connect(mPlayground, &PlaygroundPanel::notice, mBanner, &MessageBanner::showMessage);
   connect(mController, &SessionController::buildStarted, this, [this](const QString& what) {
     mStateLabel->setText(what);
   });
@@ -248,7 +256,7 @@ void MainWindow::buildMenus() {
 
   QMenu* view = menuBar()->addMenu(tr("&View"));
   const QStringList names = {tr("Training"), tr("Inspector"), tr("Expert gallery"),
-                             tr("Router health")};
+                             tr("Router health"), tr("Playground")};
   for (int i = 0; i < names.size(); ++i) {
     view->addAction(names[i], QKeySequence(Qt::CTRL | Qt::Key(Qt::Key_1 + i)), this,
                     [this, i] { mTabs->setCurrentIndex(i); });

@@ -17,9 +17,11 @@ class InspectorPanel;
 class MessageBanner;
 class PresentationMode;
 class RecommendPanel;
+class PlaygroundPanel;
 class RouterHealthPanel;
 class SessionController;
 class SetupPanel;
+class TeacherPresetBar;
 class TextInspectorPanel;
 class TrainingPanel;
 
@@ -47,6 +49,8 @@ class MainWindow : public QMainWindow {
   /** The status bar's "epoch E · step S", as shown (for tests). */
   QString stepText() const;
   RouterHealthPanel* routerHealthPanel() const { return mHealth; }
+  PlaygroundPanel* playgroundPanel() const { return mPlayground; }
+  TeacherPresetBar* presetBar() const { return mPresets; }
   MessageBanner* banner() const { return mBanner; }
   QTabWidget* tabs() const { return mTabs; }
   /** Presentation mode (View menu, F5): projector sizes and fewer panels. */
@@ -88,6 +92,8 @@ class MainWindow : public QMainWindow {
   QStackedWidget* mInspectorStack;
   GalleryPanel* mGallery;
   RouterHealthPanel* mHealth;
+  PlaygroundPanel* mPlayground;
+  TeacherPresetBar* mPresets;
   MessageBanner* mBanner;
   PresentationMode* mPresentation;
   QTabWidget* mTabs;

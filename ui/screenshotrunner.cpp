@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include <QCheckBox>
 #include <QLineEdit>
 #include <QListWidget>
 #include <QTabWidget>
@@ -18,6 +19,7 @@
 #include "ui/inspectorpanel.h"
 #include "ui/layerscreenshot.h"
 #include "ui/mainwindow.h"
+#include "ui/playgroundpanel.h"
 #include "ui/recommendpanel.h"
 #include "ui/sessioncontroller.h"
 #include "ui/textinspectorpanel.h"
@@ -67,6 +69,7 @@ void ScreenshotRunner::afterTraining() {
     QTimer::singleShot(800, this, &ScreenshotRunner::grab);
     return;
   }
+  if (mView == View::Playground) return showPlayground();  // mid-training, as a class sees it
   if (mView == View::Health) {
     mWindow->tabs()->setCurrentWidget(mWindow->routerHealthPanel());
     QTimer::singleShot(800, this, &ScreenshotRunner::grab);  // mid-training, shown
@@ -145,6 +148,18 @@ void ScreenshotRunner::showExperiments() {
     QTimer::singleShot(1000, this, &ScreenshotRunner::grab);
   }, Qt::SingleShotConnection);
   if (!panel->startSweep()) Q_EMIT finished(false);
+}
+
+void ScreenshotRunner::showPlayground() {
+  PlaygroundPanel* playground = mWindow->playgroundPanel();
+  mWindow->tabs()->setCurrentWidget(playground);
+  // Two experts' own surfaces beside the mixture's: what a toggle shows.
+  for (int e = 0; e < 2; ++e)
+    if (QCheckBox* t = playground->expertToggle(e)) t->setChecked(true);
+  playground->requestProbe();
+  connect(playground, &PlaygroundPanel::probeDrawn, this, [this] {
+    QTimer::singleShot(300, this, &ScreenshotRunner::grab);
+  }, Qt::SingleShotConnection);
 }
 
 void ScreenshotRunner::grab() {

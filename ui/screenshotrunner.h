@@ -15,7 +15,7 @@ class ScreenshotRunner : public QObject {
 
  public:
   /** Tree: the hme gating tree. Layers: the heatmaps of every MoE layer side by side (ui/layerscreenshot.h). */
-  enum class View { Training, Inspector, Gallery, Text, Recommend, Health, Tree, Layers, Experiments, Ablation };
+  enum class View { Training, Inspector, Gallery, Text, Recommend, Health, Tree, Layers, Experiments, Ablation, Playground };
   ScreenshotRunner(MainWindow* window, const QString& path, View view, double trainSeconds,
                    QObject* parent = nullptr);
   void start();
@@ -32,6 +32,7 @@ class ScreenshotRunner : public QObject {
   void showText();
   void showRecommendations();
   void showExperiments();
+  void showPlayground();
   void grab();
 
   MainWindow* mWindow;

@@ -24,6 +24,7 @@
 #include "ui/memoryestimatelabel.h"
 #include "ui/rangedspinbox.h"
 #include "ui/routingoptionsbox.h"
+#include "ui/toydatabox.h"
 
 namespace moe::ui {
 
@@ -147,6 +148,8 @@ SetupPanel::SetupPanel(QWidget* parent) : QWidget(parent) {
   connect(mHme, &HmeOptionsBox::changed, this, [this] { markDirty(); });
   mDeep = new DeepMoeBox(this);
   connect(mDeep, &DeepMoeBox::changed, this, [this] { markDirty(); });
+  mToy = new ToyDataBox(this);
+  connect(mToy, &ToyDataBox::changed, this, [this] { markDirty(); });
 
   auto* optim = new QGroupBox(tr("Training"), this);
   auto* optimForm = new QFormLayout(optim);
@@ -184,7 +187,7 @@ SetupPanel::SetupPanel(QWidget* parent) : QWidget(parent) {
   buttons->addWidget(mDefaults);
 
   auto* layout = new QVBoxLayout(this);
-  for (QWidget* w : {static_cast<QWidget*>(data), static_cast<QWidget*>(model),
+  for (QWidget* w : {static_cast<QWidget*>(data), static_cast<QWidget*>(mToy), static_cast<QWidget*>(model),
                      static_cast<QWidget*>(mHme), static_cast<QWidget*>(mDeep), static_cast<QWidget*>(loss), static_cast<QWidget*>(mRouting),
                     static_cast<QWidget*>(optim)})
     layout->addWidget(w);
@@ -288,6 +291,7 @@ void SetupPanel::updateEnabled() {
   mNoise->setEnabled(moe && router.reads(core::RouterSetting::NoiseScale));
   mRouting->updateEnabled(router, moe);
   mDeep->updateEnabled(choice && core::ModelKind(mModel->currentData().toInt()) == core::ModelKind::DeepMoe);
+  mToy->showFor(mDataset->currentData().toString());
 }
 
 void SetupPanel::addDataset(const QString& spec) {
@@ -364,6 +368,7 @@ core::TrainConfig SetupPanel::config() const {
   mRouting->apply(c);
   mHme->apply(c);
   mDeep->apply(c);
+  mToy->apply(c);
   return c;
 }
 
@@ -389,6 +394,7 @@ void SetupPanel::setConfig(const core::TrainConfig& c) {
   mRouting->setConfig(c);
   mHme->setConfig(c);
   mDeep->setConfig(c);
+  mToy->setConfig(c);
   selectData(mOptimizer, int(c.optim.kind));
   mLr->setValue(c.optim.lr);
   mBatch->setValue(c.batchSize);

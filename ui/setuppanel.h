@@ -17,6 +17,7 @@ class HmeOptionsBox;
 class MemoryEstimateLabel;
 class RoutingOptionsBox;
 class DeepMoeBox;
+class ToyDataBox;
 
 /**
  * The run's settings: dataset, model preset, MoE settings, losses, optimizer. Apply rebuilds
@@ -85,6 +86,7 @@ class SetupPanel : public QWidget {
   RoutingOptionsBox* mRouting;
   HmeOptionsBox* mHme;
   DeepMoeBox* mDeep;
+  ToyDataBox* mToy;
   QPushButton* mApply;
   QPushButton* mDefaults;
   MemoryEstimateLabel* mMemory;

@@ -23,8 +23,9 @@ DataSplits loadDataset(const std::string& spec, const DataOptions& opt) {
     for (const auto& s : datasetSpecs()) valid += (valid.empty() ? "" : ", ") + s;
     throw DataError("unknown dataset '" + spec + "'; valid: " + valid);
   }
-  const std::size_t colon = spec.find(':');
-  std::string arg = colon == std::string::npos ? std::string() : spec.substr(colon + 1);
+  // The argument follows the row's kind (kinds such as "toy:csv" hold a colon themselves).
+  const std::size_t kindLength = std::string(entry->kind).size();
+  std::string arg = spec.size() > kindLength ? spec.substr(kindLength + 1) : std::string();
   if (entry->arg == SpecArg::Required) {
     if (arg.empty()) arg = opt.dataDir;
     if (arg.empty())

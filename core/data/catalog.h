@@ -21,12 +21,16 @@ struct DataOptions {
   Normalization normalization = Normalization::Scale01;  ///< Dense data only
   TokenizerOptions tokenizer;                            ///< text: n-grams or words, hash buckets
   TextCsvOptions csv;                                    ///< text-csv: delimiter, header, columns
+  int toySize = 1000;      ///< toy:NAME: training points (core/data/toy_data.h)
+  double toyNoise = 0.1;   ///< toy:NAME: noise standard deviation in plane units
+  int toyClasses = 3;      ///< toy:blobs: number of classes
 };
 
 /**
  * Loads a dataset by spec and returns its train, validation and test splits. The specs are the
  * rows of the dataset table (core/data/dataset_table.h): "fashion-mnist", "idx:DIR",
- * "cifar10:DIR", "fortunes-langid", "text-csv:FILE", "movielens[:DIR]". Image datasets keep their test split and carve validation out of train, stratified; text
+ * "cifar10:DIR", "fortunes-langid", "text-csv:FILE", "movielens[:DIR]", "toy:NAME",
+ * "toy:csv:FILE". Image datasets keep their test split and carve validation out of train, stratified; text
  * and ratings are split testFraction/rest first. Everything is seeded by opt.seed.
  * @throws DataError for an unknown spec (listing the valid ones) or when loading fails.
  */

@@ -4,6 +4,7 @@
 
 #include "core/data/loaders.h"
 #include "core/data/shifted.h"
+#include "core/data/toy_loaders.h"
 #include "core/train/presets.h"
 
 namespace moe::core {
@@ -47,16 +48,46 @@ const std::vector<DatasetEntry>& datasetTable() {
        {"MovieLens folder (GroupLens files)",
         "Open a MovieLens folder (ml-100k u.data, ml-1m ratings.dat or ml-latest ratings.csv)",
         false, nullptr, nullptr}},
+      // 2-D and 1-D toy sets (core/data/toy_data.h): size, noise and classes from the config.
+      {"toy:spirals", SpecArg::None, "", "image-classification", "Two spirals (2-D toy)",
+       "two interleaved spirals in the plane (toy_size points, toy_noise jitter)", toyPreset,
+       loadToySpirals, {}},
+      {"toy:xor", SpecArg::None, "", "image-classification", "XOR (2-D toy)",
+       "opposite quadrants share a class", toyPreset, loadToyXor, {}},
+      {"toy:circles", SpecArg::None, "", "image-classification", "Circles (2-D toy)",
+       "a disc inside a ring", toyPreset, loadToyCircles, {}},
+      {"toy:blobs", SpecArg::None, "", "image-classification", "Gaussian blobs (2-D toy)",
+       "toy_classes Gaussian blobs on a circle", toyPreset, loadToyBlobs, {}},
+      {"toy:checkerboard", SpecArg::None, "", "image-classification", "Checkerboard (2-D toy)",
+       "4 x 4 checkerboard of two classes", toyPreset, loadToyCheckerboard, {}},
+      {"toy:moons", SpecArg::None, "", "image-classification", "Two moons (2-D toy)",
+       "two interlocking half circles", toyPreset, loadToyMoons, {}},
+      {"toy:regression-1d", SpecArg::None, "", "point-regression",
+       "Piecewise function (1-D regression)",
+       "y = a piecewise linear function of x with two jumps, plus toy_noise", toyRegressionPreset,
+       loadToyRegression1d, {}},
+      {"toy:regression-2d", SpecArg::None, "", "point-regression",
+       "Sum of bumps (2-D regression)", "z = four Gaussian bumps over the plane, plus toy_noise",
+       toyRegressionPreset, loadToyRegression2d, {}},
+      {"toy:csv", SpecArg::Required, "FILE", "image-classification", nullptr,
+       "the user's 2-D points: x,y,label lines in FILE", toyPreset, loadPointsCsvFile,
+       {"2-D points file (x,y,label CSV)", "Open a CSV of 2-D points (x,y,label per line)", true,
+        "CSV files (*.csv *.txt);;All files (*)", nullptr}},
   };
   return table;
 }
 // clang-format on
 
 const DatasetEntry* findDataset(const std::string& spec) {
-  const std::size_t colon = spec.find(':');
-  const std::string kind = spec.substr(0, colon);
-  for (const DatasetEntry& e : datasetTable())
-    if (kind == e.kind && (colon == std::string::npos || e.arg != SpecArg::None)) return &e;
+  // The spec is the kind itself or, for rows with an argument, the kind, ':' and the argument
+  // (kinds may hold a colon: "toy:spirals", "toy:csv:FILE").
+  for (const DatasetEntry& e : datasetTable()) {
+    const std::string kind = e.kind;
+    if (spec == kind) return &e;
+    if (e.arg != SpecArg::None && spec.size() > kind.size() && spec.compare(0, kind.size(), kind) == 0 &&
+        spec[kind.size()] == ':')
+      return &e;
+  }
   return nullptr;
 }
 

@@ -9,7 +9,8 @@ const std::vector<const TaskInfo*>& tasks() {
   // More specific tasks first: a task on dense features with regression targets would come
   // before image classification, which takes any dense data.
   static const std::vector<const TaskInfo*> all = {
-      &tokenClassificationTask(), &ratingRegressionTask(), &imageClassificationTask()};
+      &tokenClassificationTask(), &ratingRegressionTask(), &pointRegressionTask(),
+      &imageClassificationTask()};
   return all;
 }
 

@@ -21,5 +21,6 @@ const TaskInfo& taskNamed(const std::string& name);
 const TaskInfo& imageClassificationTask();  ///< core/task/image_classification.cpp
 const TaskInfo& tokenClassificationTask();  ///< core/task/token_classification.cpp
 const TaskInfo& ratingRegressionTask();     ///< core/task/rating_regression.cpp
+const TaskInfo& pointRegressionTask();      ///< core/task/point_regression.cpp
 
 }  // namespace moe::core

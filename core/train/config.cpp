@@ -156,6 +156,9 @@ void TrainConfig::validate() const {
   check(m.fit == FitMethod::Gradient || m.mixtureLoss == MixtureLoss::Compete,
         "--fit em maximises the mixture's likelihood: it needs --mixture-loss compete");
   validateLayerSettings(m);  // deep-moe's per-layer lists (core/train/layer_settings.h)
+  check(toy.size >= 8 && toy.size <= 1000000, "toy size must be between 8 and 1000000 points");
+  check(toy.noise >= 0.0 && toy.noise <= 1.0, "toy noise must be in [0, 1]");
+  check(toy.classes >= 2 && toy.classes <= 10, "toy classes must be between 2 and 10");
   for (auto [v, n] : {std::pair{loss.auxWeight, "aux-loss"}, {loss.importanceWeight, "importance-loss"},
                       {loss.loadWeight, "load-loss"}, {loss.zLossWeight, "z-loss"}})
     check(v >= 0.0 && v <= 1000.0, std::string(n) + " weight must be in [0, 1000]");

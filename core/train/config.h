@@ -148,6 +148,13 @@ struct TextConfig {
   int buckets = 1 << 18;     ///< hash buckets = rows of the embedding table
 };
 
+/** The generated toy datasets (toy:spirals, ..., core/data/toy_data.h). */
+struct ToyConfig {
+  int size = 1000;      ///< training points (the test split has half as many)
+  double noise = 0.1;   ///< Gaussian jitter of the points (of the targets for regression)
+  int classes = 3;      ///< toy:blobs: number of classes
+};
+
 /** Router diagnostics and their alarms (core/train/router_health.h). A threshold of 0 turns
  *  its alarm off. */
 struct HealthConfig {
@@ -170,6 +177,7 @@ struct TrainConfig {
   LossConfig loss;
   OptimConfig optim;
   TextConfig text;
+  ToyConfig toy;
   int epochs = 1;
   int batchSize = 128;
   std::uint64_t seed = 0;

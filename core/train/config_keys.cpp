@@ -198,6 +198,12 @@ std::vector<ConfigKey> makeKeys() {
        NamedField{
            [](const TrainConfig& c) { return std::string(mixtureLossName(c.model.mixtureLoss)); },
            [](TrainConfig& c, const std::string& s) { c.model.mixtureLoss = parseMixtureLoss(s); }}},
+      {"toy_size", "--toy-size", "toy:NAME: training points (the test split has half as many)",
+       Int([](TrainConfig& c) -> int& { return c.toy.size; })},
+      {"toy_noise", "--toy-noise", "toy:NAME: noise standard deviation (the plane is [-1, 1])",
+       Real([](TrainConfig& c) -> double& { return c.toy.noise; })},
+      {"toy_classes", "--toy-classes", "toy:blobs: number of classes (2..10)",
+       Int([](TrainConfig& c) -> int& { return c.toy.classes; })},
   };
 }
 

@@ -44,6 +44,34 @@ void shiftedPreset(TrainConfig& c) {
   c.optim.lr = 0.002;
 }
 
+void toyPreset(TrainConfig& c) {
+  // Jitter 0.05: the spirals' arms are 0.27 apart, so the classes stay separable (> 2.5 sd).
+  // The dense router (Jacobs et al. 1991: every expert, weighted by the softmax gate) trains the
+  // gate from the first step; top-1 renormalises its one gate to 1 and the gate barely learns.
+  // 4 experts of 16 hidden units, 300 epochs: 0.982-0.992 test accuracy on two spirals over
+  // seeds 0-4 (docs/PLAYGROUND.md).
+  c.toy.noise = 0.05;
+  c.model.router = "dense";
+  c.model.experts = 4;
+  c.model.topK = 1;
+  c.model.expertHidden = 16;
+  c.optim.lr = 0.01;
+  c.batchSize = 32;
+  c.epochs = 300;
+}
+
+void toyRegressionPreset(TrainConfig& c) {
+  // 4 linear experts under a dense gate: a piecewise-linear model (docs/PLAYGROUND.md).
+  c.toy.noise = 0.05;
+  c.model.router = "dense";
+  c.model.experts = 4;
+  c.model.topK = 1;
+  c.model.expertHidden = 0;
+  c.optim.lr = 0.03;
+  c.batchSize = 32;
+  c.epochs = 200;
+}
+
 TrainConfig presetFor(const std::string& dataset) {
   TrainConfig c;
   c.dataset = dataset;
@@ -61,6 +89,9 @@ DataOptions dataOptionsFor(const TrainConfig& config) {
   opt.tokenizer.minN = config.text.ngramMin;
   opt.tokenizer.maxN = config.text.ngramMax;
   opt.tokenizer.buckets = config.text.buckets;
+  opt.toySize = config.toy.size;
+  opt.toyNoise = config.toy.noise;
+  opt.toyClasses = config.toy.classes;
   return opt;
 }
 

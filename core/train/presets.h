@@ -23,6 +23,12 @@ void ratingsPreset(TrainConfig& config);
  *  then what", docs/DEEP_MOE.md). A dataset table preset. */
 void shiftedPreset(TrainConfig& config);
 
+/** 2-D toy classification (toy:spirals, ...): a mixture of 4 small MLP experts, tuned on two
+ *  spirals (docs/PLAYGROUND.md). A dataset table preset. */
+void toyPreset(TrainConfig& config);
+/** Toy regression (toy:regression-1d/-2d): a mixture of 4 linear experts, a piecewise model. */
+void toyRegressionPreset(TrainConfig& config);
+
 /** The data-loading options a config implies: seed, validation share, train cap, and the
  *  tokenizer (n-gram range and hash buckets from config.text). */
 DataOptions dataOptionsFor(const TrainConfig& config);

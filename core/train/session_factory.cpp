@@ -10,7 +10,8 @@ std::string dataKey(const TrainConfig& c) {
   return c.dataset + '\n' + c.dataDir + '\n' + std::to_string(c.maxTrain) + '\n' +
          std::to_string(c.validationFraction) + '\n' + std::to_string(c.seed) + '\n' +
          std::to_string(c.text.ngramMin) + '-' + std::to_string(c.text.ngramMax) + '/' +
-         std::to_string(c.text.buckets);
+         std::to_string(c.text.buckets) + '\n' + std::to_string(c.toy.size) + '/' +
+         std::to_string(c.toy.noise) + '/' + std::to_string(c.toy.classes);
 }
 
 std::shared_ptr<const DataSplits> loadData(const TrainConfig& config) {

@@ -75,7 +75,10 @@ class TestConfigKeys : public QObject {
         {"depth", "--depth"},
         {"branching", "--branching"},
         {"fit", "--fit"},
-        {"mixture_loss", "--mixture-loss"}};
+        {"mixture_loss", "--mixture-loss"},
+        {"toy_size", "--toy-size"},
+        {"toy_noise", "--toy-noise"},
+        {"toy_classes", "--toy-classes"}};
     QCOMPARE(configKeys().size(), expected.size());
     std::set<std::string> keys, flags;
     for (std::size_t i = 0; i < expected.size(); ++i) {

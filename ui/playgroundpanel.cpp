@@ -1,0 +1,322 @@
+#include "ui/playgroundpanel.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDir>
+#include <QFile>
+#include <QLabel>
+#include <QPushButton>
+#include <QStackedWidget>
+#include <QStandardPaths>
+#include <QVBoxLayout>
+
+#include "core/data/toy_data.h"
+#include "core/train/session.h"
+#include "core/train/trainer.h"
+#include "ui/mixturelineview.h"
+#include "ui/palette.h"
+#include "ui/playgroundimages.h"
+#include "ui/sessioncontroller.h"
+
+namespace moe::ui {
+
+namespace {
+constexpr int kRedrawMs = 150;    // a probe asked for every 150 ms: over 5 redraws a second
+constexpr int kPlaneCells = 64;   // cells per side of a 2-D grid: under 10 % of the trainer (BENCHMARKS)
+constexpr int kLineCells = 400;   // points along x of a 1-D grid
+}  // namespace
+
+PlaygroundPanel::PlaygroundPanel(SessionController* controller, QWidget* parent)
+    : QWidget(parent), mController(controller) {
+  QFont big = font();  // a projector's back row reads it
+  big.setPointSizeF(big.pointSizeF() + 2);
+  setFont(big);
+  mStatus = new QLabel(this);
+  mStatus->setObjectName(QStringLiteral("playgroundStatus"));
+  mAdd = new QPushButton(tr("Add points"), this);
+  mAdd->setCheckable(true);
+  mAdd->setToolTip(tr("Click on the regions to add training points of the chosen class"));
+  mClass = new QComboBox(this);
+  mTrainPoints = new QPushButton(tr("Train with my points"), this);
+  mTrainPoints->setToolTip(tr("Rebuild the model on the training points plus yours (saved as a "
+                              "toy:csv file)"));
+  mClear = new QPushButton(tr("Clear my points"), this);
+  auto* top = new QHBoxLayout;
+  top->addWidget(mStatus, 1);
+  for (QWidget* w : {static_cast<QWidget*>(mAdd), static_cast<QWidget*>(mClass),
+                     static_cast<QWidget*>(mTrainPoints), static_cast<QWidget*>(mClear)})
+    top->addWidget(w);
+  mToggleRow = new QHBoxLayout;
+  mToggleRow->addWidget(new QLabel(tr("Each expert alone:"), this));
+  mToggleRow->addStretch(1);
+
+  mRegions = new PlaneView(tr("The gate's regions: which expert takes each point"), this);
+  mRegions->setObjectName(QStringLiteral("playgroundRegions"));
+  mPrediction = new PlaneView(tr("The mixture's prediction"), this);
+  mPrediction->setObjectName(QStringLiteral("playgroundPrediction"));
+  auto* planes = new QWidget(this);
+  auto* planeLayout = new QVBoxLayout(planes);
+  planeLayout->setContentsMargins(0, 0, 0, 0);
+  auto* pair = new QHBoxLayout;
+  pair->addWidget(mRegions, 1);
+  pair->addWidget(mPrediction, 1);
+  planeLayout->addLayout(pair, 3);
+  mExpertRow = new QHBoxLayout;
+  planeLayout->addLayout(mExpertRow, 0);
+  mLine = new MixtureLineView(this);
+  mMessage = new QLabel(tr("The playground draws datasets with one or two inputs: pick a toy "
+                           "dataset (Two spirals, XOR, …, Piecewise function) in Setup and Apply."),
+                        this);
+  mMessage->setWordWrap(true);
+  mMessage->setAlignment(Qt::AlignCenter);
+  mPages = new QStackedWidget(this);
+  mPages->addWidget(mMessage);
+  mPages->addWidget(planes);
+  mPages->addWidget(mLine);
+  mLegend = new QWidget(this);
+  mLegend->setLayout(new QHBoxLayout);
+
+  auto* layout = new QVBoxLayout(this);
+  layout->addLayout(top);
+  layout->addLayout(mToggleRow);
+  layout->addWidget(mPages, 1);
+  layout->addWidget(mLegend);
+
+  connect(mController, &SessionController::sessionReady, this, &PlaygroundPanel::sessionReady);
+  connect(mAdd, &QPushButton::toggled, this, [this](bool on) {
+    mRegions->setAdding(on);
+    mPrediction->setAdding(on);
+  });
+  for (PlaneView* v : {mRegions, mPrediction})
+    connect(v, &PlaneView::clicked, this, [this](double x, double y) {
+      addUserPoint(x, y, std::max(0, mClass->currentIndex()));
+    });
+  connect(mClear, &QPushButton::clicked, this, [this] {
+    mUser.clear();
+    mRegions->setUserPoints(mUser);
+    mPrediction->setUserPoints(mUser);
+  });
+  connect(mTrainPoints, &QPushButton::clicked, this, [this] { trainWithUserPoints(); });
+  mTimer.setInterval(kRedrawMs);
+  connect(&mTimer, &QTimer::timeout, this, &PlaygroundPanel::poll);
+  mTimer.start();
+  sessionReady();
+}
+
+PlaygroundPanel::~PlaygroundPanel() {
+  if (mPending.valid()) mPending.wait();  // the trainer's thread writes into mResult
+}
+
+bool PlaygroundPanel::draws(const core::Dataset& train) {
+  return train.kind == core::DataKind::Dense && (train.features == 1 || train.features == 2) &&
+         train.rows() > 0;
+}
+
+core::PlaneGrid PlaygroundPanel::gridFor(const core::Dataset& d, int cells) {
+  core::PlaneGrid g;
+  const int f = d.features;
+  double lo[2] = {1e30, 1e30}, hi[2] = {-1e30, -1e30};
+  for (int r = 0; r < d.rows(); ++r)
+    for (int k = 0; k < f; ++k) {
+      lo[k] = std::min(lo[k], double(d.x[std::size_t(r) * f + k]));
+      hi[k] = std::max(hi[k], double(d.x[std::size_t(r) * f + k]));
+    }
+  // Square, centred on the data, 8 % wider than it, never smaller than [-1, 1] ... what the
+  // generators draw, so the plane does not jump between datasets.
+  double half = 1.0, cx = 0.0, cy = 0.0;
+  if (d.rows() > 0) {
+    cx = (lo[0] + hi[0]) / 2;
+    cy = f == 2 ? (lo[1] + hi[1]) / 2 : 0.0;
+    half = 1.08 * std::max((hi[0] - lo[0]) / 2, f == 2 ? (hi[1] - lo[1]) / 2 : 0.0);
+    if (std::abs(cx) < 0.2 && std::abs(cy) < 0.2 && half < 1.1) cx = cy = 0, half = std::max(half, 1.0);
+    half = std::max(half, 1e-3);
+  }
+  g.xMin = cx - half;
+  g.xMax = cx + half;
+  g.yMin = cy - half;
+  g.yMax = cy + half;
+  g.width = cells;
+  g.height = f == 1 ? 1 : cells;
+  return g;
+}
+
+void PlaygroundPanel::sessionReady() {
+  if (mPending.valid()) mPending.wait();  // a probe of the old model: its result is dropped
+  mPending = {};
+  mHasProbe = false;
+  mProbedStep = -1;
+  const auto data = mController->data();
+  const bool ok = data && draws(data->train);
+  const bool line = ok && data->train.features == 1;
+  mPages->setCurrentIndex(!ok ? 0 : line ? 2 : 1);
+  for (QWidget* w : {static_cast<QWidget*>(mAdd), static_cast<QWidget*>(mClass),
+                     static_cast<QWidget*>(mTrainPoints), static_cast<QWidget*>(mClear)})
+    w->setVisible(ok && !line && data->train.classes >= 2);
+  mUser.clear();
+  if (!ok) {
+    rebuildExperts(0);
+    mStatus->setText(tr("No playground for this dataset"));
+    return;
+  }
+  const core::Dataset& train = data->train;
+  mGrid = gridFor(train, line ? kLineCells : kPlaneCells);
+  if (train.classes == 0 && !train.targets.empty()) {
+    const auto [lo, hi] = std::minmax_element(train.targets.begin(), train.targets.end());
+    mLo = *lo;
+    mHi = *hi;
+  }
+  mClass->clear();
+  for (int c = 0; c < train.classes; ++c)
+    mClass->addItem(tr("class %1").arg(QString::fromStdString(train.classNames.size() > std::size_t(c) ? train.classNames[std::size_t(c)] : std::to_string(c))));
+  mLine->setPoints(line ? &train : nullptr);
+  for (PlaneView* v : {mRegions, mPrediction}) {
+    v->setPoints(line ? nullptr : &train, mLo, mHi);
+    v->setUserPoints(mUser);
+    v->setImage({}, mGrid, true);
+  }
+  mPrediction->setTitle(train.classes > 0 ? tr("The mixture's prediction (class colours)")
+                                          : tr("The mixture's prediction (blue low, red high)"));
+  rebuildExperts(mController->config().model.kind == core::ModelKind::DenseMlp
+                     ? 0 : mController->config().model.routedExperts());
+  mStatus->setText(tr("Waiting for the model…"));
+  requestProbe();
+}
+
+void PlaygroundPanel::rebuildExperts(int experts) {
+  for (QCheckBox* t : mToggles) delete t;
+  for (PlaneView* v : mExpertViews) delete v;
+  mToggles.clear();
+  mExpertViews.clear();
+  QLayout* legend = mLegend->layout();
+  while (QLayoutItem* item = legend->takeAt(0)) {
+    delete item->widget();
+    delete item;
+  }
+  for (int e = 0; e < experts; ++e) {
+    auto* toggle = new QCheckBox(tr("Expert %1").arg(e + 1), this);
+    toggle->setStyleSheet(QStringLiteral("QCheckBox { color: %1; font-weight: bold; }")
+                              .arg(categoryColor(e).darker(140).name()));
+    mToggleRow->insertWidget(mToggleRow->count() - 1, toggle);
+    auto* view = new PlaneView(tr("Expert %1 alone").arg(e + 1), this);
+    view->setFrameColor(categoryColor(e));
+    view->setMinimumHeight(220);
+    view->setMaximumHeight(320);  // the two main planes keep most of the tab
+    view->setVisible(false);
+    mExpertRow->addWidget(view);
+    connect(toggle, &QCheckBox::toggled, this, [this, view](bool on) {
+      view->setVisible(on);
+      requestProbe();
+    });
+    mToggles.push_back(toggle);
+    mExpertViews.push_back(view);
+    auto* chip = new QLabel(tr("  Expert %1  ").arg(e + 1), mLegend);
+    chip->setStyleSheet(QStringLiteral("background: %1; border: 1px solid #555; padding: 2px;")
+                            .arg(regionColor(e, 0.6f).name()));
+    legend->addWidget(chip);
+  }
+  static_cast<QHBoxLayout*>(legend)->addStretch(1);
+}
+
+PlaneView* PlaygroundPanel::expertView(int e) const {
+  return e >= 0 && e < int(mExpertViews.size()) ? mExpertViews[std::size_t(e)] : nullptr;
+}
+
+QCheckBox* PlaygroundPanel::expertToggle(int e) const {
+  return e >= 0 && e < int(mToggles.size()) ? mToggles[std::size_t(e)] : nullptr;
+}
+
+void PlaygroundPanel::requestProbe() { mForce = true; }
+
+void PlaygroundPanel::poll() {
+  if (mPending.valid()) {
+    if (mPending.wait_for(std::chrono::seconds(0)) != std::future_status::ready) return;
+    try {
+      mPending.get();
+      mProbe = std::move(*mResult);
+      mProbeMs = *mResultMs;
+      mHasProbe = true;
+      draw();
+    } catch (const std::exception& e) {
+      mStatus->setText(tr("The playground cannot draw this model: %1").arg(QString::fromUtf8(e.what())));
+    }
+    mPending = {};
+  }
+  core::Trainer* trainer = mController->trainer();
+  const auto data = mController->data();
+  if (!trainer || !data || !draws(data->train) || !isVisible()) return;
+  const long step = mController->snapshot().step;
+  if (!mForce && step == mProbedStep) return;
+  mForce = false;
+  mProbedStep = step;
+  bool perExpert = data->train.features == 1;  // the line view always shows every expert
+  for (QCheckBox* t : mToggles) perExpert = perExpert || t->isChecked();
+  mResult = std::make_shared<core::PlaneProbe>();
+  mResultMs = std::make_shared<double>(0.0);
+  mPending = trainer->post([grid = mGrid, perExpert, out = mResult, ms = mResultMs](core::Session& s) {
+    const auto t0 = std::chrono::steady_clock::now();
+    *out = core::probePlane(s, grid, perExpert);
+    *ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  });
+}
+
+void PlaygroundPanel::draw() {
+  QElapsedTimer clock;
+  clock.start();
+  if (mProbe.grid.height == 1) {
+    mLine->setProbe(mProbe);
+  } else {
+    mRegions->setImage(regionImage(mProbe), mProbe.grid, true);
+    mPrediction->setImage(predictionImage(mProbe, mLo, mHi), mProbe.grid, false);
+    for (int e = 0; e < int(mExpertViews.size()); ++e)
+      if (mExpertViews[std::size_t(e)]->isVisible())
+        mExpertViews[std::size_t(e)]->setImage(expertImage(mProbe, e, mLo, mHi), mProbe.grid, false);
+  }
+  ++mDrawn;
+  mDrawMs = double(clock.nsecsElapsed()) / 1e6;
+  mStatus->setText(tr("<b>Step %1</b> · each picture is %2 × %3 points through the model (%4 ms)%5")
+                       .arg(mProbe.step).arg(mProbe.grid.width).arg(mProbe.grid.height)
+                       .arg(mProbeMs, 0, 'f', 1)
+                       .arg(mProbe.note.empty() ? QString() : QStringLiteral(" · ") + QString::fromStdString(mProbe.note)));
+  Q_EMIT probeDrawn();
+}
+
+void PlaygroundPanel::addUserPoint(double x, double y, int cls) {
+  mUser.push_back({x, y, cls});
+  mRegions->setUserPoints(mUser);
+  mPrediction->setUserPoints(mUser);
+}
+
+QString PlaygroundPanel::trainWithUserPoints() {
+  const auto data = mController->data();
+  if (!data || data->train.features != 2 || data->train.classes < 2 || mUser.empty()) {
+    Q_EMIT notice(tr("Click on the plane (with Add points on) to add points first."), false);
+    return {};
+  }
+  core::Dataset points = data->train;
+  for (const PlanePoint& u : mUser) {
+    points.x.push_back(float(u.x));
+    points.x.push_back(float(u.y));
+    points.labels.push_back(u.cls);
+  }
+  const QString dir = QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation);
+  QDir().mkpath(dir);
+  const QString path = dir + QStringLiteral("/playground-points.csv");
+  QFile file(path);
+  const std::string text = core::pointsCsv(points);
+  if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate) ||
+      file.write(text.data(), qint64(text.size())) != qint64(text.size())) {
+    Q_EMIT notice(tr("Could not write %1: %2").arg(path, file.errorString()), true);
+    return {};
+  }
+  file.close();
+  core::TrainConfig config = mController->config();
+  config.dataset = "toy:csv:" + path.toStdString();
+  mController->apply(config);
+  return path;
+}
+
+}  // namespace moe::ui
