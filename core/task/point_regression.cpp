@@ -7,6 +7,7 @@
 
 #include "core/data/toy_data.h"
 #include "core/model/classifiers.h"
+#include "core/model/hme_model.h"
 #include "core/routing/routing_stats.h"
 #include "core/task/classification.h"
 #include "core/task/registry.h"
@@ -197,11 +198,14 @@ std::unique_ptr<Model> createPointModel(const TrainConfig& config, const Dataset
       return std::make_unique<StemMoeClassifier>(backend, train.features, 1, config.model, rng);
     case ModelKind::DenseMlp:
       return std::make_unique<DenseMlp>(backend, train.features, 1, config.model, rng);
+    case ModelKind::Hme:  // a tree of gates over linear (or MLP) regressors: Jordan & Jacobs 1994
+      return createHmeModel(config, train, backend);
     case ModelKind::PatchMoe:
+    case ModelKind::DeepMoe:
       break;
   }
   throw ConfigError("model '" + std::string(modelName(config.model.kind)) +
-                    "' needs images; regression on points takes moe, stem-moe or dense-mlp");
+                    "' needs images; regression on points takes moe, stem-moe, dense-mlp or hme");
 }
 
 std::unique_ptr<Task> createPointTask(const TrainConfig& config, const DataSplits& data,

@@ -37,7 +37,7 @@ E parseIn(const std::array<std::pair<E, const char*>, N>& table, const std::stri
   throw ConfigError(std::string("unknown ") + what + " '" + s + "' (expected one of: " + valid + ")");
 }
 
-constexpr std::array<std::pair<ModelKind, const char*>, 5> kModels{{
+constexpr std::array<std::pair<ModelKind, const char*>, 6> kModels{{
     {ModelKind::MoeClassifier, "moe"},
     {ModelKind::StemMoe, "stem-moe"},
     {ModelKind::DenseMlp, "dense-mlp"},
