@@ -48,6 +48,10 @@ core::RunHistory fullHistory(core::QualityMetric quality) {
     m.syncSeconds = 0.001;
     m.computeSeconds = 0.004;
     m.expertRank = {0.0f, 1.0f};
+    m.nodeShare = {1.0f, 0.5f, 0.5f};
+    m.emDataPasses = 3.0;
+    m.layerLoad = {0.5f, 0.5f, 0.25f, 0.75f};
+    m.layerLoadCv = {0.0f, 0.5f};
     h.append(m);
   }
   core::EvalReport e;
@@ -60,6 +64,12 @@ core::RunHistory fullHistory(core::QualityMetric quality) {
   e.stability = 0.9;
   e.saturation = 0.8;
   e.coactivation = {1.0f, 0.5f, 0.5f, 1.0f};
+  e.nodeShare = {1.0f, 0.5f, 0.5f};
+  e.trainLogLikelihood = -0.4;
+  e.offsetMutualInformation = 0.6;
+  auto layer = std::make_shared<core::EvalReport>(e);
+  layer->mutualInformation = 1.0;
+  e.layers = {layer, layer};
   h.append(e);
   return h;
 }
@@ -114,7 +124,7 @@ class RunHistoryTest : public QObject {
       recorded += shouldHave;
       const QByteArray key = QByteArray::fromStdString(core::metricKey(d));
       // CSV: a column (per-expert metrics: one per expert).
-      QCOMPARE(csvHeader.contains(d.perExpert() ? key + "_e0" : key), shouldHave);
+      QVERIFY2(csvHeader.contains(d.perExpert() ? key + "_e0" : key) == shouldHave, d.id);
       // Session file and moe-train --history (one format): a key of its rows.
       const nlohmann::json& row = d.scope == MetricScope::Step ? stepRow : evalRow;
       QCOMPARE(row.contains(d.id), shouldHave);
