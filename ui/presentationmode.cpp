@@ -32,6 +32,10 @@ void PresentationMode::setOn(bool on) {
   mOn = on;
   mAction->setChecked(on);
   auto* dock = mWindow->findChild<QDockWidget*>(QStringLiteral("setupDock"));
+  // The teachers' preset bar is for choosing what to show, before presenting: at projector
+  // font sizes it would cost a row of the 720 px height.
+  auto* presets = mWindow->findChild<QWidget*>(QStringLiteral("teacherPresets"));
+  if (presets) presets->setVisible(!on);
   if (on) {
     if (dock) {
       mDockWasVisible = dock->isVisible();

@@ -131,7 +131,13 @@ class TestMoeTrain : public QObject {
                              "routing_stability", "router_saturation", "coactivation"};
     QStringList epochKeys = QStringList{"epoch", "step", "train_loss", "test_loss", "test_accuracy",
                                         "train_samples_per_s", "mutual_information_bits"} +
-                            routing + health;
+                            routing + health +
+                            // Model- and data-specific evaluation metrics (hme, deep-moe,
+                            // shifted images): null or [] for the reference model.
+                            QStringList{"hme_node_share", "hme_train_log_likelihood",
+                                        "layer_load_cv", "layer_mutual_information_bits",
+                                        "layer_offset_mutual_information_bits",
+                                        "offset_mutual_information_bits"};
     QStringList summaryKeys = QStringList{"summary", "dataset", "model", "router", "backend",
                                           "epochs", "train_samples_per_s", "train_seconds",
                                           "test_accuracy", "test_loss", "skipped_records",

@@ -69,7 +69,7 @@ class TestCatalog : public QObject {
   // holds CIFAR-10 batches, else as IDX.
   void openActionsPickTheReader() {
     const auto actions = openActions();
-    QCOMPARE(int(actions.size()), 3);
+    QCOMPARE(int(actions.size()), 4);  // images, texts, ratings, 2-D points
     const OpenAction* images = nullptr;
     for (const OpenAction* a : actions)
       if (std::string(a->label).find("image") != std::string::npos) images = a;
