@@ -160,9 +160,11 @@ void AblationPanel::showReport() {
       most = std::max(most, d);
     }
   mDrop->setScaleMax(std::max(0.01, most));
-  mDrop->setShares(names, r.experts, drops,
-                   tr("Accuracy drop (%1)").arg(QString::fromLatin1(core::ablationModeName(mode))),
+  // A short title and the details on a second line, like the routing map beside it: both
+  // maps then start at the same height and neither title runs off its plot.
+  mDrop->setShares(names, r.experts, drops, tr("Accuracy drop, expert removed"),
                    tr("class accuracy lost (percentage points in the cells)"));
+  mDrop->setSubtitle(tr("%1 · test split, %2").arg(QString::fromLatin1(core::ablationModeName(mode)), at));
 
   const auto bar = core::ablationBar(r, mode);
   mTable->setSortingEnabled(false);

@@ -8,10 +8,13 @@
 #include <QDir>
 #include <QGridLayout>
 #include <QLabel>
+#include <QMouseEvent>
+#include <QToolTip>
 #include <QVBoxLayout>
 
 #include "core/train/history_file.h"
 #include "ui/plotview.h"
+#include "ui/pointlabels.h"
 
 namespace moe::ui {
 
@@ -32,6 +35,36 @@ QString settingOf(const std::string& id) {
               parts.end());
   return parts.isEmpty() ? QStringLiteral("base") : parts.join(QLatin1Char(' '));
 }
+
+/** A label that fits beside a point: "experts=4 top_k=2 router=switch" -> "E=4 k=2 router=switch". */
+QString shortSetting(const QString& setting) {
+  QString s = setting;
+  s.replace(QStringLiteral("experts="), QStringLiteral("E="));
+  s.replace(QStringLiteral("top_k="), QStringLiteral("k="));
+  return s;
+}
+
+/** A PlotView whose "follow the data" leaves room around the points: for their labels and
+ *  error bars, and so that no point sits on the frame (fractions of the data's span). */
+class PaddedPlot : public PlotView {
+ public:
+  PaddedPlot(const QString& title, double xPad, double yPad, bool xFromZero, QWidget* parent)
+      : PlotView(title, parent), mXPad(xPad), mYPad(yPad), mXFromZero(xFromZero) {}
+
+ protected:
+  void rescale() override {
+    rescaleAxes(true);
+    const QCPRange xr = xAxis->range(), yr = yAxis->range();
+    const double xm = mXPad * xr.size() + (mXFromZero ? 0.02 : 0.5);
+    const double lower = xr.lower - xm;
+    xAxis->setRange(mXFromZero ? std::max(0.0, lower) : lower, xr.upper + xm);
+    yAxis->setRange(yr.lower - mYPad * yr.size() - 0.005, yr.upper + mYPad * yr.size() + 0.005);
+  }
+
+ private:
+  double mXPad, mYPad;
+  bool mXFromZero;
+};
 
 QColor curveColor(int i) {
   static const QColor c[] = {QColor(0x1f, 0x77, 0xb4), QColor(0xff, 0x7f, 0x0e), QColor(0x2c, 0xa0, 0x2c),
@@ -88,14 +121,14 @@ std::vector<SettingPoint> paretoFront(const std::vector<SettingPoint>& points) {
 }
 
 ExperimentPlots::ExperimentPlots(QWidget* parent) : QWidget(parent) {
-  mPareto = new PlotView(tr("Accuracy against compute"), this);
+  mPareto = new PaddedPlot(tr("Accuracy against compute"), 0.08, 0.12, true, this);
   mPareto->xAxis->setLabel(tr("inference MFLOPs per sample"));
   mPareto->yAxis->setLabel(tr("test accuracy"));
   mPareto->setEmptyHint(tr("Each finished run appears here: run a sweep"));
-  mExperts = new PlotView(tr("Accuracy against experts"), this);
+  mExperts = new PaddedPlot(tr("Accuracy against experts"), 0.08, 0.12, false, this);
   mExperts->xAxis->setLabel(tr("experts"));
   mExperts->yAxis->setLabel(tr("test accuracy"));
-  mK = new PlotView(tr("Accuracy against k"), this);
+  mK = new PaddedPlot(tr("Accuracy against k"), 0.08, 0.12, false, this);
   mK->xAxis->setLabel(tr("k (experts per input)"));
   mK->yAxis->setLabel(tr("test accuracy"));
   mOverlay = new PlotView(tr("Chosen runs"), this);
@@ -116,7 +149,19 @@ ExperimentPlots::ExperimentPlots(QWidget* parent) : QWidget(parent) {
   grid->addLayout(overlayBox, 0, 1);
   grid->addWidget(mExperts, 1, 0);
   grid->addWidget(mK, 1, 1);
+  // Legends in a row under the axes: inside, they covered points and curves.
+  for (PlotView* p : plots()) p->placeLegendBelow();
   connect(mMetric, &QComboBox::currentIndexChanged, this, &ExperimentPlots::drawOverlay);
+  // The point labels are laid out in pixels once the axes have their size for this replot.
+  connect(mPareto, &QCustomPlot::afterLayout, this, &ExperimentPlots::layoutParetoLabels);
+  mPareto->setMouseTracking(true);
+  connect(mPareto, &QCustomPlot::mouseMove, this, [this](QMouseEvent* event) {
+    const QString text = paretoPointText(event->position().toPoint());
+    if (text.isEmpty())
+      QToolTip::hideText();
+    else
+      QToolTip::showText(event->globalPosition().toPoint(), text, mPareto);
+  });
 }
 
 std::vector<PlotView*> ExperimentPlots::plots() const { return {mPareto, mOverlay, mExperts, mK}; }
@@ -131,12 +176,15 @@ void ExperimentPlots::setRows(const std::vector<core::SweepRow>& rows) {
 void ExperimentPlots::drawPareto(const std::vector<SettingPoint>& points) {
   QCustomPlot* p = mPareto;
   p->clearGraphs();
-  p->clearItems();
   p->clearPlottables();
+  // Only the labels: the plot's own items (the empty hint) stay.
+  for (const ParetoLabel& l : mLabels) p->removeItem(l.item);
+  mLabels.clear();
   mParetoPoints = 0;
+  const auto front = paretoFront(points);
   for (bool baseline : {false, true}) {
     QCPGraph* g = p->addGraph();
-    g->setName(baseline ? tr("baselines") : tr("MoE settings (mean ± sd over seeds)"));
+    g->setName(baseline ? tr("baselines") : tr("MoE (mean ± sd over seeds)"));
     g->setLineStyle(QCPGraph::lsNone);
     const QColor c = baseline ? kBaseline : kMoe;
     g->setScatterStyle(QCPScatterStyle(baseline ? QCPScatterStyle::ssDiamond : QCPScatterStyle::ssDisc,
@@ -152,17 +200,23 @@ void ExperimentPlots::drawPareto(const std::vector<SettingPoint>& points) {
       y << s.mean;
       e << s.sd;
       auto* label = new QCPItemText(p);
-      label->position->setCoords(s.flops, s.mean);
-      label->setPositionAlignment(Qt::AlignLeft | Qt::AlignBottom);
-      label->setText(QStringLiteral(" ") + (baseline ? s.baseline : s.label));
+      label->position->setType(QCPItemPosition::ptAbsolute);  // placed by layoutParetoLabels
+      label->setPositionAlignment(Qt::AlignLeft | Qt::AlignTop);
+      label->setPadding(QMargins(1, 0, 1, 0));
+      label->setText(baseline ? s.baseline : shortSetting(s.label));
       label->setColor(c);
+      label->setFont(p->xAxis->tickLabelFont());
       label->setClipToAxisRect(true);
+      label->setVisible(false);
+      // Labels claim their places in this order: the front, the baselines, then the rest.
+      const bool onFront = std::any_of(front.begin(), front.end(), [&](auto& f) { return f.label == s.label; });
+      mLabels.push_back({label, s, onFront ? 0 : baseline ? 1 : 2});
     }
     g->setData(x, y);
     bars->setData(e);
     mParetoPoints += int(x.size());
   }
-  const auto front = paretoFront(points);
+  std::stable_sort(mLabels.begin(), mLabels.end(), [](auto& a, auto& b) { return a.rank < b.rank; });
   QCPGraph* f = p->addGraph();
   f->setName(tr("Pareto front"));
   f->setLineStyle(QCPGraph::lsStepLeft);
@@ -173,13 +227,57 @@ void ExperimentPlots::drawPareto(const std::vector<SettingPoint>& points) {
     fy << s.mean;
   }
   f->setData(fx, fy);
-  p->legend->setVisible(true);
-  p->rescaleAxes();
-  // Room for the labels right of the points and for the error bars.
-  const QCPRange xr = p->xAxis->range(), yr = p->yAxis->range();
-  p->xAxis->setRange(std::max(0.0, xr.lower - 0.05 * xr.size() - 0.01), xr.upper + 0.35 * xr.size() + 0.01);
-  p->yAxis->setRange(yr.lower - 0.15 * yr.size() - 0.005, yr.upper + 0.15 * yr.size() + 0.005);
-  p->replot();
+  mPareto->setFollowing(true);  // rescales with room for the labels, and replots
+}
+
+void ExperimentPlots::layoutParetoLabels() {
+  if (mLabels.empty()) return;
+  std::vector<PointLabel> labels;
+  std::vector<QRect> bars;  // the error bars: a label across one hides the spread
+  for (const ParetoLabel& l : mLabels) {
+    const QPointF at(mPareto->xAxis->coordToPixel(l.point.flops), mPareto->yAxis->coordToPixel(l.point.mean));
+    // The drawn box is the text's plus its padding (1 pixel a side) and a pixel of rounding.
+    const QFontMetrics metrics(l.item->font());
+    const QRect text = metrics.boundingRect(l.item->text());
+    labels.push_back({at, l.point.baseline.isEmpty() ? 5 : 6, QSize(text.width() + 4, metrics.height() + 2)});
+    const double top = mPareto->yAxis->coordToPixel(l.point.mean + l.point.sd);
+    const double bottom = mPareto->yAxis->coordToPixel(l.point.mean - l.point.sd);
+    bars.emplace_back(int(at.x()) - 5, int(top) - 1, 11, int(bottom - top) + 3);  // whiskers 9 wide
+  }
+  const auto places = layoutPointLabels(labels, bars, mPareto->axisRect()->rect());
+  for (std::size_t i = 0; i < mLabels.size(); ++i) {
+    mLabels[i].item->setVisible(places[i].shown);
+    if (places[i].shown) mLabels[i].item->position->setCoords(places[i].box.left(), places[i].box.top());
+  }
+}
+
+std::vector<QRect> ExperimentPlots::paretoLabelRects() const {
+  std::vector<QRect> rects;
+  for (const ParetoLabel& l : mLabels)
+    if (l.item->visible())
+      rects.emplace_back(l.item->topLeft->pixelPosition().toPoint(), l.item->bottomRight->pixelPosition().toPoint());
+  return rects;
+}
+
+QString ExperimentPlots::paretoPointText(const QPoint& pixel) const {
+  const ParetoLabel* nearest = nullptr;
+  double best = 10.0 * 10.0;  // within 10 pixels of a point
+  for (const ParetoLabel& l : mLabels) {
+    const double dx = mPareto->xAxis->coordToPixel(l.point.flops) - pixel.x();
+    const double dy = mPareto->yAxis->coordToPixel(l.point.mean) - pixel.y();
+    if (dx * dx + dy * dy <= best) {
+      best = dx * dx + dy * dy;
+      nearest = &l;
+    }
+  }
+  if (!nearest) return {};
+  const SettingPoint& s = nearest->point;
+  return tr("%1\ntest accuracy %2 ± %3 (%4 runs)\n%5 inference MFLOPs per sample")
+      .arg(s.label)
+      .arg(s.mean, 0, 'f', 4)
+      .arg(s.sd, 0, 'f', 4)
+      .arg(s.runs)
+      .arg(s.flops, 0, 'f', 3);
 }
 
 void ExperimentPlots::drawAgainst(PlotView* plot, const std::vector<SettingPoint>& points,
@@ -219,12 +317,7 @@ void ExperimentPlots::drawAgainst(PlotView* plot, const std::vector<SettingPoint
     g->setData(x, y);
     bars->setData(e);
   }
-  plot->legend->setVisible(!lines.empty());
-  plot->rescaleAxes();
-  const QCPRange xr = plot->xAxis->range(), yr = plot->yAxis->range();
-  plot->xAxis->setRange(xr.lower - 0.1 * xr.size() - 0.5, xr.upper + 0.1 * xr.size() + 0.5);
-  plot->yAxis->setRange(yr.lower - 0.15 * yr.size() - 0.005, yr.upper + 0.15 * yr.size() + 0.005);
-  plot->replot();
+  plot->setFollowing(true);  // rescales with room around the points, and replots
 }
 
 void ExperimentPlots::setOverlay(const std::vector<core::SweepRow>& rows, const QString& dir) {
@@ -264,9 +357,7 @@ void ExperimentPlots::drawOverlay() {
     if (scope == core::MetricScope::Eval) g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, c, c, 7));
     g->setData(x, y);
   }
-  mOverlay->legend->setVisible(i > 0);
-  mOverlay->rescaleAxes();
-  mOverlay->replot();
+  mOverlay->setFollowing(true);  // rescales, replots and hides the empty hint
 }
 
 }  // namespace moe::ui

@@ -1,11 +1,13 @@
 #pragma once
 #include <vector>
 
+#include <QRect>
 #include <QWidget>
 
 #include "core/sweep/sweep_results.h"
 
 class QComboBox;
+class QCPItemText;
 
 namespace moe::ui {
 
@@ -47,11 +49,25 @@ class ExperimentPlots : public QWidget {
   PlotView* overlayPlot() const { return mOverlay; }
   /** The points drawn on the Pareto plot (MoE settings and baselines). */
   int paretoPointCount() const { return mParetoPoints; }
+  /** Where the Pareto plot's point labels were drawn at its last replot (only those shown: a
+   *  label with no free place beside its point is left out, its text is in the hover). */
+  std::vector<QRect> paretoLabelRects() const;
+  /** The hover text of the Pareto point within 10 pixels of pixel (empty when none): the
+   *  setting, its accuracy over the seeds and its FLOPs. */
+  QString paretoPointText(const QPoint& pixel) const;
 
  private:
   void drawPareto(const std::vector<SettingPoint>& points);
   void drawAgainst(PlotView* plot, const std::vector<SettingPoint>& points, bool byExperts);
   void drawOverlay();
+  void layoutParetoLabels();
+
+  struct ParetoLabel {
+    QCPItemText* item;
+    SettingPoint point;
+    int rank;  // 0 on the front, 1 a baseline, 2 the rest: who gets a place first
+  };
+  std::vector<ParetoLabel> mLabels;
 
   PlotView* mPareto;
   PlotView* mExperts;

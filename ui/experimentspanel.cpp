@@ -12,6 +12,7 @@
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QItemSelectionModel>
 #include <QLabel>
 #include <QLineEdit>
 #include <QProgressBar>
@@ -94,13 +95,15 @@ ExperimentsPanel::ExperimentsPanel(SessionController* controller, QWidget* paren
   mSeeds = new QLineEdit(QStringLiteral("0"), build);
   form->addWidget(new QLabel(tr("Seeds"), build), 2, 0);
   form->addWidget(mSeeds, 2, 1);
-  auto* baselines = new QHBoxLayout;
+  // Three to a row: six in one row made the tab's left half wider than its plots.
+  auto* baselines = new QGridLayout;
   for (core::Baseline b : core::allBaselines()) {
     auto* box = new QCheckBox(QString::fromLatin1(core::baselineName(b)), build);
     box->setToolTip(tr("Trained through the same engine, on the same data and epochs "
                        "(docs/EXPERIMENTS.md, \"Baselines\")"));
+    const int i = int(mBaselines.size());
     mBaselines.push_back(box);
-    baselines->addWidget(box);
+    baselines->addWidget(box, i / 3, i % 3);
   }
   form->addWidget(new QLabel(tr("Baselines"), build), 3, 0);
   form->addLayout(baselines, 3, 1, 1, 4);
@@ -132,7 +135,11 @@ ExperimentsPanel::ExperimentsPanel(SessionController* controller, QWidget* paren
   mResults->setToolTip(tr("Click a header to sort; select runs to overlay their curves"));
   auto* exportCsvButton = new QPushButton(tr("Export table (CSV)…"), this);
   auto* exportPlotsButton = new QPushButton(tr("Export plots (PNG, PDF)…"), this);
+  mOpenRun = new QPushButton(tr("Open run in the window"), this);
+  mOpenRun->setToolTip(tr("Its curves in the Training tab, from its history file (or double-click a run)"));
+  mOpenRun->setEnabled(false);
   auto* exports = new QHBoxLayout;
+  exports->addWidget(mOpenRun);
   exports->addStretch(1);
   exports->addWidget(exportCsvButton);
   exports->addWidget(exportPlotsButton);
@@ -157,6 +164,12 @@ ExperimentsPanel::ExperimentsPanel(SessionController* controller, QWidget* paren
   connect(mRun, &QPushButton::clicked, this, &ExperimentsPanel::startSweep);
   connect(mStop, &QPushButton::clicked, this, &ExperimentsPanel::stopSweep);
   connect(mResults, &QTableWidget::itemSelectionChanged, this, &ExperimentsPanel::updateOverlay);
+  connect(mResults, &QTableWidget::itemDoubleClicked, this,
+          [this](QTableWidgetItem* item) { openRun(item->row()); });
+  connect(mOpenRun, &QPushButton::clicked, this, [this] {
+    const auto rows = mResults->selectionModel()->selectedRows();
+    if (!rows.isEmpty()) openRun(rows.first().row());
+  });
   connect(exportCsvButton, &QPushButton::clicked, this, [this] {
     const QString path = QFileDialog::getSaveFileName(this, tr("Export results"), mDir->text() + QStringLiteral("/results-table.csv"),
                                                       tr("CSV (*.csv)"));
@@ -318,6 +331,19 @@ void ExperimentsPanel::updateOverlay() {
       if (r >= 0 && r < int(mRows.size())) chosen.push_back(mRows[std::size_t(r)]);
     }
   mPlots->setOverlay(chosen, mDir->text());
+  mOpenRun->setEnabled(chosen.size() == 1);
+}
+
+bool ExperimentsPanel::openRun(int tableRow) {
+  const QTableWidgetItem* id = mResults->item(tableRow, 0);
+  const int r = id ? id->data(Qt::UserRole).toInt() : -1;
+  if (r < 0 || r >= int(mRows.size())) return false;
+  const auto h = mRows[std::size_t(r)].find("history");
+  if (h == mRows[std::size_t(r)].end() || !h->is_string()) return false;
+  const QString path = QDir(mDir->text()).filePath(QString::fromStdString(h->get<std::string>()));
+  mController->openRunHistory(path);
+  Q_EMIT runOpened(path);
+  return true;
 }
 
 bool ExperimentsPanel::exportCsv(const QString& path) {

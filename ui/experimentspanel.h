@@ -54,9 +54,14 @@ class ExperimentsPanel : public QWidget {
   bool exportCsv(const QString& path);
   /** Writes every plot as dir/<plot>.png and .pdf; returns the files written. */
   QStringList exportPlots(const QString& dir);
+  /** Opens the run in this row of the results table in the window (its history file, as
+   *  File > Open run history does); false when the row has no history. */
+  bool openRun(int tableRow);
 
  Q_SIGNALS:
   void sweepFinished(bool ok);
+  /** A run's history was handed to the session (openRun): the window shows its curves. */
+  void runOpened(const QString& historyPath);
 
  private:
   void refreshResults();
@@ -70,6 +75,7 @@ class ExperimentsPanel : public QWidget {
   QLineEdit* mDir;
   QPushButton* mRun;
   QPushButton* mStop;
+  QPushButton* mOpenRun;
   QLabel* mStatus;
   QTableWidget* mQueue;
   QTableWidget* mResults;

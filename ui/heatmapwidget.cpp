@@ -188,7 +188,7 @@ void HeatmapWidget::setCounts(const QStringList& classNames, int experts,
     const double most = std::log2(double(std::max(1, std::min(classes, experts))));
     second += tr(" · I = %1 of %2 bits").arg(mutualInformation, 0, 'f', 2).arg(most, 0, 'f', 2);
   }
-  titleElement()->setText(tr("%1 × expert").arg(mNoun));
+  setShownTitle(tr("%1 × expert").arg(mNoun));
   setSubtitle(second);
   fitLabels();
   refresh();
@@ -274,7 +274,7 @@ void HeatmapWidget::setShares(const QStringList& rowNames, int experts,
     return;
   fill(rowNames, experts, std::vector<double>(shares.begin(), shares.end()));
   mScale->axis()->setLabel(scaleLabel);
-  titleElement()->setText(title);
+  setShownTitle(title);
   fitLabels();
   refresh();
 }

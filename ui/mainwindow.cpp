@@ -86,6 +86,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   auto* experiments = new ExperimentsPanel(mController, this);
   experiments->setObjectName(QStringLiteral("experimentsPanel"));
   mTabs->addTab(experiments, tr("Experiments"));
+  // A sweep run opened from the table: its curves are in the Training tab.
+  connect(experiments, &ExperimentsPanel::runOpened, this, [this] { mTabs->setCurrentWidget(mTraining); });
   auto* ablation = new AblationPanel(mController, this);
   ablation->setObjectName(QStringLiteral("ablationPanel"));
   mTabs->addTab(ablation, tr("Ablation"));

@@ -13,10 +13,12 @@
 
 #include "ui/markerlayout.h"
 #include "ui/replotqueue.h"
+#include "ui/textfit.h"
 
 namespace moe::ui {
 
-PlotView::PlotView(const QString& title, QWidget* parent) : QCustomPlot(parent), mTitle(title) {
+PlotView::PlotView(const QString& title, QWidget* parent)
+    : QCustomPlot(parent), mTitle(title), mTitleText(title) {
   setObjectName(slug());
   setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
   setNoAntialiasingOnDrag(true);
@@ -106,7 +108,9 @@ void PlotView::setEmptyHint(const QString& text) {
 }
 
 bool PlotView::emptyHintShown() const {
-  return mEmptyHint && !mEmptyHint->text().isEmpty() && !hasGraphData();
+  // As drawn: a plot replotted behind PlotView's back (QCustomPlot::replot) kept the hint over
+  // its curves ("Select runs in the table to overlay their curves" across two runs' curves).
+  return mEmptyHint && mEmptyHint->visible() && !mEmptyHint->text().isEmpty();
 }
 
 bool PlotView::hasGraphData() const {
@@ -137,9 +141,26 @@ void PlotView::showAround(double x, double halfWidth) {
 
 void PlotView::setTitle(const QString& title) {
   mTitle = title;
-  mTitleElement->setText(title);
   setObjectName(slug());
+  setShownTitle(title);
+}
+
+void PlotView::setShownTitle(const QString& text) {
+  mTitleText = text;
+  fitTitles();
   refresh();
+}
+
+void PlotView::fitTitles(int plotWidth) {
+  // A QCPTextElement draws one line centred, whatever the width: a title wider than a narrow
+  // plot lost both its ends ("racy drop with the expert removed (next-choice, ste").
+  const int room = (plotWidth > 0 ? plotWidth : width()) - 12;
+  mTitleElement->setText(wrapToWidth(mTitleText, QFontMetrics(mTitleElement->font()), room));
+  if (mSubtitle) mSubtitle->setText(wrapToWidth(mSubtitleText, QFontMetrics(mSubtitle->font()), room));
+}
+
+QString PlotView::drawnTitle() const {
+  return mSubtitle ? mTitleElement->text() + QLatin1Char('\n') + mSubtitle->text() : mTitleElement->text();
 }
 
 QString PlotView::slug() const {
@@ -167,6 +188,7 @@ void PlotView::setBaseFontSize(int points) {
   title.setBold(true);
   mTitleElement->setFont(title);
   if (mSubtitle) mSubtitle->setFont(label);
+  fitTitles();
 }
 
 void PlotView::setPresentation(bool on) {
@@ -189,6 +211,7 @@ void PlotView::setPresentation(bool on) {
     title.setBold(true);
     mTitleElement->setFont(title);
     if (mSubtitle) mSubtitle->setFont(label);
+    fitTitles();
   }
   const double factor = on ? 2.0 : 0.5;
   for (int i = 0; i < graphCount(); ++i) {
@@ -321,11 +344,12 @@ void PlotView::setSubtitle(const QString& text) {
     plotLayout()->addElement(1, 0, mSubtitle);
     plotLayout()->setRowStretchFactor(1, 0.001);
   }
-  mSubtitle->setText(text);
+  mSubtitleText = text;
+  fitTitles();
 }
 
 QString PlotView::shownTitle() const {
-  return mSubtitle ? mTitleElement->text() + QLatin1Char('\n') + mSubtitle->text() : mTitleElement->text();
+  return mSubtitle ? mTitleText + QLatin1Char('\n') + mSubtitleText : mTitleText;
 }
 
 void PlotView::resizeEvent(QResizeEvent* event) {
@@ -334,6 +358,7 @@ void PlotView::resizeEvent(QResizeEvent* event) {
   xAxis->ticker()->setTickCount(std::clamp(event->size().width() / std::max(1, labelWidth) - 1, 2, 8));
   QCustomPlot::resizeEvent(event);
   fitLegendColumns();
+  fitTitles();
 }
 
 bool PlotView::exportTo(const QString& path, QString* error) {
@@ -341,15 +366,13 @@ bool PlotView::exportTo(const QString& path, QString* error) {
   prepareData();  // a smoothed curve may wait for the next replot
   const int w = std::max(width(), 800);
   const int h = std::max(height(), 500);
-  bool ok = false;
-  if (suffix == QLatin1String("png")) {
-    ok = savePng(path, w, h, 2.0);
-  } else if (suffix == QLatin1String("pdf")) {
-    ok = savePdf(path, w, h);
-  } else {
+  if (suffix != QLatin1String("png") && suffix != QLatin1String("pdf")) {
     if (error) *error = tr("Unknown export format '%1' (use .png or .pdf)").arg(suffix);
     return false;
   }
+  fitTitles(w);  // the file is at least 800 pixels wide: a hidden plot's titles may be longer there
+  const bool ok = suffix == QLatin1String("png") ? savePng(path, w, h, 2.0) : savePdf(path, w, h);
+  fitTitles();
   if (!ok && error) *error = tr("Could not write %1").arg(path);
   return ok;
 }

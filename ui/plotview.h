@@ -22,8 +22,12 @@ class PlotView : public QCustomPlot {
   explicit PlotView(const QString& title, QWidget* parent = nullptr);
 
   QString title() const { return mTitle; }
-  /** The title as drawn, with any second line (e.g. the heatmap's source and information). */
+  /** The title with any second line (e.g. the heatmap's source and information), as set: the
+   *  drawn text may be broken into more lines where the plot is narrow (drawnTitle). */
   QString shownTitle() const;
+  /** The title and subtitle as drawn: broken at spaces into lines as wide as the plot (a word
+   *  wider than it is elided), so a long title never runs off both edges. */
+  QString drawnTitle() const;
   /** A second, smaller line under the title (what the plot shows: split, step, a figure). */
   void setSubtitle(const QString& text);
   /** Changes the title (and so the export file name), e.g. "RMSE" for a regression task. */
@@ -69,7 +73,8 @@ class PlotView : public QCustomPlot {
   /** A sentence in the middle of the axes while no curve has a point, saying what will
    *  appear and when ("The loss appears after the first step: press Play (Space)"). */
   void setEmptyHint(const QString& text);
-  /** True while the empty hint is drawn (the plot has a hint and no data). */
+  /** True while the empty hint is drawn (the plot has a hint and had no data at its last
+   *  replot). */
   bool emptyHintShown() const;
   /** Stops following and shows [x - halfWidth, x + halfWidth] (jump to a step). */
   void showAround(double x, double halfWidth);
@@ -87,7 +92,8 @@ class PlotView : public QCustomPlot {
   void wheelEvent(QWheelEvent* event) override;
   void mouseDoubleClickEvent(QMouseEvent* event) override;
   void resizeEvent(QResizeEvent* event) override;
-  QCPTextElement* titleElement() const { return mTitleElement; }
+  /** Changes the text of the title only (not the export name), fitted to the width. */
+  void setShownTitle(const QString& text);
 
  private:
   void showMenu(const QPoint& pos);
@@ -96,6 +102,8 @@ class PlotView : public QCustomPlot {
   QString mTitle;
   QCPTextElement* mTitleElement = nullptr;
   QCPTextElement* mSubtitle = nullptr;
+  QString mTitleText, mSubtitleText;  // as set; the elements hold them fitted to the width
+  void fitTitles(int plotWidth = -1);  // -1: the widget's width
   QCPItemText* mEmptyHint = nullptr;
   struct Marker {
     QCPItemStraightLine* line;

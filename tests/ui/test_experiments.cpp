@@ -18,6 +18,8 @@
 #include "ui/heatmapwidget.h"
 #include "ui/inspectorpanel.h"
 #include "ui/plotview.h"
+#include "ui/sessioncontroller.h"
+#include "ui/trainingpanel.h"
 
 using namespace moe;
 
@@ -77,6 +79,8 @@ class TestExperiments : public QObject {
     panel->resultsTable()->selectRow(0);
     QCOMPARE(panel->plots()->overlayPlot()->graphCount(), 1);
     QVERIFY(panel->plots()->overlayPlot()->graph(0)->dataCount() >= 1);
+    // ... and takes the "select runs" hint off it (it stayed over the curves).
+    QTRY_VERIFY(!panel->plots()->overlayPlot()->emptyHintShown());
     // Exports.
     QVERIFY(panel->exportCsv(dir.filePath(QStringLiteral("table.csv"))));
     QFile csv(dir.filePath(QStringLiteral("table.csv")));
@@ -89,6 +93,13 @@ class TestExperiments : public QObject {
     QCOMPARE(panel->queueTable()->item(0, 1)->text(), QStringLiteral("done (kept)"));
     QVERIFY(again.wait(60000));
     QCOMPARE(panel->resultsTable()->rowCount(), 2);
+    // A run opens in the window: its history's curves in the Training tab.
+    QSignalSpy loaded(mWindow->controller(), &ui::SessionController::sessionLoaded);
+    QVERIFY(panel->openRun(1));
+    QVERIFY(loaded.wait(60000));
+    QVERIFY2(loaded.first().at(1).toBool(), qPrintable(loaded.first().at(2).toString()));
+    QCOMPARE(mWindow->tabs()->currentWidget(), static_cast<QWidget*>(mWindow->trainingPanel()));
+    QCOMPARE(int(mWindow->controller()->history().steps().size()), 6);  // 600 rows, batch 100
   }
 
   void refusedSpecSaysWhy() {

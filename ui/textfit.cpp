@@ -1,0 +1,28 @@
+#include "ui/textfit.h"
+
+#include <QFontMetrics>
+#include <QStringList>
+
+namespace moe::ui {
+
+QString wrapToWidth(const QString& text, const QFontMetrics& metrics, int width) {
+  if (width <= 0) return text;
+  QStringList out;
+  for (const QString& paragraph : text.split(QLatin1Char('\n'))) {
+    QString line;
+    for (QString word : paragraph.split(QLatin1Char(' '), Qt::SkipEmptyParts)) {
+      if (metrics.horizontalAdvance(word) > width) word = metrics.elidedText(word, Qt::ElideRight, width);
+      const QString joined = line.isEmpty() ? word : line + QLatin1Char(' ') + word;
+      if (line.isEmpty() || metrics.horizontalAdvance(joined) <= width) {
+        line = joined;
+      } else {
+        out << line;
+        line = word;
+      }
+    }
+    out << line;
+  }
+  return out.join(QLatin1Char('\n'));
+}
+
+}  // namespace moe::ui
