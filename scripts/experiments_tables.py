@@ -50,7 +50,14 @@ def grid_table(sweep, title):
     return lines, by
 
 
+def not_run(title):
+    return [f"### {title}", "", "Not run in this version of the report (SKIP); the command "
+            "at the top of this section runs it.", ""]
+
+
 def baseline_table():
+    if not os.path.exists(os.path.join(work, "baselines", "results.jsonl")):
+        return not_run("The MoE against its baselines")
     rs = [r for r in rows("baselines") if r["status"] == "done"]
     by = {}
     for r in rs:
@@ -76,6 +83,8 @@ def baseline_table():
 
 
 def ablation_tables():
+    if not os.path.exists(os.path.join(work, "ablation.jsonl")):
+        return not_run("Ablation of the reference model")
     with open(os.path.join(work, "ablation.jsonl")) as f:
         a = [json.loads(l) for l in f if l.strip()][-1]
     names = a["class_names"] or [str(c) for c in range(a["classes"])]
