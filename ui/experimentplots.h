@@ -6,6 +6,8 @@
 #include "core/sweep/sweep_results.h"
 
 class QComboBox;
+class QGridLayout;
+class QVBoxLayout;
 
 namespace moe::ui {
 
@@ -47,6 +49,9 @@ class ExperimentPlots : public QWidget {
   PlotView* overlayPlot() const { return mOverlay; }
   /** The points drawn on the Pareto plot (MoE settings and baselines). */
   int paretoPointCount() const { return mParetoPoints; }
+  /** Presentation mode: the Pareto plot over the chosen runs, full width (fewer panels at
+   *  once: the plots against experts and k are hidden). */
+  void setPresentation(bool on);
 
  private:
   void drawPareto(const std::vector<SettingPoint>& points);
@@ -58,6 +63,8 @@ class ExperimentPlots : public QWidget {
   PlotView* mK;
   PlotView* mOverlay;
   QComboBox* mMetric;
+  QGridLayout* mGrid;
+  QVBoxLayout* mOverlayBox;
   int mParetoPoints = 0;
   std::vector<core::SweepRow> mOverlayRows;
   QString mDir;
