@@ -101,15 +101,15 @@ void PlotView::setEmptyHint(const QString& text) {
   f.setItalic(true);
   mEmptyHint->setFont(f);
   mEmptyHint->setText(text);
-  mEmptyHint->setVisible(!hasGraphData());
+  mEmptyHint->setVisible(!hasData());
   refresh();
 }
 
 bool PlotView::emptyHintShown() const {
-  return mEmptyHint && !mEmptyHint->text().isEmpty() && !hasGraphData();
+  return mEmptyHint && !mEmptyHint->text().isEmpty() && !hasData();
 }
 
-bool PlotView::hasGraphData() const {
+bool PlotView::hasData() const {
   for (int i = 0; i < graphCount(); ++i)
     if (graph(i)->dataCount() > 0) return true;
   return false;
@@ -251,7 +251,7 @@ void PlotView::replotNow() {
   mDirty = false;
   fitLegendColumns();  // entries may have been added since the last resize
   mSinceReplot.restart();
-  if (mEmptyHint) mEmptyHint->setVisible(!hasGraphData());
+  if (mEmptyHint) mEmptyHint->setVisible(!hasData());
   prepareData();
   if (mFollowing) rescale();
   replot(QCustomPlot::rpRefreshHint);
