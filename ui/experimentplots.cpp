@@ -139,11 +139,11 @@ ExperimentPlots::ExperimentPlots(QWidget* parent) : QWidget(parent) {
   mMetric->addItem(tr("test loss"), QStringLiteral("eval:test_loss"));
   mMetric->addItem(tr("training loss"), QStringLiteral("step:train_loss"));
   mMetric->addItem(tr("load CV"), QStringLiteral("step:load_cv"));
-  auto* overlayBox = new QVBoxLayout;
+  auto* overlayBox = mOverlayBox = new QVBoxLayout;
   overlayBox->setContentsMargins(0, 0, 0, 0);
   overlayBox->addWidget(mMetric);
   overlayBox->addWidget(mOverlay, 1);
-  auto* grid = new QGridLayout(this);
+  auto* grid = mGrid = new QGridLayout(this);
   grid->setContentsMargins(0, 0, 0, 0);
   grid->addWidget(mPareto, 0, 0);
   grid->addLayout(overlayBox, 0, 1);
@@ -162,6 +162,16 @@ ExperimentPlots::ExperimentPlots(QWidget* parent) : QWidget(parent) {
     else
       QToolTip::showText(event->globalPosition().toPoint(), text, mPareto);
   });
+}
+
+void ExperimentPlots::setPresentation(bool on) {
+  mGrid->removeItem(mOverlayBox);
+  if (on)
+    mGrid->addLayout(mOverlayBox, 1, 0);
+  else
+    mGrid->addLayout(mOverlayBox, 0, 1);
+  mExperts->setVisible(!on);
+  mK->setVisible(!on);
 }
 
 std::vector<PlotView*> ExperimentPlots::plots() const { return {mPareto, mOverlay, mExperts, mK}; }

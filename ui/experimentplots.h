@@ -8,6 +8,8 @@
 
 class QComboBox;
 class QCPItemText;
+class QGridLayout;
+class QVBoxLayout;
 
 namespace moe::ui {
 
@@ -55,6 +57,9 @@ class ExperimentPlots : public QWidget {
   /** The hover text of the Pareto point within 10 pixels of pixel (empty when none): the
    *  setting, its accuracy over the seeds and its FLOPs. */
   QString paretoPointText(const QPoint& pixel) const;
+  /** Presentation mode: the Pareto plot over the chosen runs, full width (fewer panels at
+   *  once: the plots against experts and k are hidden). */
+  void setPresentation(bool on);
 
  private:
   void drawPareto(const std::vector<SettingPoint>& points);
@@ -74,6 +79,8 @@ class ExperimentPlots : public QWidget {
   PlotView* mK;
   PlotView* mOverlay;
   QComboBox* mMetric;
+  QGridLayout* mGrid;
+  QVBoxLayout* mOverlayBox;
   int mParetoPoints = 0;
   std::vector<core::SweepRow> mOverlayRows;
   QString mDir;

@@ -95,15 +95,16 @@ ExperimentsPanel::ExperimentsPanel(SessionController* controller, QWidget* paren
   mSeeds = new QLineEdit(QStringLiteral("0"), build);
   form->addWidget(new QLabel(tr("Seeds"), build), 2, 0);
   form->addWidget(mSeeds, 2, 1);
-  // Three to a row: six in one row made the tab's left half wider than its plots.
+  // Three to a row: six in one row made this tab, and so the whole window, 1719 px wide at its
+  // smallest (wider than a 1600 px screen, and no presentation mode at 1280 x 720).
   auto* baselines = new QGridLayout;
+  baselines->setContentsMargins(0, 0, 0, 0);
   for (core::Baseline b : core::allBaselines()) {
     auto* box = new QCheckBox(QString::fromLatin1(core::baselineName(b)), build);
     box->setToolTip(tr("Trained through the same engine, on the same data and epochs "
                        "(docs/EXPERIMENTS.md, \"Baselines\")"));
-    const int i = int(mBaselines.size());
+    baselines->addWidget(box, int(mBaselines.size()) / 3, int(mBaselines.size()) % 3);
     mBaselines.push_back(box);
-    baselines->addWidget(box, i / 3, i % 3);
   }
   form->addWidget(new QLabel(tr("Baselines"), build), 3, 0);
   form->addLayout(baselines, 3, 1, 1, 4);

@@ -103,7 +103,7 @@ void PlotView::setEmptyHint(const QString& text) {
   f.setItalic(true);
   mEmptyHint->setFont(f);
   mEmptyHint->setText(text);
-  mEmptyHint->setVisible(!hasGraphData());
+  mEmptyHint->setVisible(!hasData());
   refresh();
 }
 
@@ -113,7 +113,7 @@ bool PlotView::emptyHintShown() const {
   return mEmptyHint && mEmptyHint->visible() && !mEmptyHint->text().isEmpty();
 }
 
-bool PlotView::hasGraphData() const {
+bool PlotView::hasData() const {
   for (int i = 0; i < graphCount(); ++i)
     if (graph(i)->dataCount() > 0) return true;
   return false;
@@ -274,7 +274,7 @@ void PlotView::replotNow() {
   mDirty = false;
   fitLegendColumns();  // entries may have been added since the last resize
   mSinceReplot.restart();
-  if (mEmptyHint) mEmptyHint->setVisible(!hasGraphData());
+  if (mEmptyHint) mEmptyHint->setVisible(!hasData());
   prepareData();
   if (mFollowing) rescale();
   replot(QCustomPlot::rpRefreshHint);

@@ -87,6 +87,9 @@ class PlotView : public QCustomPlot {
   virtual void rescale();
   /** Called before every replot: derived data (a smoothed curve) is brought up to date. */
   virtual void prepareData() {}
+  /** Whether the plot has something to draw (the empty hint shows while not); the default
+   *  looks at the graphs, a plot of another kind (a colour map) says so itself. */
+  virtual bool hasData() const;
   void showEvent(QShowEvent* event) override;
   void mousePressEvent(QMouseEvent* event) override;
   void wheelEvent(QWheelEvent* event) override;
@@ -119,7 +122,6 @@ class PlotView : public QCustomPlot {
   bool mPresentation = false;
   void replotNow();
   void fitLegendColumns();
-  bool hasGraphData() const;
 
   bool mDirty = false;
   int mMinInterval = 250;  // 4 Hz per plot: live to the eye, a small share of the UI thread

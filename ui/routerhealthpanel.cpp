@@ -14,6 +14,7 @@
 #include "ui/gatehistogramplot.h"
 #include "ui/heatmapwidget.h"
 #include "ui/livechangemarkers.h"
+#include "ui/logithistogramplot.h"
 #include "ui/palette.h"
 #include "ui/seriesplot.h"
 #include "ui/sessioncontroller.h"
@@ -121,7 +122,12 @@ RouterHealthPanel::RouterHealthPanel(SessionController* controller, QWidget* par
   grid->addWidget(mSaturation, 1, 1);
   grid->addWidget(mGradients, 1, 2);
   mGateHistogram = new GateHistogramPlot(this);
-  grid->addWidget(mGateHistogram, 2, 0, 1, 3);
+  mLogitHistogram = new LogitHistogramPlot(this);
+  auto* histograms = new QHBoxLayout;  // what the gate decides beside what it computes
+  histograms->setSpacing(4);
+  histograms->addWidget(mGateHistogram, 1);
+  histograms->addWidget(mLogitHistogram, 1);
+  grid->addLayout(histograms, 2, 0, 1, 3);
   for (int i = 0; i < 3; ++i) grid->setColumnStretch(i, 1);  // equal columns, whatever the histogram
   auto* alarms = new QWidget(this);
   auto* alarmLayout = new QVBoxLayout(alarms);
@@ -149,16 +155,18 @@ RouterHealthPanel::RouterHealthPanel(SessionController* controller, QWidget* par
           [this](std::shared_ptr<const core::EvalReport> r) {
             if (r) showEval(*r);
             mGateHistogram->setEvaluations(mController->evalArchive());
+            mLogitHistogram->setEvaluations(mController->evalArchive());
           });
   rebuild();
 }
 
 std::vector<PlotView*> RouterHealthPanel::plots() const {
-  return {mUtilisation, mMargins, mCoactivation, mStability, mSaturation, mGradients, mGateHistogram};
+  return {mUtilisation, mMargins, mCoactivation, mStability, mSaturation, mGradients, mGateHistogram, mLogitHistogram};
 }
 
 void RouterHealthPanel::rebuild() {
   mGateHistogram->clear();
+  mLogitHistogram->clear();
   const core::TrainConfig& config = mController->config();
   const int experts = core::layerConfig(config.model, 0).experts;  // deep-moe: the first layer's
   mUtilBars->data()->clear();

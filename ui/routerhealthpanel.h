@@ -16,6 +16,7 @@ class QListWidget;
 namespace moe::ui {
 
 class GateHistogramPlot;
+class LogitHistogramPlot;
 class HeatmapWidget;
 class PlotView;
 class SeriesPlot;
@@ -49,6 +50,8 @@ class RouterHealthPanel : public QWidget {
   SeriesPlot* gradientPlot() const { return mGradients; }
   /** The gate probabilities' histogram per evaluation (TensorBoard's histogram dashboard). */
   GateHistogramPlot* gateHistogramPlot() const { return mGateHistogram; }
+  /** Beside it, the router's raw logits per evaluation. */
+  LogitHistogramPlot* logitHistogramPlot() const { return mLogitHistogram; }
 
  Q_SIGNALS:
   /** The user picked an alarm: show the run at this step. */
@@ -73,6 +76,7 @@ class RouterHealthPanel : public QWidget {
   SeriesPlot* mStability;
   SeriesPlot* mGradients;
   GateHistogramPlot* mGateHistogram;
+  LogitHistogramPlot* mLogitHistogram;
   QListWidget* mEvents;
   QLabel* mSummary;
   std::size_t mEventsShown = 0, mEvalsShown = 0;

@@ -16,7 +16,7 @@ std::size_t EvalArchive::bytesOf(const EvalReport& r) {
          vectorBytes(r.gateProbs) + vectorBytes(r.topExperts) + vectorBytes(r.predictionConfidence) +
          vectorBytes(r.predictedValues) + vectorBytes(r.targets) + vectorBytes(r.rowMargins) + vectorBytes(r.previousTop1) +
          vectorBytes(r.saturationSteps) + vectorBytes(r.saturationCurve) + vectorBytes(r.coactivation) +
-         vectorBytes(r.positionExpert) + vectorBytes(r.routing.load) + vectorBytes(r.routing.importance);
+         vectorBytes(r.positionExpert) + vectorBytes(r.routerLogits.counts) + vectorBytes(r.routing.load) + vectorBytes(r.routing.importance);
 }
 
 void EvalArchive::add(const std::shared_ptr<const EvalReport>& report) {

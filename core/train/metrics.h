@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "core/routing/logit_histogram.h"
+
 namespace moe::core {
 
 class RoutingHistory;  // core/routing/routing_history.h
@@ -107,6 +109,9 @@ struct EvalReport {
   std::vector<std::int32_t> predictions;     ///< per test row
   std::vector<std::int32_t> labels;          ///< per test row
   std::vector<float> gateProbs;              ///< rows x experts router probabilities
+  /** The router's raw logits of every routed row (tokens, patches) and expert, as bands
+   *  (core/routing/logit_histogram.h); empty without a linear router (dense, hme). */
+  LogitHistogram routerLogits;
   std::vector<std::int32_t> topExperts;      ///< rows x k experts that processed the row (-1: none)
   std::vector<float> predictionConfidence;   ///< per row, probability of the predicted class
   /**

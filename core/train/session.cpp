@@ -6,8 +6,10 @@
 #include <numeric>
 
 #include "core/model/model.h"
+#include "core/model/moe_layer.h"
 #include "core/optim/optimizer.h"
 #include "core/parallel/expert_parallel.h"
+#include "core/routing/logit_histogram.h"
 #include "core/routing/router_diagnostics.h"
 #include "core/routing/routing_stats.h"
 #include "core/task/registry.h"
@@ -232,6 +234,8 @@ std::shared_ptr<const EvalReport> Session::evaluate(bool validation) {
     layerPasses.push_back(mTask->beginEval(split, *sub));
     layerReports.push_back(std::move(sub));
   }
+  // Every task's routed rows pass through the router: its logits are summarised here, once.
+  std::vector<LogitCollector> logits(layers.size());
   const int rows = mTask->split(split).rows(), size = mTask->evalBatchRows();
   std::vector<std::int32_t> indices;
   for (int start = 0; start < rows; start += size) {
@@ -242,10 +246,16 @@ std::shared_ptr<const EvalReport> Session::evaluate(bool validation) {
     const Tensor& out = mModel->forward(batch, false, StepContext{mConfig.loss, 0, 0});
     pass->add(batch, start, out, moe);
     for (std::size_t l = 0; l < layerPasses.size(); ++l) layerPasses[l]->add(batch, start, out, layers[l]);
+    for (std::size_t l = 0; l < layers.size(); ++l) logits[l].add(layers[l]->router().logits());
   }
   pass->finish();
   mModel->describeEval(*mData, mTask->split(split), *report);
   for (auto& p : layerPasses) p->finish();
+  for (std::size_t l = 0; l < layers.size(); ++l) {
+    LogitHistogram h = logits[l].finish();
+    if (l < layerReports.size()) layerReports[l]->routerLogits = h;
+    if (l == 0) report->routerLogits = std::move(h);
+  }
   report->layers.assign(layerReports.begin(), layerReports.end());
   // Routing across evaluations is the test split's: a validation pass is not compared.
   if (moe && mConfig.health.diagnostics && !validation) {

@@ -27,6 +27,7 @@
 #include "ui/loadplot.h"
 #include "ui/hoverhelp.h"
 #include "ui/livechangemarkers.h"
+#include "ui/logithistogramplot.h"
 #include "ui/mainwindow.h"
 #include "ui/routerhealthpanel.h"
 #include "ui/routingexport.h"
@@ -278,6 +279,79 @@ class CurveViewsTest : public QObject {
       QVERIFY(std::abs(h->share(col, 0) - double(low) / double(report->gateProbs.size())) < 1e-9);
     }
     QVERIFY(!h->toolTip().isEmpty());
+  }
+
+  // Hand-made evaluations: one column each on a value axis covering both ranges, the shares of
+  // a column's own bands as counted, the empty plot saying why it is empty.
+  void logitHistogramSpreadsColumnsOnOneAxis() {
+    ui::LogitHistogramPlot plot;
+    plot.resize(700, 400);
+    plot.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&plot));
+    core::EvalArchive archive;
+    plot.setEvaluations(archive);
+    QVERIFY(plot.emptyHintShown());  // before the first evaluation: what will appear
+    auto noRouter = std::make_shared<core::EvalReport>();
+    noRouter->step = 10;
+    archive.add(noRouter);
+    plot.setEvaluations(archive);
+    QCOMPARE(plot.evaluations(), 0);
+    QVERIFY(plot.emptyHintShown());  // evaluations without logits (hme, dense): says so
+    auto early = std::make_shared<core::EvalReport>(), late = std::make_shared<core::EvalReport>();
+    early->step = 100;
+    early->routerLogits = core::logitHistogram(std::vector<float>{-1.0f, 0.0f, 0.0f, 1.0f});
+    late->step = 200;
+    late->routerLogits = core::logitHistogram(std::vector<float>{-4.0f, 2.0f, 4.0f});
+    archive.add(early);
+    archive.add(late);
+    plot.setEvaluations(archive);
+    QCOMPARE(plot.evaluations(), 2);
+    QCOMPARE(plot.stepOf(0), 100L);
+    QCOMPARE(plot.stepOf(1), 200L);
+    QVERIFY(!plot.emptyHintShown());
+    QCOMPARE(plot.lowest(), -4.0);
+    QCOMPARE(plot.highest(), 4.0);
+    QCOMPARE(plot.share(0, early->routerLogits.binOf(0.0f)), 0.5);
+    QCOMPARE(plot.share(1, core::LogitHistogram::kBins - 1), 1.0 / 3.0);
+    QVERIFY(plot.shownTitle().contains(QStringLiteral("step 200")));  // the newest's figures
+    QVERIFY(plot.shownTitle().contains(QStringLiteral("mean 0.67")));
+    QVERIFY(!plot.toolTip().isEmpty());
+    plot.clear();
+    QCOMPARE(plot.evaluations(), 0);
+    QVERIFY(plot.emptyHintShown());
+  }
+
+  // In the window: beside the gate's histogram, a column per kept evaluation, each the
+  // evaluation's own logits, drawn in colour on the Router health tab.
+  void logitHistogramPerEvaluation() {
+    MOE_SKIP_WITHOUT_FASHION_MNIST();
+    QVERIFY(mWindow);
+    const core::EvalArchive& archive = c()->evalArchive();
+    QVERIFY(!archive.empty());
+    ui::LogitHistogramPlot* h = mWindow->routerHealthPanel()->logitHistogramPlot();
+    QCOMPARE(std::size_t(h->evaluations()), archive.size());
+    for (int col = 0; col < h->evaluations(); ++col) {
+      const auto report = archive.at(std::size_t(col));
+      const core::LogitHistogram& logits = report->routerLogits;
+      QCOMPARE(h->stepOf(col), report->step);
+      // Every routed (test input, expert) pair is counted: 10,000 test images x the experts.
+      QCOMPARE(logits.total, std::int64_t(report->gateProbs.size()));
+      QVERIFY(h->lowest() <= logits.lo && h->highest() >= logits.hi);
+      for (int b = 0; b < core::LogitHistogram::kBins; ++b)
+        QCOMPARE(h->share(col, b), double(logits.counts[std::size_t(b)]) / double(logits.total));
+    }
+    mWindow->tabs()->setCurrentWidget(mWindow->routerHealthPanel());
+    QTRY_VERIFY(h->isVisible());
+    QVERIFY(!h->emptyHintShown());
+    QVERIFY(h->shownTitle().contains(QStringLiteral("step %1").arg(archive.at(archive.size() - 1)->step)));
+    // It draws: the colour map paints the axes in more than a few colours.
+    const QImage image = h->toPixmap(h->width(), h->height()).toImage();
+    const QRect axes = h->axisRect()->rect();
+    std::set<QRgb> colours;
+    for (int y = axes.top() + 2; y < axes.bottom() - 2; y += 3)
+      for (int x = axes.left() + 2; x < axes.right() - 2; x += 3) colours.insert(image.pixel(x, y));
+    QVERIFY2(colours.size() >= 4, qPrintable(QStringLiteral("%1 colours in the axes").arg(colours.size())));
+    mWindow->tabs()->setCurrentIndex(0);
   }
 
   void liveChangesAreMarkedWithOldAndNewValue() {
