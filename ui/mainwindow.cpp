@@ -61,6 +61,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   addDockWidget(Qt::LeftDockWidgetArea, dock);
 
   mTraining = new TrainingPanel(mController, this);
+  mTraining->setObjectName(QStringLiteral("training"));  // TeacherPreset::view
   mInspector = new InspectorPanel(mController, this);
   mTextInspector = new TextInspectorPanel(mController, this);
   mRecommend = new RecommendPanel(mController, this);

@@ -94,6 +94,11 @@ void PlaneView::paintEvent(QPaintEvent*) {
   }
   const double marker = std::clamp(r.width() / 55.0, 5.0, 12.0);
   p.setClipRect(r);
+  if (!mImage.isNull())
+    for (const PlaneBorders& b : mBorders) {
+      p.setPen(QPen(QColor(25, 25, 25, 230), b.width, Qt::SolidLine, Qt::RoundCap));
+      for (const QLineF& l : b.lines) p.drawLine(toWidget(l.x1(), l.y1()), toWidget(l.x2(), l.y2()));
+    }
   if (mData && mData->rows() > 0 && mData->features == 2) {
     const int n = mData->rows(), stride = std::max(1, (n + kMaxDrawnPoints - 1) / kMaxDrawnPoints);
     for (int i = 0; i < n; i += stride) {

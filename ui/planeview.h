@@ -3,6 +3,7 @@
  *  regions, a prediction), a title, axes, the training points on top and the points the user
  *  is adding; a click in adding mode reports the plane coordinates. */
 #include <QImage>
+#include <QLineF>
 #include <QWidget>
 #include <vector>
 
@@ -20,6 +21,12 @@ struct PlanePoint {
   int cls = 0;
 };
 
+/** Region borders drawn over the picture: segments in plane coordinates and a pen width. */
+struct PlaneBorders {
+  std::vector<QLineF> lines;
+  double width = 1.0;
+};
+
 class PlaneView : public QWidget {
   Q_OBJECT
 
@@ -35,6 +42,9 @@ class PlaneView : public QWidget {
    *  regression sets the points are coloured by target over [lo, hi]. */
   void setPoints(const core::Dataset* data, float lo = -1.0f, float hi = 1.0f);
   void setUserPoints(const std::vector<PlanePoint>& points) { mUser = points; update(); }
+  /** Borders over the picture, under the points (the hme's regions of each level); {}: none. */
+  void setBorders(std::vector<PlaneBorders> borders) { mBorders = std::move(borders); update(); }
+  const std::vector<PlaneBorders>& borders() const { return mBorders; }
   /** Whether a click adds a point (clicked is emitted) instead of doing nothing. */
   void setAdding(bool on);
 
@@ -63,6 +73,7 @@ class PlaneView : public QWidget {
   const core::Dataset* mData = nullptr;
   float mLo = -1.0f, mHi = 1.0f;
   std::vector<PlanePoint> mUser;
+  std::vector<PlaneBorders> mBorders;
   bool mAdding = false;
 };
 

@@ -53,6 +53,33 @@ QColor regionColor(int expert, float gate) {
   return mix(Qt::white, categoryColor(expert), 0.45 + 0.4 * std::clamp(double(gate), 0.0, 1.0));
 }
 
+QImage levelImage(const core::PlaneProbe& probe, int level) {
+  QImage img = blankImage(probe.grid);
+  const int w = probe.grid.width, per = probe.leavesPerNode(level);
+  for (int cell = 0; cell < probe.grid.cells(); ++cell) {
+    const int node = probe.levelNode(cell, level);
+    img.setPixel(cell % w, cell / w,
+                 regionColor(node < 0 ? -1 : node * per, probe.levelMass(cell, level)).rgb());
+  }
+  return img;
+}
+
+std::vector<QLineF> levelBorders(const core::PlaneProbe& probe, int level) {
+  const core::PlaneGrid& g = probe.grid;
+  const double dx = (g.xMax - g.xMin) / g.width, dy = (g.yMax - g.yMin) / g.height;
+  std::vector<QLineF> out;
+  for (int r = 0; r < g.height; ++r)
+    for (int c = 0; c < g.width; ++c) {
+      const int node = probe.levelNode(r * g.width + c, level);
+      const double x0 = g.xMin + dx * c, y0 = g.yMax - dy * r;  // the cell's top left corner
+      if (c + 1 < g.width && probe.levelNode(r * g.width + c + 1, level) != node)
+        out.emplace_back(x0 + dx, y0, x0 + dx, y0 - dy);  // its right edge
+      if (r + 1 < g.height && probe.levelNode((r + 1) * g.width + c, level) != node)
+        out.emplace_back(x0, y0 - dy, x0 + dx, y0 - dy);  // its bottom edge
+    }
+  return out;
+}
+
 QImage regionImage(const core::PlaneProbe& probe) {
   QImage img = blankImage(probe.grid);
   const int w = probe.grid.width, E = probe.experts;

@@ -4,7 +4,9 @@
  *  grid cell, row 0 at the top), and the class markers drawn on top of them. */
 #include <QColor>
 #include <QImage>
+#include <QLineF>
 #include <QPainter>
+#include <vector>
 
 #include "core/train/plane_probe.h"
 
@@ -20,6 +22,15 @@ QColor regionColor(int expert, float gate);
 
 /** One pixel per cell: the colour of the gate's first choice (light grey where none). */
 QImage regionImage(const core::PlaneProbe& probe);
+
+/** hme: one pixel per cell, the node at `level` (1 .. probe.treeDepth) on the cell's most likely
+ *  path, in the colour of its first leaf (so a region keeps its colour one level down and its
+ *  split shows as the new colours of its other children), stronger where its gate mass is. */
+QImage levelImage(const core::PlaneProbe& probe, int level);
+
+/** hme: where the node at `level` changes between neighbouring cells, as segments along the
+ *  cells' shared edges in plane coordinates (the borders of that level's regions). */
+std::vector<QLineF> levelBorders(const core::PlaneProbe& probe, int level);
 
 /** The combined prediction: classification blends the class colours by probability (white
  *  where unsure); regression maps the value from [lo, hi] onto blue - white - red. */

@@ -10,6 +10,7 @@
 #include <QFile>
 #include <QLabel>
 #include <QPushButton>
+#include <QSignalBlocker>
 #include <QStackedWidget>
 #include <QStandardPaths>
 #include <QVBoxLayout>
@@ -45,8 +46,16 @@ PlaygroundPanel::PlaygroundPanel(SessionController* controller, QWidget* parent)
   mTrainPoints->setToolTip(tr("Rebuild the model on the training points plus yours (saved as a "
                               "toy:csv file)"));
   mClear = new QPushButton(tr("Clear my points"), this);
+  mLevelLabel = new QLabel(tr("Tree level:"), this);
+  mLevel = new QComboBox(this);
+  mLevel->setObjectName(QStringLiteral("playgroundLevel"));
+  mLevel->setToolTip(tr("Colour the plane by the tree's nodes at this level: each point takes the "
+                        "node on its most likely path (the path to its first-choice expert); the "
+                        "lines are the borders of this level's regions and of the levels above"));
   auto* top = new QHBoxLayout;
   top->addWidget(mStatus, 1);
+  top->addWidget(mLevelLabel);
+  top->addWidget(mLevel);
   for (QWidget* w : {static_cast<QWidget*>(mAdd), static_cast<QWidget*>(mClass),
                      static_cast<QWidget*>(mTrainPoints), static_cast<QWidget*>(mClear)})
     top->addWidget(w);
@@ -101,6 +110,9 @@ PlaygroundPanel::PlaygroundPanel(SessionController* controller, QWidget* parent)
     mPrediction->setUserPoints(mUser);
   });
   connect(mTrainPoints, &QPushButton::clicked, this, [this] { trainWithUserPoints(); });
+  connect(mLevel, &QComboBox::currentIndexChanged, this, [this] {
+    if (mHasProbe && mProbe.grid.height > 1) drawRegions();
+  });
   mTimer.setInterval(kRedrawMs);
   connect(&mTimer, &QTimer::timeout, this, &PlaygroundPanel::poll);
   mTimer.start();
@@ -157,6 +169,7 @@ void PlaygroundPanel::sessionReady() {
                      static_cast<QWidget*>(mTrainPoints), static_cast<QWidget*>(mClear)})
     w->setVisible(ok && !line && data->train.classes >= 2);
   mUser.clear();
+  setUpLevels(mController->config(), ok && !line);
   if (!ok) {
     rebuildExperts(0);
     mStatus->setText(tr("No playground for this dataset"));
@@ -180,10 +193,55 @@ void PlaygroundPanel::sessionReady() {
   }
   mPrediction->setTitle(train.classes > 0 ? tr("The mixture's prediction (class colours)")
                                           : tr("The mixture's prediction (blue low, red high)"));
-  rebuildExperts(mController->config().model.kind == core::ModelKind::DenseMlp
-                     ? 0 : mController->config().model.routedExperts());
+  const core::ModelConfig& model = mController->config().model;
+  int experts = model.kind == core::ModelKind::DenseMlp ? 0 : model.routedExperts();
+  if (model.kind == core::ModelKind::Hme) {  // the tree's leaves
+    experts = 1;
+    for (int k = 0; k < model.depth; ++k) experts *= model.branching;
+  }
+  rebuildExperts(experts);
   mStatus->setText(tr("Waiting for the model…"));
   requestProbe();
+}
+
+void PlaygroundPanel::setUpLevels(const core::TrainConfig& config, bool plane) {
+  const core::ModelConfig& m = config.model;
+  const bool tree = plane && m.kind == core::ModelKind::Hme && m.depth >= 2;
+  QSignalBlocker block(mLevel);
+  mLevel->clear();
+  int regions = 1;
+  for (int k = 1; tree && k <= m.depth; ++k) {
+    regions *= m.branching;
+    mLevel->addItem(k == 1 ? tr("1: the root gate (%1 regions)").arg(regions)
+                    : k == m.depth ? tr("%1: the experts (%2 regions)").arg(k).arg(regions)
+                                   : tr("%1: %2 regions").arg(k).arg(regions));
+  }
+  mLevel->setCurrentIndex(mLevel->count() - 1);  // every level's borders at once
+  mLevel->setVisible(tree);
+  mLevelLabel->setVisible(tree);
+  mRegions->setBorders({});
+  mRegions->setTitle(tr("The gate's regions: which expert takes each point"));
+}
+
+int PlaygroundPanel::shownLevel() const {
+  if (!mHasProbe || mProbe.treeDepth == 0) return 0;
+  return mLevel->count() > 0 ? mLevel->currentIndex() + 1 : mProbe.treeDepth;
+}
+
+void PlaygroundPanel::drawRegions() {
+  const int level = shownLevel(), depth = mProbe.treeDepth;
+  if (level == 0 || depth < 2) {
+    mRegions->setImage(regionImage(mProbe), mProbe.grid, true);
+    return;
+  }
+  // Nested regions: this level's colours, its borders and, thicker, those of the levels above.
+  std::vector<PlaneBorders> borders;
+  for (int k = level; k >= 1; --k) borders.push_back({levelBorders(mProbe, k), 1.5 + 1.5 * (level - k)});
+  mRegions->setBorders(std::move(borders));
+  mRegions->setImage(levelImage(mProbe, level), mProbe.grid, true);
+  mRegions->setTitle(level == 1       ? tr("The root gate's regions (tree level 1 of %1)").arg(depth)
+                     : level == depth ? tr("The experts' regions inside each gate's (level %1 of %1)").arg(depth)
+                                      : tr("Tree level %1 of %2, inside level %3's regions").arg(level).arg(depth).arg(level - 1));
 }
 
 void PlaygroundPanel::rebuildExperts(int experts) {
@@ -269,7 +327,7 @@ void PlaygroundPanel::draw() {
   if (mProbe.grid.height == 1) {
     mLine->setProbe(mProbe);
   } else {
-    mRegions->setImage(regionImage(mProbe), mProbe.grid, true);
+    drawRegions();
     mPrediction->setImage(predictionImage(mProbe, mLo, mHi), mProbe.grid, false);
     for (int e = 0; e < int(mExpertViews.size()); ++e)
       if (mExpertViews[std::size_t(e)]->isVisible())
@@ -277,10 +335,15 @@ void PlaygroundPanel::draw() {
   }
   ++mDrawn;
   mDrawMs = double(clock.nsecsElapsed()) / 1e6;
-  mStatus->setText(tr("<b>Step %1</b> · each picture is %2 × %3 points through the model (%4 ms)%5")
+  const core::ModelConfig& model = mController->config().model;
+  const QString tree = mProbe.treeDepth == 0 ? QString()
+                       : tr(" · <b>%1</b> loss, fit by %2")
+                             .arg(QString::fromUtf8(core::mixtureLossName(model.mixtureLoss)),
+                                  model.fit == core::FitMethod::Em ? tr("EM") : tr("gradient"));
+  mStatus->setText(tr("<b>Step %1</b>%6 · each picture is %2 × %3 points through the model (%4 ms)%5")
                        .arg(mProbe.step).arg(mProbe.grid.width).arg(mProbe.grid.height)
                        .arg(mProbeMs, 0, 'f', 1)
-                       .arg(mProbe.note.empty() ? QString() : QStringLiteral(" · ") + QString::fromStdString(mProbe.note)));
+                       .arg(mProbe.note.empty() ? QString() : QStringLiteral(" · ") + QString::fromStdString(mProbe.note), tree));
   Q_EMIT probeDrawn();
 }
 

@@ -13,6 +13,7 @@
 #include <memory>
 #include <vector>
 
+#include "core/train/config.h"
 #include "core/train/plane_probe.h"
 #include "ui/planeview.h"
 
@@ -52,6 +53,11 @@ class PlaygroundPanel : public QWidget {
   /** Expert e's own surface (shown while its toggle is on); nullptr past the experts. */
   PlaneView* expertView(int e) const;
   QCheckBox* expertToggle(int e) const;
+  /** hme with 2 inputs and depth 2 or more: the tree level whose regions the first plane
+   *  colours (index 0 = level 1, the root gate; the last = the experts, the default). */
+  QComboBox* levelBox() const { return mLevel; }
+  /** The tree level the regions show (1 .. depth), 0 when the model is not a tree. */
+  int shownLevel() const;
   int probesDrawn() const { return mDrawn; }
   /** Milliseconds the last probe took on the trainer thread, and the last drawing on this one. */
   double lastProbeMs() const { return mProbeMs; }
@@ -72,6 +78,8 @@ class PlaygroundPanel : public QWidget {
   void poll();
   void draw();
   void rebuildExperts(int experts);
+  void setUpLevels(const core::TrainConfig& config, bool plane);
+  void drawRegions();
 
   SessionController* mController;
   QStackedWidget* mPages;
@@ -87,6 +95,8 @@ class PlaygroundPanel : public QWidget {
   std::vector<PlaneView*> mExpertViews;
   QPushButton* mAdd;
   QComboBox* mClass;
+  QLabel* mLevelLabel;
+  QComboBox* mLevel;
   QPushButton* mTrainPoints;
   QPushButton* mClear;
 

@@ -1,6 +1,9 @@
 #include "ui/teacherpresetbar.h"
 
+#include <algorithm>
+
 #include <QAction>
+#include <QComboBox>
 #include <QLabel>
 #include <QTabWidget>
 
@@ -39,6 +42,11 @@ void TeacherPresetBar::start(const core::TeacherPreset& preset) {
   const QString view = QString::fromUtf8(preset.view);
   for (int i = 0; i < mWindow->tabs()->count(); ++i)
     if (mWindow->tabs()->widget(i)->objectName() == view) mWindow->tabs()->setCurrentIndex(i);
+  if (preset.heatmapRows) {  // the heatmap's rows the preset is about (shown from the first evaluation)
+    static const QStringList kRows = {QStringLiteral("class"), QStringLiteral("position"), QStringLiteral("offset")};
+    if (auto* rows = mWindow->findChild<QComboBox*>(QStringLiteral("heatmapRows")))
+      rows->setCurrentIndex(std::max(0, int(kRows.indexOf(QString::fromUtf8(preset.heatmapRows)))));
+  }
   SessionController* c = mWindow->controller();
   connect(c, &SessionController::sessionReady, c, &SessionController::play, Qt::SingleShotConnection);
   mWindow->setupPanel()->setConfig(config);

@@ -46,6 +46,9 @@ class HmeModel final : public Model {
   void describeEval(const DataSplits& data, const Dataset& evaluated, EvalReport& report) override;
 
   const HmeTree& tree() const { return mTree; }
+  /** The tree's pass of the last forward (evaluation or training batch): its gates, path
+   *  priors and expert outputs per row, for views that draw what the tree did (the playground). */
+  const HmePass& lastPass() const { return mPass; }
   /** The result of the last EM iteration (zeros before the first). */
   const HmeEmResult& lastEm() const { return mLastEm; }
 

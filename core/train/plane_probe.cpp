@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "core/model/classifiers.h"
+#include "core/model/hme_model.h"
 #include "core/model/host_softmax.h"
 #include "core/task/task_info.h"
 #include "core/train/session.h"
@@ -50,7 +51,58 @@ void toPrediction(const float* out, int outputs, bool regression, float* dst) {
   std::copy(p.begin(), p.end(), dst);
 }
 
+// The hme's leaves as the probe's experts, from the pass its forward over the grid just made:
+// a leaf's gate (and combine weight) is its path's product of gates, the first choice the leaf
+// of the largest product (as HmeModel::inspect and its evaluations choose).
+void probeTree(const HmeModel& hme, bool perExpert, PlaneProbe& probe) {
+  const HmeShape& s = hme.tree().shape();
+  const HmePass& pass = hme.lastPass();
+  const int L = s.leaves(), O = s.outputs, rows = probe.grid.cells();
+  const auto prior = pass.leafPrior();
+  probe.treeDepth = s.depth;
+  probe.treeBranching = s.branching;
+  probe.experts = L;
+  probe.gate.resize(std::size_t(rows) * std::size_t(L));
+  probe.firstExpert.assign(std::size_t(rows), -1);
+  for (int r = 0; r < rows; ++r) {
+    Eigen::Index best = 0;
+    prior.row(r).maxCoeff(&best);
+    probe.firstExpert[std::size_t(r)] = std::int32_t(best);
+    for (int l = 0; l < L; ++l) probe.gate[std::size_t(r) * L + std::size_t(l)] = float(prior(r, l));
+  }
+  probe.combine = probe.gate;  // every leaf contributes, weighted by its path
+  if (!perExpert) return;
+  probe.expertPrediction.resize(std::size_t(L) * std::size_t(rows) * std::size_t(O));
+  std::vector<float> z(static_cast<std::size_t>(O));
+  for (int l = 0; l < L; ++l)
+    for (int r = 0; r < rows; ++r) {
+      for (int o = 0; o < O; ++o) z[std::size_t(o)] = float(pass.out(r, std::ptrdiff_t(l) * O + o));
+      toPrediction(z.data(), O, probe.regression,
+                   probe.expertPrediction.data() + (std::size_t(l) * rows + std::size_t(r)) * O);
+    }
+}
+
 }  // namespace
+
+int PlaneProbe::leavesPerNode(int level) const {
+  int n = 1;
+  for (int k = level; k < treeDepth; ++k) n *= treeBranching;
+  return n;
+}
+
+int PlaneProbe::levelNode(int cell, int level) const {
+  const int leaf = firstExpert[std::size_t(cell)];
+  return leaf < 0 ? -1 : leaf / leavesPerNode(level);
+}
+
+float PlaneProbe::levelMass(int cell, int level) const {
+  const int node = levelNode(cell, level);
+  if (node < 0) return 0.0f;
+  const int per = leavesPerNode(level);
+  float mass = 0.0f;
+  for (int l = node * per; l < (node + 1) * per; ++l) mass += gate[std::size_t(cell) * experts + std::size_t(l)];
+  return mass;
+}
 
 PlaneProbe probePlane(Session& session, const PlaneGrid& grid, bool perExpert) {
   const Dataset& train = session.data().train;
@@ -94,9 +146,9 @@ PlaneProbe probePlane(Session& session, const PlaneGrid& grid, bool perExpert) {
     probe.expertPrediction.resize(ye.size());
     for (std::size_t s = 0; s < std::size_t(rows) * E; ++s)
       toPrediction(ye.data() + s * out, out, probe.regression, probe.expertPrediction.data() + s * out);
-  } else if (perExpert) {
+  } else if (perExpert && !dynamic_cast<HmeModel*>(&model)) {
     probe.note = E == 0 ? "a dense model has no experts"
-                        : "each expert's own prediction is drawn for the moe model only";
+                        : "each expert's own prediction is drawn for the moe and hme models only";
   }
 
   const auto out = compute::toHost(backend, model.forward(batch, false, StepContext{session.config().loss, 0, 0}));
@@ -107,6 +159,7 @@ PlaneProbe probePlane(Session& session, const PlaneGrid& grid, bool perExpert) {
                  probe.prediction.data() + std::size_t(r) * probe.outputs);
   probe.experts = E;
   probe.firstExpert.assign(std::size_t(rows), -1);
+  if (const auto* hme = dynamic_cast<const HmeModel*>(&model)) probeTree(*hme, perExpert, probe);
   if (!moe) return probe;
   const DispatchPlan& plan = moe->plan();
   probe.gate.assign(moe->probs().begin(), moe->probs().begin() + std::ptrdiff_t(rows) * E);

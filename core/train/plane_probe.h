@@ -30,6 +30,10 @@ struct PlaneProbe {
   int experts = 0;        ///< routed experts (0 for a dense model)
   int outputs = 0;        ///< classes, or 1 for regression
   bool regression = false;
+  /** A hierarchical mixture (hme): its gating tree's depth and branching, the experts being its
+   *  branching^depth leaves; 0 for other models. A leaf's gate is the product of the gates on
+   *  its path, and the first choice is the leaf of the most likely path. */
+  int treeDepth = 0, treeBranching = 0;
   std::vector<std::int32_t> firstExpert;  ///< per cell: the gate's first choice (-1: none, dropped)
   std::vector<float> gate;        ///< per cell x expert: the router's probability
   std::vector<float> combine;     ///< per cell x expert: the combine weight (0 unless chosen)
@@ -39,6 +43,15 @@ struct PlaneProbe {
   std::vector<float> expertPrediction;
   std::string note;  ///< why expertPrediction is empty, when it is
 
+  /** hme: the node at `level` (1 .. treeDepth) on the cell's most likely path, numbered within
+   *  its level (0 .. branching^level - 1; an ancestor of the first-choice leaf); -1 where no
+   *  expert is chosen. Level treeDepth is the first-choice expert itself. */
+  int levelNode(int cell, int level) const;
+  /** hme: the gate mass of that node at the cell (the sum of its leaves' gates). */
+  float levelMass(int cell, int level) const;
+  /** hme: leaves under one node at `level` (branching^(depth - level)). */
+  int leavesPerNode(int level) const;
+
   /** Index of (cell, k) in per-cell-per-k arrays. */
   std::size_t at(int cell, int k, int width) const { return std::size_t(cell) * width + k; }
 };
@@ -46,8 +59,8 @@ struct PlaneProbe {
 /**
  * Runs the grid through `session`'s model in evaluation mode (no noise, no training state
  * changed): the combined prediction and the gate at every cell, and with `perExpert` every
- * expert's own prediction (models whose MoE layer produces the output: moe; others get a
- * note). Call it between steps, on the thread that trains (Trainer::post).
+ * expert's own prediction (models whose MoE layer produces the output: moe; the hme's
+ * leaves; others get a note). Call it between steps, on the thread that trains (Trainer::post).
  * @throws std::invalid_argument when the grid is empty or the model's inputs are not 1 or 2.
  */
 PlaneProbe probePlane(Session& session, const PlaneGrid& grid, bool perExpert);

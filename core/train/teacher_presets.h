@@ -19,6 +19,9 @@ struct TeacherPreset {
   const char* view;
   /** Writes the dataset and settings into a config that starts as TrainConfig{}. */
   void (*configure)(TrainConfig& config);
+  /** The training tab's heatmap rows to show ("class", "position" or "offset"); nullptr
+   *  leaves them as they are. */
+  const char* heatmapRows = nullptr;
 };
 
 /** Every guided start, in the order the window shows them. */
