@@ -43,7 +43,7 @@ class PointEval final : public RegressionEval {
   void add(const Batch& batch, int start, const compute::Tensor& out, MoeLayer* moe) override {
     const int n = batch.rows, E = mReport.experts;
     const auto host = compute::toHost(mBackend, out);
-    for (int i = 0; i < n; ++i) addPrediction(start + i, host[std::size_t(i)]);
+    addPredictions(start, host.data(), n);
     if (!moe) return;
     addBinExpert(addRouting(*moe, start, n), mData, batch.indices.data(), mReport.classExpert);
     for (int i = 0; i < n; ++i) {

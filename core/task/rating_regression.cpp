@@ -42,10 +42,10 @@ class RatingEval final : public RegressionEval {
 
   void add(const Batch& batch, int start, const compute::Tensor& out, MoeLayer* moe) override {
     const int n = batch.rows, E = mReport.experts, G = mReport.classes;
-    const auto host = compute::toHost(mBackend, out);
+    auto host = compute::toHost(mBackend, out);
     // The loss and RMSE are of the clipped predictions, as users see them.
-    for (int i = 0; i < n; ++i)
-      addPrediction(start + i, RatingMoeRegressor::clipRating(host[std::size_t(i)]));
+    for (float& p : host) p = RatingMoeRegressor::clipRating(p);
+    addPredictions(start, host.data(), n);
     if (!moe) return;
     addGenreExpert(addRouting(*moe, start, n), mData, batch.indices.data(), G,
                    mReport.classExpert);

@@ -30,8 +30,8 @@ class RegressionEval : public EvalPass {
   /** Prepares `report` for the rows of `d` with `categories` rows of category x expert counts. */
   RegressionEval(compute::Backend& backend, const Dataset& d, EvalReport& report, int categories);
 
-  /** Stores the prediction for row `row` and adds its squared error. */
-  void addPrediction(int row, float prediction);
+  /** Stores the predictions of the n rows from `start` and adds their squared errors. */
+  void addPredictions(int start, const float* predictions, int n);
   /** Adds the plan of rows start.. (n of them) to the routing statistics, the gate
    *  probabilities and the top-k choices (first choices in mFirst). */
   const DispatchPlan& addRouting(MoeLayer& moe, int start, int n);
