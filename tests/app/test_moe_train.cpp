@@ -219,6 +219,24 @@ class TestMoeTrain : public QObject {
     QVERIFY2(r.out.contains("epoch 1") && r.err.contains("a.ckpt.tmp"), r.err.constData());
   }
 
+  // Exit 2 for weights that cannot be loaded: a --load-safetensors file cut short (its config
+  // beside it is fine) is refused before training, naming the flag (it used to be reported and
+  // then ignored, the run training from fresh weights).
+  void truncatedSafetensorsExitsTwo() {
+    QTemporaryDir dir;
+    const QString path = dir.filePath("m.safetensors");
+    const QStringList tiny{"--max-train", "300", "--threads", "2"};
+    QCOMPARE(runTrain(tiny + QStringList{"--export-safetensors", path}).code, 0);
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::ReadWrite));
+    QVERIFY(f.resize(f.size() / 2));
+    f.close();
+    const Result r = runTrain(tiny + QStringList{"--load-safetensors", path});
+    QVERIFY2(r.code == 2, r.err.constData());
+    QVERIFY2(r.err.contains("--load-safetensors"), r.err.constData());
+    QVERIFY(!r.out.contains("epoch"));
+  }
+
   // Config files: trailing text, a fraction or a negative seed in JSON exit 2, naming the key.
   void configFileContract_data() {
     QTest::addColumn<QByteArray>("text");
