@@ -1,31 +1,24 @@
-// moe-train: trains a Mixture-of-Experts model from flags or a JSON config, headless.
+// moe-train: trains a Mixture-of-Experts model from flags or a JSON config, headless. The flags
+// and the config they resolve to are train_options.cpp's; this file runs the session and reports.
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include <charconv>
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
-#include <limits>
-#include <map>
-#include <type_traits>
-#include <variant>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "app/train_options.h"
 #include "core/analysis/ablation_json.h"
-#include "core/data/dataset_table.h"
 #include "core/parallel/communicator.h"
 #include "core/parallel/expert_parallel.h"
 #include "core/routing/router_registry.h"
-#include "core/train/config_keys.h"
 #include "core/train/checkpoint.h"
 #include "core/train/history_file.h"
 #include "core/train/memory_budget.h"
-#include "core/train/output_check.h"
-#include "core/train/presets.h"
 #include "core/train/router_health.h"
 #include "core/train/routing_csv.h"
 #include "core/train/session_factory.h"
@@ -50,22 +43,6 @@ void progressBar(long step, long total, const core::StepMetrics& m) {
   std::fflush(stderr);
 }
 
-// A flag value that must be a whole number of type T, written in decimal, in T's range.
-template <typename T>
-CLI::Validator wholeNumber() {
-  return CLI::Validator(
-      [](std::string& text) -> std::string {
-        T v{};
-        const char* end = text.data() + text.size();
-        const auto [at, ec] = std::from_chars(text.data(), end, v);
-        if (!text.empty() && ec == std::errc() && at == end) return {};
-        return "'" + text + "' is not a whole number in " +
-               std::to_string(std::numeric_limits<T>::min()) + ".." +
-               std::to_string(std::numeric_limits<T>::max());
-      },
-      "INT");
-}
-
 // The exit codes of the contract (README, docs/RELIABILITY.md).
 constexpr int kExitDone = 0, kExitFailed = 1, kExitBadInput = 2;
 constexpr int kExitAlarm = 3;  // a router alarm chosen with --fail-on fired
@@ -75,115 +52,20 @@ std::unique_ptr<core::Communicator> gRanks;
 
 int trainMain(int argc, char** argv) {
   CLI::App app{"moe-train: train a Mixture-of-Experts model headless (MoE Explorer)"};
-  core::TrainConfig cfg;
-  std::string configFile, save, load, historyFile, routingCsv;
-  bool asJson = false;
-  app.add_option("--config", configFile, "JSON config file; flags given as well override it")
-      ->check(CLI::ExistingFile);
-  // One flag per row of the config table; names (router, model, ...) are parsed with the rest.
-  std::map<std::string, std::string> named;
-  for (const core::ConfigKey& k : core::configKeys()) {
-    if (!k.flag) continue;
-    std::visit(
-        [&](const auto& field) {
-          using F = std::decay_t<decltype(field)>;
-          if constexpr (std::is_same_v<F, core::NamedField>) {
-            app.add_option(k.flag, named[k.key], k.help);
-          } else {
-            CLI::Option* option = app.add_option(k.flag, field(cfg), k.help);
-            // Integers are checked as written: "-5" must not wrap to 2^64 - 5, a 23-digit seed
-            // must not saturate, "3.7" must not become 3.
-            using M = std::decay_t<decltype(field(cfg))>;
-            if constexpr (std::is_integral_v<M>) option->check(wholeNumber<M>(), "", "");
-          }
-        },
-        k.field);
-  }
-  std::string footer = "Datasets (--dataset):";
-  for (const core::DatasetEntry& e : core::datasetTable())
-    footer += "\n  " + core::specForm(e) + ": " + e.help + " [" + e.task + "]";
-  app.footer(footer + "\nRouters (--router):\n" + core::routerHelp());
-  app.add_option("--save", save, "write a checkpoint here at the end");
-  app.add_option("--load", load, "start from this checkpoint")->check(CLI::ExistingFile);
-  app.add_option("--history", historyFile,
-                 "write the run's history (every step and evaluation, JSON Lines) here at the "
-                 "end; the window opens it with File > Open run history");
-  app.add_option("--routing-csv", routingCsv,
-                 "write each test input's routing by the final weights here at the end, as CSV: "
-                 "index, label, prediction, correct, then the chosen experts and their gates, "
-                 "highest gate first (the window's File > Export routing per input)");
-  app.add_flag("--json", asJson, "one JSON object per line per epoch, and a summary line");
-  std::string failOnList;
-  app.add_option("--fail-on", failOnList,
-                 "stop with exit code 3 when one of these router alarms fires: comma-separated "
-                 "collapse, dead_expert (or dead), drops, churn, non_finite, loss_spike, or all");
-  // Hand-off to PyTorch (docs/PYTORCH.md).
-  std::string exportSafetensors, loadSafetensors, predictionsFile;
-  bool evalOnly = false;
-  app.add_option("--export-safetensors", exportSafetensors,
-                 "write the weights at the end as safetensors in PyTorch's names and layout, and "
-                 "the architecture beside it (FILE.safetensors -> FILE.json); "
-                 "scripts/to_pytorch.py builds the torch.nn model from them");
-  app.add_option("--load-safetensors", loadSafetensors,
-                 "start from these weights (safetensors in PyTorch's names, with its JSON config "
-                 "beside it, whose settings are the base unless --config is given)")
-      ->check(CLI::ExistingFile);
-  app.add_option("--export-predictions", predictionsFile,
-                 "write the last evaluation's per-row predictions, confidences and experts here "
-                 "(safetensors)");
-  app.add_flag("--eval-only", evalOnly, "evaluate the model (e.g. loaded) on the test split without training");
-  std::string parallel = "none";
-  app.add_option("--parallel", parallel,
-                 "expert: expert-parallel training, run under mpirun -np R: each rank holds E/R "
-                 "experts and a shard of every batch, rows travel by all-to-all "
-                 "(docs/SCALING.md); none: one process")
-      ->check(CLI::IsMember({"none", "expert"}));
-  bool listRouters = false;
-  app.add_flag("--list-routers", listRouters, "print the registered routers' names, one a line, and exit");
-  bool ablateModel = false;
-  app.add_flag("--ablate", ablateModel,
-               "after training (or with --load, of the checkpoint): the test accuracy, overall and "
-               "per class, with each expert removed (next choice, renormalised), alone, and with a "
-               "uniform gate (docs/EXPERIMENTS.md)");
+  cli::TrainOptions o;
+  cli::addTrainOptions(app, o);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     // --help and --version exit 0; every wrong flag or value exits 2 (CLI11's own codes vary).
     return app.exit(e) == 0 ? kExitDone : kExitBadInput;
   }
-  if (listRouters) {
+  if (o.listRouters) {
     for (const core::RouterEntry& r : core::routerRegistry()) std::cout << r.info.name << "\n";
     return kExitDone;
   }
-  std::vector<std::string> failOn;
-
   try {
-    {
-      // The base is the config file, else the dataset's preset; flags given override it.
-      core::TrainConfig fromFile =
-          configFile.empty() ? core::presetFor(cfg.dataset) : core::loadConfigFile(configFile);
-      if (configFile.empty() && !loadSafetensors.empty())
-        core::from_json(core::readTorchConfig(loadSafetensors)["moe_train_config"], fromFile);
-      json given;
-      core::to_json(given, cfg);
-      for (const auto& [key, value] : named) given[key] = value;
-      json base;
-      core::to_json(base, fromFile);
-      for (const core::ConfigKey& k : core::configKeys())
-        if (k.flag && app.count(k.flag)) base[k.key] = given[k.key];
-      core::from_json(base, cfg);
-    }
-    cfg.validate();
-    // Output paths are checked now, not after the training run they would lose.
-    if (!save.empty()) core::checkOutputFile(save, "--save");
-    if (!historyFile.empty()) core::checkOutputFile(historyFile, "--history");
-    if (!exportSafetensors.empty()) {
-      core::checkOutputFile(exportSafetensors, "--export-safetensors");
-      core::checkOutputFile(core::torchConfigPath(exportSafetensors), "--export-safetensors (its config)");
-    }
-    if (!predictionsFile.empty()) core::checkOutputFile(predictionsFile, "--export-predictions");
-    if (!routingCsv.empty()) core::checkOutputFile(routingCsv, "--routing-csv");
-    failOn = core::parseRouterEventKinds(failOnList);
+    cli::resolveConfig(app, o);
   } catch (const core::ConfigError& e) {
     std::cerr << "moe-train: invalid setting: " << e.what() << "\n";
     return kExitBadInput;
@@ -192,7 +74,7 @@ int trainMain(int argc, char** argv) {
     return kExitBadInput;
   }
 
-  if (parallel == "expert") {
+  if (o.parallel == "expert") {
     try {
       gRanks = core::openMpi(&argc, &argv);
     } catch (const core::ParallelError& e) {
@@ -211,12 +93,12 @@ int trainMain(int argc, char** argv) {
   double loadSeconds = 0.0;
   try {
     const auto tLoad = std::chrono::steady_clock::now();
-    data = core::loadData(cfg);
+    data = core::loadData(o.cfg);
     loadSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - tLoad).count();
-    build = core::buildSession(cfg, data);
-    if (!load.empty()) build.session->load(load);
-    if (!loadSafetensors.empty()) core::importSafetensors(*build.session, loadSafetensors);
-    if (ablateModel) core::requireAblatable(*build.session);
+    build = core::buildSession(o.cfg, data);
+    if (!o.load.empty()) build.session->load(o.load);
+    if (!o.loadSafetensors.empty()) core::importSafetensors(*build.session, o.loadSafetensors);
+    if (o.ablate) core::requireAblatable(*build.session);
     if (gRanks) build.session->enableExpertParallel(*gRanks);
   } catch (const core::ParallelError& e) {
     std::cerr << "moe-train: --parallel expert: " << e.what() << "\n";
@@ -235,6 +117,7 @@ int trainMain(int argc, char** argv) {
     return kExitBadInput;
   } catch (const core::SafetensorsError& e) {
     std::cerr << "moe-train: --load-safetensors: " << e.what() << "\n";
+    return kExitBadInput;
   } catch (const core::AblationError& e) {
     std::cerr << "moe-train: --ablate: " << e.what() << "\n";
     return kExitBadInput;
@@ -261,8 +144,8 @@ int trainMain(int argc, char** argv) {
     for (const std::string& w : report.warnings) std::cerr << "moe-train: warning: " << w << "\n";
     if (!build.notice.empty()) std::cerr << "moe-train: " << build.notice << "\n";
     core::Session& session = *build.session;
-    const bool tty = !asJson && isatty(fileno(stderr));
-    if (!asJson)
+    const bool tty = !o.asJson && isatty(fileno(stderr));
+    if (!o.asJson)
       std::cout << "MoE Explorer / moe-train\n  data: " << data->train.name << " ("
                 << data->train.rows() << " train, " << data->test.rows() << " test, loaded in "
                 << loadSeconds << " s)\n  backend: " << session.backendDescription()
@@ -280,7 +163,7 @@ int trainMain(int argc, char** argv) {
       eval = session.evaluate();
       history.append(*eval);
       const double rate = samples / std::max(trainSeconds, 1e-9);
-      if (asJson) {
+      if (o.asJson) {
         // The evaluation's metrics from the table, with the last batch's loss and the rate.
         json line = core::metricsJson(history, core::MetricScope::Eval, history.evals().size() - 1);
         line.update({{"epoch", session.epoch()}, {"step", session.step()},
@@ -295,11 +178,11 @@ int trainMain(int argc, char** argv) {
       }
     };
     // --ablate with --load analyses the checkpoint as saved: nothing more is trained.
-    const bool trainMore = !(ablateModel && !load.empty());
+    const bool trainMore = !(o.ablate && !o.load.empty());
     if (session.finished()) {
       // A checkpoint of a finished run: nothing to train, but its numbers are measured, not 0.
       std::cerr << "moe-train: the checkpoint has trained " << session.epoch() << " of "
-                << cfg.epochs << " epoch(s): nothing is left to train (raise --epochs to "
+                << o.cfg.epochs << " epoch(s): nothing is left to train (raise --epochs to "
                 << "continue); evaluating it\n";
       evaluate();
     } else if (!trainMore) {
@@ -312,15 +195,15 @@ int trainMain(int argc, char** argv) {
       for (; eventsSeen < session.events().size(); ++eventsSeen) {
         const core::RouterEvent& e = session.events()[eventsSeen];
         history.appendEvent(e);
-        if (asJson) std::cout << core::routerEventJson(e) << std::endl;
+        if (o.asJson) std::cout << core::routerEventJson(e) << std::endl;
         else std::cout << (tty ? "\n" : "") << "moe-train: " << core::routerEventLine(e) << std::endl;
-        if (alarmStop.empty() && std::find(failOn.begin(), failOn.end(), e.kind) != failOn.end())
+        if (alarmStop.empty() && std::find(o.failOn.begin(), o.failOn.end(), e.kind) != o.failOn.end())
           alarmStop = e.kind;
       }
       return alarmStop.empty();
     };
-    if (evalOnly && !eval) evaluate();
-    while (!evalOnly && trainMore && !session.finished()) {
+    if (o.evalOnly && !eval) evaluate();
+    while (!o.evalOnly && trainMore && !session.finished()) {
       const auto t0 = std::chrono::steady_clock::now();
       try {
         last = session.trainStep();
@@ -341,26 +224,26 @@ int trainMain(int argc, char** argv) {
       evaluate();
       if (!reportEvents()) break;
     }
-    if (!save.empty()) session.save(save);
-    if (!historyFile.empty() && (!gRanks || gRanks->rank() == 0))
-      core::writeHistoryFile(historyFile, cfg, history);
-    if (!exportSafetensors.empty()) core::exportSafetensors(session, exportSafetensors);
-    if (!predictionsFile.empty()) {
+    if (!o.save.empty()) session.save(o.save);
+    if (!o.historyFile.empty() && (!gRanks || gRanks->rank() == 0))
+      core::writeHistoryFile(o.historyFile, o.cfg, history);
+    if (!o.exportSafetensors.empty()) core::exportSafetensors(session, o.exportSafetensors);
+    if (!o.predictionsFile.empty()) {
       if (!eval) evaluate();
-      core::writePredictions(*eval, predictionsFile);
+      core::writePredictions(*eval, o.predictionsFile);
     }
-    if (!routingCsv.empty()) {
+    if (!o.routingCsv.empty()) {
       // The final weights' routing: the last evaluation when it is of them, else one more.
       const auto report = eval && eval->step == session.step() ? eval : session.evaluate();
-      core::writeRoutingCsvFile(routingCsv, *report, data->test.classNames);
+      core::writeRoutingCsvFile(o.routingCsv, *report, data->test.classNames);
     }
     const double rate = samples / std::max(trainSeconds, 1e-9);
     json summary = {{"summary", true},
-                    {"dataset", cfg.dataset},
-                    {"model", core::modelName(cfg.model.kind)},
-                    {"router", cfg.model.router},
+                    {"dataset", o.cfg.dataset},
+                    {"model", core::modelName(o.cfg.model.kind)},
+                    {"router", o.cfg.model.router},
                     {"backend", session.backendDescription()},
-                    {"epochs", cfg.epochs},
+                    {"epochs", o.cfg.epochs},
                     {"train_samples_per_s", rate},
                     {"train_seconds", trainSeconds},
                     // Filled from the last evaluation below; null if none was measured.
@@ -377,13 +260,13 @@ int trainMain(int argc, char** argv) {
     if (eval)
       summary.update(core::metricsJson(history, core::MetricScope::Eval, history.evals().size() - 1,
                                        core::kSummary));
-    if (asJson) std::cout << summary.dump() << std::endl;
+    if (o.asJson) std::cout << summary.dump() << std::endl;
     else std::printf("done: %.0f samples/s, test %s %.4f, peak memory %.0f MB\n", rate,
                      qualityLabel, eval ? eval->quality : 0.0,
                      peakRssMb());
-    if (ablateModel && alarmStop.empty()) {
+    if (o.ablate && alarmStop.empty()) {
       const core::AblationReport report = core::ablate(session);
-      if (asJson) std::cout << core::ablationJson(report).dump() << std::endl;
+      if (o.asJson) std::cout << core::ablationJson(report).dump() << std::endl;
       else std::cout << core::ablationTable(report);
     }
     if (!alarmStop.empty()) {

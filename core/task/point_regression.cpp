@@ -1,9 +1,7 @@
 // Regression on dense points (the toy sets toy:regression-1d and -2d): squared error, RMSE.
 // The category x expert table counts bins of the first input (where on the x axis each expert
 // works), so the heatmap shows a mixture of linear experts cutting the line into pieces.
-#include <algorithm>
 #include <array>
-#include <cmath>
 
 #include "core/data/toy_data.h"
 #include "core/model/classifiers.h"
@@ -11,6 +9,7 @@
 #include "core/routing/routing_stats.h"
 #include "core/task/classification.h"
 #include "core/task/registry.h"
+#include "core/task/regression.h"
 
 namespace moe::core {
 
@@ -36,59 +35,23 @@ void addBinExpert(const DispatchPlan& plan, const Dataset& d, const std::int32_t
   }
 }
 
-class PointEval final : public EvalPass {
+class PointEval final : public RegressionEval {
  public:
   PointEval(compute::Backend& backend, const Dataset& d, EvalReport& report)
-      : mBackend(backend), mData(d), mReport(report), mAcc(report.experts) {
-    const int rows = d.rows(), E = report.experts;
-    report.regression = true;
-    report.classes = kToyBins;
-    report.targets = d.targets;
-    report.predictedValues.resize(std::size_t(rows));
-    report.gateProbs.reserve(std::size_t(rows) * E);
-    report.topExperts.assign(std::size_t(rows) * std::size_t(report.k), -1);
-    report.classExpert.assign(std::size_t(kToyBins) * E, 0);
-    mJoint.assign(std::size_t(kToyBins) * E, 0);
-    mFirst.assign(std::size_t(rows), -1);
-  }
+      : RegressionEval(backend, d, report, kToyBins) {}
 
   void add(const Batch& batch, int start, const compute::Tensor& out, MoeLayer* moe) override {
     const int n = batch.rows, E = mReport.experts;
     const auto host = compute::toHost(mBackend, out);
-    for (int i = 0; i < n; ++i) {
-      mReport.predictedValues[std::size_t(start + i)] = host[std::size_t(i)];
-      const double e = double(host[std::size_t(i)]) - mData.targets[std::size_t(start + i)];
-      mSse += e * e;
-    }
+    addPredictions(start, host.data(), n);
     if (!moe) return;
-    const DispatchPlan& plan = moe->plan();
-    mAcc.add(plan, moe->probs());
-    mReport.gateProbs.insert(mReport.gateProbs.end(), moe->probs().begin(), moe->probs().end());
-    addBinExpert(plan, mData, batch.indices.data(), mReport.classExpert);
-    recordChoices(plan, start, n, mReport.k, mReport.topExperts, &mFirst);
+    addBinExpert(addRouting(*moe, start, n), mData, batch.indices.data(), mReport.classExpert);
     for (int i = 0; i < n; ++i) {
       const std::int32_t first = mFirst[std::size_t(start + i)];
       const int bin = toyBin(mData.x[std::size_t(start + i) * std::size_t(mData.features)]);
       if (first >= 0) ++mJoint[std::size_t(bin) * E + std::size_t(first)];
     }
   }
-
-  void finish() override {
-    mReport.loss = mSse / std::max(1, mData.rows());
-    mReport.quality = std::sqrt(mReport.loss);  // RMSE, as the ratings task reports it
-    if (mReport.experts == 0) return;
-    mReport.routing = mAcc.result();
-    mReport.mutualInformation = mutualInformation(mJoint, kToyBins, mReport.experts);
-  }
-
- private:
-  compute::Backend& mBackend;
-  const Dataset& mData;
-  EvalReport& mReport;
-  RoutingAccumulator mAcc;
-  std::vector<std::int64_t> mJoint;
-  std::vector<std::int32_t> mFirst;
-  double mSse = 0.0;
 };
 
 class PointRegression final : public Task {
@@ -117,22 +80,7 @@ class PointRegression final : public Task {
   }
 
   TaskLoss loss(const Batch& batch, const compute::Tensor& out) override {
-    // MSE on the host, as the ratings task: dL/dpred = 2 (pred - target) / B.
-    const int n = batch.rows;
-    const auto host = compute::toHost(mBackend, out);
-    std::vector<float> grad(static_cast<std::size_t>(n));
-    double sse = 0.0;
-    for (int i = 0; i < n; ++i) {
-      const double e = double(host[std::size_t(i)]) - batch.targets[std::size_t(i)];
-      sse += e * e;
-      grad[std::size_t(i)] = float(2.0 * e / n);
-    }
-    TaskLoss result;
-    result.gradient = mGrad.get(mBackend, n, out.cols());
-    mBackend.write(result.gradient, std::span<const float>(grad));
-    result.loss = sse / n;
-    result.metric = std::sqrt(result.loss);
-    return result;
+    return squaredErrorLoss(mBackend, batch, out, mGrad);
   }
 
   RoutingStats trainRouting(const Batch& batch, MoeLayer& moe,

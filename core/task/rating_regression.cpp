@@ -1,13 +1,12 @@
 // Rating prediction (regression): (user, item) pairs, squared error, RMSE; the routing analysis
 // counts genres, and a user's recommendations can be asked for.
-#include <algorithm>
-#include <cmath>
 
 #include "core/model/rating_model.h"
 #include "core/routing/routing_stats.h"
 #include "core/task/classification.h"
 #include "core/task/rating_recommend.h"
 #include "core/task/registry.h"
+#include "core/task/regression.h"
 
 namespace moe::core {
 
@@ -36,37 +35,20 @@ void addGenreExpert(const DispatchPlan& plan, const Dataset& d, const std::int32
   }
 }
 
-class RatingEval final : public EvalPass {
+class RatingEval final : public RegressionEval {
  public:
   RatingEval(compute::Backend& backend, const Dataset& d, EvalReport& report)
-      : mBackend(backend), mData(d), mReport(report), mAcc(report.experts) {
-    const int rows = d.rows(), E = report.experts, G = int(d.genreNames.size());
-    report.regression = true;
-    report.classes = G;
-    report.targets = d.targets;
-    report.predictedValues.resize(std::size_t(rows));
-    report.gateProbs.reserve(std::size_t(rows) * E);
-    report.topExperts.assign(std::size_t(rows) * std::size_t(report.k), -1);
-    report.classExpert.assign(std::size_t(G) * E, 0);
-    mJoint.assign(std::size_t(G) * E, 0);
-    mFirst.assign(std::size_t(rows), -1);
-  }
+      : RegressionEval(backend, d, report, int(d.genreNames.size())) {}
 
   void add(const Batch& batch, int start, const compute::Tensor& out, MoeLayer* moe) override {
     const int n = batch.rows, E = mReport.experts, G = mReport.classes;
-    const auto host = compute::toHost(mBackend, out);
-    for (int i = 0; i < n; ++i) {
-      const float p = RatingMoeRegressor::clipRating(host[std::size_t(i)]);
-      mReport.predictedValues[std::size_t(start + i)] = p;
-      const double e = double(p) - mData.targets[std::size_t(start + i)];
-      mSse += e * e;
-    }
+    auto host = compute::toHost(mBackend, out);
+    // The loss and RMSE are of the clipped predictions, as users see them.
+    for (float& p : host) p = RatingMoeRegressor::clipRating(p);
+    addPredictions(start, host.data(), n);
     if (!moe) return;
-    const DispatchPlan& plan = moe->plan();
-    mAcc.add(plan, moe->probs());
-    mReport.gateProbs.insert(mReport.gateProbs.end(), moe->probs().begin(), moe->probs().end());
-    addGenreExpert(plan, mData, batch.indices.data(), G, mReport.classExpert);
-    recordChoices(plan, start, n, mReport.k, mReport.topExperts, &mFirst);
+    addGenreExpert(addRouting(*moe, start, n), mData, batch.indices.data(), G,
+                   mReport.classExpert);
     for (int i = 0; i < n; ++i) {
       const std::int32_t first = mFirst[std::size_t(start + i)];
       const std::uint32_t g = genresOf(mData, start + i);
@@ -75,23 +57,6 @@ class RatingEval final : public EvalPass {
           if (g & (1u << k)) ++mJoint[std::size_t(k) * E + std::size_t(first)];
     }
   }
-
-  void finish() override {
-    mReport.loss = mSse / std::max(1, mData.rows());  // MSE of the clipped predictions
-    mReport.quality = std::sqrt(mReport.loss);       // RMSE (regression: see EvalReport)
-    if (mReport.experts == 0) return;
-    mReport.routing = mAcc.result();
-    mReport.mutualInformation = mutualInformation(mJoint, mReport.classes, mReport.experts);
-  }
-
- private:
-  compute::Backend& mBackend;
-  const Dataset& mData;
-  EvalReport& mReport;
-  RoutingAccumulator mAcc;
-  std::vector<std::int64_t> mJoint;
-  std::vector<std::int32_t> mFirst;
-  double mSse = 0.0;
 };
 
 class RatingRegression final : public Task {
@@ -113,22 +78,7 @@ class RatingRegression final : public Task {
   }
 
   TaskLoss loss(const Batch& batch, const compute::Tensor& out) override {
-    // MSE on the host: B predictions. dL/dpred = 2 (pred - target) / B.
-    const int n = batch.rows;
-    const auto host = compute::toHost(mBackend, out);
-    std::vector<float> grad(static_cast<std::size_t>(n));
-    double sse = 0.0;
-    for (int i = 0; i < n; ++i) {
-      const double e = double(host[std::size_t(i)]) - batch.targets[std::size_t(i)];
-      sse += e * e;
-      grad[std::size_t(i)] = float(2.0 * e / n);
-    }
-    TaskLoss result;
-    result.gradient = mGrad.get(mBackend, n, out.cols());
-    mBackend.write(result.gradient, std::span<const float>(grad));
-    result.loss = sse / n;
-    result.metric = std::sqrt(result.loss);
-    return result;
+    return squaredErrorLoss(mBackend, batch, out, mGrad);
   }
 
   RoutingStats trainRouting(const Batch& batch, MoeLayer& moe,

@@ -3,15 +3,11 @@
 #include <zlib.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <cstdint>
-#include <cstdio>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <limits>
-#include <unistd.h>
+
+#include "core/train/binary_file.h"
 
 namespace moe::core {
 
@@ -80,36 +76,11 @@ void writeCheckpoint(const std::string& path, const Checkpoint& cp) {
     blob.append(reinterpret_cast<const char*>(t.data.data()), t.data.size() * sizeof(float));
   put(blob, crcOf(blob.data(), blob.size()));
 
-  const std::string tmp = path + ".tmp";
-  std::FILE* f = std::fopen(tmp.c_str(), "wb");
-  if (!f) throw CheckpointError("cannot write '" + tmp + "': " + std::strerror(errno));
-  const bool ok = std::fwrite(blob.data(), 1, blob.size(), f) == blob.size() &&
-                  std::fflush(f) == 0 && ::fsync(fileno(f)) == 0;
-  const int err = errno;
-  std::fclose(f);
-  if (!ok) {
-    std::remove(tmp.c_str());
-    throw CheckpointError("cannot write '" + tmp + "': " + std::strerror(err));
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    const int e = errno;
-    std::remove(tmp.c_str());
-    throw CheckpointError("cannot move checkpoint into place at '" + path + "': " + std::strerror(e));
-  }
+  writeFileDurably<CheckpointError>(path, blob, "checkpoint file");
 }
 
 Checkpoint readCheckpoint(const std::string& path) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec))
-    throw CheckpointError("'" + path + "' is a folder, not a checkpoint file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw CheckpointError("cannot open '" + path + "': " + std::strerror(errno));
-  std::string blob;
-  try {  // libstdc++ reports read errors (EIO, ...) by throwing from the stream buffer
-    blob.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  } catch (const std::exception& e) {
-    throw CheckpointError("cannot read '" + path + "': " + e.what());
-  }
+  const std::string blob = readBinaryFile<CheckpointError>(path, "checkpoint file");
   if (blob.empty()) throw CheckpointError("'" + path + "' is empty");
   if (std::memcmp(blob.data(), kMagic, std::min(blob.size(), sizeof(kMagic))) != 0)
     throw CheckpointError("'" + path + "' is not a MoE Explorer checkpoint (bad magic)");

@@ -132,12 +132,17 @@ json metricsJson(const RunHistory& h, MetricScope scope, std::size_t i, unsigned
   const HistoryRow& r = h.rows(scope)[i];
   json j = json::object();
   const auto& scalars = h.scalarColumns(scope);
+  // A model-specific metric this run did not measure is left out (readers take it as not
+  // measured: NaN or empty), not written as null or [] on every line.
   for (std::size_t c = 0; c < scalars.size(); ++c)
-    if ((scalars[c]->flags & requireFlags) == requireFlags)
+    if ((scalars[c]->flags & requireFlags) == requireFlags &&
+        !(scalars[c]->has(kWhenMeasured) && std::isnan(r.values[c])))
       j[scalars[c]->id] = scalarJson(*scalars[c], r.values[c]);
   const auto& vectors = h.vectorColumns(scope);
   for (std::size_t c = 0; c < vectors.size(); ++c)
-    if ((vectors[c]->flags & requireFlags) == requireFlags) j[vectors[c]->id] = r.vectors[c];
+    if ((vectors[c]->flags & requireFlags) == requireFlags &&
+        !(vectors[c]->has(kWhenMeasured) && r.vectors[c].empty()))
+      j[vectors[c]->id] = r.vectors[c];
   return j;
 }
 

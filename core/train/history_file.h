@@ -38,7 +38,8 @@ struct RunRecord {
   RunHistory history;
 };
 
-/** The metrics of one row as a JSON object: {id: value}, NaN as null, counts as integers.
+/** The metrics of one row as a JSON object: {id: value}, NaN as null, counts as integers;
+ *  rows flagged kWhenMeasured are left out where not measured (NaN, or an empty vector).
  *  `requireFlags`: only the rows of the metric table that have all these MetricFlag bits. */
 nlohmann::json metricsJson(const RunHistory& history, MetricScope scope, std::size_t row,
                            unsigned requireFlags = 0);

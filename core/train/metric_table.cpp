@@ -71,6 +71,7 @@ std::vector<MetricDef> buildTable() {
   using S = const StepMetrics&;
   using E = const EvalReport&;
   constexpr unsigned P = kPlotted, R = kRightAxis, I = kInteger, Sum = kSummary, A = kAggregate;
+  constexpr unsigned M = kWhenMeasured;
   return {
       step("epoch_progress", "epoch progress", "epochs", G::Progress, 0, [](S m) { return m.epochProgress; }),
       step("train_loss", "train loss", "", G::Loss, P, [](S m) { return m.loss; }),
@@ -108,7 +109,7 @@ std::vector<MetricDef> buildTable() {
       stepVector("expert_importance", "expert importance", "share", G::ExpertShare, 0,
                  [](S m) { return m.routing.importance; }),
       // Of another scale than the shares: the load plot draws it on its right axis.
-      stepVector("router_bias", "balancing bias", "", G::ExpertShare, P | R,
+      stepVector("router_bias", "balancing bias", "", G::ExpertShare, P | R | M,
                  [](S m) { return m.routerBias; }),
       eval("mutual_information_bits", "I(class; expert)", "bits", G::Information, 0,
            [](E e) { return e.mutualInformation; }),
@@ -152,44 +153,46 @@ std::vector<MetricDef> buildTable() {
       // experts x experts, row-major: P(expert j | expert i) over the test rows.
       evalVector("coactivation", "co-activation P(j|i)", "", G::Health, 0,
                  [](E e) { return e.coactivation; }),
+      // Model-, data- and run-specific rows (M): measured by some runs only, left out of the JSON
+      // lines and history rows of the others.
       // Hierarchical mixture (hme): each node's share of the data, nodes breadth-first from the
       // root, and the training log-likelihood EM maximises. Empty / NaN for other models.
-      stepVector("hme_node_share", "node share", "share", G::ExpertShare, 0,
+      stepVector("hme_node_share", "node share", "share", G::ExpertShare, M,
                  [](S m) { return m.nodeShare; }),
-      evalVector("hme_node_share", "test node share", "share", G::ExpertShare, 0,
+      evalVector("hme_node_share", "test node share", "share", G::ExpertShare, M,
                  [](E e) { return e.nodeShare; }),
-      step("hme_em_data_passes", "EM passes over the data", "passes", G::Progress, 0,
+      step("hme_em_data_passes", "EM passes over the data", "passes", G::Progress, M,
            [](S m) { return m.emDataPasses; }),
-      eval("hme_train_log_likelihood", "train log-likelihood", "nats per row", G::Information, 0,
+      eval("hme_train_log_likelihood", "train log-likelihood", "nats per row", G::Information, M,
            [](E e) { return e.trainLogLikelihood; }),
       // Translated images (shifted:*): what the first-choice expert tells about the offset.
-      eval("offset_mutual_information_bits", "I(offset; expert)", "bits", G::Information, 0,
+      eval("offset_mutual_information_bits", "I(offset; expert)", "bits", G::Information, M,
            [](E e) { return e.offsetMutualInformation; }),
       // Deep MoE (several MoE layers): one value per layer, or every layer's experts in turn.
-      stepVector("layer_load", "expert load, layer after layer", "share", G::ExpertShare, 0,
+      stepVector("layer_load", "expert load, layer after layer", "share", G::ExpertShare, M,
                  [](S m) { return m.layerLoad; }),
-      stepVector("layer_load_cv", "load CV per layer", "", G::Balance, 0,
+      stepVector("layer_load_cv", "load CV per layer", "", G::Balance, M,
                  [](S m) { return m.layerLoadCv; }),
       evalVector("layer_mutual_information_bits", "I(class; expert) per layer", "bits",
-                 G::Information, 0, [](E e) { return perLayer(e, [](E l) { return l.mutualInformation; }); }),
+                 G::Information, M, [](E e) { return perLayer(e, [](E l) { return l.mutualInformation; }); }),
       evalVector("layer_offset_mutual_information_bits", "I(offset; expert) per layer", "bits",
-                 G::Information, 0,
+                 G::Information, M,
                  [](E e) { return perLayer(e, [](E l) { return l.offsetMutualInformation; }); }),
-      evalVector("layer_load_cv", "test load CV per layer", "", G::Balance, 0,
+      evalVector("layer_load_cv", "test load CV per layer", "", G::Balance, M,
                  [](E e) { return perLayer(e, [](E l) { return l.routing.loadCv; }); }),
       // Expert parallelism (moe-train --parallel expert under mpirun): the window's Parallel
       // tab draws them. a2a_bytes is ranks x ranks, row-major (sender, receiver).
-      stepVector("a2a_bytes", "all-to-all bytes (rank x rank)", "bytes", G::Throughput, 0,
+      stepVector("a2a_bytes", "all-to-all bytes (rank x rank)", "bytes", G::Throughput, M,
                  [](S m) { return m.exchangeBytes; }),
       step("a2a_bytes_between_ranks", "all-to-all bytes between ranks", "bytes", G::Throughput,
-           0, [](S m) { return betweenRanks(m.exchangeBytes); }),
-      step("a2a_seconds", "time in all-to-all", "s", G::Throughput, 0,
+           M, [](S m) { return betweenRanks(m.exchangeBytes); }),
+      step("a2a_seconds", "time in all-to-all", "s", G::Throughput, M,
            [](S m) { return m.exchangeSeconds; }),
-      step("sync_seconds", "time in other collectives", "s", G::Throughput, 0,
+      step("sync_seconds", "time in other collectives", "s", G::Throughput, M,
            [](S m) { return m.syncSeconds; }),
-      step("compute_seconds", "compute time", "s", G::Throughput, 0,
+      step("compute_seconds", "compute time", "s", G::Throughput, M,
            [](S m) { return m.computeSeconds; }),
-      stepVector("expert_rank", "expert placement (rank)", "rank", G::ExpertShare, 0,
+      stepVector("expert_rank", "expert placement (rank)", "rank", G::ExpertShare, M,
                  [](S m) { return m.expertRank; }),
   };
 }

@@ -41,6 +41,9 @@ enum MetricFlag : unsigned {
   kSummary = 1u << 3,    ///< Eval scope: also in moe-train's final summary line
   kAggregate = 1u << 4,  ///< a total or a count over the group's other rows: drawn in a neutral
                          ///< colour that the group's other rows do not share
+  kWhenMeasured = 1u << 5,  ///< measured by some models, data or runs only (hme, deep-moe,
+                            ///< shifted images, expert parallelism, a balancing bias): JSON
+                            ///< lines and history rows leave it out where it is NaN or empty
 };
 
 /** One metric: its key, how people read it, and how it is read from a step or evaluation. */

@@ -1,18 +1,13 @@
 #include "core/train/safetensors.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <bit>
-#include <cerrno>
-#include <cstdio>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <set>
 
 #include <nlohmann/json.hpp>
+
+#include "core/train/binary_file.h"
 
 namespace moe::core {
 
@@ -239,36 +234,11 @@ SafeTensors decodeSafetensors(std::string_view bytes, const std::string& what) {
 
 void writeSafetensors(const std::string& path, const SafeTensors& file) {
   const std::string blob = encodeSafetensors(file);
-  const std::string tmp = path + ".tmp";
-  std::FILE* f = std::fopen(tmp.c_str(), "wb");
-  if (!f) throw SafetensorsError("cannot write '" + tmp + "': " + std::strerror(errno));
-  const bool ok = std::fwrite(blob.data(), 1, blob.size(), f) == blob.size() &&
-                  std::fflush(f) == 0 && ::fsync(fileno(f)) == 0;
-  const int err = errno;
-  std::fclose(f);
-  if (!ok) {
-    std::remove(tmp.c_str());
-    throw SafetensorsError("cannot write '" + tmp + "': " + std::strerror(err));
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    const int e = errno;
-    std::remove(tmp.c_str());
-    throw SafetensorsError("cannot move '" + tmp + "' into place at '" + path + "': " + std::strerror(e));
-  }
+  writeFileDurably<SafetensorsError>(path, blob, "safetensors file");
 }
 
 SafeTensors readSafetensors(const std::string& path) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec))
-    throw SafetensorsError("'" + path + "' is a folder, not a safetensors file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw SafetensorsError("cannot open '" + path + "': " + std::strerror(errno));
-  std::string blob;
-  try {
-    blob.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  } catch (const std::exception& e) {
-    throw SafetensorsError("cannot read '" + path + "': " + e.what());
-  }
+  const std::string blob = readBinaryFile<SafetensorsError>(path, "safetensors file");
   return decodeSafetensors(blob, "'" + path + "'");
 }
 

@@ -1,13 +1,11 @@
 // Finite-difference gradient checks (tiny-dnn style) for every layer with a backward pass:
-// Linear, ExpertBank, Gating (every registered router and every auxiliary loss), MoeLayer (every
-// router, and a hand-made weighted plan) and the whole classifiers. The router tables come from
-// the registry, so a new router is checked with no edit here. Central differences on small sizes; forward passes run in float32, the
-// objectives are summed in double.
+// Linear, ExpertBank, MoeLayer (every router, and a hand-made weighted plan) and the whole
+// classifiers; the routers' Gating and auxiliary losses are test_gating_gradients.cpp's. The
+// router tables come from the registry, so a new router is checked with no edit here. Central
+// differences on small sizes (tests/core/gradient_check.h).
 #include <QtTest>
 
 #include <cmath>
-#include <functional>
-#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -18,155 +16,17 @@
 #include "core/model/linear.h"
 #include "core/model/model.h"
 #include "core/model/moe_layer.h"
-#include "core/routing/gating.h"
 #include "core/routing/router_registry.h"
+#include "tests/core/gradient_check.h"
 
 using namespace moe;
 using namespace moe::core;
+using namespace moe::testing;
 using compute::Tensor;
 
 Q_DECLARE_METATYPE(moe::core::ModelKind)
 Q_DECLARE_METATYPE(moe::compute::Activation)
 
-namespace {
-
-std::vector<float> randomVector(std::size_t n, std::mt19937_64& rng, float lo = -1.0f,
-                                float hi = 1.0f) {
-  std::uniform_real_distribution<float> d(lo, hi);
-  std::vector<float> v(n);
-  for (auto& x : v) x = d(rng);
-  return v;
-}
-
-Tensor upload(compute::Backend& b, const std::vector<float>& v, int rows, int cols) {
-  Tensor t = b.alloc(rows, cols);
-  b.write(t, std::span<const float>(v));
-  return t;
-}
-
-double dot(const std::vector<float>& a, const std::vector<float>& c) {
-  double s = 0.0;
-  for (std::size_t i = 0; i < a.size(); ++i) s += double(a[i]) * double(c[i]);
-  return s;
-}
-
-/** Compares analytic and numeric derivatives; collects the first failures for the message. */
-class GradCheck {
- public:
-  GradCheck(double rtol, double atol) : mRtol(rtol), mAtol(atol) {}
-
-  void compare(const std::string& what, std::size_t i, double analytic, double numeric) {
-    ++mChecked;
-    const double err = std::fabs(analytic - numeric);
-    if (err > mRtol * std::max(std::fabs(analytic), std::fabs(numeric)) + mAtol) {
-      ++mFailed;
-      if (mFailed <= 8)
-        mReport += what + "[" + std::to_string(i) + "]: analytic " + std::to_string(analytic) +
-                   " numeric " + std::to_string(numeric) + "\n";
-    }
-  }
-  void skip() { ++mSkipped; }
-  bool ok() const { return mFailed == 0 && mChecked > 0 && mSkipped * 10 <= mChecked; }
-  QByteArray report() const {
-    return QByteArray::fromStdString(std::to_string(mFailed) + " of " + std::to_string(mChecked) +
-                                     " derivatives off, " + std::to_string(mSkipped) +
-                                     " skipped\n" + mReport);
-  }
-
- private:
-  double mRtol, mAtol;
-  int mChecked = 0, mFailed = 0, mSkipped = 0;
-  std::string mReport;
-};
-
-/**
- * Central differences of `objective` w.r.t. the entries `which` (all when empty) of a tensor on
- * the backend, compared with `analytic`. `stable` (optional) says whether the discrete routing
- * decision is still the reference one after a perturbation; entries where it is not are
- * skipped (the function is not differentiable across a routing change).
- */
-void checkTensor(compute::Backend& b, Tensor& t, const std::vector<float>& analytic,
-                 const std::function<double()>& objective, double eps, const std::string& what,
-                 GradCheck& check, std::vector<std::size_t> which = {},
-                 const std::function<bool()>& stable = {}) {
-  std::vector<float> v = compute::toHost(b, t);
-  if (which.empty())
-    for (std::size_t i = 0; i < v.size(); ++i) which.push_back(i);
-  for (std::size_t i : which) {
-    const float orig = v[i];
-    v[i] = orig + float(eps);
-    b.write(t, std::span<const float>(v));
-    const double up = objective();
-    const bool stableUp = !stable || stable();
-    v[i] = orig - float(eps);
-    b.write(t, std::span<const float>(v));
-    const double down = objective();
-    const bool stableDown = !stable || stable();
-    v[i] = orig;
-    b.write(t, std::span<const float>(v));
-    if (!stableUp || !stableDown) {
-      check.skip();
-      continue;
-    }
-    check.compare(what, i, analytic[i], (up - down) / (2.0 * eps));
-  }
-  objective();  // leave the forward state at the unperturbed point
-}
-
-/** Same for a host vector that the objective reads. */
-void checkHost(std::vector<float>& v, const std::vector<float>& analytic,
-               const std::function<double()>& objective, double eps, const std::string& what,
-               GradCheck& check, const std::function<bool()>& stable = {}) {
-  for (std::size_t i = 0; i < v.size(); ++i) {
-    const float orig = v[i];
-    v[i] = orig + float(eps);
-    const double up = objective();
-    const bool stableUp = !stable || stable();
-    v[i] = orig - float(eps);
-    const double down = objective();
-    const bool stableDown = !stable || stable();
-    v[i] = orig;
-    if (!stableUp || !stableDown) {
-      check.skip();
-      continue;
-    }
-    check.compare(what, i, analytic[i], (up - down) / (2.0 * eps));
-  }
-  objective();
-}
-
-/** The discrete part of a plan: which rows go to which experts, in which order, and drops. */
-struct PlanShape {
-  std::vector<std::int32_t> rowExperts, rowPtr, slotRow, dropped;
-  explicit PlanShape(const DispatchPlan& p)
-      : rowExperts(p.rowExperts), rowPtr(p.rowPtr), slotRow(p.slotRow), dropped(p.dropped) {}
-  bool operator==(const PlanShape&) const = default;
-};
-
-// Router logits at least 0.4 apart within every row, so token-choice decisions do not flip
-// under small perturbations (expert-choice columns are guarded by the plan-stability check).
-std::vector<float> separatedLogits(int rows, int experts, std::mt19937_64& rng) {
-  std::vector<float> z;
-  for (;;) {
-    z = randomVector(std::size_t(rows) * experts, rng, -2.0f, 2.0f);
-    bool ok = true;
-    for (int r = 0; r < rows && ok; ++r)
-      for (int a = 0; a < experts && ok; ++a)
-        for (int c = a + 1; c < experts && ok; ++c)
-          ok = std::fabs(z[std::size_t(r) * experts + a] - z[std::size_t(r) * experts + c]) > 0.4f;
-    if (ok) return z;  // a few draws at most for 4 experts
-  }
-}
-
-constexpr int kRows = 5, kIn = 6, kExperts = 4, kHidden = 3, kOut = 5;
-
-/** k for a router: `k` when it reads k, else what it uses anyway (validate() wants k <= E). */
-int kFor(const std::string& router, int k) {
-  const RouterInfo& info = findRouter(router).info;
-  return info.reads(RouterSetting::TopK) ? k : std::min(k, info.expertsPerRow({k, 1.0, 1.0f}, kExperts));
-}
-
-}  // namespace
 
 class TestGradients : public QObject {
   Q_OBJECT
@@ -178,10 +38,6 @@ class TestGradients : public QObject {
   void linear();
   void expertBank_data();
   void expertBank();
-  void gatingBackward_data();
-  void gatingBackward();
-  void auxLoss_data();
-  void auxLoss();
   void moeLayer_data();
   void moeLayer();
   void weightedPlan();
@@ -192,8 +48,8 @@ class TestGradients : public QObject {
 void TestGradients::linear() {
   std::mt19937_64 rng(1);
   Linear lin(mBackend, "lin", kIn, kOut, rng);
-  Tensor x = upload(mBackend, randomVector(std::size_t(kRows) * kIn, rng), kRows, kIn);
-  const auto c = randomVector(std::size_t(kRows) * kOut, rng);
+  Tensor x = upload(mBackend, randomVec(std::size_t(kRows) * kIn, rng), kRows, kIn);
+  const auto c = randomVec(std::size_t(kRows) * kOut, rng);
   Tensor y = mBackend.alloc(kRows, kOut), dy = upload(mBackend, c, kRows, kOut);
   Tensor dx = mBackend.alloc(kRows, kIn);
   auto objective = [&] {
@@ -233,8 +89,8 @@ void TestGradients::expertBank() {
   ExpertBank bank(mBackend, kExperts, kIn, hidden, kOut, act, rng);
   const std::vector<int> offsets{0, 2, 2, 5, 7};  // expert 1 gets no rows
   const int slots = offsets.back();
-  Tensor xe = upload(mBackend, randomVector(std::size_t(slots) * kIn, rng, -1.5f, 1.5f), slots, kIn);
-  const auto c = randomVector(std::size_t(slots) * kOut, rng);
+  Tensor xe = upload(mBackend, randomVec(std::size_t(slots) * kIn, rng, -1.5f, 1.5f), slots, kIn);
+  const auto c = randomVec(std::size_t(slots) * kOut, rng);
   Tensor dye = upload(mBackend, c, slots, kOut), dxe = mBackend.alloc(slots, kIn);
   auto objective = [&] { return dot(compute::toHost(mBackend, bank.forward(xe, offsets)), c); };
   objective();
@@ -255,150 +111,6 @@ void TestGradients::expertBank() {
   const auto b1 = compute::toHost(mBackend, params[1]->grad);
   const int firstOut = hidden > 0 ? hidden : kOut;
   for (int j = 0; j < firstOut; ++j) QCOMPARE(b1[std::size_t(firstOut + j)], 0.0f);
-}
-
-void TestGradients::gatingBackward_data() {
-  QTest::addColumn<QString>("router");
-  QTest::addColumn<int>("k");
-  QTest::addColumn<double>("capacityFactor");
-  for (const RouterEntry& r : routerRegistry()) {  // every registered router, no edit here
-    const QString n = r.info.name;
-    const bool readsK = r.info.reads(RouterSetting::TopK);
-    for (int k : readsK ? std::vector<int>{1, 2, 3} : std::vector<int>{kFor(n.toStdString(), 2)})
-      QTest::newRow(qPrintable(n + " k=" + QString::number(k))) << n << k << 4.0;
-    if (r.info.reads(RouterSetting::CapacityFactor))  // tight: drops and unrouted rows
-      QTest::newRow(qPrintable(n + " tight capacity")) << n << kFor(n.toStdString(), 1) << 0.5;
-  }
-}
-
-namespace {
-
-/** A registered router with its own parameters on the CPU, fed host logits z and input x. */
-struct GatingFixture {
-  std::unique_ptr<RouterPolicy> policy;
-  Gating g;
-  RouterInput in;
-  Tensor x;
-  std::vector<float> z;
-};
-
-std::unique_ptr<GatingFixture> gatingFixture(compute::Backend& b, const std::string& router, int k,
-                                             double cf, float noiseScale, std::mt19937_64& rng) {
-  auto f = std::make_unique<GatingFixture>();
-  RouterBuild build{b, kIn, kExperts, rng};
-  f->policy = findRouter(router).create(build);
-  f->z = separatedLogits(kRows, kExperts, rng);
-  f->x = upload(b, randomVector(std::size_t(kRows) * kIn, rng), kRows, kIn);
-  f->in.rows = kRows;
-  f->in.experts = kExperts;
-  f->in.x = &f->x;
-  f->in.step = 3;
-  f->in.noiseSeed = 77;
-  f->in.training = true;
-  f->in.settings = RouterSettings{k, cf, noiseScale};
-  return f;
-}
-
-/** Checks d objective / d (logits, the router's own parameters, x) against the analytic
- *  gradients: dz from Gating, the rest from the router's backward of dh. */
-void checkGating(compute::Backend& b, GatingFixture& f, const std::function<double()>& objective,
-                 const std::vector<float>& dRowGates, GradCheck& check) {
-  std::vector<float> dz(f.z.size()), dh;
-  f.g.backward(dRowGates.data(), dz.data(), dh);
-  Tensor dx = b.alloc(kRows, kIn);
-  b.fill(dx, 0.0f);
-  f.policy->backward(dh, f.x, &dx);
-  std::vector<std::vector<float>> grads;
-  for (Parameter* p : f.policy->parameters()) grads.push_back(compute::toHost(b, p->grad));
-  const auto dxHost = compute::toHost(b, dx);
-  const PlanShape reference(f.g.plan());
-  auto stable = [&] { return PlanShape(f.g.plan()) == reference; };
-  checkHost(f.z, dz, objective, 1e-3, "dz", check, stable);
-  const auto params = f.policy->parameters();
-  for (std::size_t i = 0; i < params.size(); ++i)
-    checkTensor(b, params[i]->value, grads[i], objective, 1e-3, params[i]->name, check, {}, stable);
-  checkTensor(b, f.x, dxHost, objective, 1e-3, "x (router's own path)", check, {}, stable);
-}
-
-}  // namespace
-
-// Objective = sum_j C[row, expert_j] * rowGates_j with random C; dRowGates_j = C[row, expert_j].
-void TestGradients::gatingBackward() {
-  QFETCH(QString, router);
-  QFETCH(int, k);
-  QFETCH(double, capacityFactor);
-  std::mt19937_64 rng(3);
-  auto f = gatingFixture(mBackend, router.toStdString(), k, capacityFactor, 0.1f, rng);
-  const auto C = randomVector(f->z.size(), rng);
-  auto objective = [&] {
-    f->in.logits = f->z.data();
-    f->g.forward(*f->policy, f->in);
-    const DispatchPlan& p = f->g.plan();
-    double v = 0.0;
-    for (int r = 0; r < kRows; ++r)
-      for (int j = p.rowPtr[r]; j < p.rowPtr[r + 1]; ++j)
-        v += double(C[std::size_t(r) * kExperts + p.rowExperts[std::size_t(j)]]) * p.rowGates[std::size_t(j)];
-    return v;
-  };
-  objective();
-  QCOMPARE(f->g.perturbed(), !f->policy->parameters().empty());
-  if (capacityFactor < 1.0) QVERIFY(!f->g.plan().dropped.empty() || !f->g.plan().unrouted.empty());
-  const DispatchPlan& p = f->g.plan();
-  std::vector<float> dRowGates(p.rowGates.size());
-  for (int r = 0; r < kRows; ++r)
-    for (int j = p.rowPtr[r]; j < p.rowPtr[r + 1]; ++j)
-      dRowGates[std::size_t(j)] = C[std::size_t(r) * kExperts + p.rowExperts[std::size_t(j)]];
-  GradCheck check(1e-2, 2e-4);
-  checkGating(mBackend, *f, objective, dRowGates, check);
-  QVERIFY2(check.ok(), check.report().constData());
-}
-
-void TestGradients::auxLoss_data() {
-  QTest::addColumn<QString>("router");
-  QTest::addColumn<int>("k");
-  QTest::addColumn<QString>("loss");
-  for (const QString loss : {"switch", "importance", "load", "z"})
-    for (const RouterEntry& r : routerRegistry()) {
-      const QString n = r.info.name;
-      for (int k : r.info.reads(RouterSetting::TopK) ? std::vector<int>{1, 2}
-                                                     : std::vector<int>{kFor(n.toStdString(), 2)})
-        QTest::newRow(qPrintable(loss + " / " + n + " k=" + QString::number(k))) << n << k << loss;
-    }
-}
-
-// Each auxiliary loss alone: objective = its weighted value, gradient from backward() with
-// zero combine-weight gradients.
-void TestGradients::auxLoss() {
-  QFETCH(QString, router);
-  QFETCH(int, k);
-  QFETCH(QString, loss);
-  std::mt19937_64 rng(4);
-  auto f = gatingFixture(mBackend, router.toStdString(), k, 2.0, 0.5f, rng);
-  LossConfig w{0.0, 0.0, 0.0, 0.0};
-  const double weight = 0.7;
-  if (loss == "switch") w.auxWeight = weight;
-  if (loss == "importance") w.importanceWeight = weight;
-  if (loss == "load") w.loadWeight = weight;
-  if (loss == "z") w.zLossWeight = weight;
-
-  AuxLosses aux;
-  auto objective = [&] {
-    f->in.logits = f->z.data();
-    f->g.forward(*f->policy, f->in);
-    aux = f->g.aux(w);
-    return aux.weighted;
-  };
-  const double value = objective();
-  const double unweighted = loss == "switch"       ? aux.switchLoss
-                            : loss == "importance" ? aux.importanceLoss
-                            : loss == "load"       ? aux.loadLoss
-                                                   : aux.zLoss;
-  QVERIFY(std::isfinite(value));
-  QCOMPARE(value, weight * unweighted);
-  const std::vector<float> zeros(f->g.plan().rowGates.size(), 0.0f);
-  GradCheck check(1e-2, 2e-4);
-  checkGating(mBackend, *f, objective, zeros, check);
-  QVERIFY2(check.ok(), check.report().constData());
 }
 
 void TestGradients::moeLayer_data() {
@@ -436,8 +148,8 @@ void TestGradients::moeLayer() {
   MoeLayer layer(mBackend, kIn, kOut, mc, rng);
   // Scale the gate up so routing decisions are clear-cut (tiny perturbations do not flip them).
   for (Parameter* p : layer.router().parameters()) mBackend.axpby(0.0f, p->value, 4.0f, p->value);
-  Tensor x = upload(mBackend, randomVector(std::size_t(kRows) * kIn, rng), kRows, kIn);
-  const auto c = randomVector(std::size_t(kRows) * kOut, rng);
+  Tensor x = upload(mBackend, randomVec(std::size_t(kRows) * kIn, rng), kRows, kIn);
+  const auto c = randomVec(std::size_t(kRows) * kOut, rng);
   auto objective = [&] {
     const Tensor& y = layer.forward(x, true, lc, 77, 3);
     return dot(compute::toHost(mBackend, y), c) + layer.auxLosses().weighted;
@@ -529,7 +241,7 @@ void TestGradients::weightedPlan() {
   mc.expertHidden = kHidden;
   mc.activation = compute::Activation::Tanh;
   MoeLayer layer(mBackend, kIn, kOut, mc, rng);
-  Tensor x = upload(mBackend, randomVector(std::size_t(kRows) * kIn, rng), kRows, kIn);
+  Tensor x = upload(mBackend, randomVec(std::size_t(kRows) * kIn, rng), kRows, kIn);
 
   // A weighted plan whose slots are single rows of weight 1 gives what the one-row plan gives.
   DispatchPlan one = handPlan(false), unit = handPlan(false);
@@ -546,7 +258,7 @@ void TestGradients::weightedPlan() {
 
   DispatchPlan plan = handPlan(true);
   QVERIFY(plan.weighted());
-  const auto c = randomVector(std::size_t(kRows) * kOut, rng);
+  const auto c = randomVec(std::size_t(kRows) * kOut, rng);
   auto objective = [&] { return dot(compute::toHost(mBackend, layer.forwardPlan(x, plan)), c); };
   objective();
   Tensor dy = upload(mBackend, c, kRows, kOut), dx = mBackend.alloc(kRows, kIn);
@@ -598,7 +310,7 @@ void TestGradients::model() {
   data.kind = DataKind::Dense;
   data.features = features;
   data.classes = classes;
-  data.x = randomVector(std::size_t(rows) * features, rng);
+  data.x = randomVec(std::size_t(rows) * features, rng);
   for (int r = 0; r < rows; ++r) data.labels.push_back(r % classes);
 
   TrainConfig config;

@@ -4,77 +4,45 @@
 // backends keep its rows aside), Adam with clipping (not fused) and SGD, on every backend.
 #include <QtTest>
 
-#include <memory>
-#include <random>
+#include <cmath>
 #include <vector>
 
 #include "compute/backend_factory.h"
-#include "core/model/expert_bank.h"
-#include "core/optim/optimizer.h"
+#include "tests/core/optimizer_rig.h"
 
 using namespace moe;
 using namespace moe::core;
-using compute::Tensor;
+using testing::kRigExperts, testing::kRigIn, testing::kRigOut, testing::kRigRows;
+using testing::normalVec;
 
 namespace {
 
-constexpr int kExperts = 4, kIn = 6, kHidden = 5, kOut = 3, kRows = 10;
 const std::vector<int> kAllBusy{0, 2, 5, 7, 10};
 const std::vector<int> kIdleOne{0, 3, 3, 7, 10};  // expert 1 gets no rows
 constexpr int kIdle = 1;
 
-std::vector<float> randomVec(std::size_t n, unsigned seed, float scale = 1.0f) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> d(0.0f, scale);
-  std::vector<float> v(n);
-  for (auto& x : v) x = d(rng);
-  return v;
-}
-
-/** An expert bank trained by one optimizer, as a Session wires it. */
-struct Rig {
-  Rig(compute::Backend& backend, OptimConfig oc) : be(backend), rng(7) {
-    bank = std::make_unique<ExpertBank>(be, kExperts, kIn, kHidden, kOut, compute::Activation::Relu,
-                                        rng);
-    params = bank->parameters();
-    optimizer = std::make_unique<Optimizer>(be, params, oc);
-    bank->setFusedOptimizer(optimizer.get());
+/** The bank with a fused optimizer of the given settings (fusing is off when they rule it out). */
+struct Rig : testing::OptimizerRig {
+  Rig(compute::Backend& backend, const OptimConfig& oc) : OptimizerRig(backend) {
+    attach(oc, true);
   }
 
   double step(const std::vector<int>& offsets, unsigned seed) {
-    Tensor x = be.alloc(kRows, kIn), dy = be.alloc(kRows, kOut);
-    be.write(x, std::span<const float>(randomVec(kRows * kIn, seed)));
-    be.write(dy, std::span<const float>(randomVec(kRows * kOut, seed + 100, 0.1f)));
-    bank->forward(x, offsets);
-    bank->backward(dy, nullptr);
+    forwardBackward(normalVec(kRigRows * kRigIn, seed),
+                    normalVec(kRigRows * kRigOut, seed + 100, 0.1f), offsets);
     return optimizer->step();
   }
 
-  /** Every parameter, then every state tensor (in the optimizer's order), on the host. */
-  std::vector<std::vector<float>> snapshot() {
-    std::vector<std::vector<float>> s;
-    for (Parameter* p : params) s.push_back(compute::toHost(be, p->value));
-    for (auto& [name, t] : optimizer->state()) s.push_back(compute::toHost(be, *t));
-    return s;
-  }
-
   /** Rows per expert of snapshot tensor t (parameters are stacked per expert). */
-  int blockRows(std::size_t t) {
-    const std::size_t perParam = optimizer->state().size() / params.size();
-    const std::size_t p = t < params.size() ? t : (t - params.size()) / perParam;
-    return params[p]->value.rows() / kExperts;
-  }
-  int cols(std::size_t t) {
-    const std::size_t perParam = optimizer->state().size() / params.size();
-    const std::size_t p = t < params.size() ? t : (t - params.size()) / perParam;
-    return params[p]->value.cols();
-  }
+  int blockRows(std::size_t t) { return paramOf(t)->value.rows() / kRigExperts; }
+  int cols(std::size_t t) { return paramOf(t)->value.cols(); }
 
-  compute::Backend& be;
-  std::mt19937_64 rng;
-  std::unique_ptr<ExpertBank> bank;
-  std::vector<Parameter*> params;
-  std::unique_ptr<Optimizer> optimizer;
+ private:
+  // The parameter snapshot tensor t is (t < params: the parameter, else one of its states).
+  Parameter* paramOf(std::size_t t) {
+    const std::size_t perParam = optimizer->state().size() / params.size();
+    return params[t < params.size() ? t : (t - params.size()) / perParam];
+  }
 };
 
 OptimConfig configFor(const QString& kind, int lazy) {

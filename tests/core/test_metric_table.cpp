@@ -182,15 +182,40 @@ class TestMetricTable : public QObject {
              (std::vector<float>{2.0f, 1.0f, 1.0f, 0.0f}));
   }
 
+  // Every metric of the scope, but those of other models (hme, deep-moe, shifted data) that
+  // this one did not measure.
   void jsonOfARowHasEveryMetricOfItsScope() {
     const RunHistory h = sampleHistory(QualityMetric::Rmse);
     const nlohmann::json j = metricsJson(h, MetricScope::Eval, 0);
-    for (const MetricDef* d : h.scalarColumns(MetricScope::Eval)) QVERIFY2(j.contains(d->id), d->id);
-    for (const MetricDef* d : h.vectorColumns(MetricScope::Eval)) QVERIFY2(j.contains(d->id), d->id);
+    for (const MetricDef* d : h.scalarColumns(MetricScope::Eval))
+      QVERIFY2(j.contains(d->id) != d->has(kWhenMeasured), d->id);
+    for (const MetricDef* d : h.vectorColumns(MetricScope::Eval))
+      QVERIFY2(j.contains(d->id) != d->has(kWhenMeasured), d->id);
     QVERIFY(j.contains("test_rmse") && !j.contains("test_accuracy"));
     QVERIFY(j["dead_experts"].is_number_integer());  // counts stay integers
     const nlohmann::json summary = metricsJson(h, MetricScope::Eval, 0, kSummary);
     QVERIFY(summary.contains("test_loss") && !summary.contains("mutual_information_bits"));
+  }
+
+  // A model-specific metric is in a row's JSON when measured, left out when not (NaN or
+  // empty); a general one not measured is written as null.
+  void modelSpecificMetricsOnlyWhenMeasured() {
+    RunHistory h(QualityMetric::Accuracy);
+    EvalReport plain = evalRecord(3, QualityMetric::Accuracy), deep = plain;
+    plain.stability = kNotMeasured;
+    deep.offsetMutualInformation = 0.7;
+    deep.nodeShare = {1.0f, 0.5f, 0.5f};
+    h.append(plain);
+    h.append(deep);
+    const nlohmann::json a = metricsJson(h, MetricScope::Eval, 0);
+    const nlohmann::json b = metricsJson(h, MetricScope::Eval, 1);
+    QVERIFY(!a.contains("offset_mutual_information_bits") && !a.contains("hme_node_share"));
+    QVERIFY(a.contains("routing_stability") && a["routing_stability"].is_null());
+    QCOMPARE(b["offset_mutual_information_bits"].get<double>(), 0.7);
+    QCOMPARE(b["hme_node_share"].size(), std::size_t(3));
+    QVERIFY(!b.contains("hme_train_log_likelihood") && !b.contains("layer_load_cv"));
+    for (const char* id : {"offset_mutual_information_bits", "hme_node_share", "layer_load_cv"})
+      QVERIFY2(findMetric(MetricScope::Eval, id)->has(kWhenMeasured), id);
   }
 
   void historyFileRoundTrip() {

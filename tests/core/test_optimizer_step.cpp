@@ -7,77 +7,44 @@
 
 #include <cmath>
 #include <limits>
-#include <memory>
-#include <random>
 #include <vector>
 
 #include "compute/backend_factory.h"
-#include "core/model/expert_bank.h"
-#include "core/optim/optimizer.h"
+#include "tests/core/optimizer_rig.h"
 
 using namespace moe;
 using namespace moe::core;
-using compute::Tensor;
+using testing::kRigIn, testing::kRigOut, testing::kRigRows, testing::normalVec;
 
 namespace {
 
-constexpr int kExperts = 4, kIn = 6, kHidden = 5, kOut = 3, kRows = 10;
 const std::vector<int> kOffsets{0, 3, 3, 7, 10};  // expert 1 gets no rows
 constexpr float kInf = std::numeric_limits<float>::infinity();
 
-std::vector<float> randomVec(std::size_t n, unsigned seed, float scale = 1.0f) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> d(0.0f, scale);
-  std::vector<float> v(n);
-  for (auto& x : v) x = d(rng);
-  return v;
-}
-
-/** An expert bank plus one more parameter (standing in for the router or a stem), trained by
- *  one Adam optimizer that fuses the experts' weight gradients when `fused`. */
-struct Rig {
-  Rig(compute::Backend& backend, bool fused) : be(backend), rng(7) {
-    bank = std::make_unique<ExpertBank>(be, kExperts, kIn, kHidden, kOut, compute::Activation::Relu,
-                                        rng);
+/** The bank plus one more parameter (standing in for the router or a stem), trained by one
+ *  Adam optimizer that fuses the experts' weight gradients when `fused`. */
+struct Rig : testing::OptimizerRig {
+  Rig(compute::Backend& backend, bool fused) : OptimizerRig(backend) {
     other = makeParameter(be, "other", 3, 4, 0.5f, rng);
-    params = bank->parameters();
     params.push_back(&other);
     OptimConfig oc;
     oc.lr = 0.01;
-    optimizer = std::make_unique<Optimizer>(be, params, oc);
-    if (fused) bank->setFusedOptimizer(optimizer.get());
+    attach(oc, fused);
   }
 
   /** Forward and backward on the given inputs; `otherGrad` becomes the other gradient. */
   void backward(const std::vector<float>& xv, const std::vector<float>& dyv,
                 const std::vector<float>& otherGrad) {
-    Tensor x = be.alloc(kRows, kIn), dy = be.alloc(kRows, kOut);
-    be.write(x, std::span<const float>(xv));
-    be.write(dy, std::span<const float>(dyv));
-    bank->forward(x, kOffsets);
-    bank->backward(dy, nullptr);
+    forwardBackward(xv, dyv, kOffsets);
     be.write(other.grad, std::span<const float>(otherGrad));
   }
 
-  /** Every weight and every optimizer state tensor, on the host. */
-  std::vector<std::vector<float>> snapshot() {
-    std::vector<std::vector<float>> s;
-    for (Parameter* p : params) s.push_back(compute::toHost(be, p->value));
-    for (auto& [name, t] : optimizer->state()) s.push_back(compute::toHost(be, *t));
-    return s;
-  }
-
-  compute::Backend& be;
-  std::mt19937_64 rng;
-  std::unique_ptr<ExpertBank> bank;
   Parameter other;
-  std::vector<Parameter*> params;
-  std::unique_ptr<Optimizer> optimizer;
 };
 
-std::vector<float> inputs() { return randomVec(kRows * kIn, 1); }
-std::vector<float> outputGrads() { return randomVec(kRows * kOut, 2, 0.1f); }
-std::vector<float> otherGrad() { return randomVec(12, 3); }
+std::vector<float> inputs() { return normalVec(kRigRows * kRigIn, 1); }
+std::vector<float> outputGrads() { return normalVec(kRigRows * kRigOut, 2, 0.1f); }
+std::vector<float> otherGrad() { return normalVec(12, 3); }
 
 }  // namespace
 
@@ -110,7 +77,7 @@ class TestOptimizerStep : public QObject {
     auto x = inputs(), dy = outputGrads(), g = otherGrad();
     if (where == "other parameter") g[5] = kInf;  // the experts' own gradients stay finite
     if (where == "expert output gradient") dy[4] = std::nanf("");
-    if (where == "expert input") x[kIn * 8 + 2] = kInf;  // a row of the last expert
+    if (where == "expert input") x[kRigIn * 8 + 2] = kInf;  // a row of the last expert
     rig.backward(x, dy, g);
     const auto before = rig.snapshot();
     QVERIFY(!std::isfinite(rig.optimizer->step()));
@@ -137,7 +104,8 @@ class TestOptimizerStep : public QObject {
     Rig fused(*be, true), plain(*be, false);
     for (int step = 0; step < 3; ++step)
       for (Rig* r : {&fused, &plain}) {
-        r->backward(randomVec(kRows * kIn, 10 + step), randomVec(kRows * kOut, 20 + step, 0.1f),
+        r->backward(normalVec(kRigRows * kRigIn, 10 + step),
+                    normalVec(kRigRows * kRigOut, 20 + step, 0.1f),
                     otherGrad());
         QVERIFY(std::isfinite(r->optimizer->step()));
       }
@@ -159,8 +127,8 @@ class TestOptimizerStep : public QObject {
   void hugeInputsWithFiniteGradientStillStep() {
     compute::BackendChoice c = compute::createBackend("cpu", 2);
     auto x = inputs(), dy = outputGrads();
-    for (int j = 0; j < kIn; ++j) x[std::size_t(j)] = 1e20f;   // row 0: squares overflow
-    for (int j = 0; j < kOut; ++j) dy[std::size_t(j)] = 0.0f;  // ...and it has no gradient
+    for (int j = 0; j < kRigIn; ++j) x[std::size_t(j)] = 1e20f;   // row 0: squares overflow
+    for (int j = 0; j < kRigOut; ++j) dy[std::size_t(j)] = 0.0f;  // ...and it has no gradient
     Rig fused(*c.backend, true), plain(*c.backend, false);
     for (Rig* r : {&fused, &plain}) {
       r->backward(x, dy, otherGrad());

@@ -1,7 +1,7 @@
-// Routing invariants: every registered router's DispatchPlan (table-driven from the registry),
-// the registry itself, capacities and drops of the routers that have them, the plan's CSR
-// views (one-row and weighted), routing statistics on handmade plans and the class/expert
-// mutual information.
+// Routing invariants: every registered router's DispatchPlan (table-driven from the registry,
+// checked view by view with tests/core/plan_checks.h), the registry itself, capacities and drops
+// of the routers that have them, and the auxiliary losses' values. Routing statistics and the
+// class/expert mutual information are test_routing_stats.cpp's.
 #include <QtTest>
 
 #include <algorithm>
@@ -17,9 +17,11 @@
 #include "core/routing/router_registry.h"
 #include "core/routing/routing_stats.h"
 #include "core/train/config_keys.h"
+#include "tests/core/plan_checks.h"
 
 using namespace moe;
 using namespace moe::core;
+using moe::testing::planProblem;
 
 namespace {
 
@@ -29,103 +31,6 @@ std::vector<float> randomLogits(int rows, int experts, std::uint64_t seed) {
   std::vector<float> z(std::size_t(rows) * experts);
   for (auto& v : z) v = d(rng);
   return z;
-}
-
-/** Checks that every view of the plan tells the same story; returns "" or what is wrong. */
-QString planProblem(const DispatchPlan& p) {
-  const int E = p.experts, R = p.rows, S = p.slots();
-  if (int(p.offsets.size()) != E + 1 || p.offsets[0] != 0 || p.offsets[std::size_t(E)] != S)
-    return "offsets do not span the slots";
-  for (int e = 0; e < E; ++e)
-    if (p.offsets[std::size_t(e) + 1] < p.offsets[std::size_t(e)]) return "offsets decrease";
-  if (p.slotGate.size() != std::size_t(S) || p.slotRank.size() != std::size_t(S))
-    return "slot arrays differ in size";
-  if (p.weighted()) {  // every slot mixes rows with weights; the combine view may reuse slots
-    if (int(p.slotInPtr.size()) != S + 1 || p.slotInPtr[0] != 0 ||
-        p.slotInPtr[std::size_t(S)] != int(p.slotInRows.size()) ||
-        p.slotInRows.size() != p.slotInWeights.size())
-      return "slotIn arrays do not span the slots";
-    for (std::int32_t r : p.slotInRows)
-      if (r < 0 || r >= R) return "slotInRows out of range";
-    if (int(p.rowPtr.size()) != R + 1 || p.rowPtr[0] != 0 ||
-        p.rowPtr[std::size_t(R)] != int(p.rowSlots.size()) ||
-        p.rowGates.size() != p.rowSlots.size() || p.rowExperts.size() != p.rowSlots.size())
-      return "the combine view does not span its links";
-    for (std::size_t j = 0; j < p.rowSlots.size(); ++j) {
-      const int s = p.rowSlots[j];
-      if (s < 0 || s >= S) return "rowSlots out of range";
-      if (s < p.offsets[std::size_t(p.rowExperts[j])] || s >= p.offsets[std::size_t(p.rowExperts[j]) + 1])
-        return "experts disagree";
-    }
-    return {};
-  }
-  if (p.rowSlots.size() != std::size_t(S) || p.rowGates.size() != std::size_t(S) ||
-      p.rowExperts.size() != std::size_t(S))
-    return "combine arrays differ in size from the slots";
-  if (int(p.rowPtr.size()) != R + 1 || p.rowPtr[0] != 0 || p.rowPtr[std::size_t(R)] != S)
-    return "rowPtr does not span the slots";
-  std::vector<int> expertOfSlot(std::size_t(S), -1);
-  for (int e = 0; e < E; ++e)
-    for (int s = p.offsets[std::size_t(e)]; s < p.offsets[std::size_t(e) + 1]; ++s) {
-      expertOfSlot[std::size_t(s)] = e;
-      if (s > p.offsets[std::size_t(e)] && p.slotRow[std::size_t(s)] <= p.slotRow[std::size_t(s) - 1])
-        return QString("expert %1's rows are not ascending").arg(e);
-    }
-  std::vector<int> seen(std::size_t(S), 0);
-  std::vector<std::int32_t> unrouted;
-  for (int r = 0; r < R; ++r) {
-    if (p.rowPtr[std::size_t(r) + 1] < p.rowPtr[std::size_t(r)]) return "rowPtr decreases";
-    if (p.rowPtr[std::size_t(r) + 1] == p.rowPtr[std::size_t(r)]) unrouted.push_back(r);
-    std::set<int> experts;
-    for (int j = p.rowPtr[std::size_t(r)]; j < p.rowPtr[std::size_t(r) + 1]; ++j) {
-      const int s = p.rowSlots[std::size_t(j)];
-      if (s < 0 || s >= S) return "rowSlots out of range";
-      ++seen[std::size_t(s)];
-      if (p.slotRow[std::size_t(s)] != r) return QString("slot %1 is not row %2's").arg(s).arg(r);
-      if (p.slotGate[std::size_t(s)] != p.rowGates[std::size_t(j)]) return "gates disagree";
-      if (expertOfSlot[std::size_t(s)] != p.rowExperts[std::size_t(j)]) return "experts disagree";
-      if (p.slotRank[std::size_t(s)] != j - p.rowPtr[std::size_t(r)]) return "ranks disagree";
-      if (!experts.insert(p.rowExperts[std::size_t(j)]).second) return "an expert twice in a row";
-    }
-  }
-  for (int s = 0; s < S; ++s)
-    if (seen[std::size_t(s)] != 1) return QString("slot %1 referenced %2 times").arg(s).arg(seen[std::size_t(s)]);
-  if (unrouted != p.unrouted) return "unrouted list is wrong";
-  return {};
-}
-
-/** A handmade plan from per-row (expert, gate) choices, built independently of Gating. */
-DispatchPlan makePlan(int experts, const std::vector<std::vector<std::pair<int, float>>>& rows,
-                      std::vector<std::int32_t> dropped = {}) {
-  DispatchPlan p;
-  p.rows = int(rows.size());
-  p.experts = experts;
-  p.offsets.assign(std::size_t(experts) + 1, 0);
-  for (const auto& c : rows)
-    for (const auto& [e, g] : c) ++p.offsets[std::size_t(e) + 1];
-  std::partial_sum(p.offsets.begin(), p.offsets.end(), p.offsets.begin());
-  const int S = p.offsets.back();
-  p.slotRow.assign(std::size_t(S), 0);
-  p.slotGate.assign(std::size_t(S), 0.0f);
-  p.slotRank.assign(std::size_t(S), 0);
-  std::vector<int> fill(p.offsets.begin(), p.offsets.end() - 1);
-  p.rowPtr.push_back(0);
-  for (int r = 0; r < p.rows; ++r) {
-    int rank = 0;
-    for (const auto& [e, g] : rows[std::size_t(r)]) {
-      const int s = fill[std::size_t(e)]++;
-      p.slotRow[std::size_t(s)] = r;
-      p.slotGate[std::size_t(s)] = g;
-      p.slotRank[std::size_t(s)] = rank++;
-      p.rowSlots.push_back(s);
-      p.rowGates.push_back(g);
-      p.rowExperts.push_back(e);
-    }
-    if (rows[std::size_t(r)].empty()) p.unrouted.push_back(r);
-    p.rowPtr.push_back(std::int32_t(p.rowSlots.size()));
-  }
-  p.dropped = std::move(dropped);
-  return p;
 }
 
 compute::CpuBackend& cpu() {
@@ -195,11 +100,6 @@ class TestRouters : public QObject {
   void expertChoice_data();
   void expertChoice();
   void auxLossValues();
-  void accumulatorStats();
-  void accumulatorSumsPlans();
-  void weightedPlanAnalyses();
-  void mutualInformation_data();
-  void mutualInformation();
 };
 
 void TestRouters::registry() {
@@ -535,132 +435,6 @@ void TestRouters::auxLossValues() {
   const AuxLosses b = h->gating.aux(LossConfig{});
   QVERIFY(std::fabs(b.switchLoss - experts) < 1e-3);
   QVERIFY(std::fabs(b.importanceLoss - (experts - 1)) < 1e-3);  // CV^2 of (n,0,0,0) = E - 1
-}
-
-void TestRouters::accumulatorStats() {
-  // 4 rows, 4 experts; loads 2, 1, 1, 0 of 4 slots; row 3 was dropped by expert 0.
-  const DispatchPlan p = makePlan(4, {{{0, 1.0f}}, {{0, 0.6f}, {1, 0.4f}}, {{2, 1.0f}}, {}}, {3});
-  QVERIFY(planProblem(p).isEmpty());
-  std::vector<float> probs{1.0f, 0.0f, 0.0f, 0.0f,  //
-                           0.5f, 0.5f, 0.0f, 0.0f,  //
-                           0.25f, 0.25f, 0.25f, 0.25f,  //
-                           1.0f, 0.0f, 0.0f, 0.0f};
-  const std::int32_t labels[] = {0, 1, 1, 0};
-  RoutingAccumulator acc(4);
-  acc.add(p, probs, labels, 2);
-  const RoutingStats s = acc.result();
-  QCOMPARE(s.load.size(), std::size_t(4));
-  QCOMPARE(s.load[0], 0.5f);
-  QCOMPARE(s.load[1], 0.25f);
-  QCOMPARE(s.load[2], 0.25f);
-  QCOMPARE(s.load[3], 0.0f);
-  QVERIFY(std::fabs(std::accumulate(s.load.begin(), s.load.end(), 0.0) - 1.0) < 1e-6);
-  QVERIFY(std::fabs(std::accumulate(s.importance.begin(), s.importance.end(), 0.0) - 1.0) < 1e-6);
-  QCOMPARE(s.importance[0], float((1.0 + 0.5 + 0.25 + 1.0) / 4));
-  // CV = std / mean of (0.5, 0.25, 0.25, 0): std = sqrt(0.125 / 4), mean 0.25.
-  QVERIFY(std::fabs(s.loadCv - std::sqrt(0.125 / 4) / 0.25) < 1e-6);
-  QVERIFY(std::fabs(s.maxVio - 1.0) < 1e-6);  // (0.5 - 0.25) / 0.25
-  QCOMPARE(s.deadExperts, 1);
-  QCOMPARE(s.droppedFraction, 0.25);
-  QCOMPARE(s.unroutedFraction, 0.25);
-  // Mean entropy: rows of entropy 0, ln 2, ln 4, 0.
-  QVERIFY(std::fabs(s.entropy - (std::log(2.0) + std::log(4.0)) / 4) < 1e-6);
-  const std::vector<std::int64_t> classExpert{1, 0, 0, 0,  // class 0: row 0 -> e0 (row 3 none)
-                                              1, 1, 1, 0};  // class 1: row 1 -> e0,e1; row 2 -> e2
-  QCOMPARE(acc.classExpert(), classExpert);
-  // routingStats is the one-plan shortcut.
-  const RoutingStats t = routingStats(p, probs);
-  QCOMPARE(t.load, s.load);
-  QCOMPARE(t.loadCv, s.loadCv);
-
-  // Perfect balance: CV 0, MaxVio 0, no dead experts.
-  const DispatchPlan b = makePlan(2, {{{0, 1.0f}}, {{1, 1.0f}}});
-  const RoutingStats u = routingStats(b, {0.5f, 0.5f, 0.5f, 0.5f});
-  QCOMPARE(u.loadCv, 0.0);
-  QCOMPARE(u.maxVio, 0.0);
-  QCOMPARE(u.deadExperts, 0);
-  // Empty accumulator: empty stats, no division by zero.
-  const RoutingStats empty = RoutingAccumulator(3).result();
-  QVERIFY(empty.load.empty());
-}
-
-void TestRouters::accumulatorSumsPlans() {
-  const DispatchPlan a = makePlan(2, {{{0, 1.0f}}, {{0, 1.0f}}});
-  const DispatchPlan b = makePlan(2, {{{1, 1.0f}}, {}}, {1});
-  RoutingAccumulator acc(2);
-  acc.add(a, {1.0f, 0.0f, 1.0f, 0.0f});
-  acc.add(b, {0.0f, 1.0f, 0.0f, 1.0f});
-  const RoutingStats s = acc.result();
-  QVERIFY(std::fabs(s.load[0] - 2.0f / 3.0f) < 1e-6f);
-  QVERIFY(std::fabs(s.load[1] - 1.0f / 3.0f) < 1e-6f);
-  QCOMPARE(s.importance[0], 0.5f);
-  QCOMPARE(s.droppedFraction, 0.25);
-  QCOMPARE(s.unroutedFraction, 0.25);
-  acc.reset(2);
-  QVERIFY(acc.result().load.empty());
-}
-
-void TestRouters::weightedPlanAnalyses() {
-  // Soft-MoE-style plan: 3 rows, 2 experts with one slot each; slots mix rows, every row
-  // combines both slots. The analyses read offsets and the combine view, whatever the slots.
-  DispatchPlan p;
-  p.rows = 3;
-  p.experts = 2;
-  p.offsets = {0, 1, 2};
-  p.slotRow = {0, 2};
-  p.slotGate = {0.0f, 0.0f};
-  p.slotRank = {0, 0};
-  p.slotInPtr = {0, 3, 5};
-  p.slotInRows = {0, 1, 2, 1, 2};
-  p.slotInWeights = {0.5f, 0.3f, 0.2f, 0.4f, 0.6f};
-  p.rowPtr = {0, 2, 4, 6};
-  p.rowSlots = {0, 1, 1, 0, 1, 0};
-  p.rowGates = {0.7f, 0.3f, 0.6f, 0.4f, 0.9f, 0.1f};
-  p.rowExperts = {0, 1, 1, 0, 1, 0};
-  QVERIFY(p.weighted());
-  QVERIFY2(planProblem(p).isEmpty(), qPrintable(planProblem(p)));
-  const std::vector<float> probs{0.7f, 0.3f, 0.4f, 0.6f, 0.1f, 0.9f};
-  const std::int32_t labels[] = {0, 1, 1};
-  RoutingAccumulator acc(2);
-  acc.add(p, probs, labels, 2);
-  const RoutingStats s = acc.result();
-  QCOMPARE(s.load[0], 0.5f);
-  QCOMPARE(s.load[1], 0.5f);
-  QCOMPARE(s.deadExperts, 0);
-  QCOMPARE(s.unroutedFraction, 0.0);
-  const std::vector<std::int64_t> classExpert{1, 1, 2, 2};  // every row reaches both experts
-  QCOMPARE(acc.classExpert(), classExpert);
-  // A broken weighted plan is caught.
-  DispatchPlan bad = p;
-  bad.slotInRows[1] = 7;
-  QVERIFY(!planProblem(bad).isEmpty());
-}
-
-void TestRouters::mutualInformation_data() {
-  QTest::addColumn<QVector<qint64>>("joint");
-  QTest::addColumn<int>("rows");
-  QTest::addColumn<int>("cols");
-  QTest::addColumn<double>("bits");
-  QTest::newRow("independent 2x2") << QVector<qint64>{2, 4, 3, 6} << 2 << 2 << 0.0;
-  QTest::newRow("independent 3x4")
-      << QVector<qint64>{1, 2, 3, 4, 2, 4, 6, 8, 5, 10, 15, 20} << 3 << 4 << 0.0;
-  QTest::newRow("identity 2") << QVector<qint64>{7, 0, 0, 7} << 2 << 2 << 1.0;
-  QTest::newRow("identity 4") << QVector<qint64>{5, 0, 0, 0, 0, 5, 0, 0, 0, 0, 5, 0, 0, 0, 0, 5}
-                              << 4 << 4 << 2.0;
-  QTest::newRow("permutation 3") << QVector<qint64>{0, 9, 0, 0, 0, 9, 9, 0, 0} << 3 << 3
-                                 << std::log2(3.0);
-  QTest::newRow("all in one cell") << QVector<qint64>{0, 0, 0, 12} << 2 << 2 << 0.0;
-  QTest::newRow("empty") << QVector<qint64>{0, 0, 0, 0} << 2 << 2 << 0.0;
-}
-
-void TestRouters::mutualInformation() {
-  QFETCH(QVector<qint64>, joint);
-  QFETCH(int, rows);
-  QFETCH(int, cols);
-  QFETCH(double, bits);
-  const std::vector<std::int64_t> j(joint.begin(), joint.end());
-  const double mi = moe::core::mutualInformation(j, rows, cols);
-  QVERIFY2(std::fabs(mi - bits) < 1e-9, qPrintable(QString("MI %1, expected %2").arg(mi).arg(bits)));
 }
 
 QTEST_GUILESS_MAIN(TestRouters)

@@ -31,20 +31,12 @@ class DeepMoeViewTest : public QObject {
   void initTestCase() {
     MOE_SKIP_WITHOUT_FASHION_MNIST();
     QStandardPaths::setTestModeEnabled(true);
-    core::TrainConfig config;
+    core::TrainConfig config = moe::testing::smallModelConfig(core::ModelKind::DeepMoe);
     config.dataset = "shifted";
-    config.model.kind = core::ModelKind::DeepMoe;
     config.model.layerExperts = "3,5";  // the layers differ at a glance: 3 and 5 columns
-    config.model.stemWidth = 16;
     config.model.expertHidden = 16;
-    config.maxTrain = 512;
-    config.epochs = 50;
-    config.threads = 1;
     QVERIFY(moe::testing::openWindow(mWindow, config));
-    QSignalSpy evals(c(), &ui::SessionController::evalAppended);
-    mWindow->controlBar()->stepEpochAction()->trigger();
-    QVERIFY(evals.count() > 0 || evals.wait(300000));
-    QTRY_COMPARE_WITH_TIMEOUT(c()->state(), core::TrainerState::Paused, 60000);
+    QVERIFY(moe::testing::stepOneEpoch(mWindow));
   }
 
   void selectorListsTheLayers() {

@@ -2,13 +2,11 @@
 // classes and patch positions, and the inspector colours the patches with a legend.
 #include <QComboBox>
 #include <QLabel>
-#include <QSignalSpy>
 #include <QStandardPaths>
 #include <QtTest>
 
 #include "tests/ui/window_fixture.h"
 #include "tests/core/dataset_skips.h"
-#include "ui/controlbar.h"
 #include "ui/heatmapwidget.h"
 #include "ui/imageview.h"
 #include "ui/inspectorpanel.h"
@@ -29,19 +27,12 @@ class PatchViewTest : public QObject {
   void initTestCase() {
     MOE_SKIP_WITHOUT_FASHION_MNIST();
     QStandardPaths::setTestModeEnabled(true);
-    core::TrainConfig config;
-    config.model.kind = core::ModelKind::PatchMoe;
+    // The small stem matters: the evaluation routes 490,000 patches.
+    core::TrainConfig config = moe::testing::smallModelConfig(core::ModelKind::PatchMoe);
     config.model.sharedExperts = 1;
-    config.model.stemWidth = 16;  // small: the evaluation routes 490,000 patches
     config.model.expertHidden = 32;
-    config.maxTrain = 512;
-    config.epochs = 50;
-    config.threads = 1;
     QVERIFY(moe::testing::openWindow(mWindow, config));
-    QSignalSpy evals(c(), &ui::SessionController::evalAppended);
-    mWindow->controlBar()->stepEpochAction()->trigger();
-    QVERIFY(evals.count() > 0 || evals.wait(300000));
-    QTRY_COMPARE_WITH_TIMEOUT(c()->state(), core::TrainerState::Paused, 60000);
+    QVERIFY(moe::testing::stepOneEpoch(mWindow));
   }
 
   void heatmapRowsToggle() {

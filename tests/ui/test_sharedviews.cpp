@@ -13,7 +13,6 @@
 #include "core/train/metric_table.h"
 #include "tests/core/dataset_skips.h"
 #include "tests/ui/window_fixture.h"
-#include "ui/controlbar.h"
 #include "ui/gatebarchart.h"
 #include "ui/heatmapwidget.h"
 #include "ui/inspectorpanel.h"
@@ -50,10 +49,7 @@ class SharedViewsTest : public QObject {
             "threads": 1})");
     QCOMPARE(config.model.sharedExperts, 2);
     QVERIFY(moe::testing::openWindow(mWindow, config));
-    QSignalSpy evals(c(), &ui::SessionController::evalAppended);
-    mWindow->controlBar()->stepEpochAction()->trigger();
-    QVERIFY(evals.count() > 0 || evals.wait(300000));
-    QTRY_COMPARE_WITH_TIMEOUT(c()->state(), core::TrainerState::Paused, 60000);
+    QVERIFY(moe::testing::stepOneEpoch(mWindow));
   }
 
   void heatmapShowsSharedApart() {
