@@ -57,11 +57,13 @@ ParallelPanel::ParallelPanel(SessionController* controller, QWidget* parent)
   mSummary = new QLabel(this);
   mSummary->setWordWrap(true);
   mTraffic = new PlotView(tr("All-to-all traffic per step (rank → rank)"), this);
+  mSyncTraffic = new PlotView(tr("Other collectives per step (rank → rank)"), this);
   mExperts = new PlotView(tr("Expert placement and load"), this);
   mTime = new PlotView(tr("Time per step"), this);
   auto* grid = new QGridLayout(this);
   grid->addWidget(mSummary, 0, 0, 1, 2);
-  grid->addWidget(mTraffic, 1, 0, 2, 1);
+  grid->addWidget(mTraffic, 1, 0);
+  grid->addWidget(mSyncTraffic, 2, 0);
   grid->addWidget(mExperts, 1, 1);
   grid->addWidget(mTime, 2, 1);
   grid->setColumnStretch(0, 1);
@@ -81,6 +83,7 @@ QString ParallelPanel::summary() const { return mSummary->text(); }
 bool ParallelPanel::showHistory(const core::RunHistory& h) {
   const bool was = hasRun();
   mBytes = meanVector(h, "a2a_bytes");
+  mSyncBytes = meanVector(h, "sync_bytes");
   const auto rank = meanVector(h, "expert_rank");
   mRanks = int(std::lround(std::sqrt(double(mBytes.size()))));
   if (mRanks * mRanks != int(mBytes.size()) || rank.empty()) mRanks = 0;
@@ -90,9 +93,13 @@ bool ParallelPanel::showHistory(const core::RunHistory& h) {
     if (was) Q_EMIT availabilityChanged(false);
     return false;
   }
-  double between = 0.0;
+  if (mSyncBytes.size() != mBytes.size()) mSyncBytes.clear();  // a history from before them
+  double between = 0.0, syncBetween = 0.0;
   for (int i = 0; i < mRanks * mRanks; ++i)
-    if (i / mRanks != i % mRanks) between += mBytes[std::size_t(i)];
+    if (i / mRanks != i % mRanks) {
+      between += mBytes[std::size_t(i)];
+      if (!mSyncBytes.empty()) syncBetween += mSyncBytes[std::size_t(i)];
+    }
   const double a2a = meanScalar(h, "a2a_seconds"), sync = meanScalar(h, "sync_seconds"),
                compute = meanScalar(h, "compute_seconds");
   const int experts = int(mPlacement.size());
@@ -105,28 +112,44 @@ bool ParallelPanel::showHistory(const core::RunHistory& h) {
           .arg(h.steps().size())
           .arg(byteText(between))
           .arg(a2a * 1e3, 0, 'f', 2)
-          .arg((a2a + sync + compute) * 1e3, 0, 'f', 2));
-  drawTraffic();
+          .arg((a2a + sync + compute) * 1e3, 0, 'f', 2) +
+      (mSyncBytes.empty()
+           ? QString()
+           : tr(" The other collectives move %1 more between ranks, most of it the data-parallel "
+                "layers' input rows, gathered so every rank computes their weight gradients in "
+                "one process's order.")
+                 .arg(byteText(syncBetween))));
+  drawTraffic(mTraffic, mBytes,
+              tr("mean bytes a step: rows out, their outputs back, and both gradients"));
+  drawTraffic(mSyncTraffic, mSyncBytes,
+              mSyncBytes.empty() ? tr("not in this history")
+                                 : tr("logits, gate gradients, gathered rows, sums"));
   drawPlacement(meanVector(h, "expert_load"));
   drawTime(a2a, sync, compute);
   if (!was) Q_EMIT availabilityChanged(true);
   return true;
 }
 
-void ParallelPanel::drawTraffic() {
-  mTraffic->clearPlottables();
-  mTraffic->clearItems();
-  auto* map = new QCPColorMap(mTraffic->xAxis, mTraffic->yAxis);
+void ParallelPanel::drawTraffic(PlotView* plot, const std::vector<double>& bytes,
+                                const QString& subtitle) {
+  plot->clearPlottables();
+  plot->clearItems();
+  plot->setSubtitle(subtitle);
+  if (bytes.size() != std::size_t(mRanks) * std::size_t(mRanks)) {
+    plot->replot();
+    return;
+  }
+  auto* map = new QCPColorMap(plot->xAxis, plot->yAxis);
   map->data()->setSize(mRanks, mRanks);
   map->data()->setRange(QCPRange(0, mRanks - 1), QCPRange(0, mRanks - 1));
   double most = 1.0;
-  for (double b : mBytes) most = std::max(most, b);
+  for (double b : bytes) most = std::max(most, b);
   for (int s = 0; s < mRanks; ++s)
     for (int d = 0; d < mRanks; ++d) {
-      const double b = mBytes[std::size_t(s * mRanks + d)];
+      const double b = bytes[std::size_t(s * mRanks + d)];
       map->data()->setCell(d, s, b);
       if (mRanks > 8) continue;  // numbers fit up to 8 x 8
-      auto* label = new QCPItemText(mTraffic);
+      auto* label = new QCPItemText(plot);
       label->position->setCoords(d, s);
       label->setText(byteText(b));
       label->setColor(b > 0.6 * most ? Qt::white : Qt::black);
@@ -137,15 +160,14 @@ void ParallelPanel::drawTraffic() {
   map->setGradient(gradient);
   map->setDataRange(QCPRange(0.0, most));
   map->setInterpolate(false);
-  mTraffic->xAxis->setLabel(tr("receiving rank"));
-  mTraffic->yAxis->setLabel(tr("sending rank"));
-  mTraffic->yAxis->setRangeReversed(true);
-  for (QCPAxis* axis : {mTraffic->xAxis, mTraffic->yAxis}) {
+  plot->xAxis->setLabel(tr("receiving rank"));
+  plot->yAxis->setLabel(tr("sending rank"));
+  plot->yAxis->setRangeReversed(true);
+  for (QCPAxis* axis : {plot->xAxis, plot->yAxis}) {
     axis->setRange(-0.5, mRanks - 0.5);
     axis->ticker()->setTickCount(std::min(mRanks, 8));
   }
-  mTraffic->setSubtitle(tr("mean bytes a step: rows out, their outputs back, and both gradients"));
-  mTraffic->replot();
+  plot->replot();
 }
 
 void ParallelPanel::drawPlacement(const std::vector<double>& load) {

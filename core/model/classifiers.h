@@ -40,6 +40,9 @@ class StemMoeClassifier final : public Model {
   double flopsPerInput(const Dataset& data) const override;
   std::string describe() const override;
   Inspection inspect(const Batch& one) override;
+  /** The stem and the head: the dense layers around the MoE (expert parallelism gathers
+   *  their rows for the one-process weight gradients). */
+  std::vector<Linear*> denseLayers() { return {&mStem, &mHead}; }
 
  private:
   compute::Backend& mBackend;

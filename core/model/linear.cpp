@@ -19,9 +19,20 @@ void Linear::forward(const compute::Tensor& x, compute::Tensor& y) {
 
 void Linear::backward(const compute::Tensor& x, const compute::Tensor& dy, compute::Tensor* dx,
                       float dxBeta) {
+  if (mGather)
+    paramGradients(mGather->gather(x, mXS), mGather->gather(dy, mDyS));
+  else
+    paramGradients(x, dy);
+  if (dx) inputGradient(dy, *dx, dxBeta);
+}
+
+void Linear::paramGradients(const compute::Tensor& x, const compute::Tensor& dy) {
   mBackend.gemm(true, false, 1.0f, x, dy, 0.0f, mW.grad);
   mBackend.sumRows(dy, mB.grad, 0.0f);
-  if (dx) mBackend.gemm(false, true, 1.0f, dy, mW.value, dxBeta, *dx);
+}
+
+void Linear::inputGradient(const compute::Tensor& dy, compute::Tensor& dx, float dxBeta) {
+  mBackend.gemm(false, true, 1.0f, dy, mW.value, dxBeta, dx);
 }
 
 }  // namespace moe::core

@@ -31,6 +31,7 @@ ExpertExchange::ExpertExchange(compute::Backend& backend, Communicator& comm, in
                         std::to_string(experts) + " experts do not divide among " +
                         std::to_string(comm.size()) + " ranks");
   mCounters.bytesTo.assign(std::size_t(comm.size()), 0.0);
+  mCounters.syncBytesTo.assign(std::size_t(comm.size()), 0.0);
 }
 
 void ExpertExchange::setShard(std::span<const int> rowStarts) {
@@ -159,6 +160,8 @@ const std::vector<float>& ExpertExchange::backward(const compute::Tensor& dy, co
   mDRowGates.resize(mPlan->rowGates.size());
   mComm.allgatherv(compute::toHost(mBackend, dGate), mDRowGates, mLinkGroups);
   mCounters.syncSeconds += since(t0);
+  for (int q = 0; q < mComm.size(); ++q)
+    if (q != mComm.rank()) mCounters.syncBytesTo[std::size_t(q)] += 4.0 * links;
   // The slots' output gradients to the experts' ranks.
   exchange(compute::toHost(mBackend, dyeLocal), mSendRows, mHostA, mRecvRows, mOut);
   permute(mHostA, mExpertOrder, mOut, mHostB);

@@ -15,6 +15,7 @@ struct ExchangeCounters {
   std::vector<double> bytesTo;  ///< per destination rank, bytes this rank put in all-to-alls
   double seconds = 0.0;         ///< wall time inside the all-to-alls (waiting included)
   double syncSeconds = 0.0;     ///< wall time in the layer's other collectives (gate gradients)
+  std::vector<double> syncBytesTo;  ///< per destination rank, bytes sent in those collectives
 };
 
 /**

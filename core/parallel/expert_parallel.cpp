@@ -55,21 +55,61 @@ ExpertParallel::ExpertParallel(Communicator& comm, Model& model, const TrainConf
     for (std::size_t q = 0; q < counts.size(); ++q)
       counts[q] = (mRowStarts[q + 1] - mRowStarts[q]) * mExperts;
     std::vector<float> all(std::size_t(mRowStarts.back()) * std::size_t(mExperts));
+    countGather(4.0 * double(logits.size()));
     mComm.allgatherv(logits, all, counts);
     logits.swap(all);
     mSyncSeconds += since(t0);
   };
+  mShard.inputs = this;
   mMoe.setExchange(mExchange.get());
   mMoe.router().setShard(&mShard);
-  const auto bank = mMoe.experts().parameters();
+  // The layers whose weight gradients come whole from gathered rows; the rest outside the
+  // expert bank (shared experts) are summed over the ranks.
+  mGathered.push_back(&mMoe.router().gate());
+  if (auto* stem = dynamic_cast<StemMoeClassifier*>(&model))
+    for (Linear* l : stem->denseLayers()) {
+      l->setGather(this);
+      mGathered.push_back(l);
+    }
+  std::vector<Parameter*> whole = mMoe.experts().parameters();
+  for (Linear* l : mGathered) {
+    whole.push_back(&l->weight());
+    whole.push_back(&l->bias());
+  }
   for (Parameter* p : model.parameters())
-    if (std::find(bank.begin(), bank.end(), p) == bank.end()) mReplicated.push_back(p);
-  mBytesSum.assign(std::size_t(comm.size()) * std::size_t(comm.size()), 0.0);
+    if (std::find(whole.begin(), whole.end(), p) == whole.end()) mReplicated.push_back(p);
+  const std::size_t R = std::size_t(comm.size());
+  mBytesSum.assign(R * R, 0.0);
+  mSyncBytesSum.assign(R * R, 0.0);
+  mSyncBytes.assign(R, 0.0);
 }
 
 ExpertParallel::~ExpertParallel() {
   mMoe.setExchange(nullptr);
   mMoe.router().setShard(nullptr);
+  for (Linear* l : mGathered) l->setGather(nullptr);
+}
+
+void ExpertParallel::countGather(double bytes) {
+  for (int q = 0; q < ranks(); ++q)
+    if (q != rank()) mSyncBytes[std::size_t(q)] += bytes;
+}
+
+compute::Tensor ExpertParallel::gather(const compute::Tensor& mine, Scratch& into) {
+  if (!mInStep) return mine;
+  const auto t0 = Clock::now();
+  const int R = ranks(), cols = mine.cols();
+  std::vector<int> counts(static_cast<std::size_t>(R));
+  for (std::size_t q = 0; q < counts.size(); ++q)
+    counts[q] = (mRowStarts[q + 1] - mRowStarts[q]) * cols;
+  const std::vector<float> host = compute::toHost(mBackend, mine);
+  std::vector<float> all(std::size_t(mRowStarts.back()) * std::size_t(cols));
+  countGather(4.0 * double(host.size()));
+  mComm.allgatherv(host, all, counts);
+  compute::Tensor t = into.get(mBackend, mRowStarts.back(), cols);
+  mBackend.write(t, std::span<const float>(all));
+  mSyncSeconds += since(t0);
+  return t;
 }
 
 std::pair<int, int> ExpertParallel::beginStep(int rows) {
@@ -84,7 +124,10 @@ std::pair<int, int> ExpertParallel::beginStep(int rows) {
   for (int q = 0; q < R; ++q)
     mRowStarts[std::size_t(q) + 1] = mRowStarts[std::size_t(q)] + rows / R + (q < rows % R);
   mExchange->setShard(mRowStarts);
-  mExchange->counters() = ExchangeCounters{std::vector<double>(std::size_t(R), 0.0), 0.0, 0.0};
+  mExchange->counters() = ExchangeCounters{std::vector<double>(std::size_t(R), 0.0), 0.0, 0.0,
+                                           std::vector<double>(std::size_t(R), 0.0)};
+  mSyncBytes.assign(std::size_t(R), 0.0);
+  mInStep = true;
   mShard.first = mRowStarts[std::size_t(rank())];
   mShard.rows = rows;
   return {mRowStarts[std::size_t(rank())], mRowStarts[std::size_t(rank()) + 1]};
@@ -101,6 +144,7 @@ void ExpertParallel::globalLoss(TaskLoss& loss, const Batch& batch, const comput
   mBackend.crossEntropy(out, labels, 1.0f / float(rows), loss.gradient);
   const auto t0 = Clock::now();
   double sums[2] = {loss.loss * mine, loss.metric * mine};
+  countSum(2);
   mComm.sum(sums);
   mSyncSeconds += since(t0);
   loss.loss = sums[0] / rows;
@@ -119,6 +163,8 @@ Batch ExpertParallel::routingBatch(const Dataset& train,
 }
 
 void ExpertParallel::reduceGradients() {
+  mInStep = false;
+  if (mReplicated.empty()) return;  // the same on every rank: no rank waits in sum()
   const auto t0 = Clock::now();
   std::vector<double> all;
   std::vector<std::vector<float>> grads;
@@ -126,6 +172,7 @@ void ExpertParallel::reduceGradients() {
     grads.push_back(compute::toHost(mBackend, p->grad));
     all.insert(all.end(), grads.back().begin(), grads.back().end());
   }
+  countSum(all.size());
   mComm.sum(all);
   std::size_t at = 0;
   for (std::size_t i = 0; i < mReplicated.size(); ++i) {
@@ -133,6 +180,15 @@ void ExpertParallel::reduceGradients() {
     mBackend.write(mReplicated[i]->grad, std::span<const float>(grads[i]));
   }
   mSyncSeconds += since(t0);
+}
+
+void ExpertParallel::countSum(std::size_t doubles) {
+  // Communicator::sum gathers to rank 0 and broadcasts: what each message carries.
+  const double bytes = 8.0 * double(doubles);
+  if (rank() != 0)
+    mSyncBytes[0] += bytes;
+  else
+    countGather(bytes);
 }
 
 void ExpertParallel::ownerNorms(StepMetrics& m) {
@@ -156,25 +212,32 @@ void ExpertParallel::finishStep(StepMetrics& m) {
   const int R = ranks();
   const ExchangeCounters& c = mExchange->counters();
   const double step = since(mStepStart);
-  // Every rank's row of the traffic matrix and its three times, gathered on every rank.
-  std::vector<double> mine(c.bytesTo), all(std::size_t(R) * (std::size_t(R) + 3));
+  // Every rank's rows of the two traffic matrices and its three times, gathered on every rank.
+  const std::size_t width = 2 * std::size_t(R) + 3;
+  std::vector<double> mine(c.bytesTo), all(std::size_t(R) * width);
+  for (int d = 0; d < R; ++d)
+    mine.push_back(mSyncBytes[std::size_t(d)] + c.syncBytesTo[std::size_t(d)]);
   const double sync = c.syncSeconds + mSyncSeconds;
   mine.push_back(c.seconds);
   mine.push_back(sync);
   mine.push_back(std::max(0.0, step - c.seconds - sync));
-  std::vector<int> counts(std::size_t(R), R + 3);
+  std::vector<int> counts(static_cast<std::size_t>(R), static_cast<int>(width));
   mComm.allgatherv(mine, all, counts);
   m.exchangeBytes.assign(std::size_t(R) * std::size_t(R), 0.0f);
+  m.syncBytes.assign(std::size_t(R) * std::size_t(R), 0.0f);
   double a2a = 0.0, other = 0.0, compute = 0.0;
   for (int q = 0; q < R; ++q) {
-    const double* row = all.data() + std::size_t(q) * std::size_t(R + 3);
+    const double* row = all.data() + std::size_t(q) * width;
     for (int d = 0; d < R; ++d) {
-      m.exchangeBytes[std::size_t(q * R + d)] = float(row[d]);
-      mBytesSum[std::size_t(q * R + d)] += row[d];
+      const std::size_t at = std::size_t(q * R + d);
+      m.exchangeBytes[at] = float(row[d]);
+      m.syncBytes[at] = float(row[R + d]);
+      mBytesSum[at] += row[d];
+      mSyncBytesSum[at] += row[R + d];
     }
-    a2a += row[R] / R;
-    other += row[R + 1] / R;
-    compute += row[R + 2] / R;
+    a2a += row[2 * R] / R;
+    other += row[2 * R + 1] / R;
+    compute += row[2 * R + 2] / R;
   }
   m.exchangeSeconds = a2a;
   m.syncSeconds = other;
@@ -211,20 +274,24 @@ void ExpertParallel::syncExperts(Optimizer* optimizer) {
 
 nlohmann::json ExpertParallel::summary() const {
   const int R = ranks();
-  nlohmann::json bytes = nlohmann::json::array();
-  for (int q = 0; q < R; ++q) {
-    nlohmann::json row = nlohmann::json::array();
-    for (int d = 0; d < R; ++d)
-      row.push_back(mSteps ? mBytesSum[std::size_t(q * R + d)] / double(mSteps) : 0.0);
-    bytes.push_back(row);
-  }
+  auto perStep = [&](const std::vector<double>& sum) {
+    nlohmann::json bytes = nlohmann::json::array();
+    for (int q = 0; q < R; ++q) {
+      nlohmann::json row = nlohmann::json::array();
+      for (int d = 0; d < R; ++d)
+        row.push_back(mSteps ? sum[std::size_t(q * R + d)] / double(mSteps) : 0.0);
+      bytes.push_back(row);
+    }
+    return bytes;
+  };
   const double steps = double(std::max(1L, mSteps));
   return {{"mode", "expert"},
           {"ranks", R},
           {"experts_per_rank", mExperts / R},
           {"library", mComm.library()},
           {"steps", mSteps},
-          {"a2a_bytes_per_step", bytes},
+          {"a2a_bytes_per_step", perStep(mBytesSum)},
+          {"sync_bytes_per_step", perStep(mSyncBytesSum)},
           {"a2a_seconds_per_step", mA2aSum / steps},
           {"sync_seconds_per_step", mSyncSum / steps},
           {"compute_seconds_per_step", mComputeSum / steps}};

@@ -74,20 +74,30 @@ const DispatchPlan& Router::route(const compute::Tensor& x, bool training, std::
 
 void Router::backward(const std::vector<float>& dRowGates, compute::Tensor* dx, float dxBeta,
                       const std::vector<float>* dSlotWeights) {
-  const int rows = mX.rows();
-  mDz.resize(std::size_t(mSharded ? mShard->rows : rows) * mExperts);
+  const int rows = mX.rows(), all = mSharded ? mShard->rows : rows;
+  mDz.resize(std::size_t(all) * mExperts);
   mGating.backward(dRowGates.data(), mDz.data(), mDh,
                    dSlotWeights && !dSlotWeights->empty() ? dSlotWeights->data() : nullptr);
-  compute::Tensor dz = mDzS.get(mBackend, rows, mExperts);
-  // A shard's gradient is its rows of the whole batch's (the gate's weights are summed over
-  // the ranks afterwards, core/parallel/expert_parallel.cpp).
-  const std::size_t skip = mSharded ? std::size_t(mShard->first) * mExperts : 0;
-  mBackend.write(dz, std::span<const float>(mDz).subspan(skip, std::size_t(rows) * mExperts));
-  if (mSharded) {  // the policy's backward sees its rows only
-    mDh.erase(mDh.begin(), mDh.begin() + std::ptrdiff_t(skip));
-    mDh.resize(std::size_t(rows) * mExperts);
+  compute::Tensor dz = mDzS.get(mBackend, all, mExperts);
+  mBackend.write(dz, std::span<const float>(mDz));
+  if (!mSharded) {
+    mGate.backward(mX, dz, dx, dxBeta);
+    mPolicy->backward(mDh, mX, dx);
+    return;
   }
-  mGate.backward(mX, dz, dx, dxBeta);
+  // A shard: the logit gradients are the whole batch's (the router's backward ran on it), the
+  // gate's input rows are gathered, and the weight gradient is the one-process GEMM over the
+  // whole batch, the same bits on every rank (no sum over the ranks afterwards).
+  mGate.paramGradients(mShard->inputs->gather(mX, mXAllS), dz);
+  const std::size_t skip = std::size_t(mShard->first) * mExperts;
+  if (dx) {
+    compute::Tensor mine = mDzMineS.get(mBackend, rows, mExperts);
+    mBackend.write(mine, std::span<const float>(mDz).subspan(skip, std::size_t(rows) * mExperts));
+    mGate.inputGradient(mine, *dx, dxBeta);
+  }
+  // The policy's backward sees its rows only.
+  mDh.erase(mDh.begin(), mDh.begin() + std::ptrdiff_t(skip));
+  mDh.resize(std::size_t(rows) * mExperts);
   mPolicy->backward(mDh, mX, dx);
 }
 

@@ -29,6 +29,9 @@ struct RouterShard {
   int first = 0;
   int rows = 0;
   std::function<void(std::vector<float>& logits)> gather;
+  /** Gathers the gate's input rows in backward: the gate's weight gradient is then the whole
+   *  batch's one GEMM on every rank (row_gather.h says why). */
+  RowGather* inputs = nullptr;
 };
 
 class Router {
@@ -67,6 +70,8 @@ class Router {
    *  (core/analysis/ablation.h). Never train while a wrapper is in place. */
   std::unique_ptr<RouterPolicy> exchangePolicy(std::unique_ptr<RouterPolicy> policy);
   const std::vector<float>& logits() const { return mLogitsHost; }
+  /** The gate's linear map to the logits (its weight and bias are parameters()' first two). */
+  Linear& gate() { return mGate; }
   std::vector<Parameter*> parameters();
   long paramCount() const;
   /** Experts a row gets with the current settings (RouterInfo::expertsPerRow). */
@@ -98,7 +103,7 @@ class Router {
   Linear mGate;
   std::unique_ptr<RouterPolicy> mPolicy;
   compute::Tensor mX;
-  Scratch mLogitsS, mDzS;
+  Scratch mLogitsS, mDzS, mDzMineS, mXAllS;
   std::vector<float> mLogitsHost, mDz, mDh;
   Gating mGating;
   BalancingBias mBias;

@@ -85,6 +85,10 @@ struct StepMetrics {
   /** ranks x ranks, row-major: bytes rank i put in the step's all-to-alls for rank j (the
    *  diagonal stays on its rank). */
   std::vector<float> exchangeBytes;
+  /** ranks x ranks, row-major: bytes rank i sent rank j in the step's other collectives (the
+   *  logits and gate-gradient gathers, the gathered rows of the data-parallel layers, the
+   *  sums); the diagonal is 0. */
+  std::vector<float> syncBytes;
   double exchangeSeconds = kNotMeasured;  ///< mean over the ranks of the time in all-to-alls
   double syncSeconds = kNotMeasured;      ///< ... in the other collectives (logits, gradients)
   double computeSeconds = kNotMeasured;   ///< ... in the rest of the step

@@ -23,6 +23,7 @@ core::RunHistory parallelHistory(int steps) {
     m.routing.load = {0.4f, 0.3f, 0.2f, 0.1f};
     // 2 ranks: rank 0 sends 1000 B to rank 1 and keeps 500; rank 1 sends 2000 B * s.
     m.exchangeBytes = {500.0f, 1000.0f, 2000.0f * float(s), 700.0f};
+    m.syncBytes = {0.0f, 300.0f, 300.0f, 0.0f};
     m.exchangeSeconds = 0.002;
     m.syncSeconds = 0.001;
     m.computeSeconds = 0.007;
@@ -60,7 +61,11 @@ class ParallelPanelTest : public QObject {
              qPrintable(panel.summary()));
     QVERIFY2(panel.summary().contains(QStringLiteral("4.0 kB between ranks")),
              qPrintable(panel.summary()));
+    QCOMPARE(panel.meanSyncBytes(), (std::vector<double>{0.0, 300.0, 300.0, 0.0}));
+    QVERIFY2(panel.summary().contains(QStringLiteral("move 600 B more between ranks")),
+             qPrintable(panel.summary()));
     QCOMPARE(panel.trafficPlot()->plottableCount(), 1);
+    QCOMPARE(panel.syncTrafficPlot()->plottableCount(), 1);
     QCOMPARE(panel.placementPlot()->plottableCount(), 2);  // one bar series per rank
   }
 

@@ -44,6 +44,7 @@ core::RunHistory fullHistory(core::QualityMetric quality) {
     m.expertWeightNorm = {3.0f, 4.0f};
     m.routerBias = {0.01f, -0.01f};
     m.exchangeBytes = {10.0f, 20.0f, 30.0f, 40.0f};
+    m.syncBytes = {0.0f, 5.0f, 5.0f, 0.0f};
     m.exchangeSeconds = 0.001;
     m.syncSeconds = 0.001;
     m.computeSeconds = 0.004;
