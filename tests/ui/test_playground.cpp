@@ -16,6 +16,7 @@
 #include "core/train/presets.h"
 #include "core/train/teacher_presets.h"
 #include "core/train/trainer.h"
+#include "tests/ui/region_pixels.h"
 #include "tests/ui/window_fixture.h"
 #include "ui/mixturelineview.h"
 #include "ui/palette.h"
@@ -33,20 +34,6 @@ core::TrainConfig spiralsConfig() {
   c.epochs = 500;
   c.threads = 1;
   return c;
-}
-
-// The expert whose region tint (any gate) is nearest to the pixel.
-int expertOfPixel(QRgb px, int experts) {
-  int best = -1;
-  double bestD = 1e30;
-  for (int e = 0; e < experts; ++e)
-    for (int g = 0; g <= 20; ++g) {
-      const QColor c = ui::regionColor(e, float(g) / 20);
-      const double d = std::pow(c.red() - qRed(px), 2) + std::pow(c.green() - qGreen(px), 2) +
-                       std::pow(c.blue() - qBlue(px), 2);
-      if (d < bestD) bestD = d, best = e;
-    }
-  return best;
 }
 
 }  // namespace
@@ -104,7 +91,7 @@ class PlaygroundTest : public QObject {
       const int e = probe.firstExpert[std::size_t(cell)];
       QVERIFY(e >= 0 && e < probe.experts);
       const QRgb px = after.pixel(cell % probe.grid.width, cell / probe.grid.width);
-      QCOMPARE(expertOfPixel(px, probe.experts), e);
+      QCOMPARE(moe::testing::expertOfPixel(px, probe.experts), e);
       if (seen[std::size_t(e)]++ == 0) ++used;
     }
     QVERIFY2(used >= 2, "the gate sends the whole plane to one expert");
@@ -120,7 +107,7 @@ class PlaygroundTest : public QObject {
       const int col = int((x - probe.grid.xMin) / (probe.grid.xMax - probe.grid.xMin) * probe.grid.width);
       const int row = int((probe.grid.yMax - y) / (probe.grid.yMax - probe.grid.yMin) * probe.grid.height);
       if (col < 0 || row < 0 || col >= probe.grid.width || row >= probe.grid.height) continue;
-      agree += expertOfPixel(after.pixel(col, row), probe.experts) == ins.chosen[0];
+      agree += moe::testing::expertOfPixel(after.pixel(col, row), probe.experts) == ins.chosen[0];
     }
     QVERIFY2(agree >= n * 97 / 100, qPrintable(QStringLiteral("%1 of %2 points").arg(agree).arg(n)));
   }

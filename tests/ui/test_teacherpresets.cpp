@@ -16,6 +16,7 @@
 #include "core/train/teacher_presets.h"
 #include "core/train/trainer.h"
 #include "tests/core/dataset_skips.h"
+#include "tests/ui/region_pixels.h"
 #include "tests/ui/window_fixture.h"
 #include "ui/controlbar.h"
 #include "ui/heatmapwidget.h"
@@ -27,24 +28,6 @@
 #include "ui/trainingpanel.h"
 
 using namespace moe;
-
-namespace {
-
-// The expert whose region tint (any gate) is nearest to the pixel.
-int expertOfPixel(QRgb px, int experts) {
-  int best = -1;
-  double bestD = 1e30;
-  for (int e = 0; e < experts; ++e)
-    for (int g = 0; g <= 20; ++g) {
-      const QColor c = ui::regionColor(e, float(g) / 20);
-      const double d = std::pow(c.red() - qRed(px), 2) + std::pow(c.green() - qGreen(px), 2) +
-                       std::pow(c.blue() - qBlue(px), 2);
-      if (d < bestD) bestD = d, best = e;
-    }
-  return best;
-}
-
-}  // namespace
 
 class TeacherPresetsTest : public QObject {
   Q_OBJECT
@@ -151,7 +134,7 @@ class TeacherPresetsTest : public QObject {
         const int row = int((probe.grid.yMax - y) / (probe.grid.yMax - probe.grid.yMin) * probe.grid.height);
         if (col < 0 || row < 0 || col >= probe.grid.width || row >= probe.grid.height) continue;
         ++inside;
-        const int drawn = expertOfPixel(img.pixel(col, row), probe.experts);
+        const int drawn = moe::testing::expertOfPixel(img.pixel(col, row), probe.experts);
         shown.insert(drawn);
         // A node is drawn in its first leaf's colour: the path's node at this level.
         agree += drawn == chosen[std::size_t(i)] / per * per;
