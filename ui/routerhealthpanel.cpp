@@ -6,6 +6,7 @@
 #include <QGridLayout>
 #include <QLabel>
 #include <QListWidget>
+#include <QScrollArea>
 #include <QSplitter>
 #include <QVBoxLayout>
 
@@ -134,8 +135,14 @@ RouterHealthPanel::RouterHealthPanel(SessionController* controller, QWidget* par
   alarmLayout->setContentsMargins(0, 0, 0, 0);
   alarmLayout->addWidget(mSummary);
   alarmLayout->addWidget(mEvents, 1);
+  // The plots scroll rather than hold the window open: in presentation mode their titles and
+  // ticks are large, and eight plots do not fit 720 lines at their least height.
+  auto* scroll = new QScrollArea(this);
+  scroll->setWidget(plots);
+  scroll->setWidgetResizable(true);
+  scroll->setFrameShape(QFrame::NoFrame);
   auto* split = new QSplitter(Qt::Vertical, this);
-  split->addWidget(plots);
+  split->addWidget(scroll);
   split->addWidget(alarms);
   split->setStretchFactor(0, 3);
   split->setStretchFactor(1, 1);
