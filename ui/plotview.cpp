@@ -154,7 +154,15 @@ void PlotView::setShownTitle(const QString& text) {
 void PlotView::fitTitles(int plotWidth) {
   // A QCPTextElement draws one line centred, whatever the width: a title wider than a narrow
   // plot lost both its ends ("racy drop with the expert removed (next-choice, ste").
-  const int room = (plotWidth > 0 ? plotWidth : width()) - 12;
+  int room = (plotWidth > 0 ? plotWidth : width()) - 12;
+  // The title sits over the first column only: a colour scale beside the map (heatmaps,
+  // histograms over time) takes the rest, and a title as wide as the widget lost its ends there.
+  for (int c = 1; c < plotLayout()->columnCount(); ++c) {
+    int widest = 0;
+    for (int r = 0; r < plotLayout()->rowCount(); ++r)
+      if (QCPLayoutElement* e = plotLayout()->element(r, c)) widest = std::max(widest, e->outerRect().width());
+    room -= widest;
+  }
   mTitleElement->setText(wrapToWidth(mTitleText, QFontMetrics(mTitleElement->font()), room));
   if (mSubtitle) mSubtitle->setText(wrapToWidth(mSubtitleText, QFontMetrics(mSubtitle->font()), room));
 }
