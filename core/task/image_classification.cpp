@@ -8,6 +8,7 @@
 #include "core/model/patch_model.h"
 #include "core/routing/routing_stats.h"
 #include "core/task/classification.h"
+#include "core/task/feature_rows.h"
 #include "core/task/offset_routing.h"
 #include "core/task/owned_routing.h"
 #include "core/task/registry.h"
@@ -17,14 +18,6 @@ namespace moe::core {
 namespace {
 
 constexpr int kEvalBatch = 1000;
-
-// The device copy of a split's features (empty tensor for an empty split).
-compute::Tensor upload(compute::Backend& backend, const Dataset& d) {
-  if (d.rows() == 0) return {};
-  compute::Tensor t = backend.alloc(d.rows(), d.features);
-  backend.write(t, std::span<const float>(d.x));
-  return t;
-}
 
 class ImageEval final : public EvalPass {
  public:
@@ -94,8 +87,7 @@ class ImageClassification final : public Task {
  public:
   ImageClassification(const TrainConfig& config, const DataSplits& data, compute::Backend& backend)
       : Task(imageClassificationTask(), config, data, backend),
-        mX{upload(backend, data.train), upload(backend, data.validation),
-           upload(backend, data.test)} {}
+        mX(backend, data) {}
 
   Batch batch(Split s, std::span<const std::int32_t> rows) override {
     const Dataset& d = split(s);
@@ -107,10 +99,7 @@ class ImageClassification final : public Task {
     b.labels.resize(std::size_t(n));
     for (int i = 0; i < n; ++i)
       b.labels[std::size_t(i)] = d.labels[std::size_t(rows[std::size_t(i)])];
-    compute::Tensor idx = mIdx.get(mBackend, n, 1, compute::DType::I32);
-    mBackend.write(idx, rows);
-    b.x = mXS.get(mBackend, n, d.features);
-    mBackend.gatherRows(mX[std::size_t(s)], idx, b.x);
+    b.x = mX.gather(s, rows, d.features);
     return b;
   }
 
@@ -147,16 +136,12 @@ class ImageClassification final : public Task {
     one.rows = 1;
     one.source = &d;
     one.indices = {testIndex};
-    compute::Tensor idx = mBackend.alloc(1, 1, compute::DType::I32);
-    mBackend.write(idx, std::span<const std::int32_t>(one.indices));
-    one.x = mBackend.alloc(1, d.features);
-    mBackend.gatherRows(mX[std::size_t(Split::Test)], idx, one.x);
+    one.x = mX.gatherTestRow(testIndex, d.features);
     return inspectRow(one, testIndex);
   }
 
  private:
-  std::array<compute::Tensor, 3> mX;  ///< device features per Split
-  Scratch mIdx, mXS;
+  FeatureRows mX;
   ClassificationScratch mScratch;
 };
 

@@ -8,6 +8,7 @@
 #include "core/model/hme_model.h"
 #include "core/routing/routing_stats.h"
 #include "core/task/classification.h"
+#include "core/task/feature_rows.h"
 #include "core/task/registry.h"
 #include "core/task/regression.h"
 
@@ -16,13 +17,6 @@ namespace moe::core {
 namespace {
 
 constexpr int kEvalBatch = 1000;
-
-compute::Tensor upload(compute::Backend& backend, const Dataset& d) {
-  if (d.rows() == 0) return {};
-  compute::Tensor t = backend.alloc(d.rows(), d.features);
-  backend.write(t, std::span<const float>(d.x));
-  return t;
-}
 
 // Adds, for each row of the plan, every expert that processed it to its x bin's row.
 void addBinExpert(const DispatchPlan& plan, const Dataset& d, const std::int32_t* rows,
@@ -58,8 +52,7 @@ class PointRegression final : public Task {
  public:
   PointRegression(const TrainConfig& config, const DataSplits& data, compute::Backend& backend)
       : Task(pointRegressionTask(), config, data, backend),
-        mX{upload(backend, data.train), upload(backend, data.validation),
-           upload(backend, data.test)} {}
+        mX(backend, data) {}
 
   int analysisRows() const override { return kToyBins; }
 
@@ -72,10 +65,7 @@ class PointRegression final : public Task {
     b.indices.assign(rows.begin(), rows.end());
     b.targets.resize(std::size_t(n));
     for (int i = 0; i < n; ++i) b.targets[std::size_t(i)] = d.targets[std::size_t(rows[std::size_t(i)])];
-    compute::Tensor idx = mIdx.get(mBackend, n, 1, compute::DType::I32);
-    mBackend.write(idx, rows);
-    b.x = mXS.get(mBackend, n, d.features);
-    mBackend.gatherRows(mX[std::size_t(s)], idx, b.x);
+    b.x = mX.gather(s, rows, d.features);
     return b;
   }
 
@@ -105,10 +95,7 @@ class PointRegression final : public Task {
     one.rows = 1;
     one.source = &d;
     one.indices = {testIndex};
-    compute::Tensor idx = mBackend.alloc(1, 1, compute::DType::I32);
-    mBackend.write(idx, std::span<const std::int32_t>(one.indices));
-    one.x = mBackend.alloc(1, d.features);
-    mBackend.gatherRows(mX[std::size_t(Split::Test)], idx, one.x);
+    one.x = mX.gatherTestRow(testIndex, d.features);
     Inspection out = inspectRow(one, testIndex);
     // The classifier's inspection softmaxes its outputs; a regression keeps the raw values.
     out.regression = true;
@@ -127,8 +114,8 @@ class PointRegression final : public Task {
   }
 
  private:
-  std::array<compute::Tensor, 3> mX;
-  Scratch mIdx, mXS, mGrad;
+  FeatureRows mX;
+  Scratch mGrad;
 };
 
 bool acceptsPoints(const Dataset& train) {
