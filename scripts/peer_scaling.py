@@ -6,6 +6,9 @@ resident memory of the process (getrusage) and the BLAS PyTorch ran on.
 Usage: scripts/peer_scaling.py [--experts E] [--k K] [--hidden W] [--batch B] [--threads T]
                                [--max-train N] [--seed S]"""
 import argparse, json, os, resource, runpy, sys, time
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from peer_heap import keep_heap  # noqa: E402
+keep_heap()
 
 here = os.path.dirname(os.path.abspath(__file__))
 # ../shared/bench beside the repository, or MOE_PEERS (the folder of the peers) when set.

@@ -11,6 +11,9 @@ test RMSE and peak memory.
 Usage: scripts/peer_torch_ratings.py [EPOCHS] [THREADS] [DIR]"""
 import csv, json, os, resource, sys, time
 import torch, torch.nn as nn, torch.nn.functional as F
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from peer_heap import keep_heap  # noqa: E402
+keep_heap()
 
 def load(folder):
     genres, item_genres = {}, {}

@@ -11,6 +11,9 @@ shuffled 80 % split (a run capped by MAX_TRAIN tests on 5,000 of the 20 %); prin
 Usage: scripts/peer_torch_text.py [EPOCHS] [THREADS] [MAX_TRAIN]"""
 import json, os, random, resource, sys, time, zlib
 import torch, torch.nn as nn, torch.nn.functional as F
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from peer_heap import keep_heap  # noqa: E402
+keep_heap()
 
 ROOT = "/usr/share/games/fortunes"
 EN = ("art computers cookie debian definitions disclaimer drugs education ethnic food fortunes "
