@@ -10,7 +10,8 @@
 #   --quick: two points an axis and tiny runs, to check that everything works (about 5 min).
 # Environment: MAX_TRAIN (training images a point, default 12800), PAIRS (default 1),
 #   TEXT_TRAIN (texts, default 20000), RATING_EPOCHS (default 2), MOE_PEERS (the peers' folder),
-#   PNG (default docs/scaling.png; the quick mode writes OUT_DIR/scaling.png).
+#   PNG (default docs/scaling.png; the quick mode writes OUT_DIR/scaling.png), AXES (the axes to
+#   run, default "experts k width batch threads text ratings").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 quick=0
@@ -68,15 +69,21 @@ point() {  # axis value experts k width batch threads
   done
 }
 
-for e in "${experts[@]}"; do point experts "$e" "$e" 2 256 128 2; done
-for k in "${ks[@]}"; do point k "$k" 8 "$k" 256 128 2; done
-for w in "${widths[@]}"; do point width "$w" 8 2 "$w" 128 2; done
-for b in "${batches[@]}"; do point batch "$b" 8 2 256 "$b" 2; done
-for t in 1 2; do point threads "$t" 8 2 256 128 "$t"; done
+axes=" ${AXES:-experts k width batch threads text ratings} "
+want() { [[ "$axes" == *" $1 "* ]]; }
+if want experts; then for e in "${experts[@]}"; do point experts "$e" "$e" 2 256 128 2; done; fi
+if want k; then for k in "${ks[@]}"; do point k "$k" 8 "$k" 256 128 2; done; fi
+if want width; then for w in "${widths[@]}"; do point width "$w" 8 2 "$w" 128 2; done; fi
+if want batch; then for b in "${batches[@]}"; do point batch "$b" 8 2 256 "$b" 2; done; fi
+if want threads; then for t in 1 2; do point threads "$t" 8 2 256 128 "$t"; done; fi
 for _ in $(seq 1 "$pairs"); do
+  want text || break
   ours text 1 moe-train --dataset fortunes-langid --epochs 1 --max-train "$textTrain" --threads 2
   echo "+ peer_torch_text.py" >&2
   /usr/bin/python3 scripts/peer_torch_text.py 1 2 "$textTrain" 2>/dev/null | record text 1 peer
+done
+for _ in $(seq 1 "$pairs"); do
+  want ratings || break
   ours ratings 1 moe-train --dataset movielens --epochs "$ratingEpochs" --threads 2
   echo "+ peer_torch_ratings.py" >&2
   /usr/bin/python3 scripts/peer_torch_ratings.py "$ratingEpochs" 2 2>/dev/null | record ratings 1 peer
