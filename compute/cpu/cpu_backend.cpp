@@ -1,5 +1,6 @@
 // CPU backend: memory, element-wise ops, activations, loss and optimizers.
 #include "compute/cpu/cpu_backend.h"
+#include "compute/huge_pages.h"
 
 #include <cmath>
 #include <cstdlib>
@@ -58,6 +59,7 @@ class CpuBuffer final : public Buffer {
     const std::size_t bytes = ((std::max<std::size_t>(elements, 1) * 4 + 63) / 64) * 64;
     mData = std::aligned_alloc(64, bytes);
     if (!mData) throw BackendError("out of host memory allocating " + std::to_string(bytes) + " bytes");
+    adviseHugePages(mData, bytes);  // a dataset's device copy: hundreds of MB, faulted in once
     std::memset(mData, 0, bytes);
   }
   ~CpuBuffer() override { std::free(mData); }

@@ -10,6 +10,7 @@
 #include <limits>
 
 #include "core/data/dataset.h"
+#include "compute/huge_pages.h"
 
 namespace moe::core {
 
@@ -69,6 +70,7 @@ std::string readWholeFile(const std::string& path, std::size_t maxBytes) {
   gzbuffer(f, unsigned(sizeError ? 1u << 20 : std::clamp<std::uintmax_t>(onDisk, 1u << 13, 1u << 20)));
   std::string data;
   data.reserve(std::min(expectedSize(path), maxBytes == kNoSizeLimit ? maxBytes : maxBytes + 1));
+  compute::adviseHugePages(data.data(), data.capacity());
   constexpr unsigned kChunk = 8u << 20;
   for (;;) {
     const std::size_t old = data.size();

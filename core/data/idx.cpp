@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/data/fileio.h"
+#include "compute/huge_pages.h"
 
 namespace moe::core {
 namespace {
@@ -214,7 +215,7 @@ Dataset loadIdxPair(const std::string& imagesPath, const std::string& labelsPath
   d.imageHeight = images.rows;
   d.imageChannels = 1;
   d.labels = labels;
-  d.x.resize(data.size() - 16);
+  compute::resizeHuge(d.x, data.size() - 16);
   constexpr float kScale = 1.0f / 255.0f;
   const auto* src = reinterpret_cast<const unsigned char*>(data.data() + 16);
   float* dst = d.x.data();

@@ -1,5 +1,7 @@
 #include "core/data/splits.h"
 
+#include "compute/huge_pages.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -84,7 +86,7 @@ Dataset takeRows(const Dataset& d, const std::vector<int>& rows) {
   switch (d.kind) {
     case DataKind::Dense: {
       const auto f = std::size_t(d.features);
-      out.x.resize(rows.size() * f);
+      compute::resizeHuge(out.x, rows.size() * f);
       for (std::size_t r = 0; r < rows.size(); ++r)
         std::copy_n(d.x.begin() + std::ptrdiff_t(std::size_t(rows[r]) * f), f,
                     out.x.begin() + std::ptrdiff_t(r * f));
