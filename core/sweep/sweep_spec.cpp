@@ -7,6 +7,7 @@
 
 #include "core/sweep/baselines.h"
 #include "core/train/config_keys.h"
+#include "core/train/presets.h"
 
 namespace moe::core {
 
@@ -92,6 +93,22 @@ std::vector<std::uint64_t> listSeeds(const ojson& seeds) {
   return out;
 }
 
+/** A run's config keys on top of its dataset's preset, as moe-train builds them: `"dataset":
+ *  "fortunes-langid"` means the text preset's model (embedding, experts, n-grams, learning
+ *  rate), not the image defaults with text data. */
+TrainConfig presetConfig(const ojson& keys) {
+  const std::string dataset = keys.contains("dataset") && keys["dataset"].is_string()
+                                  ? keys["dataset"].get<std::string>()
+                                  : TrainConfig{}.dataset;
+  nlohmann::json merged;
+  to_json(merged, presetFor(dataset));
+  for (auto it = keys.begin(); it != keys.end(); ++it)
+    merged[it.key()] = nlohmann::json::parse(it.value().dump());
+  TrainConfig c;
+  from_json(merged, c);
+  return c;
+}
+
 /** The runs of the spec's "baselines" (core/sweep/baselines.h), after the sweep's own: each
  *  baseline of the base config with every seed. */
 void addBaselineRuns(const ojson& spec, const ojson& base, const std::vector<std::uint64_t>& seeds,
@@ -104,8 +121,7 @@ void addBaselineRuns(const ojson& spec, const ojson& base, const std::vector<std
   for (Baseline b : allBaselines()) names += std::string(names.empty() ? "" : ", ") + baselineName(b);
   if (!list.is_array() || list.empty())
     throw SweepError("baselines must be a non-empty list of names (" + names + ")");
-  TrainConfig moe;
-  from_json(nlohmann::json::parse(base.dump()), moe);
+  TrainConfig moe = presetConfig(base);
   int members = moe.model.routedExperts();
   if (spec.contains("ensemble_members")) {
     const ojson& m = spec["ensemble_members"];
@@ -172,9 +188,8 @@ SweepSpec parseSweepSpec(const ojson& spec) {
   const ojson base = spec.value("base", ojson::object());
   if (!base.is_object()) throw SweepError("base must be an object of config keys");
   {
-    TrainConfig check;
     try {
-      from_json(nlohmann::json::parse(base.dump()), check);
+      (void)presetConfig(base);
     } catch (const ConfigError& e) {
       throw SweepError(std::string("base: ") + e.what());
     }
@@ -209,7 +224,7 @@ SweepSpec parseSweepSpec(const ojson& spec) {
       ojson merged = base;
       for (auto it = run.settings.begin(); it != run.settings.end(); ++it) merged[it.key()] = it.value();
       try {
-        from_json(nlohmann::json::parse(merged.dump()), run.config);
+        run.config = presetConfig(merged);
         run.config.validate();
       } catch (const ConfigError& e) {
         throw SweepError("run '" + run.id + "': " + e.what());

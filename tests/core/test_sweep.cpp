@@ -12,6 +12,7 @@
 #include "core/sweep/sweep_run.h"
 #include "core/sweep/sweep_runner.h"
 #include "core/train/history_file.h"
+#include "core/train/presets.h"
 
 using namespace moe::core;
 using ojson = nlohmann::ordered_json;
@@ -78,6 +79,30 @@ class TestSweep : public QObject {
     // Every run has every varied column: what it does not set is read from its config.
     QCOMPARE(s.runs[0].columns.dump(), std::string(R"({"router":"switch","model":"moe","lr":0.001})"));
     QCOMPARE(parseSweepSpec(ojson::parse(R"({"seeds": [3, 4]})")).runs.size(), std::size_t(2));
+  }
+
+  // A dataset in the base or in a run means its preset, as in moe-train: the text task's
+  // model, not the image defaults with text data (which made a 33.6 M-parameter text model).
+  void datasetsStartFromTheirPreset() {
+    const TrainConfig text = presetFor("fortunes-langid");
+    QVERIFY(text.optim.lr != TrainConfig{}.optim.lr || text.model.expertHidden != TrainConfig{}.model.expertHidden);
+    const SweepSpec s = parseSweepSpec(ojson::parse(
+        R"({"base": {"dataset": "fortunes-langid", "epochs": 2},
+            "runs": [{"experts": 2}, {"lr": 0.5}, {"dataset": "fashion-mnist"}],
+            "baselines": ["dense-active"]})"));
+    QCOMPARE(s.runs.size(), std::size_t(4));
+    for (const SweepRun& r : s.runs) QCOMPARE(r.config.epochs, 2);  // the base over the preset
+    QCOMPARE(s.runs[0].config.model.experts, 2);                   // the run over both
+    QCOMPARE(s.runs[0].config.model.expertHidden, text.model.expertHidden);
+    QCOMPARE(s.runs[0].config.text.buckets, text.text.buckets);
+    QCOMPARE(s.runs[0].config.text.ngramMin, text.text.ngramMin);
+    QCOMPARE(s.runs[0].config.optim.lr, text.optim.lr);
+    QCOMPARE(s.runs[1].config.optim.lr, 0.5);
+    // A run that names another dataset takes that dataset's preset.
+    QCOMPARE(s.runs[2].config.model.expertHidden, TrainConfig{}.model.expertHidden);
+    QCOMPARE(s.runs[2].config.optim.lr, TrainConfig{}.optim.lr);
+    QCOMPARE(s.runs[3].baseline, std::string("dense-active"));
+    QCOMPARE(s.runs[3].config.text.buckets, text.text.buckets);
   }
 
   void badSpecsAreRefusedByName_data() {
