@@ -123,6 +123,9 @@ void SweepRunner::finish(std::size_t run, SweepRow row) {
     std::lock_guard lock(mRowsMutex);
     mRows[run] = std::move(row);
   }
+  // Runs that finish together (parallel arenas) write one after the other, each with every row
+  // stored so far: two writers of the same .tmp file made one rename fail ("cannot replace").
+  std::lock_guard lock(mWriteMutex);
   writeSweepResults(mDir, rows());
 }
 

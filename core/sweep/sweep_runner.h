@@ -97,6 +97,7 @@ class SweepRunner {
   std::vector<SweepRow> mRows;     ///< per run; null until finished
   std::vector<SweepRow> mForeign;  ///< DIR's rows of runs not in the spec
   mutable std::mutex mRowsMutex;
+  std::mutex mWriteMutex;  ///< one writer of results.jsonl / results.csv at a time
   std::mutex mListenerMutex, mDataMutex;
   std::function<void(const SweepEvent&)> mListener;
   std::atomic<bool> mStop{false};

@@ -86,7 +86,8 @@ std::vector<std::uint64_t> listSeeds(const ojson& seeds) {
   if (seeds.empty()) throw SweepError("seeds is empty: give at least one seed");
   std::vector<std::uint64_t> out;
   for (const ojson& s : seeds) {
-    if (!s.is_number_unsigned())
+    // A JSON text's 0 parses as unsigned, a program's 0 (ojson(int)) is signed: both are seeds.
+    if (!s.is_number_integer() || (!s.is_number_unsigned() && s.get<std::int64_t>() < 0))
       throw SweepError("seeds: " + s.dump() + " is not a whole number >= 0");
     out.push_back(s.get<std::uint64_t>());
   }

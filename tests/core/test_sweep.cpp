@@ -209,6 +209,33 @@ class TestSweep : public QObject {
     QCOMPARE(dense->flopsPerInput(data.train), 2.0 * double(dense->paramsActivePerInput()));
   }
 
+  // Two arenas finishing at the same moment both rewrote results.jsonl.tmp and results.csv.tmp;
+  // one rename then failed ("cannot replace") and the sweep stopped. Tiny toy runs (one step
+  // each) finish together often; every row must reach both files, every time.
+  void runsThatFinishTogetherAllReachTheFiles() {
+    for (int round = 0; round < 4; ++round) {
+      QTemporaryDir tmp;
+      const std::string dir = tmp.path().toStdString();
+      ojson seeds = ojson::array();
+      for (int i = 0; i < 24; ++i) seeds.push_back(i);
+      std::size_t pending = 1;
+      try {
+        const SweepSpec s = parseSweepSpec(ojson{
+            {"base", ojson::parse(R"({"dataset": "toy:xor", "toy_size": 40, "batch_size": 40,
+                                     "expert_hidden": 4, "experts": 2, "epochs": 1, "threads": 1})")},
+            {"seeds", seeds}});
+        SweepRunner runner(s, dir);
+        QCOMPARE(runner.run(2), 2);  // two arenas
+        pending = runner.pendingCount();
+      } catch (const std::exception& e) {
+        QFAIL(e.what());
+      }
+      QCOMPARE(pending, std::size_t(0));
+      QCOMPARE(readLines(dir + "/results.jsonl").size(), std::size_t(24));
+      QCOMPARE(readLines(dir + "/results.csv").size(), std::size_t(25));
+    }
+  }
+
   void runnerWritesCompleteRowsAndResumes() {
     QTemporaryDir tmp;
     const std::string dir = tmp.path().toStdString();
