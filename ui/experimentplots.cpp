@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <map>
 
 #include <QComboBox>
@@ -51,20 +52,85 @@ class PaddedPlot : public PlotView {
   PaddedPlot(const QString& title, double xPad, double yPad, bool xFromZero, QWidget* parent)
       : PlotView(title, parent), mXPad(xPad), mYPad(yPad), mXFromZero(xFromZero) {}
 
+  /** A logarithmic x axis (compute: a sweep's settings and its ensembles differ by factors,
+   *  and on a linear axis the cheap settings crowd into its first tenth), with ticks at
+   *  1, 2 and 5 times the powers of ten. Only for positive x. */
+  void setLogX(bool on) {
+    if (on == mLogX) return;
+    mLogX = on;
+    xAxis->setScaleType(on ? QCPAxis::stLogarithmic : QCPAxis::stLinear);
+    if (on) {
+      mLinearTicker = xAxis->ticker();
+      xAxis->setTicker(QSharedPointer<QCPAxisTickerText>(new QCPAxisTickerText));
+    } else {
+      xAxis->setTicker(mLinearTicker);
+    }
+  }
+
  protected:
   void rescale() override {
     rescaleAxes(true);
     const QCPRange xr = xAxis->range(), yr = yAxis->range();
-    const double xm = mXPad * xr.size() + (mXFromZero ? 0.02 : 0.5);
-    const double lower = xr.lower - xm;
-    xAxis->setRange(mXFromZero ? std::max(0.0, lower) : lower, xr.upper + xm);
+    if (mLogX && xr.lower > 0) {
+      // The same padding, in decades: a single setting gets half a decade either side.
+      const double span = std::log10(xr.upper / xr.lower);
+      const double pad = span > 0 ? mXPad * span + 0.02 : 0.5;
+      const double lower = std::log10(xr.lower) - pad;
+      const double upper = std::log10(xr.upper) + pad;
+      xAxis->setRange(std::pow(10.0, lower), std::pow(10.0, upper));
+      placeLogTicks();
+    } else {
+      const double xm = mXPad * xr.size() + (mXFromZero ? 0.02 : 0.5);
+      const double lower = mXFromZero ? std::max(0.0, xr.lower - xm) : xr.lower - xm;
+      xAxis->setRange(lower, xr.upper + xm);
+    }
     yAxis->setRange(yr.lower - mYPad * yr.size() - 0.005, yr.upper + mYPad * yr.size() + 0.005);
   }
 
  private:
+  void placeLogTicks() {
+    auto ticker = xAxis->ticker().dynamicCast<QCPAxisTickerText>();
+    if (!ticker) return;
+    ticker->clear();
+    const QCPRange r = xAxis->range();
+    for (int e = int(std::floor(std::log10(r.lower))); e <= int(std::ceil(std::log10(r.upper))); ++e)
+      for (double m : {1.0, 2.0, 5.0}) {
+        const double v = m * std::pow(10.0, e);
+        if (v >= r.lower && v <= r.upper) ticker->addTick(v, QString::number(v, 'g', 3));
+      }
+  }
+
   double mXPad, mYPad;
   bool mXFromZero;
+  bool mLogX = false;
+  QSharedPointer<QCPAxisTicker> mLinearTicker;
 };
+
+}  // namespace
+
+QString runLegendName(const std::string& id) {
+  const QString run = QString::fromStdString(id);
+  const QString setting = shortSetting(settingOf(id)).remove(QStringLiteral("baseline="));
+  for (const QString& part : run.split(QLatin1Char(' '), Qt::SkipEmptyParts))
+    if (part.startsWith(QStringLiteral("seed=")))
+      return setting + QStringLiteral(", seed ") + part.mid(5);
+  return setting;
+}
+
+namespace {
+
+/** Each baseline's marker, the same in every sweep (white-filled, orange-edged). */
+QCPScatterStyle::ScatterShape baselineShape(const QString& name) {
+  static const std::map<QString, QCPScatterStyle::ScatterShape> shapes{
+      {QStringLiteral("dense-active"), QCPScatterStyle::ssDiamond},
+      {QStringLiteral("dense-total"), QCPScatterStyle::ssSquare},
+      {QStringLiteral("bagging"), QCPScatterStyle::ssTriangle},
+      {QStringLiteral("boosting"), QCPScatterStyle::ssTriangleInverted},
+      {QStringLiteral("stacking"), QCPScatterStyle::ssStar},
+      {QStringLiteral("uniform-gate"), QCPScatterStyle::ssCrossCircle}};
+  const auto it = shapes.find(name);
+  return it != shapes.end() ? it->second : QCPScatterStyle::ssDiamond;
+}
 
 QColor curveColor(int i) {
   static const QColor c[] = {QColor(0x1f, 0x77, 0xb4), QColor(0xff, 0x7f, 0x0e), QColor(0x2c, 0xa0, 0x2c),
@@ -131,6 +197,14 @@ ExperimentPlots::ExperimentPlots(QWidget* parent) : QWidget(parent) {
   mK = new PaddedPlot(tr("Accuracy against k"), 0.08, 0.12, false, this);
   mK->xAxis->setLabel(tr("k (experts per input)"));
   mK->yAxis->setLabel(tr("test accuracy"));
+  // Experts and k are whole numbers: no tick at 2.5 experts or k = 1.5.
+  for (PlotView* p : {static_cast<PlotView*>(mExperts), static_cast<PlotView*>(mK)}) {
+    QSharedPointer<QCPAxisTickerFixed> whole(new QCPAxisTickerFixed);
+    whole->setTickStep(1.0);
+    whole->setScaleStrategy(QCPAxisTickerFixed::ssMultiples);
+    p->xAxis->setTicker(whole);
+    p->yAxis->ticker()->setTickCount(2);  // a short plot: five accuracy labels ran together
+  }
   mOverlay = new PlotView(tr("Chosen runs"), this);
   mOverlay->xAxis->setLabel(tr("step"));
   mOverlay->setEmptyHint(tr("Select runs in the table to overlay their curves"));
@@ -186,26 +260,38 @@ void ExperimentPlots::setRows(const std::vector<core::SweepRow>& rows) {
 void ExperimentPlots::drawPareto(const std::vector<SettingPoint>& points) {
   QCustomPlot* p = mPareto;
   p->clearGraphs();
+  mFrontGraph = nullptr;
   p->clearPlottables();
   // Only the labels: the plot's own items (the empty hint) stay.
   for (const ParetoLabel& l : mLabels) p->removeItem(l.item);
   mLabels.clear();
   mParetoPoints = 0;
   const auto front = paretoFront(points);
-  for (bool baseline : {false, true}) {
+  // One graph for the MoE settings, then one per baseline, each with its own marker: the
+  // legend names every baseline (a point label had no room beside a crowded point).
+  QStringList groups{QString()};
+  for (const SettingPoint& s : points)
+    if (!groups.contains(s.baseline)) groups << s.baseline;
+  for (const QString& group : groups) {
+    const bool baseline = !group.isEmpty();
     QCPGraph* g = p->addGraph();
-    g->setName(baseline ? tr("baselines") : tr("MoE (mean ± sd over seeds)"));
+    g->setName(baseline ? group : tr("MoE (mean ± sd over seeds)"));
     g->setLineStyle(QCPGraph::lsNone);
     const QColor c = baseline ? kBaseline : kMoe;
-    g->setScatterStyle(QCPScatterStyle(baseline ? QCPScatterStyle::ssDiamond : QCPScatterStyle::ssDisc,
-                                       c, c, baseline ? 12 : 9));
+    g->setScatterStyle(QCPScatterStyle(baseline ? baselineShape(group) : QCPScatterStyle::ssDisc, c,
+                                       baseline ? QColor(Qt::white) : c, baseline ? 11 : 9));
+    if (baseline) {
+      QCPScatterStyle style = g->scatterStyle();
+      style.setPen(QPen(c, 2));
+      g->setScatterStyle(style);
+    }
     auto* bars = new QCPErrorBars(p->xAxis, p->yAxis);
     bars->setDataPlottable(g);
     bars->setPen(QPen(c, 1.5));
     bars->removeFromLegend();
     QVector<double> x, y, e;
     for (const SettingPoint& s : points) {
-      if (s.baseline.isEmpty() == baseline) continue;
+      if (s.baseline != group) continue;
       x << s.flops;
       y << s.mean;
       e << s.sd;
@@ -218,7 +304,8 @@ void ExperimentPlots::drawPareto(const std::vector<SettingPoint>& points) {
       label->setFont(p->xAxis->tickLabelFont());
       label->setClipToAxisRect(true);
       label->setVisible(false);
-      // Labels claim their places in this order: the front, the baselines, then the rest.
+      // Labels claim their places in this order: the front, then the rest (a baseline's is
+      // never shown: see layoutParetoLabels; it keeps the hover text).
       const bool onFront = std::any_of(front.begin(), front.end(), [&](auto& f) { return f.label == s.label; });
       mLabels.push_back({label, s, onFront ? 0 : baseline ? 1 : 2});
     }
@@ -227,7 +314,16 @@ void ExperimentPlots::drawPareto(const std::vector<SettingPoint>& points) {
     mParetoPoints += int(x.size());
   }
   std::stable_sort(mLabels.begin(), mLabels.end(), [](auto& a, auto& b) { return a.rank < b.rank; });
-  QCPGraph* f = p->addGraph();
+  // FLOPs on a log axis when every point has them (a zero would be off the axis).
+  double left = std::numeric_limits<double>::infinity(), right = -left;
+  for (const ParetoLabel& l : mLabels) {
+    left = std::min(left, l.point.flops);
+    right = std::max(right, l.point.flops);
+  }
+  const bool logX = !mLabels.empty() && left > 0 && std::isfinite(right);
+  auto* pareto = static_cast<PaddedPlot*>(mPareto);
+  pareto->setLogX(logX);
+  QCPGraph* f = mFrontGraph = p->addGraph();
   f->setName(tr("Pareto front"));
   f->setLineStyle(QCPGraph::lsStepLeft);
   f->setPen(QPen(kFront, 2, Qt::DashLine));
@@ -243,16 +339,35 @@ void ExperimentPlots::drawPareto(const std::vector<SettingPoint>& points) {
 void ExperimentPlots::layoutParetoLabels() {
   if (mLabels.empty()) return;
   std::vector<PointLabel> labels;
-  std::vector<QRect> bars;  // the error bars: a label across one hides the spread
+  std::vector<QRect> bars;  // the error bars (a label across one hides the spread), the front
   for (const ParetoLabel& l : mLabels) {
     const QPointF at(mPareto->xAxis->coordToPixel(l.point.flops), mPareto->yAxis->coordToPixel(l.point.mean));
     // The drawn box is the text's plus its padding (1 pixel a side) and a pixel of rounding.
     const QFontMetrics metrics(l.item->font());
     const QRect text = metrics.boundingRect(l.item->text());
-    labels.push_back({at, l.point.baseline.isEmpty() ? 5 : 6, QSize(text.width() + 4, metrics.height() + 2)});
+    // A baseline's marker is named in the legend; a label of its own, pushed aside by the
+    // crowd, landed beside another point and named it wrongly. Its marker still keeps others'
+    // labels off it (an empty size: no place sought).
+    const bool named = l.point.baseline.isEmpty();
+    labels.push_back({at, named ? 5 : 6, named ? QSize(text.width() + 4, metrics.height() + 2) : QSize()});
     const double top = mPareto->yAxis->coordToPixel(l.point.mean + l.point.sd);
     const double bottom = mPareto->yAxis->coordToPixel(l.point.mean - l.point.sd);
     bars.emplace_back(int(at.x()) - 5, int(top) - 1, 11, int(bottom - top) + 3);  // whiskers 9 wide
+  }
+  // The front's steps (lsStepLeft: across at the left point's height, then up): a label on
+  // the dashed line is hard to read.
+  if (mFrontGraph) {
+    QPointF last;
+    bool first = true;
+    for (auto it = mFrontGraph->data()->constBegin(); it != mFrontGraph->data()->constEnd(); ++it) {
+      const QPointF at(mPareto->xAxis->coordToPixel(it->key), mPareto->yAxis->coordToPixel(it->value));
+      if (!first) {
+        bars.push_back(QRectF(QPointF(last.x(), last.y() - 2), QPointF(at.x(), last.y() + 2)).normalized().toAlignedRect());
+        bars.push_back(QRectF(QPointF(at.x() - 2, last.y()), QPointF(at.x() + 2, at.y())).normalized().toAlignedRect());
+      }
+      last = at;
+      first = false;
+    }
   }
   const auto places = layoutPointLabels(labels, bars, mPareto->axisRect()->rect());
   for (std::size_t i = 0; i < mLabels.size(); ++i) {
@@ -267,6 +382,13 @@ std::vector<QRect> ExperimentPlots::paretoLabelRects() const {
     if (l.item->visible())
       rects.emplace_back(l.item->topLeft->pixelPosition().toPoint(), l.item->bottomRight->pixelPosition().toPoint());
   return rects;
+}
+
+QStringList ExperimentPlots::paretoLabelTexts() const {
+  QStringList texts;
+  for (const ParetoLabel& l : mLabels)
+    if (l.item->visible()) texts << l.item->text();
+  return texts;
 }
 
 QString ExperimentPlots::paretoPointText(const QPoint& pixel) const {
@@ -361,7 +483,7 @@ void ExperimentPlots::drawOverlay() {
       y << v;
     }
     QCPGraph* g = mOverlay->addGraph();
-    g->setName(QString::fromStdString(row.value("run", "")));
+    g->setName(runLegendName(row.value("run", "")));
     const QColor c = curveColor(i++);
     g->setPen(QPen(c, 2));
     if (scope == core::MetricScope::Eval) g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, c, c, 7));

@@ -7,6 +7,7 @@
 #include "core/sweep/sweep_results.h"
 
 class QComboBox;
+class QCPGraph;
 class QCPItemText;
 class QGridLayout;
 class QVBoxLayout;
@@ -31,6 +32,10 @@ std::vector<SettingPoint> settingPoints(const std::vector<core::SweepRow>& rows)
  *  cheapest first. */
 std::vector<SettingPoint> paretoFront(const std::vector<SettingPoint>& points);
 
+/** A run's name in a legend, short enough to read beside its line: "experts=4 top_k=2 seed=1"
+ *  -> "E=4 k=2, seed 1", "baseline=bagging seed=0" -> "bagging, seed 0". */
+QString runLegendName(const std::string& id);
+
 /**
  * The Experiments tab's plots: test accuracy against inference FLOPs per sample (each setting's
  * mean with its spread over seeds as error bars, baselines as labelled diamonds, the Pareto
@@ -54,6 +59,8 @@ class ExperimentPlots : public QWidget {
   /** Where the Pareto plot's point labels were drawn at its last replot (only those shown: a
    *  label with no free place beside its point is left out, its text is in the hover). */
   std::vector<QRect> paretoLabelRects() const;
+  /** The texts of the labels drawn at the last replot, in the order of paretoLabelRects. */
+  QStringList paretoLabelTexts() const;
   /** The hover text of the Pareto point within 10 pixels of pixel (empty when none): the
    *  setting, its accuracy over the seeds and its FLOPs. */
   QString paretoPointText(const QPoint& pixel) const;
@@ -82,6 +89,7 @@ class ExperimentPlots : public QWidget {
   QGridLayout* mGrid;
   QVBoxLayout* mOverlayBox;
   int mParetoPoints = 0;
+  QCPGraph* mFrontGraph = nullptr;  // the Pareto front's step line, on mPareto
   std::vector<core::SweepRow> mOverlayRows;
   QString mDir;
 };
