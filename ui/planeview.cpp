@@ -43,12 +43,28 @@ void PlaneView::setAdding(bool on) {
   setCursor(on ? Qt::CrossCursor : Qt::ArrowCursor);
 }
 
+QFont PlaneView::titleFont() const {
+  QFont f = font();
+  f.setBold(true);
+  f.setPointSizeF(font().pointSizeF() * 1.25);
+  return f;
+}
+
+double PlaneView::titleHeight() const {
+  // Wrapped to the view's width: a title wider than the view lost both its ends.
+  return QFontMetrics(titleFont())
+      .boundingRect(QRect(0, 0, std::max(1, width()), 100000), Qt::AlignHCenter | Qt::TextWordWrap, mTitle)
+      .height();
+}
+
 QRectF PlaneView::plotRect() const {
   const QFontMetrics fm(font());
-  const double top = fm.height() * 1.8, left = fm.horizontalAdvance(QStringLiteral("-1.0")) + 10,
+  const double top = std::max(fm.height() * 1.8, titleHeight() + fm.height() * 0.5), left = fm.horizontalAdvance(QStringLiteral("-1.0")) + 10,
                bottom = fm.height() + 8;
-  const double side = std::max(10.0, std::min(width() - left - 8, height() - top - bottom));
-  return {left + (width() - left - 8 - side) / 2, top, side, side};
+  // The last x tick is centred on the right edge: half of it lies outside the picture.
+  const double right = fm.horizontalAdvance(QStringLiteral("-1.0")) / 2.0 + 4;
+  const double side = std::max(10.0, std::min(width() - left - right, height() - top - bottom));
+  return {left + (width() - left - right - side) / 2, top, side, side};
 }
 
 QPointF PlaneView::toWidget(double x, double y) const {
@@ -67,12 +83,9 @@ void PlaneView::paintEvent(QPaintEvent*) {
   QPainter p(this);
   p.setRenderHint(QPainter::Antialiasing);
   const QRectF r = plotRect();
-  QFont titleFont = font();
-  titleFont.setBold(true);
-  titleFont.setPointSizeF(font().pointSizeF() * 1.25);
-  p.setFont(titleFont);
+  p.setFont(titleFont());
   p.setPen(palette().color(QPalette::WindowText));
-  p.drawText(QRectF(0, 0, width(), r.top() - 4), Qt::AlignHCenter | Qt::AlignBottom, mTitle);
+  p.drawText(QRectF(0, 0, width(), r.top() - 4), Qt::AlignHCenter | Qt::AlignBottom | Qt::TextWordWrap, mTitle);
   p.setFont(font());
   if (mImage.isNull()) {
     p.fillRect(r, QColor(240, 240, 240));
@@ -84,13 +97,17 @@ void PlaneView::paintEvent(QPaintEvent*) {
   // Axes: ticks at the extent's ends and middle.
   p.setPen(QPen(QColor(90, 90, 90), 1));
   const QFontMetrics fm(font());
+  const auto tick = [](double v) {  // no "-0.0" for a middle a hair below zero
+    const QString t = QString::number(v, 'f', 1);
+    return t == QStringLiteral("-0.0") ? QStringLiteral("0.0") : t;
+  };
   for (int i = 0; i <= 2; ++i) {
     const double vx = mGrid.xMin + (mGrid.xMax - mGrid.xMin) * i / 2;
     const double vy = mGrid.yMin + (mGrid.yMax - mGrid.yMin) * i / 2;
     const QPointF bx = toWidget(vx, mGrid.yMin), ly = toWidget(mGrid.xMin, vy);
-    p.drawText(QRectF(bx.x() - 30, r.bottom() + 2, 60, fm.height()), Qt::AlignHCenter, QString::number(vx, 'f', 1));
+    p.drawText(QRectF(bx.x() - 30, r.bottom() + 2, 60, fm.height()), Qt::AlignHCenter, tick(vx));
     p.drawText(QRectF(0, ly.y() - fm.height() / 2.0, r.left() - 4, fm.height()), Qt::AlignRight | Qt::AlignVCenter,
-               QString::number(vy, 'f', 1));
+               tick(vy));
   }
   const double marker = std::clamp(r.width() / 55.0, 5.0, 12.0);
   p.setClipRect(r);

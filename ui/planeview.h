@@ -65,6 +65,10 @@ class PlaneView : public QWidget {
   void mousePressEvent(QMouseEvent* event) override;
 
  private:
+  QFont titleFont() const;
+  /** The title's height, wrapped to the view's width. */
+  double titleHeight() const;
+
   QString mTitle;
   QImage mImage;
   core::PlaneGrid mGrid;

@@ -7,7 +7,9 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDir>
+#include <QEvent>
 #include <QFile>
+#include <QGridLayout>
 #include <QLabel>
 #include <QPushButton>
 #include <QSignalBlocker>
@@ -38,6 +40,9 @@ PlaygroundPanel::PlaygroundPanel(SessionController* controller, QWidget* parent)
   setFont(big);
   mStatus = new QLabel(this);
   mStatus->setObjectName(QStringLiteral("playgroundStatus"));
+  // Wraps rather than widening the window: in one line beside the buttons it held a
+  // presentation window at 1620 px when a projector gives 1280.
+  mStatus->setWordWrap(true);
   mAdd = new QPushButton(tr("Add points"), this);
   mAdd->setCheckable(true);
   mAdd->setToolTip(tr("Click on the regions to add training points of the chosen class"));
@@ -60,22 +65,25 @@ PlaygroundPanel::PlaygroundPanel(SessionController* controller, QWidget* parent)
                      static_cast<QWidget*>(mTrainPoints), static_cast<QWidget*>(mClear)})
     top->addWidget(w);
   mToggleRow = new QHBoxLayout;
-  mToggleRow->addWidget(new QLabel(tr("Each expert alone:"), this));
+  mToggleLabel = new QLabel(tr("Each expert alone:"), this);
+  mToggleRow->addWidget(mToggleLabel);
   mToggleRow->addStretch(1);
 
   mRegions = new PlaneView(tr("The gate's regions: which expert takes each point"), this);
   mRegions->setObjectName(QStringLiteral("playgroundRegions"));
   mPrediction = new PlaneView(tr("The mixture's prediction"), this);
   mPrediction->setObjectName(QStringLiteral("playgroundPrediction"));
-  auto* planes = new QWidget(this);
-  auto* planeLayout = new QVBoxLayout(planes);
-  planeLayout->setContentsMargins(0, 0, 0, 0);
-  auto* pair = new QHBoxLayout;
-  pair->addWidget(mRegions, 1);
-  pair->addWidget(mPrediction, 1);
-  planeLayout->addLayout(pair, 3);
-  mExpertRow = new QHBoxLayout;
-  planeLayout->addLayout(mExpertRow, 0);
+  auto* planes = mPlanes = new QWidget(this);
+  mPlaneGrid = new QGridLayout(planes);
+  mPlaneGrid->setContentsMargins(0, 0, 0, 0);
+  mPlaneGrid->addWidget(mRegions, 0, 0);
+  mPlaneGrid->addWidget(mPrediction, 0, 1);
+  mExperts = new QWidget(planes);
+  mExpertRow = new QHBoxLayout(mExperts);
+  mExpertRow->setContentsMargins(0, 0, 0, 0);
+  mExperts->setVisible(false);
+  planes->installEventFilter(this);
+  placeExperts(false);
   mLine = new MixtureLineView(this);
   mMessage = new QLabel(tr("The playground draws datasets with one or two inputs: pick a toy "
                            "dataset (Two spirals, XOR, …, Piecewise function) in Setup and Apply."),
@@ -256,17 +264,20 @@ void PlaygroundPanel::rebuildExperts(int experts) {
   }
   for (int e = 0; e < experts; ++e) {
     auto* toggle = new QCheckBox(tr("Expert %1").arg(e + 1), this);
-    toggle->setStyleSheet(QStringLiteral("QCheckBox { color: %1; font-weight: bold; }")
+    toggle->setStyleSheet(QStringLiteral("QCheckBox { color: %1; }")
                               .arg(categoryColor(e).darker(140).name()));
     mToggleRow->insertWidget(mToggleRow->count() - 1, toggle);
-    auto* view = new PlaneView(tr("Expert %1 alone").arg(e + 1), this);
+    auto* view = new PlaneView(tr("Expert %1 alone").arg(e + 1), mExperts);
     view->setFrameColor(categoryColor(e));
-    view->setMinimumHeight(220);
-    view->setMaximumHeight(320);  // the two main planes keep most of the tab
+    // The two main planes keep most of the tab: at a projector's 720 lines two experts' views
+    // of 220 px left them 120 px pictures and held the window at 771 lines.
+    view->setMinimumHeight(150);
+    view->setMaximumHeight(320);
     view->setVisible(false);
     mExpertRow->addWidget(view);
     connect(toggle, &QCheckBox::toggled, this, [this, view](bool on) {
       view->setVisible(on);
+      placeExperts(mExpertsBeside);
       requestProbe();
     });
     mToggles.push_back(toggle);
@@ -277,6 +288,56 @@ void PlaygroundPanel::rebuildExperts(int experts) {
     legend->addWidget(chip);
   }
   static_cast<QHBoxLayout*>(legend)->addStretch(1);
+  mToggleLabel->setVisible(experts > 0);  // "Each expert alone:" and nothing after it, on images
+  placeExperts(mExpertsBeside);
+  applyExpertFonts();
+}
+
+void PlaygroundPanel::applyExpertFonts() {
+  if (!mLegend) return;  // the constructor's own setFont, before the legend exists
+  QFont bold = font();
+  bold.setBold(true);
+  for (QCheckBox* t : mToggles) t->setFont(bold);
+  for (QLabel* chip : mLegend->findChildren<QLabel*>(Qt::FindDirectChildrenOnly)) chip->setFont(font());
+}
+
+void PlaygroundPanel::placeExperts(bool beside) {
+  int shown = 0;
+  for (PlaneView* v : mExpertViews) shown += v->isVisibleTo(mExperts) ? 1 : 0;
+  mExperts->setVisible(shown > 0);
+  mExpertsBeside = beside;
+  mPlaneGrid->removeWidget(mExperts);
+  for (int i = 0; i < 3; ++i) {
+    mPlaneGrid->setRowStretch(i, 0);
+    mPlaneGrid->setColumnStretch(i, 0);
+  }
+  mPlaneGrid->setColumnStretch(0, 1);
+  mPlaneGrid->setColumnStretch(1, 1);
+  if (beside) {
+    // A wide, short tab (a projector's 1280x720): in a row of their own they left the main
+    // planes 120 px pictures; beside them every picture is as tall as the tab allows.
+    mPlaneGrid->addWidget(mExperts, 0, 2);
+    mPlaneGrid->setColumnStretch(2, std::max(1, shown));
+    mPlaneGrid->setRowStretch(0, 1);
+  } else {
+    mPlaneGrid->addWidget(mExperts, 1, 0, 1, 2);
+    mPlaneGrid->setRowStretch(0, 3);
+    mPlaneGrid->setRowStretch(1, shown > 0 ? 2 : 0);
+  }
+}
+
+bool PlaygroundPanel::eventFilter(QObject* watched, QEvent* event) {
+  if (watched == mPlanes && event->type() == QEvent::Resize) {
+    const QSize size = mPlanes->size();
+    const bool beside = size.width() > 2.4 * size.height();
+    if (beside != mExpertsBeside) placeExperts(beside);
+  }
+  return QWidget::eventFilter(watched, event);
+}
+
+void PlaygroundPanel::changeEvent(QEvent* event) {
+  QWidget::changeEvent(event);
+  if (event->type() == QEvent::FontChange) applyExpertFonts();
 }
 
 PlaneView* PlaygroundPanel::expertView(int e) const {

@@ -20,6 +20,7 @@
 class QCheckBox;
 class QComboBox;
 class QHBoxLayout;
+class QGridLayout;
 class QLabel;
 class QPushButton;
 class QStackedWidget;
@@ -73,7 +74,18 @@ class PlaygroundPanel : public QWidget {
   void probeDrawn();
   void notice(const QString& text, bool error);
 
+ protected:
+  void changeEvent(QEvent* event) override;
+  bool eventFilter(QObject* watched, QEvent* event) override;
+
  private:
+  /** The experts' own views below the main pair, or beside it when the tab is wide and short;
+   *  hidden when none is toggled on. */
+  void placeExperts(bool beside);
+  /** The expert toggles and legend chips take the panel's font, the toggles in bold: styled
+   *  widgets (their colours) did not follow the panel's font into presentation mode. */
+  void applyExpertFonts();
+
   void sessionReady();
   void poll();
   void draw();
@@ -89,8 +101,13 @@ class PlaygroundPanel : public QWidget {
   PlaneView* mPrediction;
   MixtureLineView* mLine;
   QHBoxLayout* mToggleRow;
+  QLabel* mToggleLabel;
   QHBoxLayout* mExpertRow;
-  QWidget* mLegend;
+  QWidget* mPlanes = nullptr;
+  QGridLayout* mPlaneGrid = nullptr;
+  QWidget* mExperts = nullptr;  // holds mExpertRow
+  bool mExpertsBeside = false;
+  QWidget* mLegend = nullptr;
   std::vector<QCheckBox*> mToggles;
   std::vector<PlaneView*> mExpertViews;
   QPushButton* mAdd;

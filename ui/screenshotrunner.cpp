@@ -156,6 +156,13 @@ void ScreenshotRunner::showPlayground() {
   // Two experts' own surfaces beside the mixture's: what a toggle shows.
   for (int e = 0; e < 2; ++e)
     if (QCheckBox* t = playground->expertToggle(e)) t->setChecked(true);
+  // A dataset the playground cannot draw (images, text): its hint is the picture. Waiting for
+  // a probe that never comes hung the screenshot until it was killed.
+  const auto data = mWindow->controller()->data();
+  if (!data || !PlaygroundPanel::draws(data->train)) {
+    QTimer::singleShot(300, this, &ScreenshotRunner::grab);
+    return;
+  }
   playground->requestProbe();
   connect(playground, &PlaygroundPanel::probeDrawn, this, [this] {
     QTimer::singleShot(300, this, &ScreenshotRunner::grab);
