@@ -173,6 +173,16 @@ class PresentationTest : public QObject {
                             .arg(mWindow->width()).arg(mWindow->height())
                             .arg(largest(false), largest(true))));
     checkShown(QStringLiteral("Playground"));
+    // Every other tab on this dataset too (the Playground last, for the checks below).
+    for (int i = 0; i < mWindow->tabs()->count(); ++i) {
+      if (!mWindow->tabs()->isTabVisible(i)) continue;
+      mWindow->tabs()->setCurrentIndex(i);
+      QTest::qWait(300);
+      QCOMPARE(mWindow->size(), QSize(1280, 720));
+      checkShown(QStringLiteral("Two spirals: ") + mWindow->tabs()->tabText(i));
+    }
+    mWindow->tabs()->setCurrentWidget(mWindow->playgroundPanel());
+    QTest::qWait(300);
     // Two experts' own views on: beside the main pair on this wide, short tab, so that every
     // picture keeps the tab's height (in a row below, the main ones were 120 px).
     ui::PlaygroundPanel* pg = mWindow->playgroundPanel();
