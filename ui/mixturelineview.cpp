@@ -110,7 +110,7 @@ void MixtureLineView::paintEvent(QPaintEvent*) {
   // Legend in the gate strip's corner.
   double lx = gates.left() + 8;
   for (int e = 0; e < E; ++e) {
-    const QString name = tr("Expert %1").arg(e + 1);
+    const QString name = tr("Expert %1").arg(e);
     p.fillRect(QRectF(lx, top + 6, 14, 14), categoryColor(e));
     p.setPen(Qt::black);
     p.drawText(QPointF(lx + 18, top + 6 + fm.ascent()), name);

@@ -36,6 +36,7 @@ class PlaneView : public QWidget {
   /** The picture over `grid`'s extent; `exact`: scaled without smoothing (region borders). */
   void setImage(const QImage& image, const core::PlaneGrid& grid, bool exact);
   void setTitle(const QString& title);
+  const QString& title() const { return mTitle; }
   /** Colour of the frame (an expert's colour for its own surface; none: grey). */
   void setFrameColor(const QColor& color) { mFrame = color; update(); }
   /** Training points drawn on top (at most `limit`, spread evenly); nullptr: none. For

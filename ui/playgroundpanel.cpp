@@ -263,11 +263,12 @@ void PlaygroundPanel::rebuildExperts(int experts) {
     delete item;
   }
   for (int e = 0; e < experts; ++e) {
-    auto* toggle = new QCheckBox(tr("Expert %1").arg(e + 1), this);
+    // Numbered from 0, as the load plot (E0), the heatmap and the gating tree number them.
+    auto* toggle = new QCheckBox(tr("Expert %1").arg(e), this);
     toggle->setStyleSheet(QStringLiteral("QCheckBox { color: %1; }")
                               .arg(categoryColor(e).darker(140).name()));
     mToggleRow->insertWidget(mToggleRow->count() - 1, toggle);
-    auto* view = new PlaneView(tr("Expert %1 alone").arg(e + 1), mExperts);
+    auto* view = new PlaneView(tr("Expert %1 alone").arg(e), mExperts);
     view->setFrameColor(categoryColor(e));
     // The two main planes keep most of the tab: at a projector's 720 lines two experts' views
     // of 220 px left them 120 px pictures and held the window at 771 lines.
@@ -282,7 +283,7 @@ void PlaygroundPanel::rebuildExperts(int experts) {
     });
     mToggles.push_back(toggle);
     mExpertViews.push_back(view);
-    auto* chip = new QLabel(tr("  Expert %1  ").arg(e + 1), mLegend);
+    auto* chip = new QLabel(tr("  Expert %1  ").arg(e), mLegend);
     chip->setStyleSheet(QStringLiteral("background: %1; border: 1px solid #555; padding: 2px;")
                             .arg(regionColor(e, 0.6f).name()));
     legend->addWidget(chip);

@@ -115,6 +115,10 @@ class PlaygroundTest : public QObject {
   void expertToggleShowsItsOwnSurface() {
     QCheckBox* toggle = pg()->expertToggle(1);
     QVERIFY(toggle);
+    // Numbered as in every other view (the load plot's E1, the gating tree's "expert 1"): the
+    // Playground called this one "Expert 2", in the same colour as E1 elsewhere.
+    QCOMPARE(toggle->text(), QStringLiteral("Expert 1"));
+    QCOMPARE(pg()->expertView(1)->title(), QStringLiteral("Expert 1 alone"));
     QVERIFY(!pg()->expertView(1)->isVisible());
     toggle->setChecked(true);
     QVERIFY(pg()->expertView(1)->isVisible());
