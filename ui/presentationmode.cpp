@@ -7,6 +7,7 @@
 #include <QDockWidget>
 #include <QLayout>
 #include <QMainWindow>
+#include <QTabBar>
 
 #include "ui/experimentplots.h"
 #include "ui/plotview.h"
@@ -58,6 +59,9 @@ void PresentationMode::setOn(bool on) {
       if (!w) continue;
       QFont bigger = font;
       bigger.setPixelSize(std::max(kTextPixels, int(std::lround(QFontInfo(font).pixelSize() * scale))));
+      // The tab bar keeps the text size, not its desk proportion: scaled, its eight tabs ran past
+      // 1280 px and the last one ("Playgrou") sat behind a scroll arrow.
+      if (qobject_cast<QTabBar*>(w.data())) bigger.setPixelSize(kTextPixels);
       w->setFont(bigger);
     }
   } else {

@@ -8,6 +8,7 @@
 #include <QLabel>
 #include <QSignalSpy>
 #include <QStandardPaths>
+#include <QTabBar>
 #include <QTabWidget>
 #include <QtTest>
 #include <algorithm>
@@ -122,6 +123,12 @@ class PresentationTest : public QObject {
              qPrintable(QStringLiteral("minimum %1x%2").arg(least.width()).arg(least.height())));
     QVERIFY(!mWindow->findChild<QDockWidget*>(QStringLiteral("setupDock"))->isVisible());
     QVERIFY(!mWindow->trainingPanel()->imbalancePlot()->isVisible());  // four plots, not six
+    // Every tab's name in view: at 1280 px the last one ("Playgrou") sat behind a scroll arrow.
+    QTabBar* bar = mWindow->tabs()->tabBar();
+    for (int i = 0; i < bar->count(); ++i)
+      if (bar->isTabVisible(i))
+        QVERIFY2(bar->tabRect(i).right() < bar->width() && bar->tabRect(i).width() >= bar->fontMetrics().horizontalAdvance(bar->tabText(i)),
+                 qPrintable(bar->tabText(i) + QStringLiteral(" at %1-%2 of %3").arg(bar->tabRect(i).left()).arg(bar->tabRect(i).right()).arg(bar->width())));
     for (int i = 0; i < mWindow->tabs()->count(); ++i) {
       if (!mWindow->tabs()->isTabVisible(i)) continue;
       mWindow->tabs()->setCurrentIndex(i);
