@@ -54,8 +54,13 @@ QColor alarmColor(const std::string& kind) {
   return QColor(170, 0, 120);  // non_finite, loss_spike
 }
 
+QString alarmName(const std::string& kind) {
+  if (kind == "non_finite") return QObject::tr("NaN or Inf");
+  return QString::fromStdString(kind).replace(QLatin1Char('_'), QLatin1Char(' '));
+}
+
 QString alarmLabel(const core::RouterEvent& e) {
-  QString label = QString::fromStdString(e.kind);
+  QString label = alarmName(e.kind);
   for (std::size_t i = 0; i < e.experts.size() && i < 3; ++i)
     label += QStringLiteral(" E%1").arg(e.experts[i]);
   if (e.experts.size() > 3) label += QStringLiteral(" …");
@@ -307,7 +312,7 @@ void RouterHealthPanel::addEvents() {
     const core::RouterEvent& e = events[mEventsShown];
     auto* item = new QListWidgetItem(tr("step %1 · %2 — %3\n    Try: %4")
                                          .arg(e.step)
-                                         .arg(QString::fromStdString(e.kind),
+                                         .arg(alarmName(e.kind),
                                               QString::fromStdString(e.message),
                                               QString::fromStdString(e.remedy)));
     item->setForeground(alarmColor(e.kind));
@@ -319,7 +324,7 @@ void RouterHealthPanel::addEvents() {
   if (!events.empty())
     mSummary->setText(tr("Alarms: %1 (latest: %2 at step %3)")
                           .arg(events.size())
-                          .arg(QString::fromStdString(events.back().kind))
+                          .arg(alarmName(events.back().kind))
                           .arg(events.back().step));
 }
 

@@ -24,7 +24,10 @@ class SessionController;
 
 /** The colour of an alarm kind's markers and list entries. */
 QColor alarmColor(const std::string& kind);
-/** The short label of an alarm's marker ("collapse E3"). */
+/** An alarm kind as a person reads it: "dead_expert" -> "dead expert", "non_finite" -> "NaN or
+ *  Inf" (the JSON events and scripts keep the ids). */
+QString alarmName(const std::string& kind);
+/** The short label of an alarm's marker ("collapse E3", "dead expert E5"). */
 QString alarmLabel(const core::RouterEvent& event);
 
 /**

@@ -81,6 +81,19 @@ class RouterHealthTest : public QObject {
     QVERIFY(training->loadPlot()->xAxis->range().contains(double(first.step)));
   }
 
+  void alarmsAreNamedForPeople() {
+    // The markers read "dead_expert E3" on a projector; the ids stay in the JSON events.
+    core::RouterEvent e;
+    e.kind = "dead_expert";
+    e.experts = {3, 5};
+    QCOMPARE(ui::alarmLabel(e), QStringLiteral("dead expert E3 E5"));
+    QCOMPARE(ui::alarmName("loss_spike"), QStringLiteral("loss spike"));
+    QCOMPARE(ui::alarmName("non_finite"), QStringLiteral("NaN or Inf"));
+    QCOMPARE(ui::alarmName("collapse"), QStringLiteral("collapse"));
+    for (int i = 0; i < mWindow->routerHealthPanel()->eventList()->count(); ++i)
+      QVERIFY(!mWindow->routerHealthPanel()->eventList()->item(i)->text().contains(QLatin1Char('_')));
+  }
+
   void plotsAreFed() {
     ui::RouterHealthPanel* health = mWindow->routerHealthPanel();
     auto* bars = qobject_cast<QCPBars*>(health->utilisationPlot()->plottable(0));
