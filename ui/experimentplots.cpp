@@ -203,7 +203,6 @@ ExperimentPlots::ExperimentPlots(QWidget* parent) : QWidget(parent) {
     whole->setTickStep(1.0);
     whole->setScaleStrategy(QCPAxisTickerFixed::ssMultiples);
     p->xAxis->setTicker(whole);
-    p->yAxis->ticker()->setTickCount(2);  // a short plot: five accuracy labels ran together
   }
   mOverlay = new PlotView(tr("Chosen runs"), this);
   mOverlay->xAxis->setLabel(tr("step"));

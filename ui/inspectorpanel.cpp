@@ -143,6 +143,11 @@ QString InspectorPanel::className(int cls) const {
   return cls >= 0 ? QString::number(cls) : tr("?");
 }
 
+void InspectorPanel::setPresentation(bool on) {
+  mHistory->setVisible(!on);
+  mAblated->setVisible(!on);
+}
+
 void InspectorPanel::showEvent(QShowEvent* event) {
   QWidget::showEvent(event);
   if (!mListStale) return;

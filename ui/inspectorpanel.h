@@ -52,6 +52,10 @@ class InspectorPanel : public QWidget {
   RoutingHistoryView* routingHistory() const { return mHistory; }
   /** "Predict with each expert removed" for the input on display. */
   AblatedInputView* ablatedInput() const { return mAblated; }
+  /** Presentation mode: one input's picture, gate, verdict and experts, without the routing
+   *  history and the ablation row (at 720 lines all of it overlapped and held the window at
+   *  750-782 lines; the desk shows them). */
+  void setPresentation(bool on);
 
  protected:
   void showEvent(QShowEvent* event) override;

@@ -364,6 +364,10 @@ void PlotView::resizeEvent(QResizeEvent* event) {
   // As many x ticks as their labels have room for: "1000 2000 3000", never "100020003000".
   const int labelWidth = QFontMetrics(xAxis->tickLabelFont()).horizontalAdvance(QStringLiteral("00000")) + 24;
   xAxis->ticker()->setTickCount(std::clamp(event->size().width() / std::max(1, labelWidth) - 1, 2, 8));
+  // And as many y ticks as a short plot has lines for: "0.8 0.6 0.4 0.2 0" in 70 px ran
+  // together on a projector. The axes get about the height less title, x axis and legend.
+  const int line = QFontMetrics(yAxis->tickLabelFont()).height();
+  yAxis->ticker()->setTickCount(std::clamp((event->size().height() - 5 * line) / std::max(1, 2 * line), 2, 5));
   QCustomPlot::resizeEvent(event);
   fitLegendColumns();
   fitTitles();

@@ -10,6 +10,7 @@
 #include <QTabBar>
 
 #include "ui/experimentplots.h"
+#include "ui/inspectorpanel.h"
 #include "ui/plotview.h"
 #include "ui/trainingpanel.h"
 
@@ -72,6 +73,7 @@ void PresentationMode::setOn(bool on) {
     if (dock && mDockWasVisible) dock->show();
   }
   mTraining->setPresentation(on);
+  for (InspectorPanel* i : mWindow->findChildren<InspectorPanel*>()) i->setPresentation(on);
   for (ExperimentPlots* e : mWindow->findChildren<ExperimentPlots*>()) e->setPresentation(on);
   for (PlotView* p : mWindow->findChildren<PlotView*>()) p->setPresentation(on);
   // The window's minimum size follows the new layout now, not at the next event loop pass: a

@@ -7,6 +7,7 @@
 #include <QCheckBox>
 #include <QLabel>
 #include <QSignalSpy>
+#include <QScrollBar>
 #include <QStandardPaths>
 #include <QTabBar>
 #include <QTabWidget>
@@ -18,6 +19,7 @@
 #include "tests/core/dataset_skips.h"
 #include "tests/ui/window_fixture.h"
 #include "ui/heatmapwidget.h"
+#include "ui/inspectorpanel.h"
 #include "ui/mainwindow.h"
 #include "ui/plotview.h"
 #include "ui/presentationmode.h"
@@ -62,6 +64,25 @@ class PresentationTest : public QObject {
     QStringList names;
     for (std::size_t i = 0; i < std::min<std::size_t>(12, sizes.size()); ++i) names << sizes[i].second;
     return names.join(QStringLiteral("; "));
+  }
+
+  // No two visible widgets of a panel that are not nested one in the other overlap (a layout
+  // squeezed below its content's minimum draws them over each other).
+  void checkNoOverlap(QWidget* panel) {
+    std::vector<QWidget*> shown;
+    for (QWidget* w : panel->findChildren<QWidget*>())
+      if (w->isVisible() && !scrolled(w) && w->width() > 0 && w->height() > 0 &&
+          !qobject_cast<QScrollBar*>(w) && w->parentWidget() && !w->inherits("QSplitterHandle"))
+        shown.push_back(w);
+    for (QWidget* a : shown)
+      for (QWidget* b : shown) {
+        if (a >= b || a->isAncestorOf(b) || b->isAncestorOf(a)) continue;
+        if (a->parentWidget() != b->parentWidget()) continue;  // siblings only: what a layout places
+        const QRect ra(a->mapTo(mWindow, QPoint(0, 0)), a->size()), rb(b->mapTo(mWindow, QPoint(0, 0)), b->size());
+        QVERIFY2(!ra.intersects(rb), qPrintable(QStringLiteral("%1 '%2' and %3 '%4' overlap")
+                                                      .arg(QString::fromLatin1(a->metaObject()->className()), a->objectName(),
+                                                           QString::fromLatin1(b->metaObject()->className()), b->objectName())));
+      }
   }
 
   // What is on screen now fits the window, at its minimum size or more, in readable text.
@@ -135,6 +156,20 @@ class PresentationTest : public QObject {
       QTest::qWait(300);  // layouts and the heatmap's cell labels settle
       checkShown(mWindow->tabs()->tabText(i));
     }
+    // The inspector with an input chosen (above it showed its empty state): the picture, the
+    // gate's bars, the verdict, the experts' table and the routing history in 720 lines. At
+    // 1280x720 they overlapped and held the window at 782 lines.
+    mWindow->showInspector();
+    ui::InspectorPanel* inspector = mWindow->inspectorPanel();
+    QVERIFY(inspector->list()->count() > 0);
+    QSignalSpy inspected(c(), &ui::SessionController::inspectionReady);
+    inspector->list()->setCurrentRow(size.height() >= 1080 ? 1 : 0);  // a new input each time
+    QVERIFY(inspected.wait(30000));
+    QTest::qWait(300);
+    QVERIFY2(mWindow->size() == size,
+             qPrintable(QStringLiteral("inspector: %1x%2; tallest: %3").arg(mWindow->width()).arg(mWindow->height()).arg(largest(true))));
+    checkShown(QStringLiteral("Inspector with an input"));
+    checkNoOverlap(inspector);
     mWindow->tabs()->setCurrentIndex(0);
     // 10 x 8 cells: at 1080 lines the numbers fit at 18 px; at 720 the colours speak alone.
     if (size.height() >= 1080) QVERIFY(mWindow->trainingPanel()->heatmap()->cellNumbersShown());
