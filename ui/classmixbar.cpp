@@ -2,14 +2,16 @@
 
 #include <numeric>
 
+#include <QEvent>
 #include <QPainter>
 
 #include "ui/palette.h"
+#include "ui/textfit.h"
 
 namespace moe::ui {
 
 ClassMixBar::ClassMixBar(QWidget* parent) : QWidget(parent) {
-  setMinimumHeight(22);
+  setMinimumHeight(QFontMetrics(scaledFont(font(), 0.9)).height() + 6);
   setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Fixed);
 }
 
@@ -30,14 +32,18 @@ void ClassMixBar::setMix(const std::vector<double>& counts, const QStringList& c
   update();
 }
 
+void ClassMixBar::changeEvent(QEvent* event) {
+  QWidget::changeEvent(event);
+  // Tall enough for its class names in the font it has now (presentation mode's is larger).
+  if (event->type() == QEvent::FontChange) setMinimumHeight(QFontMetrics(scaledFont(font(), 0.9)).height() + 6);
+}
+
 void ClassMixBar::paintEvent(QPaintEvent*) {
   QPainter p(this);
   const QRectF area = QRectF(rect()).adjusted(0, 2, -1, -2);
   p.fillRect(area, palette().base());
   double x = area.left();
-  QFont f = font();
-  f.setPointSize(std::max(7, f.pointSize() - 1));
-  p.setFont(f);
+  p.setFont(scaledFont(font(), 0.9));
   for (std::size_t c = 0; c < mShares.size(); ++c) {
     const double w = mShares[c] * area.width();
     if (w <= 0) continue;

@@ -17,6 +17,7 @@ class ClassMixBar : public QWidget {
   QSize sizeHint() const override { return {300, 26}; }
 
  protected:
+  void changeEvent(QEvent* event) override;
   void paintEvent(QPaintEvent* event) override;
 
  private:

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <numeric>
 
+#include <QEvent>
 #include <QGridLayout>
 #include <QLabel>
 #include <QScrollArea>
@@ -50,6 +51,15 @@ QString GalleryPanel::headerText() const { return mHeader->text(); }
 void GalleryPanel::showEvent(QShowEvent* event) {
   QWidget::showEvent(event);
   if (mController->shownEval() != mShown) rebuild();
+}
+
+void GalleryPanel::changeEvent(QEvent* event) {
+  QWidget::changeEvent(event);
+  if (event->type() != QEvent::FontChange || !mLayout) return;
+  if (isVisible())
+    rebuild();
+  else
+    mShown.reset();  // showEvent rebuilds
 }
 
 void GalleryPanel::rebuild() {
@@ -116,7 +126,14 @@ void GalleryPanel::rebuild() {
                        .arg(received.size())
                        .arg(100.0 * double(received.size()) / std::max(1, rows), 0, 'f', 1)
                        .arg(acc * 100, 0, 'f', 1));
-    title->setMinimumWidth(150);
+    // One width for every row's title (the widest its counts can be), so that the bars and
+    // thumbnails of all experts line up: "497 inputs" made one row start 24 px to the left.
+    QFont bold = title->font();
+    bold.setBold(true);
+    const QFontMetrics fm(title->font());
+    title->setFixedWidth(std::max({150, 12 + fm.horizontalAdvance(tr("%1 inputs (100.0%)").arg(rows)),
+                                   12 + fm.horizontalAdvance(tr("accuracy 100.0%")),
+                                   12 + QFontMetrics(bold).horizontalAdvance(tr("■ Expert %1").arg(experts))}));
     grid->addWidget(title, 0, 0, 2, 1);
     auto* mixBar = new ClassMixBar(row);
     mixBar->setMix(mix, names);

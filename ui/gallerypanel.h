@@ -32,6 +32,8 @@ class GalleryPanel : public QWidget {
 
  protected:
   void showEvent(QShowEvent* event) override;
+  /** A new font (presentation mode): the rows' title column is sized from it, so rebuild. */
+  void changeEvent(QEvent* event) override;
 
  private:
   void rebuild();
@@ -39,7 +41,7 @@ class GalleryPanel : public QWidget {
   SessionController* mController;
   QLabel* mHeader;
   QWidget* mContent;
-  QVBoxLayout* mLayout;
+  QVBoxLayout* mLayout = nullptr;
   std::shared_ptr<const core::EvalReport> mShown;
   int mRows = 0;
   static constexpr int kPerExpert = 12;

@@ -1,6 +1,7 @@
 #include "ui/heatmapwidget.h"
 
 #include "ui/palette.h"
+#include "ui/textfit.h"
 
 #include <algorithm>
 #include <cmath>
@@ -224,8 +225,7 @@ void HeatmapWidget::fitLabels() {
   if (mSharedText) {
     QFont sf = xAxis->tickLabelFont();
     const double blockW = 0.92 * cellW * mShared;
-    sf.setPointSizeF(std::max(6.0, std::min(sf.pointSizeF(), sf.pointSizeF() * 0.85 * blockW /
-                                                                  QFontMetricsF(sf).height())));
+    sf = scaledFont(sf, std::clamp(0.85 * blockW / QFontMetricsF(sf).height(), 0.6, 1.0));
     const QFontMetricsF sm(sf);
     const double tall = axisRect()->height() - 6;
     const QString names = mShared == 1 ? QStringLiteral("S1") : QStringLiteral("S1–S%1").arg(mShared);

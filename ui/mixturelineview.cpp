@@ -7,6 +7,7 @@
 
 #include "core/data/dataset.h"
 #include "ui/palette.h"
+#include "ui/textfit.h"
 
 namespace moe::ui {
 
@@ -42,9 +43,8 @@ void MixtureLineView::paintEvent(QPaintEvent*) {
   const auto X = [&](double x) { return curves.left() + (x - g.xMin) / (g.xMax - g.xMin) * curves.width(); };
   const auto Y = [&](double v) { return curves.bottom() - (v - mLo) / (mHi - mLo) * curves.height(); };
 
-  QFont bold = font();
+  QFont bold = scaledFont(font(), 1.25);
   bold.setBold(true);
-  bold.setPointSizeF(font().pointSizeF() * 1.25);
   p.setFont(bold);
   p.drawText(QRectF(0, 0, width(), top - 4), Qt::AlignHCenter | Qt::AlignBottom,
              tr("Each expert's line, and the mixture's curve (black)"));

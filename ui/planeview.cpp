@@ -8,6 +8,7 @@
 
 #include "core/data/dataset.h"
 #include "ui/playgroundimages.h"
+#include "ui/textfit.h"
 
 namespace moe::ui {
 
@@ -44,9 +45,10 @@ void PlaneView::setAdding(bool on) {
 }
 
 QFont PlaneView::titleFont() const {
-  QFont f = font();
+  // A quarter larger on the desk; on a projector (presentation mode's pixel-sized fonts) the
+  // text is large already, and a larger title took the pictures' height.
+  QFont f = scaledFont(font(), font().pixelSize() > 0 ? 1.0 : 1.25);
   f.setBold(true);
-  f.setPointSizeF(font().pointSizeF() * 1.25);
   return f;
 }
 

@@ -1,5 +1,8 @@
 #include "ui/textfit.h"
 
+#include <algorithm>
+#include <cmath>
+
 #include <QFontMetrics>
 #include <QStringList>
 
@@ -23,6 +26,14 @@ QString wrapToWidth(const QString& text, const QFontMetrics& metrics, int width)
     out << line;
   }
   return out.join(QLatin1Char('\n'));
+}
+
+QFont scaledFont(QFont font, double factor) {
+  if (font.pixelSize() > 0)
+    font.setPixelSize(std::max(1, int(std::lround(font.pixelSize() * factor))));
+  else if (font.pointSizeF() > 0)
+    font.setPointSizeF(font.pointSizeF() * factor);
+  return font;
 }
 
 }  // namespace moe::ui

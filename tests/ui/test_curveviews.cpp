@@ -20,6 +20,7 @@
 #include "tests/core/dataset_skips.h"
 #include "tests/ui/window_fixture.h"
 #include "ui/curvecontrols.h"
+#include "ui/classmixbar.h"
 #include "ui/evalscrubber.h"
 #include "ui/gallerypanel.h"
 #include "ui/gatehistogramplot.h"
@@ -254,6 +255,11 @@ class CurveViewsTest : public QObject {
     galleryScrubber->latestButton()->click();
     QVERIFY(!c()->scrubbing());
     QTRY_VERIFY(mWindow->galleryPanel()->headerText().startsWith(QStringLiteral("Evaluation at step %1 (test split)").arg(latest)));
+    // Every expert's class bar starts at the same x: one with "497 inputs" started 24 px left.
+    QSet<int> starts;
+    for (ui::ClassMixBar* bar : mWindow->galleryPanel()->findChildren<ui::ClassMixBar*>())
+      starts.insert(bar->mapTo(mWindow->galleryPanel(), QPoint(0, 0)).x());
+    QCOMPARE(starts.size(), 1);
     mWindow->tabs()->setCurrentIndex(0);
     QCOMPARE(scrubber->slider()->value(), int(archive.size()) - 1);
     QVERIFY(t->heatmap()->shownTitle().contains(QStringLiteral("test @ %1").arg(latest)));

@@ -8,12 +8,14 @@
 #include <QtTest>
 
 #include "tests/ui/file_head.h"
+#include "ui/classmixbar.h"
 #include "ui/gatebarchart.h"
 #include "ui/heatmapwidget.h"
 #include "ui/loadplot.h"
 #include "ui/sampleimage.h"
 #include "ui/seriesplot.h"
 #include "ui/sessionio.h"
+#include "ui/textfit.h"
 
 using namespace moe;
 
@@ -23,6 +25,24 @@ class WidgetsTest : public QObject {
   Q_OBJECT
 
  private Q_SLOTS:
+  void fontsScaleInPointsAndInPixels() {
+    // Presentation mode sizes fonts in pixels; pointSize() is then -1, and "pointSize() - 1"
+    // drew the gallery's class names at 7 pt on a projector.
+    QFont points;
+    points.setPointSizeF(10.0);
+    QCOMPARE(ui::scaledFont(points, 1.5).pointSizeF(), 15.0);
+    QFont pixels;
+    pixels.setPixelSize(20);
+    QCOMPARE(ui::scaledFont(pixels, 0.9).pixelSize(), 18);
+    QCOMPARE(ui::scaledFont(pixels, 1.25).pixelSize(), 25);
+    // The class-mix bar grows with its font, so a presentation font's names fit in it.
+    ui::ClassMixBar bar;
+    const int desk = bar.minimumHeight();
+    bar.setFont(pixels);
+    QVERIFY2(bar.minimumHeight() >= QFontMetrics(ui::scaledFont(pixels, 0.9)).height() + 6 && bar.minimumHeight() > desk - 1,
+             qPrintable(QStringLiteral("%1 -> %2").arg(desk).arg(bar.minimumHeight())));
+  }
+
   void initTestCase() { QStandardPaths::setTestModeEnabled(true); }
 
   void seriesPlotSkipsNonFinite() {
