@@ -5,6 +5,7 @@
 
 #include <QAction>
 #include <QDockWidget>
+#include <QHeaderView>
 #include <QLayout>
 #include <QMainWindow>
 #include <QTabBar>
@@ -50,7 +51,10 @@ void PresentationMode::setOn(bool on) {
     mSavedFonts.clear();
     const double scale = double(kTextPixels) / std::max(1, QFontInfo(mWindowFont).pixelSize());
     for (QWidget* w : mWindow->findChildren<QWidget*>()) {
-      if (!w->testAttribute(Qt::WA_SetFont) || qobject_cast<PlotView*>(w)) continue;
+      // Table headers take the platform theme's header font (9 pt on X11), not their parent's:
+      // without this the inspector's column titles stayed at 12 px on a projector.
+      const bool header = qobject_cast<QHeaderView*>(w) != nullptr;
+      if ((!w->testAttribute(Qt::WA_SetFont) && !header) || qobject_cast<PlotView*>(w)) continue;
       mSavedFonts.emplace_back(w, w->font());
     }
     QFont f = mWindowFont;

@@ -4,6 +4,7 @@
 #include <QAbstractScrollArea>
 #include <QAction>
 #include <QDockWidget>
+#include <QHeaderView>
 #include <QCheckBox>
 #include <QLabel>
 #include <QSignalSpy>
@@ -89,6 +90,10 @@ class PresentationTest : public QObject {
   void checkShown(const QString& where) {
     const QRect inside = mWindow->rect();
     for (QWidget* w : mWindow->findChildren<QWidget*>()) {
+      // A table's header lies in its scroll area but is always on screen with the table.
+      if (qobject_cast<QHeaderView*>(w) && w->isVisible() && w->width() > 0)
+        QVERIFY2(QFontInfo(w->font()).pixelSize() >= ui::PlotView::kPresentationPixels,
+                 qPrintable(where + QStringLiteral(": a table header has text of %1 px").arg(QFontInfo(w->font()).pixelSize())));
       if (!w->isVisible() || w->isWindow() || w->width() == 0 || scrolled(w)) continue;
       QString name = where + QStringLiteral(": ") + QString::fromLatin1(w->metaObject()->className()) +
                      QLatin1Char(' ') + w->objectName();
