@@ -2,6 +2,7 @@
 
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QTimer>
 #include <QMenu>
 #include <QResizeEvent>
 #include <QPointer>
@@ -38,6 +39,15 @@ PlotView::PlotView(const QString& title, QWidget* parent)
   mDeferred.setSingleShot(true);
   // Marker labels are placed once the axes have their size for this replot.
   connect(this, &QCustomPlot::afterLayout, this, &PlotView::layoutMarkers);
+  // As many y ticks as the axes have lines for: "0.8 0.6 0.4 0.2 0" in 70 px ran together on a
+  // projector. Known only once laid out: a changed count is drawn at the next replot.
+  connect(this, &QCustomPlot::afterLayout, this, [this] {
+    const double line = QFontMetricsF(yAxis->tickLabelFont()).height();
+    const int count = std::clamp(int(axisRect()->height() / (1.4 * line)), 2, 5);
+    if (count == yAxis->ticker()->tickCount()) return;
+    yAxis->ticker()->setTickCount(count);
+    QTimer::singleShot(0, this, [this] { replot(QCustomPlot::rpQueuedReplot); });
+  });
   connect(&mDeferred, &QTimer::timeout, this,
           [this] { ReplotQueue::instance().enqueue(this, &PlotView::replotNow); });
 }
@@ -364,10 +374,6 @@ void PlotView::resizeEvent(QResizeEvent* event) {
   // As many x ticks as their labels have room for: "1000 2000 3000", never "100020003000".
   const int labelWidth = QFontMetrics(xAxis->tickLabelFont()).horizontalAdvance(QStringLiteral("00000")) + 24;
   xAxis->ticker()->setTickCount(std::clamp(event->size().width() / std::max(1, labelWidth) - 1, 2, 8));
-  // And as many y ticks as a short plot has lines for: "0.8 0.6 0.4 0.2 0" in 70 px ran
-  // together on a projector. The axes get about the height less title, x axis and legend.
-  const int line = QFontMetrics(yAxis->tickLabelFont()).height();
-  yAxis->ticker()->setTickCount(std::clamp((event->size().height() - 5 * line) / std::max(1, 2 * line), 2, 5));
   QCustomPlot::resizeEvent(event);
   fitLegendColumns();
   fitTitles();

@@ -12,6 +12,7 @@
 #include "ui/gatebarchart.h"
 #include "ui/heatmapwidget.h"
 #include "ui/loadplot.h"
+#include "ui/plotview.h"
 #include "ui/sampleimage.h"
 #include "ui/seriesplot.h"
 #include "ui/sessionio.h"
@@ -25,6 +26,29 @@ class WidgetsTest : public QObject {
   Q_OBJECT
 
  private Q_SLOTS:
+  void shortPlotsGetFewerYTicks() {
+    // On a projector a 70 px axis carried "0 0.2 0.4 0.6 0.8 1", labels on each other: the y
+    // ticks are at least a line and a third apart, whatever the plot's height.
+    for (int height : {180, 260, 600}) {
+      ui::PlotView plot(QStringLiteral("short"));
+      plot.setPresentation(true);  // the projector's 18 px tick labels
+      plot.resize(500, height);
+      plot.show();
+      QVERIFY(QTest::qWaitForWindowExposed(&plot));
+      plot.addGraph()->setData({0.0, 1.0, 2.0}, {0.0, 0.5, 1.0});
+      plot.yAxis->setRange(0.0, 1.0);
+      plot.xAxis->setRange(0.0, 2.0);
+      plot.replot();
+      QTest::qWait(50);  // the count found at layout is drawn at the next replot
+      plot.replot();
+      const QVector<double> ticks = plot.yAxis->tickVector();
+      QVERIFY(ticks.size() >= 2);
+      const double gap = std::abs(plot.yAxis->coordToPixel(ticks[0]) - plot.yAxis->coordToPixel(ticks[1]));
+      QVERIFY2(gap >= 1.3 * QFontMetricsF(plot.yAxis->tickLabelFont()).height(),
+               qPrintable(QStringLiteral("height %1: %2 ticks %3 px apart").arg(height).arg(ticks.size()).arg(gap)));
+    }
+  }
+
   void fontsScaleInPointsAndInPixels() {
     // Presentation mode sizes fonts in pixels; pointSize() is then -1, and "pointSize() - 1"
     // drew the gallery's class names at 7 pt on a projector.
