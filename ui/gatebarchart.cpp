@@ -1,6 +1,9 @@
 #include "ui/gatebarchart.h"
 
 #include <algorithm>
+#include <cmath>
+
+#include <QTimer>
 
 #include "ui/palette.h"
 
@@ -40,6 +43,12 @@ GateBarChart::GateBarChart(QWidget* parent) : PlotView(tr("Gate probabilities"),
   // left (E0's bar and its "w=0.17" under "chosen" in the inspector).
   placeLegendBelow();
   yAxis->setRange(0, 1.05);
+  // The axes' height is known once laid out: a changed range is drawn at the next replot.
+  connect(this, &QCustomPlot::afterLayout, this, [this] {
+    const double before = yAxis->range().upper;
+    fitLabelRoom();
+    if (yAxis->range().upper != before) QTimer::singleShot(0, this, [this] { replot(QCustomPlot::rpQueuedReplot); });
+  });
 }
 
 QCPItemText* GateBarChart::addLabel(double x, double y, const QString& text, const QColor& color) {
@@ -84,7 +93,17 @@ void GateBarChart::setExpertAxis(int n, double top) {
   for (int s = 0; s < shared; ++s) xt->addTick(n + s + 0.5, QStringLiteral("S%1").arg(s + 1));
   xAxis->setTicker(xt);
   xAxis->setRange(-0.6, shared > 0 ? n + shared + 0.1 : n - 0.4);
-  yAxis->setRange(0, std::min(1.3, top * 1.25 + 0.1));
+  mTop = std::max(top, 1e-3);
+  fitLabelRoom();
+}
+
+void GateBarChart::fitLabelRoom() {
+  const double axis = axisRect()->height();
+  const double room = mLabelLines * QFontMetricsF(xAxis->tickLabelFont()).height() + 10;  // + its offset and padding
+  // upper such that the tallest bar ends `room` pixels below the top, within 3x the bar.
+  double upper = std::min(1.3, mTop * 1.25 + 0.1);
+  if (axis > 0) upper = std::max(upper, axis > room ? std::min(3.0 * mTop, mTop * axis / (axis - room)) : 3.0 * mTop);
+  if (std::abs(upper - yAxis->range().upper) > 1e-6 * upper) yAxis->setRange(0, upper);
 }
 
 void GateBarChart::setGate(const std::vector<float>& probs,
@@ -100,6 +119,7 @@ void GateBarChart::setGate(const std::vector<float>& probs,
   mOther->setName(tr("not chosen"));
   mChosen->setName(tr("chosen"));
   yAxis->setLabel(tr("probability"));
+  mLabelLines = 2;  // "#1" over "w=0.72"
   clearLabels();
   for (int e = 0; e < n; ++e) {
     keys.push_back(e);
@@ -147,14 +167,23 @@ void GateBarChart::setTokenShares(const std::vector<float>& meanProbs,
     top = std::max({top, mValues[std::size_t(e)], mShares[std::size_t(e)]});
   }
   for (QCPBars* b : {mOther, mChosen}) b->setWidth(0.36);
-  mOther->setName(tr("mean gate probability"));
-  mChosen->setName(tr("share of token routings (top-k)"));
-  yAxis->setLabel(tr("probability / share"));
+  // Short names: the long ones took two legend rows of a projector's short plot.
+  mOther->setName(tr("mean gate"));
+  mChosen->setName(tr("share routed (top-k)"));
+  yAxis->setLabel(tr("share"));
+  mLabelLines = 1;
   mOther->setData(probKeys, probVals, true);
   mChosen->setData(shareKeys, shareVals, true);
   mDropped->setVisible(false);
   setExpertAxis(n, std::max(top, showShared(n, tr("100%"))));
   refresh();
+}
+
+std::vector<QRect> GateBarChart::labelRects() const {
+  std::vector<QRect> rects;
+  for (const QCPItemText* t : mLabels)
+    rects.emplace_back(t->topLeft->pixelPosition().toPoint(), t->bottomRight->pixelPosition().toPoint());
+  return rects;
 }
 
 QStringList GateBarChart::labelTexts() const {

@@ -40,6 +40,8 @@ class GateBarChart : public PlotView {
   std::vector<double> tokenShares() const { return mShares; }
   /** The value labels on display, left to right (for tests). */
   QStringList labelTexts() const;
+  /** Where the value labels were drawn at the last replot, in pixels (for tests). */
+  std::vector<QRect> labelRects() const;
 
  protected:
   void rescale() override {}
@@ -58,6 +60,11 @@ class GateBarChart : public PlotView {
   QCPItemText* addLabel(double x, double y, const QString& text, const QColor& color);
   void clearLabels();
   void setExpertAxis(int n, double top);
+  /** The y range from the tallest bar plus room, in pixels, for the labels above the bars
+   *  (a fixed quarter of the range was not enough on a short plot: "40%" was cut off). */
+  void fitLabelRoom();
+  double mTop = 1.0;
+  int mLabelLines = 2;
   /** The always-on bars after n routed experts, labelled `caption`; the largest bar drawn. */
   double showShared(int n, const QString& caption);
 };

@@ -26,6 +26,29 @@ class WidgetsTest : public QObject {
   Q_OBJECT
 
  private Q_SLOTS:
+  void barLabelsStayInsideAShortChart() {
+    // The text inspector's "Experts over the tokens" on a projector: "40%" above the tallest bar
+    // was cut off by the frame (a quarter of the range was left for it, about 15 px).
+    for (bool tokens : {false, true}) {
+      ui::GateBarChart chart;
+      chart.setPresentation(true);
+      chart.resize(480, 230);  // about the inspector's at 1280x720
+      chart.show();
+      QVERIFY(QTest::qWaitForWindowExposed(&chart));
+      if (tokens)
+        chart.setTokenShares({0.1f, 0.4f, 0.3f, 0.2f}, {0, 1, 2, 3}, {0.15f, 0.40f, 0.39f, 0.06f});
+      else
+        chart.setGate({0.05f, 0.8f, 0.1f, 0.05f}, {1, 2}, {0.9f, 0.1f}, false);
+      chart.replot();
+      QTest::qWait(50);  // the range found at layout is drawn at the next replot
+      chart.replot();
+      const QRect axes = chart.axisRect()->rect();
+      for (const QRect& r : chart.labelRects())
+        QVERIFY2(r.top() >= axes.top(), qPrintable(QStringLiteral("%1: label at %2, axes from %3")
+                                                        .arg(tokens ? "tokens" : "gate").arg(r.top()).arg(axes.top())));
+    }
+  }
+
   void shortPlotsGetFewerYTicks() {
     // On a projector a 70 px axis carried "0 0.2 0.4 0.6 0.8 1", labels on each other: the y
     // ticks are at least a line and a third apart, whatever the plot's height.
