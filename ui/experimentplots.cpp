@@ -277,13 +277,9 @@ void ExperimentPlots::drawPareto(const std::vector<SettingPoint>& points) {
     g->setName(baseline ? group : tr("MoE (mean ± sd over seeds)"));
     g->setLineStyle(QCPGraph::lsNone);
     const QColor c = baseline ? kBaseline : kMoe;
-    g->setScatterStyle(QCPScatterStyle(baseline ? baselineShape(group) : QCPScatterStyle::ssDisc, c,
-                                       baseline ? QColor(Qt::white) : c, baseline ? 11 : 9));
-    if (baseline) {
-      QCPScatterStyle style = g->scatterStyle();
-      style.setPen(QPen(c, 2));
-      g->setScatterStyle(style);
-    }
+    g->setScatterStyle(QCPScatterStyle(baseline ? baselineShape(group) : QCPScatterStyle::ssDisc,
+                                       QPen(c, baseline ? 2 : 1), baseline ? QBrush(Qt::white) : QBrush(c),
+                                       baseline ? 11 : 9));
     auto* bars = new QCPErrorBars(p->xAxis, p->yAxis);
     bars->setDataPlottable(g);
     bars->setPen(QPen(c, 1.5));

@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <cmath>
 
-#include <QTimer>
-
 #include "ui/palette.h"
 
 namespace moe::ui {
@@ -47,7 +45,7 @@ GateBarChart::GateBarChart(QWidget* parent) : PlotView(tr("Gate probabilities"),
   connect(this, &QCustomPlot::afterLayout, this, [this] {
     const double before = yAxis->range().upper;
     fitLabelRoom();
-    if (yAxis->range().upper != before) QTimer::singleShot(0, this, [this] { replot(QCustomPlot::rpQueuedReplot); });
+    if (yAxis->range().upper != before) refresh();
   });
 }
 

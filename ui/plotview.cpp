@@ -2,7 +2,6 @@
 
 #include <QFileDialog>
 #include <QFileInfo>
-#include <QTimer>
 #include <QMenu>
 #include <QResizeEvent>
 #include <QPointer>
@@ -40,13 +39,13 @@ PlotView::PlotView(const QString& title, QWidget* parent)
   // Marker labels are placed once the axes have their size for this replot.
   connect(this, &QCustomPlot::afterLayout, this, &PlotView::layoutMarkers);
   // As many y ticks as the axes have lines for: "0.8 0.6 0.4 0.2 0" in 70 px ran together on a
-  // projector. Known only once laid out: a changed count is drawn at the next replot.
+  // projector. Known only once laid out: a changed count is drawn at the next replot (refresh).
   connect(this, &QCustomPlot::afterLayout, this, [this] {
     const double line = QFontMetricsF(yAxis->tickLabelFont()).height();
     const int count = std::clamp(int(axisRect()->height() / (1.4 * line)), 2, 5);
     if (count == yAxis->ticker()->tickCount()) return;
     yAxis->ticker()->setTickCount(count);
-    QTimer::singleShot(0, this, [this] { replot(QCustomPlot::rpQueuedReplot); });
+    refresh();
   });
   connect(&mDeferred, &QTimer::timeout, this,
           [this] { ReplotQueue::instance().enqueue(this, &PlotView::replotNow); });
